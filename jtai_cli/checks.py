@@ -1,0 +1,395 @@
+"""Rules on rows and across lists. Every rule adds findings; none raises or changes data.
+
+Rules run on the typed columns ``parsing`` produced, vectorised over whole columns; Python
+loops only visit the rows a rule has already flagged. Range checks on numbers are pandera's
+(the list schemas compiled by ``schemas.to_pandera``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .parsing import BLANK, fmt_date, is_blank, show
+from .schemas import ListSchema
+from .validation import Dataset, ParsedList
+
+STATUS_LIST = {"CIN": 6, "CP": 7, "CLA": 8}
+STATUS_WORDS = {"CIN": "child in need", "CP": "child protection plan", "CLA": "looked after"}
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (clamped to the month's end)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    import calendar
+
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def age_on(dob: pd.Series, when: dt.date) -> pd.Series:
+    """Age in whole years at the last birthday on ``when`` (vectorised; NaN where dob is NaT)."""
+    had_birthday = (dob.dt.month < when.month) | (
+        (dob.dt.month == when.month) & (dob.dt.day <= when.day)
+    )
+    return when.year - dob.dt.year - (~had_birthday).astype("int64")
+
+
+def _dates(s: pd.Series) -> np.ndarray:
+    return np.array([fmt_date(d) if not pd.isna(d) else "" for d in s], dtype=object)
+
+
+class _Emitter:
+    def __init__(self, data: Dataset, pl: ParsedList):
+        self.data, self.pl = data, pl
+
+    def __call__(
+        self,
+        rule: str,
+        pos: np.ndarray,
+        column: str | None,
+        messages: Sequence[str] | np.ndarray | str,
+        expected: str,
+    ) -> None:
+        pl = self.pl
+        pos = np.asarray(pos, dtype=np.int64)
+        if not len(pos):
+            return
+        if isinstance(messages, str):
+            msgs = np.full(len(pos), messages, dtype=object)
+        else:
+            msgs = np.asarray(messages, dtype=object)
+        values = None
+        if column is not None and column in pl.raw:
+            raw = pl.raw[column][pos]
+            values = np.array([None if is_blank(v) else show(v) for v in raw],
+                              dtype=object)
+        self.data.findings.add_many(
+            rules=np.full(len(pos), rule, dtype=object), file=pl.file, sheet=pl.sheet,
+            rows=pl.excel_rows[pos],
+            column=pl.written.get(column, column) if column else None,
+            messages=msgs, expected=expected, list_name=pl.name, values=values,
+            order=(*pl.order, pl.column_order(column) if column else -1),
+        )
+
+
+def run_checks(data: Dataset) -> None:
+    """Run every row rule on every list, then the cross-list rules."""
+    for pl in data.lists:
+        check_list(data, pl)
+    check_across_lists(data)
+
+
+# --------------------------------------------------------------------------- one list
+
+
+def check_list(data: Dataset, pl: ParsedList) -> None:
+    """Rules that need only one list's rows."""
+    emit = _Emitter(data, pl)
+    schema, t, as_of = pl.schema, pl.typed, data.as_of
+    present = set(pl.positions)
+
+    for col in schema.columns:
+        if col.required and col.header in present:
+            pos = np.flatnonzero(pl.parsed[col.header].state == BLANK)
+            emit("required-missing", pos, col.header,
+                 f"'{col.header}' is blank but every row needs it", col.description or "a value")
+
+    _check_dates(data, pl, emit)
+    _check_age(pl, emit, as_of)
+    _check_pairs(pl, emit)
+    _check_ranges(data, pl, emit)
+    _check_period(pl, emit, as_of)
+
+    if schema.one_row_per_child:
+        keys = pl.keys
+        dup = keys.notna() & keys.duplicated(keep=False)
+        if dup.any():
+            rows_by_key: dict[str, list[int]] = {}
+            for i in np.flatnonzero(dup.to_numpy()):
+                rows_by_key.setdefault(keys.iat[i], []).append(int(pl.excel_rows[i]))
+            pos = np.flatnonzero(dup.to_numpy())
+            msgs = []
+            for i in pos:
+                others = [r for r in rows_by_key[keys.iat[i]] if r != pl.excel_rows[i]]
+                msgs.append(f"the same child is also on row{'s' if len(others) > 1 else ''} "
+                            f"{', '.join(map(str, others))} of this list")
+            id_col = schema.by_role("child_id")
+            assert id_col is not None
+            emit("duplicate-child", pos, id_col.header, msgs,
+                 f"one row per child on {pl.label}, for the most recent episode")
+
+    if schema.max_rows is not None and len(t) > schema.max_rows:
+        data.findings.add(
+            "too-many-rows", file=pl.file, sheet=pl.sheet, row=None, column=None,
+            message=f"{len(t)} rows, but the {pl.label} holds up to {schema.max_rows} cases",
+            expected=f"at most {schema.max_rows} rows", list_name=pl.name, order=(*pl.order, -1),
+        )
+
+
+def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    as_of = pd.Timestamp(data.as_of)
+    dob_col = pl.schema.by_role("date_of_birth")
+    for col in pl.schema.columns:
+        if col.type != "date" or col.header not in pl.positions or col.rules.allow_future:
+            continue
+        s = pl.typed[col.header]
+        pos = np.flatnonzero((s > as_of).to_numpy())
+        emit("date-in-future", pos, col.header,
+             [f"{d} is after the as-of date {fmt_date(data.as_of)}" for d in _dates(s.iloc[pos])],
+             f"a date on or before {fmt_date(data.as_of)}")
+    if pl.schema.list_number == 8 and dob_col is not None:
+        start = pl.schema.by_role("start_date")
+        if start is not None and start.header in pl.positions:
+            s, dob = pl.typed[start.header], pl.typed[dob_col.header]
+            pos = np.flatnonzero((s < dob).to_numpy())
+            emit("looked-after-before-birth", pos, start.header,
+                 [f"started to be looked after on {a}, before the date of birth {b}"
+                  for a, b in zip(_dates(s.iloc[pos]), _dates(dob.iloc[pos]), strict=True)],
+                 "a date on or after the date of birth")
+
+
+def _check_age(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
+    schema, t = pl.schema, pl.typed
+    dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
+    edd_c = schema.by_role("expected_date_of_birth")
+    dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index)
+    age = t[age_c.header] if age_c else pd.Series(pd.NA, index=t.index, dtype="Int64")
+    edd = t[edd_c.header] if edd_c else pd.Series(pd.NaT, index=t.index)
+    born = dob.notna() & (dob <= pd.Timestamp(as_of))
+    unborn_dob = dob.notna() & ~born
+    expected = age_on(dob, as_of)
+    age_f = age.astype("float64")
+
+    if age_c and age_c.header in pl.positions:
+        mismatch = born & age.notna() & (age_f != expected)
+        pos = np.flatnonzero(mismatch.to_numpy())
+        emit("age-dob-mismatch", pos, age_c.header,
+             [f"age {int(a)} does not match the date of birth {d}: on {fmt_date(as_of)} the "
+              f"child is {int(e)}" + (" (age -1 means unborn)" if a == -1 else "")
+              for a, d, e in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), expected.iloc[pos],
+                                 strict=True)],
+             f"the age at the last birthday on {fmt_date(as_of)}")
+        bad_unborn = unborn_dob & age.notna() & (age_f != -1)
+        pos = np.flatnonzero(bad_unborn.to_numpy())
+        emit("unborn-age-not-minus-one", pos, age_c.header,
+             [f"the date of birth {d} is after {fmt_date(as_of)}, so the child is unborn, but "
+              f"the age is {int(a)}" for d, a in zip(_dates(dob.iloc[pos]), age_f.iloc[pos],
+                                                     strict=True)],
+             "-1 or blank for an unborn child")
+
+    over = (born & (expected >= 18)) | (dob.isna() & age.notna() & (age_f >= 18))
+    pos = np.flatnonzero(over.fillna(False).to_numpy(dtype=bool))
+    col = dob_c.header if dob_c and dob_c.header in pl.positions else (
+        age_c.header if age_c else None)
+    ages = np.where(dob.iloc[pos].notna(), expected.iloc[pos], age_f.iloc[pos])
+    emit("aged-18-or-over", pos, col,
+         [f"the child is {int(a)} on {fmt_date(as_of)}; the lists are of children under 18"
+          for a in ages],
+         "a child under 18 (guidance para 18)")
+
+    if age_c:
+        no_edd = (age_f == -1) & dob.isna() & edd.isna()
+        pos = np.flatnonzero(no_edd.fillna(False).to_numpy(dtype=bool))
+        emit("unborn-no-expected-dob", pos, (edd_c or dob_c or age_c).header,
+             "unborn child (age -1) with no expected date of birth",
+             "the expected date of birth, if known")
+
+
+def _check_pairs(pl: ParsedList, emit: _Emitter) -> None:
+    t, present = pl.typed, set(pl.positions)
+    for col in pl.schema.columns:
+        r = col.rules
+        if col.header not in present:
+            continue
+        s = t[col.header]
+        if r.not_before and r.not_before in present:
+            other = t[r.not_before]
+            pos = np.flatnonzero((s < other).to_numpy(dtype=bool, na_value=False))
+            emit("end-before-start", pos, col.header,
+                 [f"{col.header} {a} is before {r.not_before} {b}"
+                  for a, b in zip(_dates(s.iloc[pos]), _dates(other.iloc[pos]), strict=True)],
+                 f"on or after {r.not_before}")
+        if r.only_with and r.only_with in present:
+            pos = np.flatnonzero((s.notna() & t[r.only_with].isna()).to_numpy())
+            emit("reason-without-end-date", pos, col.header,
+                 f"'{col.header}' is given but '{r.only_with}' is blank",
+                 f"blank while {r.only_with} is blank")
+        if r.expected_with and r.expected_with in present:
+            blank = pl.parsed[col.header].state == BLANK
+            pos = np.flatnonzero(blank & t[r.expected_with].notna().to_numpy())
+            emit("end-date-without-reason", pos, col.header,
+                 f"'{r.expected_with}' is given but '{col.header}' is blank",
+                 f"a {col.header.lower()} when {r.expected_with} is given")
+
+
+def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    from .schemas import to_pandera
+
+    import pandera.pandas as pa
+
+    present = [c for c in pl.schema.columns if c.header in pl.positions]
+    schema = to_pandera(pl.schema, data.schemas.codes, [c.header for c in present])
+    try:
+        schema.validate(pl.typed[[c.header for c in present]], lazy=True)
+        return
+    except pa.errors.SchemaErrors as exc:
+        # Never log or print exc: its failure cases hold the cells' values.
+        cases = exc.failure_cases
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        col = pl.schema.column(str(column))
+        pos = group["index"].dropna().astype("int64").to_numpy()
+        text = str(check)
+        if "greater_than_or_equal_to" in text:
+            emit("number-too-small", pos, col.header,
+                 [f"{int(v)} is less than {col.rules.at_least}" for v in
+                  pl.typed[col.header].iloc[pos]], f"{col.rules.at_least} or more")
+        elif "less_than_or_equal_to" in text:
+            emit("number-too-large", pos, col.header,
+                 [f"{int(v)} is more than {col.rules.at_most}" for v in
+                  pl.typed[col.header].iloc[pos]], f"{col.rules.at_most} or less")
+        else:  # a typed column breaking its own contract is a bug in parsing, not in the data
+            raise AssertionError(f"pandera check {text} failed on column {col.header}")
+
+
+def _check_period(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
+    period = pl.schema.period
+    if period is None:
+        return
+    anchor = period.starts or period.ends
+    assert anchor is not None
+    if anchor not in pl.positions:
+        return
+    start = months_before(as_of, period.months)
+    s = pl.typed[anchor]
+    pos = np.flatnonzero((s < pd.Timestamp(start)).to_numpy(dtype=bool, na_value=False))
+    what = "on or after" if period.starts else "blank (still open) or on or after"
+    emit("outside-period", pos, anchor,
+         [f"{anchor} {d} is before {fmt_date(start)}, the start of the {period.months}-month "
+          f"period for {pl.label}" for d in _dates(s.iloc[pos])],
+         f"{what} {fmt_date(start)}")
+
+
+# --------------------------------------------------------------------------- across lists
+
+
+def _frame(data: Dataset) -> pd.DataFrame:
+    parts = []
+    for li, pl in enumerate(data.lists):
+        s = pl.schema
+
+        def col(role: str, pl: ParsedList = pl, s: ListSchema = s) -> pd.Series:
+            c = s.by_role(role)
+            if c is None or c.header not in pl.positions:
+                return pd.Series([None] * len(pl.typed), dtype=object)
+            return pl.typed[c.header].astype(object).where(pl.typed[c.header].notna(), None)
+
+        id_col = s.by_role("child_id")
+        assert id_col is not None
+        parts.append(pd.DataFrame({
+            "li": li, "pos": np.arange(len(pl.typed)), "key": pl.keys,
+            "id": pl.typed[id_col.header].astype(object),
+            "dob": col("date_of_birth"), "gender": col("gender"), "csa": col("csa_flag"),
+            "status": col("status"),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=["li", "pos", "key", "id", "dob", "gender", "csa", "status"])
+    df = pd.concat(parts, ignore_index=True)
+    return df[df["key"].notna()]
+
+
+def check_across_lists(data: Dataset) -> None:
+    """Same child, same facts everywhere; YOT/NPS children on lists 6-8 with the right status."""
+    df = _frame(data)
+    if df.empty:
+        return
+    _conflicts(data, df, "dob", "dob-mismatch", "date_of_birth")
+    _conflicts(data, df, "gender", "gender-mismatch", "gender")
+    _conflicts(data, df, "csa", "csa-flag-disagrees", "csa_flag")
+    _conflicts(data, df, "id", "id-leading-zeros", "child_id")
+    _yot_nps(data, df)
+
+
+def _where(data: Dataset, li: int, pos: int) -> str:
+    return data.lists[li].where(pos)
+
+
+def _show(v: object) -> str:
+    if isinstance(v, pd.Timestamp | dt.date):
+        return fmt_date(v)
+    return str(v)
+
+
+def _conflicts(data: Dataset, df: pd.DataFrame, field: str, rule: str, role: str) -> None:
+    sub = df[df[field].notna()]
+    if sub.empty:
+        return
+    n = sub.groupby("key")[field].transform("nunique")
+    sub = sub[n > 1]
+    for _key, group in sub.groupby("key", sort=False):
+        counts = group[field].value_counts(sort=False)
+        modal = counts.idxmax() if counts.max() > 1 else group[field].iloc[0]
+        if rule == "id-leading-zeros":
+            modal = max(group[field], key=lambda s: len(str(s)))
+        ref = group[group[field] == modal].iloc[0]
+        for row in group[group[field] != modal].itertuples():
+            pl = data.lists[row.li]
+            c = pl.schema.by_role(role)
+            assert c is not None
+            here, there = _show(getattr(row, field)), _show(modal)
+            where = _where(data, int(ref.li), int(ref.pos))
+            if rule == "dob-mismatch":
+                a, b = pd.Timestamp(getattr(row, field)), pd.Timestamp(modal)
+                swapped = a.year == b.year and a.day == b.month and a.month == b.day
+                msg = (f"date of birth {here} here but {there} for the same child on {where}"
+                       + (": the day and month look swapped" if swapped else ""))
+                expected = "the same date of birth on every row for this child"
+            elif rule == "gender-mismatch":
+                msg = f"gender '{here}' here but '{there}' for the same child on {where}"
+                expected = "the same gender on every row for this child"
+            elif rule == "csa-flag-disagrees":
+                msg = (f"CSA-FE flag '{here}' here but '{there}' for the same child on {where}")
+                expected = "the same CSA-FE flag on every list for this child"
+            else:
+                msg = (f"child ID '{here}' here but '{there}' on {where}: read as the same "
+                       "child (leading zeros are lost when IDs are stored as numbers)")
+                expected = "the child's ID written the same way on every list"
+            _Emitter(data, pl)(rule, np.array([row.pos]), c.header, msg, expected)
+
+
+def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:
+    on_list: dict[int, set[str]] = {}
+    for number in (6, 7, 8):
+        lists = data.numbered(number)
+        if lists:
+            on_list[number] = {k for pl in lists for k in pl.keys.dropna()}
+    if not on_list:
+        return  # lists 6-8 were not given: nothing to check against
+    for pl in data.lists:
+        status_col = pl.schema.by_role("status")
+        if status_col is None:
+            continue
+        id_col = pl.schema.by_role("child_id")
+        assert id_col is not None
+        emit = _Emitter(data, pl)
+        any_list = set().union(*on_list.values())
+        for i, key in enumerate(pl.keys):
+            if key is None:
+                continue
+            if len(on_list) == 3 and key not in any_list:
+                emit("not-on-lists-6-8", np.array([i]), id_col.header,
+                     f"this child is on the {pl.label} but on none of lists 6, 7 and 8",
+                     "a child on list 6, 7 or 8")
+                continue
+            status = pl.typed[status_col.header].iat[i]
+            number = STATUS_LIST.get(status) if isinstance(status, str) else None
+            if number is None or number not in on_list or key in on_list[number]:
+                continue
+            found = [f"List {n}" for n in sorted(on_list) if key in on_list[n]]
+            emit("status-not-matching", np.array([i]), status_col.header,
+                 f"the {pl.label} says {status} ({STATUS_WORDS[status]}) but the child is not "
+                 f"on List {number}" + (f"; they are on {' and '.join(found)}" if found else ""),
+                 f"the child on List {number}, or the status of the list they are on")

@@ -1,0 +1,35 @@
+"""The ``jtai`` command. The only package that imports typer or rich.
+
+Exit codes: 0 all well (warnings allowed), 1 errors found in the data, 2 the command was typed
+wrongly, 3 an input cannot be used (missing, corrupt, encrypted, not a workbook), 4 jtai itself
+failed (a bug: rerun with --debug and report it).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import schemas as schemas_cmd
+from . import timeline as timeline_cmd
+from . import validate as validate_cmd
+
+app = typer.Typer(
+    name="jtai",
+    help="Check, merge and shortlist the child-level lists for a JTAI deep dive on child sexual "
+    "abuse in the family environment.\n\nExit codes: 0 all well, 1 errors in the data, 2 usage "
+    "error, 3 input unusable, 4 internal error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("validate")(validate_cmd.validate)
+app.command("timeline")(timeline_cmd.timeline)
+app.add_typer(schemas_cmd.app, name="schemas")
+
+
+def main() -> None:
+    """Entry point of the ``jtai`` console script."""
+    app()

@@ -1,0 +1,163 @@
+"""Terminal output: one stdout console for results, one stderr console for problems.
+
+Rendering never decides anything: it shows what the library returned.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import JtaiError, UsageError
+from ..reporting import ValidationReport
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
+T = TypeVar("T")
+
+#: How many errors and warnings the terminal table shows before pointing at --report.
+TABLE_LIMIT = 60
+
+
+def out_console() -> Console:
+    """Console for results (stdout); 120 columns wide when written to a file or pipe."""
+    return Console(highlight=False, soft_wrap=False,
+                   width=None if sys.stdout.isatty() else 120)
+
+
+def err_console() -> Console:
+    """Console for problems (stderr)."""
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Print JSON on stdout and nothing else."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+def run(fn: Callable[[], T], *, debug: bool) -> T:
+    """Call the library; turn unusable input into one red panel and exit code 3.
+
+    A bug in jtai shows its type only (messages may hold cell values) and exits 4; ``--debug``
+    shows the full traceback instead.
+    """
+    try:
+        return fn()
+    except JtaiError as exc:
+        if debug:
+            traceback.print_exc()
+        err_console().print(Panel(Text(str(exc)), title="jtai: cannot use this input",
+                                  border_style="red", expand=False))
+        raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
+    except (KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        err_console().print(Panel(
+            Text(f"jtai hit an internal problem ({type(exc).__name__}). Nothing was written. "
+                 "Run the same command with --debug to see the details, and report it."),
+            title="jtai: internal error", border_style="red", expand=False))
+        raise typer.Exit(EXIT_BUG) from None
+
+
+def _severity_style(sev: str) -> str:
+    return {"error": "bold red", "warning": "yellow", "coerced": "cyan"}.get(sev, "")
+
+
+def _findings_table(title: str, part: pd.DataFrame, limit: int, style: str) -> Table:
+    t = Table(title=title, title_justify="left", title_style=style)
+    t.add_column("Sheet", overflow="fold")
+    t.add_column("Cell", no_wrap=True)
+    t.add_column("Column", overflow="fold", max_width=30)
+    t.add_column("What is wrong", overflow="fold", ratio=3)
+    t.add_column("Rule", style="dim", overflow="fold")
+    for rec in part.head(limit).to_dict("records"):
+        row = "" if rec["row"] is None or pd.isna(rec["row"]) else str(int(rec["row"]))
+        t.add_row(str(rec["sheet"]), rec["cell"] or (f"row {row}" if row else ""),
+                  str(rec["column"] or ""), rec["message"], rec["rule"])
+    return t
+
+
+def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:
+    """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
+    names = ", ".join(report.files)
+    source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
+    console.print(Text(f"Checked {names} (as of {report.as_of:%d/%m/%Y}{source})", style="bold"))
+    summary = report.summary()
+    by_sheet: dict[str, dict[str, int]] = summary["by_sheet"]  # type: ignore[assignment]
+
+    table = Table(title="Lists found", title_justify="left")
+    table.add_column("Sheet")
+    table.add_column("List")
+    for col in ("Header row", "Rows", "Errors", "Warnings", "Coerced"):
+        table.add_column(col, justify="right")
+    skipped: dict[str, list[str]] = {}
+    for info in report.sheets:
+        key = report.sheet_key(info)
+        counts = by_sheet[key]
+        if info.list is None:
+            skipped.setdefault(_why_skipped(info.note), []).append(key)
+            continue
+        table.add_row(key, _list_title(report, info.list), str(info.header_row), str(info.rows),
+                      Text(str(counts["error"]), style="red" if counts["error"] else ""),
+                      str(counts["warning"]), str(counts["coerced"]))
+    console.print(table)
+    if skipped:
+        console.print(Text("Not checked: " + "; ".join(
+            f"{', '.join(keys)} ({why})" for why, keys in skipped.items()), style="dim"))
+
+    df = report.findings
+    for severity, title, style in (("error", "Errors", "bold red"),
+                                   ("warning", "Warnings", "bold yellow")):
+        part = df[df["severity"] == severity] if len(df) else df
+        if len(part):
+            console.print(_findings_table(f"{title} ({len(part)})", part, limit, style))
+            if len(part) > limit:
+                console.print(Text(f"... and {len(part) - limit} more {title.lower()}: see the "
+                                   "highlighted copy (--report) or --format json", style="dim"))
+    coerced = df[df["severity"] == "coerced"] if len(df) else df
+    if len(coerced):
+        t = Table(title=f"Values read in the template's form ({len(coerced)} cells, not errors)",
+                  title_justify="left", title_style="bold cyan")
+        for col in ("Sheet", "Column", "Cells", "Example"):
+            t.add_column(col, overflow="fold")
+        grouped = coerced.groupby(["sheet", "column", "rule"], sort=False, dropna=False)
+        for (sheet, column, _rule), g in list(grouped)[:limit]:
+            t.add_row(str(sheet), str(column or ""), str(len(g)), str(g["message"].iloc[0]))
+        console.print(t)
+
+    c = report.counts()
+    verdict = ("VALID: no errors" if report.valid
+               else "NOT VALID: fix the errors above before sending")
+    style = "bold green" if report.valid else "bold red"
+    console.print(Text(f"{verdict} ({c['error']} errors, {c['warning']} warnings, "
+                       f"{c['coerced']} values coerced)", style=style))
+
+
+def _why_skipped(note: str | None) -> str:
+    if not note:
+        return "not a list"
+    if "template guidance" in note:
+        return "template guidance sheets"
+    if "does not ask for" in note:
+        return "ILACS lists the JTAI does not ask for"
+    if "empty" in note:
+        return "empty"
+    return "headers match no JTAI list"
+
+
+def _list_title(report: ValidationReport, name: str) -> str:
+    from ..schemas import load_schemas
+
+    schema = load_schemas().lists.get(name)
+    return schema.title if schema else name

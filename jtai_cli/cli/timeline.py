@@ -1,0 +1,57 @@
+"""``jtai timeline``: every deadline of the inspection, dated from the notification call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from .._files import write_text_atomic
+from ..timetable import timeline as build_timeline
+from . import render
+from .options import Debug, Format, Json, OutputFormat, parse_day
+
+
+def timeline(
+    notified: Annotated[str, typer.Option("--notified", help="The Monday the local authority "
+                                          "was notified (day 0), e.g. 2026-11-23 or 23/11/2026.",
+                                          show_default=False)],
+    option: Annotated[str | None, typer.Option("--option", help="A or B (Annex C); both if "
+                                               "not given.", show_default=False)] = None,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Also write a calendar file (.ics) "
+                                             "any calendar can import.",
+                                             show_default=False)] = None,
+    output_format: Format = OutputFormat.text,
+    json_flag: Json = False,
+    debug: Debug = False,
+) -> None:
+    """List every deadline of the fortnight with its date, time and guidance paragraph.
+
+    Example: jtai timeline --notified 2026-11-23 --option A --ics jtai.ics
+    """
+    day = parse_day(notified)
+    assert day is not None
+    opt = option.upper() if option else None
+    if opt not in (None, "A", "B"):
+        raise typer.BadParameter("--option is A or B")
+    tl = render.run(lambda: build_timeline(day, opt), debug=debug)  # type: ignore[arg-type]
+    if ics is not None:
+        render.run(lambda: write_text_atomic(ics, tl.to_ics()), debug=debug)
+    if json_flag or output_format is OutputFormat.json:
+        render.print_json(tl.to_dict())
+        return
+    console = render.out_console()
+    table = Table(title=f"JTAI timetable, notified {day:%A %d/%m/%Y}"
+                  + (f", option {opt}" if opt else ", options A and B"), title_justify="left")
+    for col in ("Day", "Date", "Time", "Who", "What", "Options", "Source"):
+        table.add_column(col, overflow="fold")
+    for d in tl.deadlines:
+        what = d.what + (f"\n[{d.note}]" if d.note else "")
+        table.add_row(str(d.day), f"{d.date:%a %d/%m}", d.time.strftime("%H:%M") if d.time
+                      else "end of day", d.who, what, "/".join(sorted(d.options)), d.source)
+    console.print(table)
+    if ics is not None:
+        console.print(Text(f"Calendar written to {ics}", style="dim"))

@@ -1,0 +1,50 @@
+"""``jtai validate``: check the lists cell by cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..validation import validate_workbook
+from . import render
+from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
+
+
+def validate(
+    files: Files,
+    as_of: AsOf = None,
+    output_format: Format = OutputFormat.text,
+    json_flag: Json = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", "-r", help="Write a copy of the workbook with bad cells "
+                     "highlighted and explained, and an Issues sheet first (.xlsx). With "
+                     "several files, a folder.", show_default=False),
+    ] = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Check every JTAI list in the workbook(s) and say, cell by cell, what is wrong.
+
+    Exit code 0: no errors (warnings allowed); 1: errors found; 2: usage error; 3: a file
+    cannot be used.
+
+    Example: jtai validate lists.xlsx --report lists-checked.xlsx
+    """
+    day = parse_day(as_of)
+    result = render.run(
+        lambda: validate_workbook(files, as_of=day, report_path=report), debug=debug
+    )
+    if json_flag or output_format is OutputFormat.json:
+        render.print_json(result.to_dict())
+    elif not (quiet and result.valid):
+        if quiet:
+            c = result.counts()
+            render.err_console().print(f"{c['error']} errors in {', '.join(map(str, files))}")
+        else:
+            render.render_report(result, render.out_console())
+            if report is not None:
+                render.out_console().print(f"Highlighted copy written to {report}")
+    raise typer.Exit(render.EXIT_OK if result.valid else render.EXIT_ERRORS)

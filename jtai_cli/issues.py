@@ -1,0 +1,172 @@
+"""Findings: the ``Issue`` record and the catalogue of rules, each with a stable slug.
+
+A finding's ``rule`` is a slug that never changes meaning (scripts branch on it); its
+``message`` is plain English for the analyst. ``Issue.__repr__`` deliberately leaves out the
+cell's value: findings may be logged, and a value can identify a child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a finding is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    COERCED = "coerced"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the catalogue."""
+
+    slug: str
+    severity: Severity
+    title: str
+    description: str
+
+
+_E, _W, _C = Severity.ERROR, Severity.WARNING, Severity.COERCED
+
+CATALOGUE: dict[str, Rule] = {
+    r.slug: r
+    for r in [
+        # sheets and columns
+        Rule("sheet-not-recognised", _W, "Sheet matches no list",
+             "The sheet's headers match none of the JTAI lists, so it was not checked."),
+        Rule("sheet-not-in-scope", _W, "Sheet is not a JTAI list",
+             "The sheet is an ILACS list the JTAI does not ask for (early help, care leavers, "
+             "adoption), so it was not checked."),
+        Rule("sheet-empty", _W, "List has no rows",
+             "The list's headers were found but no data rows under them."),
+        Rule("list-duplicated", _W, "Same list on two sheets",
+             "Two sheets hold the same list; both were checked."),
+        Rule("file-kind-mismatch", _W, "File name does not match its content",
+             "The file's extension says one kind of file but it holds another."),
+        Rule("column-missing", _E, "Required column missing",
+             "A column the list must have was not found among the headers."),
+        Rule("column-unknown", _W, "Unknown column",
+             "A header that is not part of the list; its values were not checked."),
+        Rule("column-duplicate", _E, "Column given twice",
+             "Two headers stand for the same column; only the first was checked."),
+        Rule("too-many-rows", _E, "More rows than the guidance allows",
+             "The YOT and NPS lists hold up to five cases each (guidance para 21)."),
+        # values
+        Rule("required-missing", _E, "Required value missing",
+             "The cell is blank but the column must have a value."),
+        Rule("excel-error", _E, "Excel error value",
+             "The cell holds an Excel error such as #N/A or #REF! instead of a value."),
+        Rule("date-not-recognised", _E, "Not a date",
+             "The value could not be read as a date (dates are read day first, dd/mm/yyyy)."),
+        Rule("date-impossible", _E, "Impossible date",
+             "The value is shaped like a date but no such day exists."),
+        Rule("date-coerced", _C, "Date read from text or a number",
+             "A date written as text or as an Excel serial number was read as a date."),
+        Rule("not-a-whole-number", _E, "Not a whole number",
+             "The column holds whole numbers."),
+        Rule("number-coerced", _C, "Number read from text",
+             "A number stored as text was read as a number."),
+        Rule("number-too-small", _E, "Number below the minimum",
+             "The number is below the smallest value the column allows."),
+        Rule("number-too-large", _E, "Number above the maximum",
+             "The number is above the largest value the column allows."),
+        Rule("code-not-in-list", _E, "Value not in the code list",
+             "The value is not one of the column's codes, nor a known spelling of one."),
+        Rule("code-coerced", _C, "Value read as a code",
+             "A known spelling of a code (Yes, M, N1 Abuse or neglect, ...) was read as the "
+             "template's code."),
+        Rule("id-not-recognised", _E, "Not a child ID",
+             "The cell holds a date or TRUE/FALSE where the child's ID should be."),
+        Rule("id-coerced", _C, "Child ID tidied",
+             "A child ID stored as a decimal number or with surrounding spaces was tidied."),
+        Rule("id-leading-zeros", _W, "Child ID written two ways",
+             "The same child's ID appears with and without leading zeros; they were matched "
+             "as one child."),
+        # rules on a row
+        Rule("end-before-start", _E, "Date before its start",
+             "An end, closure, ceased, authorisation or conference date is before the date it "
+             "follows."),
+        Rule("date-in-future", _E, "Date in the future",
+             "Only an (expected) date of birth or a planned meeting may be after the as-of date."),
+        Rule("age-dob-mismatch", _E, "Age does not match date of birth",
+             "Age of child should be the age at the last birthday on the as-of date."),
+        Rule("aged-18-or-over", _E, "Child aged 18 or over",
+             "The lists are of children under 18 (guidance para 18)."),
+        Rule("unborn-age-not-minus-one", _E, "Unborn child with an age",
+             "An unborn child's age is -1 or blank."),
+        Rule("unborn-no-expected-dob", _W, "Unborn child without an expected date of birth",
+             "An unborn child (age -1) should have an expected date of birth if one is known."),
+        Rule("looked-after-before-birth", _E, "Looked after before birth",
+             "A child cannot start to be looked after before they are born (work before birth "
+             "is fine on the other lists)."),
+        Rule("reason-without-end-date", _W, "Reason without an end date",
+             "A reason for closure or ceasing is given but the closure or ceased date is blank."),
+        Rule("end-date-without-reason", _W, "End date without a reason",
+             "A closure or ceased date is given without its reason."),
+        Rule("outside-period", _W, "Row outside the list's period",
+             "The row falls outside the look-back period the guidance gives for this list."),
+        Rule("duplicate-child", _E, "Child listed twice",
+             "Lists 6, 7 and 8 hold one row per child, for their most recent episode."),
+        # across lists
+        Rule("dob-mismatch", _E, "Date of birth differs across rows",
+             "The same child has a different date of birth on another row or list."),
+        Rule("gender-mismatch", _E, "Gender differs across rows",
+             "The same child has a different gender on another row or list."),
+        Rule("not-on-lists-6-8", _E, "YOT/NPS child not on lists 6-8",
+             "A child on the YOT or NPS list must be a child in need, on a child protection "
+             "plan or looked after, so on list 6, 7 or 8."),
+        Rule("status-not-matching", _E, "YOT/NPS status does not match the lists",
+             "The status given on the YOT or NPS list (CIN, CP or CLA) should match the list "
+             "the child is on."),
+        Rule("csa-flag-disagrees", _W, "CSA-FE flag differs across lists",
+             "The same child is flagged at risk of CSA-FE on one list and not on another."),
+        Rule("formula-cell", _W, "Formula found",
+             "The cell holds a formula; its last calculated value was used."),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding, pointing at a cell, a row or a whole sheet.
+
+    ``row`` is the Excel row number the user sees (None for a whole sheet); ``column`` is the
+    header exactly as written in the file (None for a whole row). ``value`` is shown only in
+    the user's own report and is left out of ``repr``.
+    """
+
+    rule: str
+    severity: str
+    file: str
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+    cell: str | None = None
+    expected: str = ""
+    list: str | None = None
+    value: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form, in the report's field order."""
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "expected": self.expected,
+            "list": self.list,
+            "value": self.value,
+        }
+
+
+def severity_of(rule: str) -> str:
+    """Severity of a catalogued rule."""
+    return CATALOGUE[rule].severity.value

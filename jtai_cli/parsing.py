@@ -1,0 +1,390 @@
+"""Turn raw cell values into typed values, recording every coercion and failure.
+
+Speed: values are parsed once per *distinct* value (``pandas.factorize``), then spread back to
+the rows with one ``take``. A 60,000-row list has a few thousand distinct dates and a handful of
+distinct codes, so the Python work is proportional to the distinct values, not to the cells.
+
+UK conventions: dates are read day first, always (03/04/2019 is 3 April 2019). Excel dates,
+datetimes, Excel serial numbers, ``dd/mm/yyyy`` text and ISO text are all read.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schemas import Column, CompiledCodes
+
+BLANK, OK, COERCED, ERROR = 0, 1, 2, 3
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Excel serial numbers accepted as dates: 1 Jan 1900 .. 31 Dec 2099.
+SERIAL_MIN, SERIAL_MAX = 1, 73415
+YEAR_MIN, YEAR_MAX = 1900, 2099
+
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
+     "#GETTING_DATA", "#N/A N/A"}
+)
+
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})" + _TIME + "$")
+_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})" + _TIME + r"(?:Z|[+-]\d{2}:?\d{2})?$")
+_D_MON_Y = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*([A-Za-z]{3,9})\.?[\s\-/.,]*(\d{4}|\d{2})$"
+)
+_MON_D_Y = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_SERIAL_TEXT = re.compile(r"^\d{1,6}(?:\.0+)?$")
+_INT_TEXT = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.0+)?$|^[+-]?\d+(?:\.0+)?$")
+_MONTHS = {
+    name.lower(): i
+    for i in range(1, 13)
+    for name in (calendar.month_name[i], calendar.month_abbr[i], calendar.month_name[i][:4])
+}
+
+
+def fmt_date(d: dt.date) -> str:
+    """A date as UK readers expect it: 03/04/2019."""
+    return d.strftime("%d/%m/%Y")
+
+
+def long_date(d: dt.date) -> str:
+    """A date spelt out so the day-first reading is unmistakable: 3 April 2019."""
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+
+
+def show(value: object) -> str:
+    """How a raw cell value is quoted in a message."""
+    if isinstance(value, dt.datetime):
+        return fmt_date(value.date()) if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return fmt_date(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell: None, NaN, or text that is only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+@dataclass
+class Parsed:
+    """Result for one distinct value."""
+
+    value: object
+    state: int
+    rule: str | None = None
+    message: str = ""
+    expected: str = ""
+
+
+_BLANK = Parsed(None, BLANK)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _make_date(y: int, m: int, d: int, text: str) -> Parsed:
+    if not YEAR_MIN <= y <= YEAR_MAX:
+        return Parsed(None, ERROR, "date-not-recognised",
+                      f"'{text}' has the year {y}, outside {YEAR_MIN}-{YEAR_MAX}",
+                      "a real date, dd/mm/yyyy")
+    if not 1 <= m <= 12:
+        hint = ""
+        if 1 <= d <= 12 and 13 <= m <= 31:
+            hint = (": dates are read day first (dd/mm/yyyy); this looks like a month-first "
+                    "(US) date with the day and month swapped")
+        return Parsed(None, ERROR, "date-impossible",
+                      f"'{text}' is not a date: there is no month {m}{hint}",
+                      "a real date, day first (dd/mm/yyyy)")
+    last = calendar.monthrange(y, m)[1]
+    if not 1 <= d <= last:
+        return Parsed(None, ERROR, "date-impossible",
+                      f"'{text}' is not a date: {calendar.month_name[m]} {y} has {last} days",
+                      "a real date, day first (dd/mm/yyyy)")
+    return Parsed(dt.date(y, m, d), OK)
+
+
+def _year(text_year: str, pivot: int) -> int:
+    y = int(text_year)
+    if len(text_year) == 2:
+        return 2000 + y if y <= pivot else 1900 + y
+    return y
+
+
+def parse_date(value: object, *, from_text: bool = False, pivot: int = 30) -> Parsed:
+    """Read one cell as a date, day first.
+
+    Args:
+        value: the raw cell value.
+        from_text: the file is CSV, where text is the normal way to write a date, so a
+            ``dd/mm/yyyy`` or ISO date is not reported as a coercion.
+        pivot: two-digit years up to this are 20xx, later ones 19xx.
+    """
+    if is_blank(value):
+        return _BLANK
+    if isinstance(value, dt.datetime):
+        return Parsed(value.date(), OK)
+    if isinstance(value, dt.date):
+        return Parsed(value, OK)
+    if isinstance(value, bool):
+        return Parsed(None, ERROR, "date-not-recognised", f"'{value}' is not a date",
+                      "a date, dd/mm/yyyy")
+    if isinstance(value, int | float):
+        return _from_serial(float(value), show(value))
+    if isinstance(value, dt.time | dt.timedelta):
+        return Parsed(None, ERROR, "date-not-recognised", f"'{value}' is a time, not a date",
+                      "a date, dd/mm/yyyy")
+    text = str(value).strip()
+    if text in EXCEL_ERRORS:
+        return _excel_error(text)
+    parsed = _parse_date_text(text, pivot)
+    if parsed.state == OK:
+        two_digit = bool(re.search(r"[/.\-\s]\d{2}$", text)) and not _YMD.match(text)
+        if two_digit or not from_text or _SERIAL_TEXT.match(text):
+            assert isinstance(parsed.value, dt.date)
+            how = "text"
+            if _SERIAL_TEXT.match(text):
+                how = "an Excel serial number stored as text"
+            parsed = Parsed(parsed.value, COERCED, "date-coerced",
+                            f"{how} '{text}' read as {long_date(parsed.value)}"
+                            + (" (a two-digit year)" if two_digit else ""),
+                            "a date cell, dd/mm/yyyy")
+    return parsed
+
+
+def _from_serial(serial: float, text: str) -> Parsed:
+    if not SERIAL_MIN <= serial <= SERIAL_MAX or math.isnan(serial):
+        return Parsed(None, ERROR, "date-not-recognised",
+                      f"'{text}' is a number, not a date", "a date, dd/mm/yyyy")
+    d = EXCEL_EPOCH + dt.timedelta(days=int(serial))
+    return Parsed(d, COERCED, "date-coerced",
+                  f"Excel serial number {text} read as {long_date(d)}",
+                  "a date cell, dd/mm/yyyy")
+
+
+def _parse_date_text(text: str, pivot: int) -> Parsed:
+    m = _DMY.match(text)
+    if m:
+        return _make_date(_year(m.group(3), pivot), int(m.group(2)), int(m.group(1)), text)
+    m = _YMD.match(text)
+    if m:
+        return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), text)
+    m = _D_MON_Y.match(text)
+    if m and m.group(2).lower() in _MONTHS:
+        return _make_date(_year(m.group(3), pivot), _MONTHS[m.group(2).lower()],
+                          int(m.group(1)), text)
+    m = _MON_D_Y.match(text)
+    if m and m.group(1).lower() in _MONTHS:
+        return _make_date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)), text)
+    if _SERIAL_TEXT.match(text):
+        return _from_serial(float(text), text)
+    return Parsed(None, ERROR, "date-not-recognised",
+                  f"'{text}' is not a date", "a date, day first (dd/mm/yyyy)")
+
+
+def _excel_error(text: str) -> Parsed:
+    return Parsed(None, ERROR, "excel-error",
+                  f"the cell holds the Excel error {text} instead of a value",
+                  "a value (fix the formula or lookup that produced the error)")
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def parse_integer(value: object, *, from_text: bool = False) -> Parsed:
+    """Read one cell as a whole number: 5, 5.0 and "5" are all 5."""
+    if is_blank(value):
+        return _BLANK
+    if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.timedelta):
+        return Parsed(None, ERROR, "not-a-whole-number",
+                      f"'{show(value)}' is not a whole number", "a whole number")
+    if isinstance(value, int):
+        return Parsed(value, OK)
+    if isinstance(value, float):
+        if value.is_integer():
+            return Parsed(int(value), OK)
+        return Parsed(None, ERROR, "not-a-whole-number",
+                      f"'{value}' is not a whole number", "a whole number")
+    text = str(value).strip()
+    if text in EXCEL_ERRORS:
+        return _excel_error(text)
+    if _INT_TEXT.match(text):
+        n = int(float(text.replace(",", "")))
+        if from_text and re.fullmatch(r"[+-]?\d+", text):
+            return Parsed(n, OK)
+        return Parsed(n, COERCED, "number-coerced", f"text '{text}' read as the number {n}",
+                      "a number cell")
+    return Parsed(None, ERROR, "not-a-whole-number", f"'{text}' is not a whole number",
+                  "a whole number")
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def _code_text(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def _expected_codes(codes: CompiledCodes) -> str:
+    values = codes.values
+    if len(values) <= 8:
+        return "one of: " + ", ".join(values)
+    return f"one of the {len(values)} codes in the {codes.name.replace('_', ' ')} list, e.g. " + (
+        ", ".join(values[:3])
+    )
+
+
+def parse_code(value: object, codes: CompiledCodes) -> Parsed:
+    """Read one cell as a code: the code itself, its template form, its label or a variant."""
+    if is_blank(value):
+        return _BLANK
+    text = _code_text(value)
+    if text is None:
+        return Parsed(None, ERROR, "code-not-in-list", f"'{show(value)}' is not a code",
+                      _expected_codes(codes))
+    stripped = text.strip()
+    if stripped in EXCEL_ERRORS:
+        return _excel_error(stripped)
+    if text in codes.values:
+        return Parsed(text, OK)
+    found = codes.match(text)
+    if found is None:
+        return Parsed(None, ERROR, "code-not-in-list",
+                      f"'{stripped}' is not in the {codes.name.replace('_', ' ')} list",
+                      _expected_codes(codes))
+    return Parsed(found, COERCED, "code-coerced", f"'{text}' read as '{found}'",
+                  f"'{found}' as written in the template")
+
+
+# --------------------------------------------------------------------------- ids and text
+
+
+def parse_id(value: object) -> Parsed:
+    """Read a child ID as text: 1001 and 1001.0 are "1001"; spaces around it are removed."""
+    if is_blank(value):
+        return _BLANK
+    if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.timedelta):
+        return Parsed(None, ERROR, "id-not-recognised",
+                      f"'{show(value)}' is not a child ID", "the child's unique ID")
+    if isinstance(value, int):
+        return Parsed(str(value), OK)
+    if isinstance(value, float):
+        if value.is_integer():
+            return Parsed(str(int(value)), OK)
+        return Parsed(str(value), COERCED, "id-coerced",
+                      f"child ID stored as the decimal number {value}", "the child's ID as text")
+    text = str(value)
+    if text.strip() in EXCEL_ERRORS:
+        return _excel_error(text.strip())
+    if text != text.strip():
+        return Parsed(text.strip(), COERCED, "id-coerced",
+                      f"spaces removed around child ID '{text.strip()}'", "the ID without spaces")
+    return Parsed(text, OK)
+
+
+def parse_text(value: object) -> Parsed:
+    """Read free text (team, worker, address): kept as written, Excel errors reported."""
+    if is_blank(value):
+        return _BLANK
+    if isinstance(value, str):
+        s = value.strip()
+        if s in EXCEL_ERRORS:
+            return _excel_error(s)
+        return Parsed(s, OK)
+    return Parsed(show(value), OK)
+
+
+def id_key(child_id: str) -> str:
+    """Key for matching one child across lists: case, and leading zeros of numeric IDs, ignored."""
+    s = child_id.strip().upper()
+    if s.isdigit():
+        return s.lstrip("0") or "0"
+    return s
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass
+class ParsedColumn:
+    """A whole column parsed: typed values plus per-row state and per-distinct-value detail."""
+
+    values: pd.Series
+    state: np.ndarray
+    codes: np.ndarray
+    detail: list[Parsed]
+    uniques: np.ndarray
+
+    def problem_rows(self) -> np.ndarray:
+        """Row positions whose value was coerced or wrong."""
+        return np.flatnonzero(self.state >= COERCED)
+
+
+def parse_column(
+    raw: pd.Series,
+    column: Column,
+    codes: CompiledCodes | None,
+    *,
+    from_text: bool = False,
+) -> ParsedColumn:
+    """Parse one raw column into typed values (see the module notes on speed)."""
+    fn: Callable[[object], Parsed]
+    if column.type == "date":
+        def fn(v: object) -> Parsed:
+            return parse_date(v, from_text=from_text)
+    elif column.type == "integer":
+        def fn(v: object) -> Parsed:
+            return parse_integer(v, from_text=from_text)
+    elif column.type in ("code", "yes_no"):
+        assert codes is not None
+
+        def fn(v: object) -> Parsed:
+            return parse_code(v, codes)
+    elif column.type == "id":
+        fn = parse_id
+    else:
+        fn = parse_text
+
+    arr = raw.to_numpy(dtype=object, na_value=None)
+    ucodes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    detail = [fn(u) for u in uniques]
+    detail.append(_BLANK)  # position -1: what factorize's NA sentinel points at
+    state = np.fromiter((p.state for p in detail), dtype=np.int8, count=len(detail))[ucodes]
+
+    values_u = [p.value for p in detail]
+    if column.type == "date":
+        typed_u = np.array(
+            [np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values_u],
+            dtype="datetime64[D]",
+        )
+        values = pd.Series(typed_u[ucodes].astype("datetime64[ns]"), index=raw.index)
+    elif column.type == "integer":
+        typed_f = np.array([np.nan if v is None else v for v in values_u], dtype="float64")
+        values = pd.Series(typed_f[ucodes], index=raw.index).astype("Int64")
+    else:
+        typed_o = np.empty(len(values_u), dtype=object)
+        typed_o[:] = values_u
+        values = pd.Series(typed_o[ucodes], index=raw.index, dtype=object)
+    return ParsedColumn(values, state, ucodes, detail, np.asarray(uniques, dtype=object))

@@ -1,0 +1,245 @@
+"""The ``ValidationReport``: what was found, as a value (never printed here).
+
+Findings are kept column-wise in a DataFrame because a big, messy workbook can produce hundreds
+of thousands of them (every "Yes" read as "a) Yes" is reported); ``Issue`` objects are built only
+when asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .issues import CATALOGUE, Issue
+
+SCHEMA_VERSION = 1
+FINDING_FIELDS = (
+    "file", "sheet", "row", "column", "cell", "severity", "rule", "message", "expected", "list",
+    "value",
+)
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index: 0 -> A, 26 -> AA."""
+    s, n = "", index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "coerced": 2}
+
+
+class FindingsBuilder:
+    """Collects findings one at a time or a column's worth at once."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._chunks: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        rule: str,
+        *,
+        file: str,
+        sheet: str,
+        row: int | None,
+        column: str | None,
+        message: str,
+        expected: str = "",
+        list_name: str | None = None,
+        value: object = None,
+        order: tuple[int, int, int] = (0, 0, -1),
+    ) -> None:
+        """Add one finding. ``order`` is (file, sheet, column) position for sorting."""
+        self._rows.append({
+            "file": file, "sheet": sheet, "row": row, "column": column, "rule": rule,
+            "message": message, "expected": expected, "list": list_name,
+            "value": None if value is None else str(value),
+            "_f": order[0], "_s": order[1], "_c": order[2],
+        })
+
+    def add_many(
+        self,
+        *,
+        rules: np.ndarray,
+        file: str,
+        sheet: str,
+        rows: np.ndarray,
+        column: str | None,
+        messages: np.ndarray,
+        expected: np.ndarray | str,
+        list_name: str | None,
+        values: np.ndarray | None,
+        order: tuple[int, int, int],
+    ) -> None:
+        """Add one finding per element of the arrays (all the same length)."""
+        n = len(rows)
+        if n == 0:
+            return
+        self._chunks.append(pd.DataFrame({
+            "file": file, "sheet": sheet, "row": rows.astype("int64"), "column": column,
+            "rule": rules, "message": messages, "expected": expected, "list": list_name,
+            "value": values if values is not None else None,
+            "_f": order[0], "_s": order[1], "_c": order[2],
+        }))
+
+    def frame(self) -> pd.DataFrame:
+        """All findings, sorted as the user reads the workbook, with severities filled in."""
+        parts = list(self._chunks)
+        if self._rows:
+            parts.append(pd.DataFrame(self._rows))
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
+        df = pd.concat(parts, ignore_index=True)
+        df["row"] = df["row"].astype("Int64")
+        has_cell = df["row"].notna() & (df["_c"] >= 0)
+        df["cell"] = None
+        if has_cell.any():
+            letters = {c: column_letter(int(c)) for c in df.loc[has_cell, "_c"].unique()}
+            df.loc[has_cell, "cell"] = (df.loc[has_cell, "_c"].map(letters)
+                                        + df.loc[has_cell, "row"].astype("int64").astype(str))
+        df["severity"] = df["rule"].map(lambda r: CATALOGUE[r].severity.value)
+        df["_r"] = df["row"].fillna(-1).astype("int64")
+        df["_v"] = df["severity"].map(_SEVERITY_ORDER)
+        df = df.sort_values(["_f", "_s", "_r", "_c", "_v"], kind="stable")
+        df = df[list(FINDING_FIELDS)].reset_index(drop=True)
+        df = df.astype({c: object for c in FINDING_FIELDS if c != "row"})
+        return df.where(df.notna(), None) if len(df) else df
+
+
+@dataclass
+class SheetInfo:
+    """Which list a sheet became, and how its headers were read."""
+
+    file: str
+    sheet: str
+    list: str | None
+    title: str | None
+    header_row: int | None
+    rows: int
+    columns: dict[str, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "file": self.file, "list": self.list, "title": self.title,
+            "header_row": self.header_row, "rows": self.rows, "columns": self.columns,
+            "unknown_columns": self.unknown_columns, "missing_columns": self.missing_columns,
+            "note": self.note,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """Everything ``validate_workbook`` found.
+
+    Attributes:
+        files: the inputs, as given.
+        as_of: the date ages, periods and "future" are measured from.
+        as_of_source: where that date came from ("given", a sheet title, or "today").
+        sheets: one ``SheetInfo`` per sheet read.
+        findings: one row per finding (see ``FINDING_FIELDS``).
+    """
+
+    files: list[str]
+    as_of: dt.date
+    sheets: list[SheetInfo]
+    findings: pd.DataFrame
+    as_of_source: str = "given"
+
+    @property
+    def valid(self) -> bool:
+        """True when there are no error findings (warnings and coercions are allowed)."""
+        return not bool((self.findings["severity"] == "error").any()) if len(self.findings) else True
+
+    @property
+    def issues(self) -> list[Issue]:
+        """The findings as ``Issue`` objects."""
+        return [Issue(**rec) for rec in self._records()]
+
+    def _records(self) -> list[dict[str, Any]]:
+        recs = self.findings.to_dict("records")
+        for r in recs:
+            r["row"] = None if r["row"] is None or pd.isna(r["row"]) else int(r["row"])
+            r["expected"] = r["expected"] or ""
+        return recs
+
+    def sheet_key(self, info_or_file: SheetInfo | str, sheet: str | None = None) -> str:
+        """How a sheet is named in ``lists``: its name, or ``[file]sheet`` for several files."""
+        if isinstance(info_or_file, SheetInfo):
+            file, sheet = info_or_file.file, info_or_file.sheet
+        else:
+            file = info_or_file
+        if len(self.files) <= 1:
+            return str(sheet)
+        from pathlib import Path
+
+        return f"[{Path(file).name}]{sheet}"
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings of each severity."""
+        vc = self.findings["severity"].value_counts() if len(self.findings) else {}
+        return {s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}
+
+    def summary(self) -> dict[str, object]:
+        """Counts by severity, by list and by rule."""
+        df = self.findings
+        by_sheet: dict[str, dict[str, int]] = {}
+        for info in self.sheets:
+            key = self.sheet_key(info)
+            mask = (df["file"] == info.file) & (df["sheet"] == info.sheet) if len(df) else []
+            part = df[mask] if len(df) else df
+            vc = part["severity"].value_counts() if len(part) else {}
+            by_sheet[key] = {
+                "rows": info.rows,
+                **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},
+            }
+        by_rule = {str(k): int(v) for k, v in df["rule"].value_counts().items()} if len(df) else {}
+        return {**self.counts(), "by_sheet": by_sheet, "by_rule": by_rule}
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data: what ``jtai validate --format json`` prints."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "valid": self.valid,
+            "as_of": self.as_of.isoformat(),
+            "as_of_source": self.as_of_source,
+            "files": self.files,
+            "lists": {self.sheet_key(s): s.to_dict() for s in self.sheets},
+            "findings": self._records(),
+            "summary": self.summary(),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per finding, like pandera's failure cases."""
+        return self.findings.copy()
+
+    def flatten(self, keys: Sequence[str] = ("sheet", "row", "column", "rule")) -> list[list[Any]]:
+        """Findings as short lists of the chosen fields: handy in tests."""
+        recs = self._records()
+        return [[r[k] for k in keys] for r in recs]
+
+    def where(self, **conditions: object) -> list[dict[str, Any]]:
+        """Findings whose fields equal the given values, e.g. ``where(rule="dob-mismatch")``."""
+        return [r for r in self._records() if all(r.get(k) == v for k, v in conditions.items())]
+
+
+def rules_seen(report: ValidationReport) -> set[str]:
+    """The set of rule slugs in a report."""
+    return set(report.findings["rule"]) if len(report.findings) else set()
+
+
+def merge_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate finding frames that are already sorted per file."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return FindingsBuilder().frame()
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,508 @@
+"""Load the analyst-readable list schemas in ``schemas/`` and compile them for checking.
+
+Each YAML file describes one list in plain words (see ``schemas/README.md``). They are loaded
+into pydantic models with ``extra="forbid"``, so a misspelt key is an error naming the file and
+the key, and then compiled in code into header matchers, code-list lookups and pandera schemas.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .errors import SchemaInvalid
+
+ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
+
+#: Roles tell the cross-list rules and the shortlist which column means what.
+Role = Literal[
+    "child_id",
+    "gender",
+    "ethnicity",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "age",
+    "disability",
+    "csa_flag",
+    "status",
+    "start_date",
+    "end_date",
+    "team",
+    "worker",
+    "legal_status",
+    "need",
+    "category_of_abuse",
+    "csa_current",
+    "multi_agency",
+    "known_to_yot",
+    "nps_adult",
+    "police_investigation",
+    "csa_support",
+    "sarc_attended",
+]
+
+#: The seven additional Y/N questions of options A and B, in guidance order (para 23).
+ADDITIONAL_ROLES: tuple[str, ...] = (
+    "csa_current",
+    "multi_agency",
+    "known_to_yot",
+    "nps_adult",
+    "police_investigation",
+    "csa_support",
+    "sarc_attended",
+)
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"})
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalise(text: object) -> str:
+    """Fold text for matching: case, spacing, punctuation and curly quotes are ignored.
+
+    Example:
+        >>> normalise("  Date Ceased to be Looked After ")
+        'date ceased to be looked after'
+        >>> normalise("Child’s Category of Need")
+        'child s category of need'
+    """
+    s = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES).casefold()
+    return _NON_WORD.sub(" ", s).strip()
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Code(_Model):
+    """One entry of a code list."""
+
+    value: str
+    code: str | None = None
+    label: str | None = None
+    also_accept: list[str] = []
+
+
+class CodeList(_Model):
+    """A named list of allowed values, as in ``schemas/codes/<name>.yaml``."""
+
+    name: str
+    title: str
+    description: str = ""
+    source: str = ""
+    codes: list[Code]
+
+
+class Rules(_Model):
+    """Named rules on one column, all in analyst words."""
+
+    not_before: str | None = None
+    only_with: str | None = None
+    expected_with: str | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+    allow_future: bool = False
+
+
+class Column(_Model):
+    """One column of a list."""
+
+    header: str
+    also_accept: list[str] = []
+    type: ColumnType
+    required: bool = False
+    codes: str | None = None
+    role: Role | None = None
+    rules: Rules = Rules()
+    description: str = ""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _codes_for_codes(self) -> Column:
+        if self.type == "code" and not self.codes:
+            raise ValueError(f"column '{self.header}' has type code but no 'codes:' list named")
+        if self.type not in ("code", "yes_no") and self.codes:
+            raise ValueError(f"column '{self.header}' names codes but its type is {self.type}")
+        return self
+
+    @property
+    def code_list_name(self) -> str | None:
+        """Name of the code list this column's values come from, if any."""
+        if self.type == "yes_no":
+            return self.codes or "yes_no"
+        return self.codes
+
+
+class Period(_Model):
+    """Which rows belong on the list, counted back from the as-of date."""
+
+    months: int
+    starts: str | None = None
+    ends: str | None = None
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> Period:
+        if (self.starts is None) == (self.ends is None):
+            raise ValueError("period needs exactly one of 'starts' or 'ends'")
+        return self
+
+
+class ListSchema(_Model):
+    """One child-level list, as in ``schemas/<name>.yaml``."""
+
+    name: str
+    title: str
+    list_number: int | None = None
+    form: str | None = None
+    description: str
+    source: str = ""
+    sheet_names: list[str] = []
+    one_row_per_child: bool = False
+    max_rows: int | None = None
+    period: Period | None = None
+    columns: list[Column]
+
+    def column(self, header: str) -> Column:
+        """Return the column with this canonical header."""
+        for col in self.columns:
+            if col.header == header:
+                return col
+        raise KeyError(header)
+
+    def by_role(self, role: str) -> Column | None:
+        """Return the column with this role, or None."""
+        for col in self.columns:
+            if col.role == role:
+                return col
+        return None
+
+
+# --------------------------------------------------------------------------- code matching
+
+_PREFIX = re.compile(r"^\s*([a-z]{1,2}\d?)\)\s*(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CompiledCodes:
+    """A code list ready for lookups: normalised spelling -> canonical value."""
+
+    name: str
+    values: tuple[str, ...]
+    lookup: dict[str, str]
+    labels: dict[str, str]
+
+    def match(self, raw: object) -> str | None:
+        """Return the canonical value for ``raw``, or None if it is not in the list."""
+        return self.lookup.get(normalise(raw))
+
+    def means(self, value: str) -> str:
+        """Plain label of a canonical value ("Yes", "Male", ...)."""
+        return self.labels.get(value, value)
+
+
+def _forms(entry: Code) -> list[str]:
+    forms = [entry.value]
+    m = _PREFIX.match(entry.value)
+    prefix, rest = (m.group(1), m.group(2)) if m else (None, entry.value)
+    forms.append(rest)
+    parts = [p for p in (entry.code, entry.label) if p]
+    forms.extend(parts)
+    if entry.code and entry.label:
+        forms.append(f"{entry.code} {entry.label}")
+        forms.append(f"{entry.label} {entry.code}")
+    if prefix:
+        forms.extend(f"{prefix} {p}" for p in parts)
+        if entry.code and entry.label:
+            forms.append(f"{prefix} {entry.code} {entry.label}")
+    return forms
+
+
+def compile_codes(codes: CodeList, where: str = "") -> CompiledCodes:
+    """Build the lookup for a code list; explicit spellings that clash are a schema error."""
+    lookup: dict[str, str] = {}
+    clashes: set[str] = set()
+    derived: dict[str, set[str]] = {}
+    for entry in codes.codes:
+        for form in _forms(entry):
+            key = normalise(form)
+            if key:
+                derived.setdefault(key, set()).add(entry.value)
+    for key, values in derived.items():
+        if len(values) == 1:
+            lookup[key] = next(iter(values))
+        else:
+            clashes.add(key)  # e.g. "Individual" names four contact sources: accept none of them
+    for entry in codes.codes:
+        for alt in entry.also_accept:
+            key = normalise(alt)
+            if key in lookup and lookup[key] != entry.value and key not in clashes:
+                raise SchemaInvalid(
+                    f"code list '{codes.name}': '{alt}' is accepted for both "
+                    f"'{lookup[key]}' and '{entry.value}'",
+                    file=where or None,
+                )
+            lookup[key] = entry.value
+    # An exact canonical value always maps to itself, even if its short form clashes.
+    for entry in codes.codes:
+        lookup[normalise(entry.value)] = entry.value
+    labels = {e.value: (e.label or e.value) for e in codes.codes}
+    return CompiledCodes(codes.name, tuple(e.value for e in codes.codes), lookup, labels)
+
+
+# --------------------------------------------------------------------------- schema set
+
+
+@dataclass
+class SchemaSet:
+    """Every list schema and code list, compiled and cross-checked."""
+
+    lists: dict[str, ListSchema]
+    codes: dict[str, CompiledCodes]
+    code_lists: dict[str, CodeList]
+    folder: Path
+    header_index: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, schema in self.lists.items():
+            index: dict[str, str] = {}
+            for col in schema.columns:
+                for spelling in [col.header, *col.also_accept]:
+                    key = normalise(spelling)
+                    if key in index and index[key] != col.header:
+                        raise SchemaInvalid(
+                            f"'{spelling}' would match both '{index[key]}' and '{col.header}'",
+                            file=self.folder / f"{name}.yaml",
+                        )
+                    index[key] = col.header
+            self.header_index[name] = index
+
+    def match_header(self, list_name: str, header: object) -> str | None:
+        """Return the canonical header of ``list_name`` that ``header`` stands for, or None."""
+        return self.header_index[list_name].get(normalise(header))
+
+    def known_headers(self) -> set[str]:
+        """Every normalised header spelling known to any list."""
+        return {key for index in self.header_index.values() for key in index}
+
+    def codes_for(self, column: Column) -> CompiledCodes | None:
+        """The compiled code list for a column, if it has one."""
+        name = column.code_list_name
+        return self.codes[name] if name else None
+
+
+def schemas_folder() -> Path:
+    """Where the shipped schemas live: inside the wheel, or the repository for a checkout."""
+    packaged = Path(str(resources.files("jtai_cli"))) / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _load_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SchemaInvalid(f"cannot read schema file ({exc.strerror})", file=path) from None
+    if re.search(r"(^|\s)[&*][A-Za-z_]|<<:", text):
+        raise SchemaInvalid(
+            "YAML anchors, aliases and merge keys are not allowed: write every column in full",
+            file=path,
+        )
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemaInvalid(f"not valid YAML: {exc}", file=path) from None
+
+
+def _model_error(path: Path, exc: ValidationError) -> SchemaInvalid:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        msg = f"unknown key '{where}'"
+    else:
+        msg = f"{where}: {first['msg']}"
+    return SchemaInvalid(msg, file=path)
+
+
+def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path) -> None:
+    headers = {c.header for c in schema.columns}
+    if schema.name != path.stem:
+        raise SchemaInvalid(f"name '{schema.name}' should equal the file name", file=path)
+    for col in schema.columns:
+        if col.code_list_name and col.code_list_name not in codes:
+            raise SchemaInvalid(
+                f"column '{col.header}' names code list '{col.code_list_name}', "
+                f"which is not in codes/",
+                file=path,
+            )
+        for rule in ("not_before", "only_with", "expected_with"):
+            other = getattr(col.rules, rule)
+            if other is not None and other not in headers:
+                raise SchemaInvalid(
+                    f"column '{col.header}' rule {rule} names '{other}', not a column of this list",
+                    file=path,
+                )
+    if schema.period:
+        anchor = schema.period.starts or schema.period.ends
+        if anchor not in headers:
+            raise SchemaInvalid(f"period names '{anchor}', not a column of this list", file=path)
+    roles = [c.role for c in schema.columns if c.role]
+    dupes = {r for r in roles if roles.count(r) > 1}
+    if dupes:
+        raise SchemaInvalid(f"role(s) {sorted(dupes)} given to more than one column", file=path)
+    if schema.by_role("child_id") is None:
+        raise SchemaInvalid("every list needs a column with role child_id", file=path)
+
+
+def load_schemas(folder: str | Path | None = None) -> SchemaSet:
+    """Load and check every list schema and code list.
+
+    Args:
+        folder: a folder laid out like ``schemas/``; the shipped schemas by default.
+
+    Returns:
+        The compiled ``SchemaSet``.
+
+    Raises:
+        SchemaInvalid: a file is malformed; the message names the file and the key.
+
+    Example:
+        >>> schemas = load_schemas()
+        >>> schemas.lists["children_in_need"].title
+        'List 6: Children in need'
+    """
+    root = Path(folder) if folder is not None else schemas_folder()
+    if folder is None:
+        return _load_cached(root)
+    return _load(root)
+
+
+@cache
+def _load_cached(root: Path) -> SchemaSet:
+    return _load(root)
+
+
+def _load(root: Path) -> SchemaSet:
+    if not root.is_dir():
+        raise SchemaInvalid("schema folder not found", file=root)
+    code_lists: dict[str, CodeList] = {}
+    for path in sorted((root / "codes").glob("*.yaml")):
+        data = _load_yaml(path)
+        try:
+            cl = CodeList.model_validate(data)
+        except ValidationError as exc:
+            raise _model_error(path, exc) from None
+        if cl.name != path.stem:
+            raise SchemaInvalid(f"name '{cl.name}' should equal the file name", file=path)
+        code_lists[cl.name] = cl
+    lists: dict[str, ListSchema] = {}
+    for path in sorted(root.glob("*.yaml")):
+        data = _load_yaml(path)
+        try:
+            schema = ListSchema.model_validate(data)
+        except ValidationError as exc:
+            raise _model_error(path, exc) from None
+        _check_references(schema, code_lists, path)
+        lists[schema.name] = schema
+    if not lists:
+        raise SchemaInvalid("no list schemas (*.yaml) found", file=root)
+    compiled = {
+        name: compile_codes(cl, str(root / "codes" / f"{name}.yaml"))
+        for name, cl in code_lists.items()
+    }
+    ordered = dict(sorted(lists.items(), key=lambda kv: _list_order(kv[1])))
+    return SchemaSet(ordered, compiled, code_lists, root)
+
+
+def _list_order(schema: ListSchema) -> tuple[int, str]:
+    extra = {"yot": 90, "nps": 91, "additional_fields": 92, "multi_agency_meetings": 93}
+    return (schema.list_number or extra.get(schema.name, 99), schema.name)
+
+
+def iter_columns(schemas: SchemaSet, role: str) -> Iterable[tuple[str, Column]]:
+    """Yield (list name, column) for every list that has a column with this role."""
+    for name, schema in schemas.lists.items():
+        col = schema.by_role(role)
+        if col is not None:
+            yield name, col
+
+
+# --------------------------------------------------------------------------- pandera
+
+_PANDERA_CACHE: dict[tuple[int, tuple[str, ...]], object] = {}
+
+
+def to_pandera(  # type: ignore[no-untyped-def]
+    schema: ListSchema,
+    codes: dict[str, CompiledCodes],
+    headers: Iterable[str] | None = None,
+):
+    """Compile a list schema into a pandera ``DataFrameSchema`` for its *typed* columns.
+
+    Values are parsed into typed columns first (``parsing``); pandera then checks the typed
+    columns: dtypes, code lists and number ranges. Blank is allowed here because a required
+    blank is reported by its own rule, once, with a plainer message.
+
+    Args:
+        schema: the list schema.
+        codes: the compiled code lists (``SchemaSet.codes``).
+        headers: only these columns (those present in the file); all by default.
+    """
+    import pandera.pandas as pa
+
+    wanted = tuple(headers) if headers is not None else tuple(c.header for c in schema.columns)
+    key = (id(schema), wanted)
+    cached = _PANDERA_CACHE.get(key)
+    if cached is not None:
+        return cached
+    columns = {}
+    for col in schema.columns:
+        if col.header not in wanted:
+            continue
+        checks = []
+        if col.rules.at_least is not None:
+            checks.append(pa.Check.ge(col.rules.at_least))
+        if col.rules.at_most is not None:
+            checks.append(pa.Check.le(col.rules.at_most))
+        if col.code_list_name and col.code_list_name in codes:
+            checks.append(pa.Check.isin(list(codes[col.code_list_name].values)))
+        dtype = {"date": "datetime64[ns]", "integer": "Int64"}.get(col.type, object)
+        columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
+                                        description=col.description or None)
+    compiled = pa.DataFrameSchema(columns, name=schema.name, strict=False, ordered=False)
+    _PANDERA_CACHE[key] = compiled
+    return compiled
+
+
+def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object]:
+    """One list's schema as plain data for display: what ``jtai schemas show`` prints.
+
+    Raises:
+        UsageError: no list has this name.
+    """
+    from .errors import UsageError
+
+    schemas = schemas or load_schemas()
+    if name not in schemas.lists:
+        raise UsageError(f"no list called '{name}': choose one of {', '.join(schemas.lists)}")
+    s = schemas.lists[name]
+    return {
+        "name": s.name, "title": s.title, "description": s.description, "source": s.source,
+        "one_row_per_child": s.one_row_per_child,
+        "period": s.period.model_dump(exclude_none=True) if s.period else None,
+        "columns": [
+            {"header": c.header, "type": c.type, "required": c.required,
+             "codes": c.code_list_name if c.type == "code" or c.codes else None,
+             "rules": c.rules.model_dump(exclude_defaults=True), "also_accept": c.also_accept,
+             "role": c.role, "description": c.description, "source": c.source}
+            for c in s.columns
+        ],
+    }

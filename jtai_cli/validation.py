@@ -1,0 +1,485 @@
+"""Find each list in a workbook by its headers, parse it into typed columns, and check it.
+
+``validate_workbook`` never raises because a cell is wrong: wrong data becomes findings in the
+``ValidationReport``. It raises a ``JtaiError`` only when a file cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .parsing import BLANK, ParsedColumn, id_key, is_blank, parse_column, show
+from .reading import RawSheet, Workbook, read_workbook
+from .reporting import FindingsBuilder, SheetInfo, ValidationReport
+from .schemas import ListSchema, SchemaSet, load_schemas, normalise
+
+#: How far down a sheet to look for its header row (title rows sit above it).
+HEADER_SEARCH_ROWS = 30
+COMMON_ROLES = frozenset(
+    {"child_id", "gender", "ethnicity", "date_of_birth", "expected_date_of_birth", "age"}
+)
+_AS_AT = re.compile(
+    r"\b(?:as at|as of|as on|data at|extracted on|extracted|run on|snapshot)\b[:\s]*"
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
+    re.IGNORECASE,
+)
+_OUT_OF_SCOPE = re.compile(
+    r"\blist (2|9|10|11)\b|early help|care leavers?|adoption|adopters", re.IGNORECASE
+)
+
+
+@dataclass
+class ParsedList:
+    """One sheet read as one list: raw cells, typed values and where each came from."""
+
+    file: str
+    sheet: str
+    schema: ListSchema
+    header_row: int
+    excel_rows: np.ndarray
+    written: dict[str, str]
+    positions: dict[str, int]
+    raw: dict[str, np.ndarray]
+    parsed: dict[str, ParsedColumn]
+    typed: pd.DataFrame
+    keys: pd.Series
+    order: tuple[int, int]
+    from_text: bool = False
+
+    @property
+    def name(self) -> str:
+        """The schema name (children_in_need, ...)."""
+        return self.schema.name
+
+    @property
+    def label(self) -> str:
+        """Short name for messages: 'List 6' or the list's title."""
+        if self.schema.list_number:
+            return f"List {self.schema.list_number}"
+        return self.schema.title.split(":")[0]
+
+    def column_order(self, header: str) -> int:
+        """Position of a canonical column in the file (for sorting findings)."""
+        return self.positions.get(header, -1)
+
+    def where(self, row_pos: int) -> str:
+        """Plain reference to a row: "List 7 (sheet 'List_7') row 12"."""
+        return f"{self.label} (sheet '{self.sheet}') row {int(self.excel_rows[row_pos])}"
+
+
+@dataclass
+class Dataset:
+    """All lists read from one or more files, before the rules run."""
+
+    files: list[str]
+    as_of: dt.date
+    lists: list[ParsedList]
+    sheets: list[SheetInfo]
+    findings: FindingsBuilder
+    schemas: SchemaSet
+    workbooks: list[Workbook] = field(default_factory=list)
+    as_of_source: str = "given"
+
+    def of(self, name: str) -> list[ParsedList]:
+        """The parsed lists with this schema name."""
+        return [pl for pl in self.lists if pl.name == name]
+
+    def numbered(self, number: int) -> list[ParsedList]:
+        """The parsed lists with this ILACS list number (8 covers both forms)."""
+        return [pl for pl in self.lists if pl.schema.list_number == number]
+
+
+# --------------------------------------------------------------------------- identification
+
+
+@dataclass
+class _Match:
+    schema: ListSchema
+    header_idx: int
+    mapping: dict[int, str]
+    score: float
+
+
+def _distinctive(schemas: SchemaSet) -> dict[str, set[str]]:
+    """Columns that point to one list: not a required column of any unrelated list."""
+
+    def siblings(a: ListSchema, b: ListSchema) -> bool:
+        if a.list_number is not None and a.list_number == b.list_number:
+            return True
+        req = lambda s: {c.header for c in s.columns if c.required}  # noqa: E731
+        return req(a) == req(b)
+
+    out: dict[str, set[str]] = {}
+    for name, schema in schemas.lists.items():
+        others: set[str] = set()
+        for other in schemas.lists.values():
+            if other.name != name and not siblings(schema, other):
+                others |= {c.header for c in other.columns if c.required}
+        out[name] = {
+            c.header for c in schema.columns
+            if c.role not in COMMON_ROLES and c.header not in others
+        }
+    return out
+
+
+def _hint_text(sheet: RawSheet, header_idx: int) -> str:
+    parts = [Path(sheet.name).stem if sheet.from_text else sheet.name]
+    for row in sheet.rows[:header_idx]:
+        parts.extend(str(v) for v in row if isinstance(v, str) and v.strip())
+    return normalise(" ".join(parts))
+
+
+def _hinted(schema: ListSchema, hint: str) -> bool:
+    return any(
+        re.search(rf"\b{re.escape(normalise(n))}\b", hint) for n in schema.sheet_names if n
+    )
+
+
+def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
+    """Find the header row and the list a sheet holds, by its headers; None if it holds none."""
+    known = schemas.known_headers()
+    best_idx, best_hits = -1, 1
+    for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for v in row if isinstance(v, str) and normalise(v) in known)
+        if hits > best_hits:
+            best_idx, best_hits = i, hits
+    if best_idx < 0:
+        return None
+    header = sheet.rows[best_idx]
+    written = [(j, v) for j, v in enumerate(header) if not is_blank(v)]
+    hint = _hint_text(sheet, best_idx)
+    distinctive = _distinctive_cached(schemas)
+    candidates: list[_Match] = []
+    for name, schema in schemas.lists.items():
+        mapping: dict[int, str] = {}
+        for j, v in written:
+            canon = schemas.match_header(name, v)
+            if canon is not None and canon not in mapping.values():
+                mapping[j] = canon
+        matched = set(mapping.values())
+        if not matched & distinctive[name]:
+            continue
+        score = 2 * len(matched) / (len(schema.columns) + len(written))
+        if _hinted(schema, hint):
+            score += 0.05
+        candidates.append(_Match(schema, best_idx, mapping, score))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda m: m.score)
+
+
+_DISTINCTIVE: dict[int, dict[str, set[str]]] = {}
+
+
+def _distinctive_cached(schemas: SchemaSet) -> dict[str, set[str]]:
+    key = id(schemas)
+    if key not in _DISTINCTIVE:
+        _DISTINCTIVE[key] = _distinctive(schemas)
+    return _DISTINCTIVE[key]
+
+
+# --------------------------------------------------------------------------- parsing a list
+
+
+def _title(sheet: RawSheet, header_idx: int) -> str | None:
+    """The text above the header row (a title such as "List 6: Children in need"), if any."""
+    parts = [v.strip() for row in sheet.rows[:header_idx] for v in row
+             if isinstance(v, str) and v.strip()]
+    return " / ".join(parts) if parts else None
+
+
+def parse_list(
+    sheet: RawSheet,
+    match: _Match,
+    schemas: SchemaSet,
+    findings: FindingsBuilder,
+    order: tuple[int, int],
+) -> tuple[ParsedList, SheetInfo]:
+    """Parse one identified sheet into a ``ParsedList``, adding column and value findings."""
+    schema = match.schema
+    file, sname = sheet.file, sheet.name
+    header = sheet.rows[match.header_idx]
+    header_row = match.header_idx + 1
+    info = SheetInfo(file, sname, schema.name, _title(sheet, match.header_idx), header_row, 0)
+
+    # Column mapping: every header cell is either a list column or reported as unknown.
+    positions: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for j, v in enumerate(header):
+        if is_blank(v):
+            continue
+        text = str(v)
+        canon = schemas.match_header(schema.name, v)
+        if canon is None:
+            info.unknown_columns.append(text)
+            findings.add("column-unknown", file=file, sheet=sname, row=header_row, column=text,
+                         message=f"'{text.strip()}' is not a column of {schema.title}; "
+                                 "its values were not checked",
+                         expected="a header from the list's schema", list_name=schema.name,
+                         order=(*order, j))
+        elif canon in positions:
+            findings.add("column-duplicate", file=file, sheet=sname, row=header_row, column=text,
+                         message=f"'{text.strip()}' is a second '{canon}' column; only the first "
+                                 f"(column {_col_letter(positions[canon])}) was checked",
+                         expected="each column once", list_name=schema.name, order=(*order, j))
+        else:
+            positions[canon] = j
+            written[canon] = text
+            info.columns[text] = canon
+    for col in schema.columns:
+        if col.header not in positions and col.required:
+            info.missing_columns.append(col.header)
+            findings.add("column-missing", file=file, sheet=sname, row=None, column=col.header,
+                         message=f"required column '{col.header}' was not found in row "
+                                 f"{header_row} of the sheet",
+                         expected=col.header, list_name=schema.name, order=(*order, -1))
+
+    # Cells, column by column, then drop rows that are blank in every list column.
+    body = sheet.rows[match.header_idx + 1:]
+    n = len(body)
+    width = len(header)
+    raw_cols: dict[str, np.ndarray] = {}
+    by_col = list(zip(*(r if len(r) >= width else list(r) + [None] * (width - len(r))
+                        for r in body), strict=True)) if n else []
+    for canon, j in positions.items():
+        arr = np.empty(n, dtype=object)
+        if n:
+            arr[:] = by_col[j]
+        raw_cols[canon] = arr
+    parsed: dict[str, ParsedColumn] = {}
+    for canon, arr in raw_cols.items():
+        col = schema.column(canon)
+        parsed[canon] = parse_column(pd.Series(arr, copy=False), col, schemas.codes_for(col),
+                                     from_text=sheet.from_text)
+    if parsed:
+        blank_row = np.logical_and.reduce([p.state == BLANK for p in parsed.values()])
+    else:
+        blank_row = np.ones(n, dtype=bool)
+    keep = np.flatnonzero(~blank_row)
+    excel_rows = keep + match.header_idx + 2
+    if len(keep) != n:
+        raw_cols = {k: v[keep] for k, v in raw_cols.items()}
+        parsed = {k: _take(p, keep) for k, p in parsed.items()}
+    info.rows = len(keep)
+
+    # Value findings: one per coerced or wrong cell, built column-wise.
+    for canon, p in parsed.items():
+        pos = p.problem_rows()
+        if not len(pos):
+            continue
+        u = p.codes[pos]
+        detail = p.detail
+        rules = np.array([d.rule for d in detail], dtype=object)[u]
+        msgs = np.array([d.message for d in detail], dtype=object)[u]
+        exp = np.array([d.expected for d in detail], dtype=object)[u]
+        raw = raw_cols[canon][pos]
+        findings.add_many(
+            rules=rules, file=file, sheet=sname, rows=excel_rows[pos], column=written[canon],
+            messages=msgs, expected=exp, list_name=schema.name,
+            values=np.array([None if v is None else show(v) for v in raw], dtype=object),
+            order=(*order, positions[canon]),
+        )
+
+    typed = pd.DataFrame({canon: p.values.reset_index(drop=True) for canon, p in parsed.items()})
+    for col in schema.columns:
+        if col.header not in typed:
+            typed[col.header] = _empty_typed(col.type, len(keep))
+    typed = typed[[c.header for c in schema.columns]]
+    id_col = schema.by_role("child_id")
+    assert id_col is not None
+    ids = typed[id_col.header]
+    keys = pd.Series([id_key(v) if isinstance(v, str) else None for v in ids], dtype=object)
+    pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw_cols,
+                    parsed, typed, keys, order, sheet.from_text)
+    return pl, info
+
+
+def _take(p: ParsedColumn, keep: np.ndarray) -> ParsedColumn:
+    return ParsedColumn(p.values.iloc[keep].reset_index(drop=True), p.state[keep], p.codes[keep],
+                        p.detail, p.uniques)
+
+
+def _empty_typed(kind: str, n: int) -> pd.Series:
+    if kind == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if kind == "integer":
+        return pd.Series([pd.NA] * n, dtype="Int64")
+    return pd.Series([None] * n, dtype=object)
+
+
+def _col_letter(j: int) -> str:
+    from .reporting import column_letter
+
+    return column_letter(j)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_dataset(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    as_of: dt.date | None = None,
+    schemas: SchemaSet | None = None,
+) -> Dataset:
+    """Read every file, find each list and parse it; no rules run yet.
+
+    Raises:
+        JtaiError: a file cannot be used at all.
+    """
+    schemas = schemas or load_schemas()
+    path_list = [paths] if isinstance(paths, str | Path) else list(paths)
+    files = [str(p) for p in path_list]
+    findings = FindingsBuilder()
+    lists: list[ParsedList] = []
+    sheets: list[SheetInfo] = []
+    workbooks: list[Workbook] = []
+    for fi, path in enumerate(path_list):
+        wb = read_workbook(path)
+        workbooks.append(wb)
+        for si, sheet in enumerate(wb.sheets):
+            for note in sheet.notes:
+                findings.add("file-kind-mismatch", file=sheet.file, sheet=sheet.name, row=None,
+                             column=None, message=note, expected="a file whose name says what "
+                             "it holds", order=(fi, si, -1))
+            if sheet.is_template_info:
+                sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
+                                        note="template guidance sheet: not a list"))
+                continue
+            match = None if _out_of_scope(sheet) else identify(sheet, schemas)
+            if match is None:
+                _unrecognised(sheet, findings, sheets, (fi, si))
+                continue
+            pl, info = parse_list(sheet, match, schemas, findings, (fi, si))
+            if info.rows == 0:
+                findings.add("sheet-empty", file=sheet.file, sheet=sheet.name, row=None,
+                             column=None, message=f"{match.schema.title}: headers found in row "
+                             f"{pl.header_row} but no rows of data under them",
+                             expected="one row per child or event", list_name=pl.name,
+                             order=(fi, si, -1))
+            lists.append(pl)
+            sheets.append(info)
+    _note_duplicated_lists(lists, findings)
+    source = "given"
+    if as_of is None:
+        as_of, source = _as_at_from_titles(lists, sheets)
+    return Dataset(files, as_of, lists, sheets, findings, schemas, workbooks, source)
+
+
+def _as_at_from_titles(lists: list[ParsedList], sheets: list[SheetInfo]) -> tuple[dt.date, str]:
+    """The date in a title such as "List 6: Children in need (data as at 23/11/2026)", or today.
+
+    Exports often say when they were run; ages and periods are then checked as at that date,
+    so a workbook checked next week gives the same answer as today.
+    """
+    from .parsing import parse_date
+
+    found: dict[dt.date, str] = {}
+    for info in sheets:
+        if not info.title:
+            continue
+        m = _AS_AT.search(info.title)
+        if m:
+            p = parse_date(m.group(1))
+            if isinstance(p.value, dt.date):
+                found.setdefault(p.value, info.sheet)
+    if len(found) == 1:
+        day, sheet = next(iter(found.items()))
+        return day, f"the title of sheet '{sheet}'"
+    return dt.date.today(), "today"
+
+
+def _out_of_scope(sheet: RawSheet) -> bool:
+    """An ILACS list the JTAI does not ask for (early help, care leavers, adoption), by name."""
+    title = [v for row in sheet.rows[:2] for v in row if isinstance(v, str) and v.strip()][:1]
+    return bool(_OUT_OF_SCOPE.search(normalise(" ".join([sheet.name, *title]))))
+
+
+def _unrecognised(
+    sheet: RawSheet, findings: FindingsBuilder, sheets: list[SheetInfo], order: tuple[int, int]
+) -> None:
+    nonblank = any(not is_blank(v) for row in sheet.rows[:HEADER_SEARCH_ROWS] for v in row)
+    if not nonblank:
+        sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0, note="empty sheet"))
+        return
+    hint = normalise(" ".join([sheet.name] + [str(v) for v in (sheet.rows[0] if sheet.rows
+                                                                 else []) if v]))
+    if _OUT_OF_SCOPE.search(hint):
+        rule = "sheet-not-in-scope"
+        msg = ("this is an ILACS list the JTAI does not ask for (early help, care leavers or "
+               "adoption): not checked")
+    else:
+        rule = "sheet-not-recognised"
+        msg = ("no header row in the first 30 rows matches a JTAI list (contacts, referrals, "
+               "assessments, section 47, lists 6-8, YOT, NPS, additional fields, meetings): "
+               "not checked")
+    findings.add(rule, file=sheet.file, sheet=sheet.name, row=None, column=None, message=msg,
+                 expected="a sheet whose headers match one of the lists", order=(*order, -1))
+    sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0, note=msg))
+
+
+def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -> None:
+    seen: dict[str, ParsedList] = {}
+    for pl in lists:
+        first = seen.get(pl.name)
+        if first is None:
+            seen[pl.name] = pl
+            continue
+        findings.add("list-duplicated", file=pl.file, sheet=pl.sheet, row=None, column=None,
+                     message=f"this sheet holds {pl.schema.title}, as sheet '{first.sheet}' "
+                             f"does; both were checked and their rows are treated as one list",
+                     expected="each list on one sheet", list_name=pl.name,
+                     order=(*pl.order, -1))
+
+
+# --------------------------------------------------------------------------- public entry
+
+
+def validate_workbook(
+    path: str | Path | Sequence[str | Path],
+    *,
+    as_of: dt.date | None = None,
+    schemas: SchemaSet | None = None,
+    report_path: str | Path | None = None,
+) -> ValidationReport:
+    """Check every JTAI list in a workbook (or in several files together).
+
+    Args:
+        path: a workbook or CSV file, or several (their lists are checked against each other).
+        as_of: the date ages, look-back periods and "in the future" are measured from.
+            Default: the "as at" date in the sheets' titles (e.g. "data as at 23/11/2026")
+            when they agree on one, otherwise today.
+        schemas: the list schemas to use (default: the shipped ones).
+        report_path: also write the highlighted copy of the workbook here (see
+            ``export_annotated_workbook``).
+
+    Returns:
+        The report; ``report.valid`` is False when any error was found.
+
+    Raises:
+        JtaiError: a file cannot be used at all (missing, corrupt, encrypted, not a workbook).
+
+    Example:
+        >>> report = validate_workbook("examples/lists_messy.xlsx")
+        >>> report.valid
+        False
+        >>> report.to_frame()[["sheet", "row", "column", "rule"]].head(3)  # doctest: +SKIP
+    """
+    from .checks import run_checks
+
+    data = load_dataset(path, as_of=as_of, schemas=schemas)
+    run_checks(data)
+    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
+                              data.as_of_source)
+    if report_path is not None:
+        from .exporting import export_annotated_workbook
+
+        export_annotated_workbook(report, report_path)
+    return report

@@ -1,0 +1,162 @@
+"""Cell values to typed values: day-first dates, serials, numbers, codes, IDs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from jtai_cli.parsing import (
+    BLANK,
+    COERCED,
+    ERROR,
+    OK,
+    id_key,
+    parse_code,
+    parse_column,
+    parse_date,
+    parse_id,
+    parse_integer,
+)
+from jtai_cli.schemas import Code, CodeList, Column, compile_codes
+
+GENDER = compile_codes(CodeList(name="gender", title="Gender", codes=[
+    Code(value="a) Male", label="Male", also_accept=["M", "1"]),
+    Code(value="b) Female", label="Female", also_accept=["F", "2"]),
+]))
+NEED = compile_codes(CodeList(name="primary_need", title="Need", codes=[
+    Code(value="N1 - Abuse or neglect", code="N1", label="Abuse or neglect"),
+    Code(value="N2 - Child’s disability", code="N2", label="Child’s disability"),
+]))
+
+
+@pytest.mark.parametrize("value, expected, state", [
+    (dt.date(2019, 4, 3), dt.date(2019, 4, 3), OK),
+    (dt.datetime(2019, 4, 3, 0, 0), dt.date(2019, 4, 3), OK),
+    ("03/04/2019", dt.date(2019, 4, 3), COERCED),       # day first: 3 April
+    ("3/4/2019", dt.date(2019, 4, 3), COERCED),
+    ("03-04-2019", dt.date(2019, 4, 3), COERCED),
+    ("2019-04-03", dt.date(2019, 4, 3), COERCED),
+    ("2010-01-01 00:00:00", dt.date(2010, 1, 1), COERCED),
+    ("3 April 2019", dt.date(2019, 4, 3), COERCED),
+    ("03-Apr-19", dt.date(2019, 4, 3), COERCED),
+    (43558, dt.date(2019, 4, 3), COERCED),              # Excel serial
+    (43558.0, dt.date(2019, 4, 3), COERCED),
+    ("43558", dt.date(2019, 4, 3), COERCED),
+])
+def test_dates_are_read_day_first(value, expected, state):
+    p = parse_date(value)
+    assert (p.value, p.state) == (expected, state)
+
+
+def test_csv_text_dates_are_native_not_coerced():
+    assert parse_date("03/04/2019", from_text=True).state == OK
+    assert parse_date("03/04/19", from_text=True).state == COERCED  # two-digit year is reported
+
+
+@pytest.mark.parametrize("value, rule, phrase", [
+    ("31/02/2015", "date-impossible", "February 2015 has 28 days"),
+    ("12/25/2015", "date-impossible", "no month 25"),
+    ("29/02/2023", "date-impossible", "has 28 days"),
+    ("yesterday", "date-not-recognised", "is not a date"),
+    (True, "date-not-recognised", "not a date"),
+    (99999999, "date-not-recognised", "not a date"),
+    ("#REF!", "excel-error", "#REF!"),
+])
+def test_bad_dates_are_errors_with_plain_messages(value, rule, phrase):
+    p = parse_date(value)
+    assert p.state == ERROR and p.rule == rule and phrase in p.message
+
+
+def test_month_first_date_message_says_so():
+    assert "month-first" in parse_date("12/25/2015").message
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", float("nan")])
+def test_blanks(value):
+    assert parse_date(value).state == BLANK
+    assert parse_integer(value).state == BLANK
+    assert parse_code(value, GENDER).state == BLANK
+
+
+@pytest.mark.parametrize("value, n, state", [
+    (5, 5, OK), (5.0, 5, OK), ("5", 5, COERCED), ("5.0", 5, COERCED), ("-1", -1, COERCED),
+    ("1,234", 1234, COERCED),
+])
+def test_integers(value, n, state):
+    p = parse_integer(value)
+    assert (p.value, p.state) == (n, state)
+
+
+@pytest.mark.parametrize("value", [6.5, "six", True, dt.date(2020, 1, 1)])
+def test_not_whole_numbers(value):
+    assert parse_integer(value).rule == "not-a-whole-number"
+
+
+def test_csv_plain_integer_is_native():
+    assert parse_integer("5", from_text=True).state == OK
+
+
+@pytest.mark.parametrize("value, canon, state", [
+    ("a) Male", "a) Male", OK),
+    ("M", "a) Male", COERCED),
+    ("male", "a) Male", COERCED),
+    ("A) MALE ", "a) Male", COERCED),
+    (1, "a) Male", COERCED),
+    (2.0, "b) Female", COERCED),
+])
+def test_codes(value, canon, state):
+    p = parse_code(value, GENDER)
+    assert (p.value, p.state) == (canon, state)
+    if state == COERCED:
+        assert p.rule == "code-coerced" and canon in p.message
+
+
+@pytest.mark.parametrize("value", ["N1", "n1", "N1 Abuse or neglect", "N1 - Abuse or Neglect",
+                                   "N1: abuse or neglect", "Abuse or neglect"])
+def test_code_with_description(value):
+    assert parse_code(value, NEED).value == "N1 - Abuse or neglect"
+
+
+def test_curly_and_straight_apostrophes_match():
+    assert parse_code("N2 - Child's disability", NEED).value == "N2 - Child’s disability"
+
+
+def test_unknown_code_names_the_list():
+    p = parse_code("PSRMEM", NEED)
+    assert p.state == ERROR and p.rule == "code-not-in-list"
+    assert "N1 - Abuse or neglect" in p.expected
+
+
+@pytest.mark.parametrize("value, text, state", [
+    (1001, "1001", OK), (1001.0, "1001", OK), ("001234", "001234", OK),
+    (" AB12 ", "AB12", COERCED),
+])
+def test_ids(value, text, state):
+    p = parse_id(value)
+    assert (p.value, p.state) == (text, state)
+
+
+def test_id_key_matches_text_and_number_forms():
+    assert id_key("001234") == id_key("1234") == "1234"
+    assert id_key("ab12") == id_key("AB12")
+    assert id_key("0") == "0"
+
+
+def test_parse_column_spreads_distinct_values_back_to_rows():
+    col = Column(header="Gender", type="code", codes="gender")
+    raw = pd.Series(["M", "a) Male", None, "M", "x", "F"], dtype=object)
+    p = parse_column(raw, col, GENDER)
+    assert list(p.values) == ["a) Male", "a) Male", None, "a) Male", None, "b) Female"]
+    assert list(p.state) == [COERCED, OK, BLANK, COERCED, ERROR, COERCED]
+    assert list(p.problem_rows()) == [0, 3, 4, 5]
+
+
+def test_parse_column_dates_typed():
+    col = Column(header="D", type="date")
+    raw = pd.Series([dt.date(2020, 1, 2), "03/04/2019", "", 43558], dtype=object)
+    p = parse_column(raw, col, None)
+    assert str(p.values.dtype) == "datetime64[ns]"
+    assert p.values.iloc[1] == pd.Timestamp(2019, 4, 3)
+    assert pd.isna(p.values.iloc[2])
