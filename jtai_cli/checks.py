@@ -80,6 +80,7 @@ def run_checks(data: Dataset) -> None:
     """Run every row rule on every list, then the cross-list rules."""
     for pl in data.lists:
         check_list(data, pl)
+    check_one_row_per_child(data)
     check_across_lists(data)
 
 
@@ -103,24 +104,6 @@ def check_list(data: Dataset, pl: ParsedList) -> None:
     _check_pairs(pl, emit)
     _check_ranges(data, pl, emit)
     _check_period(pl, emit, as_of)
-
-    if schema.one_row_per_child:
-        keys = pl.keys
-        dup = keys.notna() & keys.duplicated(keep=False)
-        if dup.any():
-            rows_by_key: dict[str, list[int]] = {}
-            for i in np.flatnonzero(dup.to_numpy()):
-                rows_by_key.setdefault(keys.iat[i], []).append(int(pl.excel_rows[i]))
-            pos = np.flatnonzero(dup.to_numpy())
-            msgs = []
-            for i in pos:
-                others = [r for r in rows_by_key[keys.iat[i]] if r != pl.excel_rows[i]]
-                msgs.append(f"the same child is also on row{'s' if len(others) > 1 else ''} "
-                            f"{', '.join(map(str, others))} of this list")
-            id_col = schema.by_role("child_id")
-            assert id_col is not None
-            emit("duplicate-child", pos, id_col.header, msgs,
-                 f"one row per child on {pl.label}, for the most recent episode")
 
     if schema.max_rows is not None and len(t) > schema.max_rows:
         data.findings.add(
@@ -273,6 +256,45 @@ def _check_period(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
          f"{what} {fmt_date(start)}")
 
 
+def check_one_row_per_child(data: Dataset) -> None:
+    """Lists 6, 7 and 8 hold one row per child, even when a list runs over several sheets."""
+    groups: dict[object, list[int]] = {}
+    for li, pl in enumerate(data.lists):
+        if pl.schema.one_row_per_child:
+            groups.setdefault(pl.schema.list_number or pl.name, []).append(li)
+    for members in groups.values():
+        df = pd.concat([pd.DataFrame({"li": li, "pos": np.arange(len(data.lists[li].keys)),
+                                      "key": data.lists[li].keys}) for li in members],
+                       ignore_index=True)
+        df = df[df["key"].notna()]
+        df = df[df["key"].duplicated(keep=False)]
+        if df.empty:
+            continue
+        places: dict[str, list[tuple[int, int]]] = {}
+        for li, pos, key in zip(df["li"], df["pos"], df["key"], strict=True):
+            places.setdefault(key, []).append((int(li), int(pos)))
+        for li, rows in df.groupby("li", sort=False):
+            pl = data.lists[int(li)]
+            msgs = []
+            for pos, key in zip(rows["pos"], rows["key"], strict=True):
+                others = [(o_li, o_pos) for o_li, o_pos in places[key]
+                          if (o_li, o_pos) != (li, pos)]
+                same = [str(int(data.lists[o_li].excel_rows[o_pos])) for o_li, o_pos in others
+                        if o_li == li]
+                elsewhere = [data.lists[o_li].where(o_pos) for o_li, o_pos in others
+                             if o_li != li]
+                parts = []
+                if same:
+                    parts.append(f"row{'s' if len(same) > 1 else ''} {', '.join(same)} of this "
+                                 "sheet")
+                parts.extend(elsewhere)
+                msgs.append("the same child is also on " + " and ".join(parts))
+            id_col = pl.schema.by_role("child_id")
+            assert id_col is not None
+            _Emitter(data, pl)("duplicate-child", rows["pos"].to_numpy(), id_col.header, msgs,
+                               f"one row per child on {pl.label}, for the most recent episode")
+
+
 # --------------------------------------------------------------------------- across lists
 
 
@@ -313,51 +335,70 @@ def check_across_lists(data: Dataset) -> None:
     _yot_nps(data, df)
 
 
-def _where(data: Dataset, li: int, pos: int) -> str:
-    return data.lists[li].where(pos)
-
-
 def _show(v: object) -> str:
     if isinstance(v, pd.Timestamp | dt.date):
         return fmt_date(v)
     return str(v)
 
 
+_CONFLICT_TEXT = {
+    "dob-mismatch": ("date of birth {here} here but {there} for the same child on {where}",
+                     "the same date of birth on every row for this child"),
+    "gender-mismatch": ("gender '{here}' here but '{there}' for the same child on {where}",
+                        "the same gender on every row for this child"),
+    "csa-flag-disagrees": ("CSA-FE flag '{here}' here but '{there}' for the same child on {where}",
+                           "the same CSA-FE flag on every list for this child"),
+    "id-leading-zeros": ("child ID '{here}' here but '{there}' on {where}: read as the same child "
+                         "(leading zeros are lost when IDs are stored as numbers)",
+                         "the child's ID written the same way on every list"),
+}
+
+
 def _conflicts(data: Dataset, df: pd.DataFrame, field: str, rule: str, role: str) -> None:
+    """Flag rows whose value differs from the child's usual value, naming a row that has it.
+
+    The usual value is the most common one for the child (ties: the first seen); for IDs, the
+    longest spelling (the one that kept its leading zeros). Vectorised over all children.
+    """
     sub = df[df[field].notna()]
     if sub.empty:
         return
-    n = sub.groupby("key")[field].transform("nunique")
-    sub = sub[n > 1]
-    for _key, group in sub.groupby("key", sort=False):
-        counts = group[field].value_counts(sort=False)
-        modal = counts.idxmax() if counts.max() > 1 else group[field].iloc[0]
-        if rule == "id-leading-zeros":
-            modal = max(group[field], key=lambda s: len(str(s)))
-        ref = group[group[field] == modal].iloc[0]
-        for row in group[group[field] != modal].itertuples():
-            pl = data.lists[row.li]
-            c = pl.schema.by_role(role)
-            assert c is not None
-            here, there = _show(getattr(row, field)), _show(modal)
-            where = _where(data, int(ref.li), int(ref.pos))
-            if rule == "dob-mismatch":
-                a, b = pd.Timestamp(getattr(row, field)), pd.Timestamp(modal)
-                swapped = a.year == b.year and a.day == b.month and a.month == b.day
-                msg = (f"date of birth {here} here but {there} for the same child on {where}"
-                       + (": the day and month look swapped" if swapped else ""))
-                expected = "the same date of birth on every row for this child"
-            elif rule == "gender-mismatch":
-                msg = f"gender '{here}' here but '{there}' for the same child on {where}"
-                expected = "the same gender on every row for this child"
-            elif rule == "csa-flag-disagrees":
-                msg = (f"CSA-FE flag '{here}' here but '{there}' for the same child on {where}")
-                expected = "the same CSA-FE flag on every list for this child"
-            else:
-                msg = (f"child ID '{here}' here but '{there}' on {where}: read as the same "
-                       "child (leading zeros are lost when IDs are stored as numbers)")
-                expected = "the child's ID written the same way on every list"
-            _Emitter(data, pl)(rule, np.array([row.pos]), c.header, msg, expected)
+    sub = sub[sub.groupby("key")[field].transform("nunique") > 1]
+    if sub.empty:
+        return
+    sub = sub.assign(_order=np.arange(len(sub)), _v=sub[field].map(_show))
+    stats = sub.groupby(["key", "_v"], sort=False).agg(
+        n=("_order", "size"), first=("_order", "min"))
+    stats = stats.reset_index()
+    if rule == "id-leading-zeros":
+        stats["n"] = stats["_v"].str.len()
+    stats = stats.sort_values(["key", "n", "first"], ascending=[True, False, True])
+    usual = stats.drop_duplicates("key").set_index("key")
+    ref = sub.set_index("_order").loc[usual["first"].to_numpy(), ["li", "pos"]]
+    ref.index = usual.index
+    flagged = sub[sub["_v"].to_numpy() != usual.loc[sub["key"], "_v"].to_numpy()]
+    template, expected = _CONFLICT_TEXT[rule]
+    for li, rows in flagged.groupby("li", sort=False):
+        pl = data.lists[int(li)]
+        col = pl.schema.by_role(role)
+        assert col is not None
+        there = usual.loc[rows["key"], "_v"].to_numpy()
+        ref_li = ref.loc[rows["key"], "li"].to_numpy()
+        ref_pos = ref.loc[rows["key"], "pos"].to_numpy()
+        msgs = []
+        for here, th, rl, rp in zip(rows["_v"], there, ref_li, ref_pos, strict=True):
+            msg = template.format(here=here, there=th, where=data.lists[int(rl)].where(int(rp)))
+            if rule == "dob-mismatch" and _swapped(here, th):
+                msg += ": the day and month look swapped"
+            msgs.append(msg)
+        _Emitter(data, pl)(rule, rows["pos"].to_numpy(), col.header, msgs, expected)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """True when two dd/mm/yyyy dates are each other with day and month swapped."""
+    da, ma, ya = a.split("/")
+    db, mb, yb = b.split("/")
+    return ya == yb and da == mb and ma == db and da != ma
 
 
 def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:

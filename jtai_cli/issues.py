@@ -35,6 +35,9 @@ CATALOGUE: dict[str, Rule] = {
     r.slug: r
     for r in [
         # sheets and columns
+        Rule("no-lists-found", _E, "No JTAI list in the file",
+             "No sheet of the file has headers that match any JTAI list, so nothing could be "
+             "checked."),
         Rule("sheet-not-recognised", _W, "Sheet matches no list",
              "The sheet's headers match none of the JTAI lists, so it was not checked."),
         Rule("sheet-not-in-scope", _W, "Sheet is not a JTAI list",
@@ -44,6 +47,9 @@ CATALOGUE: dict[str, Rule] = {
              "The list's headers were found but no data rows under them."),
         Rule("list-duplicated", _W, "Same list on two sheets",
              "Two sheets hold the same list; both were checked."),
+        Rule("file-unusable", _E, "File cannot be used",
+             "The file is missing, damaged, encrypted or not a workbook; the other files were "
+             "still checked."),
         Rule("file-kind-mismatch", _W, "File name does not match its content",
              "The file's extension says one kind of file but it holds another."),
         Rule("column-missing", _E, "Required column missing",

@@ -154,6 +154,14 @@ class ValidationReport:
     sheets: list[SheetInfo]
     findings: pd.DataFrame
     as_of_source: str = "given"
+    unusable_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """What ``jtai validate`` exits with: 3 a file unusable, 1 errors found, else 0."""
+        if self.unusable_files:
+            return 3
+        return 0 if self.valid else 1
 
     @property
     def valid(self) -> bool:
@@ -214,6 +222,7 @@ class ValidationReport:
             "as_of_source": self.as_of_source,
             "files": self.files,
             "lists": {self.sheet_key(s): s.to_dict() for s in self.sheets},
+            "unusable_files": self.unusable_files,
             "findings": self._records(),
             "summary": self.summary(),
         }

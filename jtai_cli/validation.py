@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .parsing import BLANK, ParsedColumn, id_key, is_blank, parse_column, show
+from .errors import FileNotFound
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise
@@ -25,6 +26,14 @@ HEADER_SEARCH_ROWS = 30
 COMMON_ROLES = frozenset(
     {"child_id", "gender", "ethnicity", "date_of_birth", "expected_date_of_birth", "age"}
 )
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+_CONTINUATION = re.compile(r"^(.*?)\s*(?:\(\d+\)|[-_ ]?(?:part|pt)\s*\d+)$", re.IGNORECASE)
 _AS_AT = re.compile(
     r"\b(?:as at|as of|as on|data at|extracted on|extracted|run on|snapshot)\b[:\s]*"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
@@ -328,12 +337,20 @@ def load_dataset(
     *,
     as_of: dt.date | None = None,
     schemas: SchemaSet | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Read every file, find each list and parse it; no rules run yet.
+
+    Args:
+        paths: one file or several; their lists are gathered into one dataset.
+        as_of: see ``validate_workbook``.
+        schemas: the list schemas (default: the shipped ones).
+        progress: called as ``progress(step, done, total)`` while working (for a progress bar).
 
     Raises:
         JtaiError: a file cannot be used at all.
     """
+    tell = progress or _no_progress
     schemas = schemas or load_schemas()
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
     files = [str(p) for p in path_list]
@@ -342,9 +359,12 @@ def load_dataset(
     sheets: list[SheetInfo] = []
     workbooks: list[Workbook] = []
     for fi, path in enumerate(path_list):
+        tell(f"Reading {Path(path).name}", fi, len(path_list))
         wb = read_workbook(path)
         workbooks.append(wb)
+        lists_before = len(lists)
         for si, sheet in enumerate(wb.sheets):
+            tell(f"Reading {Path(path).name}: sheet {sheet.name}", si, len(wb.sheets))
             for note in sheet.notes:
                 findings.add("file-kind-mismatch", file=sheet.file, sheet=sheet.name, row=None,
                              column=None, message=note, expected="a file whose name says what "
@@ -366,6 +386,15 @@ def load_dataset(
                              order=(fi, si, -1))
             lists.append(pl)
             sheets.append(info)
+            sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
+        if len(lists) == lists_before:
+            findings.add("no-lists-found", file=str(path), sheet=wb.sheets[0].name if wb.sheets
+                         else "", row=None, column=None,
+                         message="no sheet has headers that match a JTAI list (contacts, "
+                         "referrals, assessments, section 47, lists 6-8, YOT, NPS, additional "
+                         "fields, meetings), so nothing was checked",
+                         expected="a header row using the Annex A / JTAI column names",
+                         order=(fi, -1, -1))
     _note_duplicated_lists(lists, findings)
     source = "given"
     if as_of is None:
@@ -425,6 +454,15 @@ def _unrecognised(
     sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0, note=msg))
 
 
+def _is_continuation(sheet: str, first: str) -> bool:
+    """True for "List_1 (2)" after "List_1": a list split over sheets at Excel's row limit."""
+    m = _CONTINUATION.match(sheet)
+    if not m:
+        return False
+    base = _CONTINUATION.match(first)
+    return normalise(m.group(1)) == normalise(base.group(1) if base else first)
+
+
 def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -> None:
     seen: dict[str, ParsedList] = {}
     for pl in lists:
@@ -432,6 +470,8 @@ def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -
         if first is None:
             seen[pl.name] = pl
             continue
+        if _is_continuation(pl.sheet, first.sheet):
+            continue  # List_1, List_1 (2), ...: one list too long for one sheet
         findings.add("list-duplicated", file=pl.file, sheet=pl.sheet, row=None, column=None,
                      message=f"this sheet holds {pl.schema.title}, as sheet '{first.sheet}' "
                              f"does; both were checked and their rows are treated as one list",
@@ -442,29 +482,66 @@ def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -
 # --------------------------------------------------------------------------- public entry
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path], bool]:
+    """Turn folders into the workbooks and CSV files directly inside them (sorted).
+
+    Returns:
+        The files, and whether a folder was given (a folder means "check each file").
+    """
+    path_list = [paths] if isinstance(paths, str | Path) else list(paths)
+    files: list[Path] = []
+    had_folder = False
+    for p in map(Path, path_list):
+        if p.is_dir():
+            had_folder = True
+            inside = sorted(f for f in p.iterdir()
+                            if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
+                            and not f.name.startswith((".", "~$")))
+            if not inside:
+                raise FileNotFound("this folder holds no .xlsx, .xlsm, .xls, .ods or .csv "
+                                   "files", file=p)
+            files.extend(inside)
+        else:
+            files.append(p)
+    return files, had_folder
+
+
 def validate_workbook(
     path: str | Path | Sequence[str | Path],
     *,
     as_of: dt.date | None = None,
     schemas: SchemaSet | None = None,
     report_path: str | Path | None = None,
+    separately: bool | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> ValidationReport:
-    """Check every JTAI list in a workbook (or in several files together).
+    """Check every JTAI list in a workbook (or in several files).
 
     Args:
-        path: a workbook or CSV file, or several (their lists are checked against each other).
+        path: a workbook or CSV file, several, or a folder of them.
         as_of: the date ages, look-back periods and "in the future" are measured from.
             Default: the "as at" date in the sheets' titles (e.g. "data as at 23/11/2026")
             when they agree on one, otherwise today.
         schemas: the list schemas to use (default: the shipped ones).
         report_path: also write the highlighted copy of the workbook here (see
-            ``export_annotated_workbook``).
+            ``export_annotated_workbook``); a folder when several files are checked.
+        separately: check each file on its own (in parallel) instead of together.
+            Together, the files' lists are checked against each other (one child, one date
+            of birth everywhere); separately suits a folder of different LAs' returns.
+            Default: separately when a folder is given, together otherwise.
+        workers: worker processes for ``separately`` (default: one per core).
+        progress: called as ``progress(step, done, total)`` while working.
 
     Returns:
-        The report; ``report.valid`` is False when any error was found.
+        The report; ``report.valid`` is False when any error was found, and
+        ``report.exit_code`` folds in files that could not be used.
 
     Raises:
-        JtaiError: a file cannot be used at all (missing, corrupt, encrypted, not a workbook).
+        JtaiError: a file cannot be used at all (only when checking files together).
 
     Example:
         >>> report = validate_workbook("examples/lists_messy.xlsx")
@@ -472,14 +549,91 @@ def validate_workbook(
         False
         >>> report.to_frame()[["sheet", "row", "column", "rule"]].head(3)  # doctest: +SKIP
     """
-    from .checks import run_checks
-
-    data = load_dataset(path, as_of=as_of, schemas=schemas)
-    run_checks(data)
-    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                              data.as_of_source)
+    files, had_folder = expand_inputs(path)
+    each = had_folder if separately is None else separately
+    if each and len(files) > 1:
+        report = _validate_each(files, as_of, workers, progress)
+    else:
+        report = _validate_together(files, as_of, schemas, progress)
     if report_path is not None:
+        if progress:
+            progress("Writing the highlighted copy", 0, 1)
         from .exporting import export_annotated_workbook
 
         export_annotated_workbook(report, report_path)
     return report
+
+
+def _validate_together(
+    files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
+    progress: Progress | None,
+) -> ValidationReport:
+    from .checks import run_checks
+
+    data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress)
+    if progress:
+        progress("Checking the rules", 0, 1)
+    run_checks(data)
+    return ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
+                            data.as_of_source)
+
+
+def _validate_one(path: Path, as_of: dt.date | None) -> tuple[ValidationReport | None, str | None]:
+    """Worker: one file's report, or the plain message of why it cannot be used."""
+    from .errors import JtaiError
+
+    try:
+        return _validate_together([path], as_of, None, None), None
+    except JtaiError as exc:
+        return None, exc.message
+
+
+def _validate_each(
+    files: Sequence[Path], as_of: dt.date | None, workers: int | None,
+    progress: Progress | None,
+) -> ValidationReport:
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = min(len(files), workers or os.cpu_count() or 1)
+    results: dict[int, tuple[ValidationReport | None, str | None]] = {}
+    if n <= 1:
+        for i, f in enumerate(files):
+            results[i] = _validate_one(f, as_of)
+            if progress:
+                progress("Checking files", i + 1, len(files))
+    else:
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            futures = {pool.submit(_validate_one, f, as_of): i for i, f in enumerate(files)}
+            from concurrent.futures import as_completed
+
+            for done, fut in enumerate(as_completed(futures), start=1):
+                results[futures[fut]] = fut.result()
+                if progress:
+                    progress("Checking files", done, len(files))
+    reports = [results[i][0] for i in range(len(files))]
+    unusable = {str(files[i]): results[i][1] for i in range(len(files)) if results[i][1]}
+    frames = [r.findings for r in reports if r is not None]
+    builder = FindingsBuilder()
+    for fi, (f, msg) in enumerate((str(f), results[i][1]) for i, f in enumerate(files)):
+        if msg:
+            builder.add("file-unusable", file=f, sheet="", row=None, column=None,
+                        message=msg, expected="a workbook or CSV file jtai can read",
+                        order=(fi, 0, -1))
+    extra = builder.frame()
+    ordered = []
+    for i, f in enumerate(files):
+        rep = reports[i]
+        if rep is not None:
+            ordered.append(rep.findings)
+        else:
+            ordered.append(extra[extra["file"] == str(f)])
+    findings = pd.concat([x for x in ordered if len(x)], ignore_index=True) if any(
+        len(x) for x in ordered) else extra
+    as_ofs = {r.as_of for r in reports if r is not None}
+    day = as_of or (as_ofs.pop() if len(as_ofs) == 1 else dt.date.today())
+    source = "given" if as_of else ("each file's own" if reports else "today")
+    sheets = [s for r in reports if r is not None for s in r.sheets]
+    del frames
+    return ValidationReport([str(f) for f in files], day, sheets, findings, source,
+                            unusable_files=unusable)

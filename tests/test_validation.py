@@ -100,6 +100,12 @@ def test_sheet_matching_no_list_is_a_warning(tmp_path):
     assert ("Notes", None, None, "sheet-not-recognised") in rules_at(r)
 
 
+def test_a_file_with_no_list_at_all_is_an_error(tmp_path):
+    r = check(tmp_path, {"Notes": [["Some", "notes", "here"]], "Other": [["a", "b"]]})
+    assert not r.valid
+    assert [f["rule"] for f in r.where(severity="error")] == ["no-lists-found"]
+
+
 def test_csv_in_windows_1252_with_pound_and_curly_quotes(tmp_path):
     rows = [L6, row6(Allocated_Team="£ Team ‘North’")]
     path = make_csv(tmp_path, "list6.csv", rows, encoding="cp1252")
@@ -236,7 +242,21 @@ def test_one_row_per_child_on_list_6(tmp_path):
     r = check(tmp_path, {"List_6": [L6, row6(), row6(), row6(Child_Unique_ID="C2")]})
     f = r.where(rule="duplicate-child")
     assert [x["row"] for x in f] == [2, 3]
-    assert "row 3" in f[0]["message"]
+    assert "row 3 of this sheet" in f[0]["message"]
+
+
+def test_a_list_split_over_two_sheets_is_one_list(tmp_path):
+    r = check(tmp_path, {"List_6": [L6, row6()], "List_6 (2)": [L6, row6(Child_Unique_ID="C2"),
+                                                                row6()]})
+    assert not r.where(rule="list-duplicated")
+    f = r.where(rule="duplicate-child")
+    assert {(x["sheet"], x["row"]) for x in f} == {("List_6", 2), ("List_6 (2)", 3)}
+    assert "List 6 (sheet 'List_6 (2)') row 3" in f[0]["message"]
+
+
+def test_the_same_list_on_two_unrelated_sheets_is_a_warning(tmp_path):
+    r = check(tmp_path, {"List_6": [L6, row6()], "CIN extract": [L6, row6(Child_Unique_ID="C2")]})
+    assert [f["sheet"] for f in r.where(rule="list-duplicated")] == ["CIN extract"]
 
 
 def test_negative_count_is_too_small(tmp_path):

@@ -161,3 +161,46 @@ def _list_title(report: ValidationReport, name: str) -> str:
 
     schema = load_schemas().lists.get(name)
     return schema.title if schema else name
+
+
+class ProgressBar:
+    """A progress callback for the library: a transient bar on stderr, terminals only.
+
+    It stays invisible for quick jobs and appears once work has run for about 1.5 seconds, so
+    a small workbook prints nothing extra. Never on stdout, never when stderr is not a
+    terminal, never with --quiet or --format json.
+    """
+
+    DELAY = 1.5
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.monotonic()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        if self._progress is None:
+            if time.monotonic() - self.started < self.DELAY:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TextColumn("{task.completed}/{task.total}"),
+                                      TimeElapsedColumn(), console=err_console(), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(step, total=max(total, 1))
+        self._progress.update(self._task, description=step, completed=done, total=max(total, 1))
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -21,30 +21,47 @@ def validate(
         Path | None,
         typer.Option("--report", "-r", help="Write a copy of the workbook with bad cells "
                      "highlighted and explained, and an Issues sheet first (.xlsx). With "
-                     "several files, a folder.", show_default=False),
+                     "several files checked separately, a folder.", show_default=False),
+    ] = None,
+    each: Annotated[
+        bool | None,
+        typer.Option("--each/--together", help="Check each file on its own (in parallel), or "
+                     "all files together so a child's facts are compared across them. "
+                     "Default: each for a folder, together for files.", show_default=False),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes for --each (default: one per core).",
+                     show_default=False),
     ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Check every JTAI list in the workbook(s) and say, cell by cell, what is wrong.
 
+    FILES are workbooks (.xlsx, .xlsm, .xls, .ods), CSV files (one list each) or folders of them.
     Exit code 0: no errors (warnings allowed); 1: errors found; 2: usage error; 3: a file
     cannot be used.
 
     Example: jtai validate lists.xlsx --report lists-checked.xlsx
     """
     day = parse_day(as_of)
-    result = render.run(
-        lambda: validate_workbook(files, as_of=day, report_path=report), debug=debug
-    )
-    if json_flag or output_format is OutputFormat.json:
+    as_json = json_flag or output_format is OutputFormat.json
+    with render.ProgressBar(enabled=not (quiet or as_json)) as bar:
+        result = render.run(
+            lambda: validate_workbook(files, as_of=day, report_path=report, separately=each,
+                                      workers=workers, progress=bar),
+            debug=debug,
+        )
+    if as_json:
         render.print_json(result.to_dict())
-    elif not (quiet and result.valid):
-        if quiet:
+    elif quiet:
+        if result.exit_code:
             c = result.counts()
-            render.err_console().print(f"{c['error']} errors in {', '.join(map(str, files))}")
-        else:
-            render.render_report(result, render.out_console())
-            if report is not None:
-                render.out_console().print(f"Highlighted copy written to {report}")
-    raise typer.Exit(render.EXIT_OK if result.valid else render.EXIT_ERRORS)
+            render.err_console().print(
+                f"{c['error']} errors in {', '.join(map(str, result.files))}")
+    else:
+        render.render_report(result, render.out_console())
+        if report is not None:
+            render.out_console().print(f"Highlighted copy written to {report}")
+    raise typer.Exit(result.exit_code)
