@@ -210,9 +210,9 @@ def _check_pairs(pl: ParsedList, emit: _Emitter) -> None:
 
 
 def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
-    from .schemas import to_pandera
-
     import pandera.pandas as pa
+
+    from .schemas import to_pandera
 
     present = [c for c in pl.schema.columns if c.header in pl.positions]
     schema = to_pandera(pl.schema, data.schemas.codes, [c.header for c in present])

@@ -166,7 +166,9 @@ class ValidationReport:
     @property
     def valid(self) -> bool:
         """True when there are no error findings (warnings and coercions are allowed)."""
-        return not bool((self.findings["severity"] == "error").any()) if len(self.findings) else True
+        if not len(self.findings):
+            return True
+        return not bool((self.findings["severity"] == "error").any())
 
     @property
     def issues(self) -> list[Issue]:

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .parsing import BLANK, ParsedColumn, id_key, is_blank, parse_column, show
 from .errors import FileNotFound
+from .parsing import BLANK, ParsedColumn, id_key, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise
@@ -338,6 +338,7 @@ def load_dataset(
     as_of: dt.date | None = None,
     schemas: SchemaSet | None = None,
     progress: Progress | None = None,
+    keep_rows: bool = False,
 ) -> Dataset:
     """Read every file, find each list and parse it; no rules run yet.
 
@@ -346,6 +347,8 @@ def load_dataset(
         as_of: see ``validate_workbook``.
         schemas: the list schemas (default: the shipped ones).
         progress: called as ``progress(step, done, total)`` while working (for a progress bar).
+        keep_rows: keep every sheet's raw rows in ``Dataset.workbooks`` (for writing the
+            highlighted copy); by default a parsed sheet's row lists are freed.
 
     Raises:
         JtaiError: a file cannot be used at all.
@@ -386,7 +389,8 @@ def load_dataset(
                              order=(fi, si, -1))
             lists.append(pl)
             sheets.append(info)
-            sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
+            if not keep_rows:
+                sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
         if len(lists) == lists_before:
             findings.add("no-lists-found", file=str(path), sheet=wb.sheets[0].name if wb.sheets
                          else "", row=None, column=None,
@@ -551,31 +555,35 @@ def validate_workbook(
     """
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
+    workbooks: list[Workbook] = []
     if each and len(files) > 1:
         report = _validate_each(files, as_of, workers, progress)
     else:
-        report = _validate_together(files, as_of, schemas, progress)
+        report, workbooks = _validate_together(files, as_of, schemas, progress,
+                                               keep_rows=report_path is not None)
     if report_path is not None:
         if progress:
             progress("Writing the highlighted copy", 0, 1)
         from .exporting import export_annotated_workbook
 
-        export_annotated_workbook(report, report_path)
+        export_annotated_workbook(report, report_path, workbooks=workbooks)
     return report
 
 
 def _validate_together(
     files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
-    progress: Progress | None,
-) -> ValidationReport:
+    progress: Progress | None, *, keep_rows: bool = False,
+) -> tuple[ValidationReport, list[Workbook]]:
     from .checks import run_checks
 
-    data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress)
+    data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
+                        keep_rows=keep_rows)
     if progress:
         progress("Checking the rules", 0, 1)
     run_checks(data)
-    return ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                            data.as_of_source)
+    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
+                              data.as_of_source)
+    return report, data.workbooks if keep_rows else []
 
 
 def _validate_one(path: Path, as_of: dt.date | None) -> tuple[ValidationReport | None, str | None]:
@@ -583,7 +591,7 @@ def _validate_one(path: Path, as_of: dt.date | None) -> tuple[ValidationReport |
     from .errors import JtaiError
 
     try:
-        return _validate_together([path], as_of, None, None), None
+        return _validate_together([path], as_of, None, None)[0], None
     except JtaiError as exc:
         return None, exc.message
 

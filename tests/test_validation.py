@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from builders import make_csv, make_workbook
 from conftest import AS_OF, sha256
+
 from jtai_cli import validate_workbook
 from jtai_cli.errors import FileNotFound, WorkbookUnreadable
 
@@ -349,4 +349,4 @@ def test_input_bytes_unchanged_and_annotated_copy(tmp_path):
     assert "date-impossible" in bad.comment.text and "Expected" in bad.comment.text
     issues = list(wb["Issues"].iter_rows(min_row=2, values_only=True))
     assert ("List_6", 2, "CIN Start Date", "error", "date-impossible") == issues[0][:5]
-    assert wb["Issues"]["I2"].hyperlink.location == "'List_6'!G2"
+    assert wb["Issues"]["I2"].value == '=HYPERLINK("#\'List_6\'!G2","G2")'

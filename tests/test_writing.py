@@ -7,8 +7,8 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import AS_OF
+
 from jtai_cli import validate_workbook
 from jtai_cli.errors import OutputRefused
 from jtai_cli.writing import ExtraSheet, sheet_title, write_lists_workbook
@@ -16,7 +16,7 @@ from jtai_cli.writing import ExtraSheet, sheet_title, write_lists_workbook
 
 def cin_frame(schemas):
     cols = [c.header for c in schemas.lists["children_in_need"].columns]
-    row = {c: None for c in cols}
+    row = dict.fromkeys(cols)
     row.update({
         "Child Unique ID": "001234", "Gender": "a) Male", "Ethnicity": "a) WBRI",
         "Date of Birth": pd.Timestamp(2015, 4, 3), "Age of Child (Years)": 11,

@@ -18,8 +18,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import JtaiError, UsageError
-from ..reporting import ValidationReport
+from jtai_cli.errors import JtaiError, UsageError
+from jtai_cli.reporting import ValidationReport
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 T = TypeVar("T")
@@ -157,7 +157,7 @@ def _why_skipped(note: str | None) -> str:
 
 
 def _list_title(report: ValidationReport, name: str) -> str:
-    from ..schemas import load_schemas
+    from jtai_cli.schemas import load_schemas
 
     schema = load_schemas().lists.get(name)
     return schema.title if schema else name

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..schemas import load_schemas, schema_view
+from jtai_cli.schemas import load_schemas, schema_view
+
 from . import render
 from .options import Debug, Format, Json, OutputFormat
 

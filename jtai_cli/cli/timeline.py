@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .._files import write_text_atomic
-from ..timetable import timeline as build_timeline
+from jtai_cli._files import write_text_atomic
+from jtai_cli.timetable import timeline as build_timeline
+
 from . import render
 from .options import Debug, Format, Json, OutputFormat, parse_day
 

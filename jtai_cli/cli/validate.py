@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..validation import validate_workbook
+from jtai_cli.validation import validate_workbook
+
 from . import render
 from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
 

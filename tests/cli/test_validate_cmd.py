@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from typer.testing import CliRunner
-
 from builders import make_workbook
 from conftest import AS_OF, sha256
+from typer.testing import CliRunner
+
 from jtai_cli import validate_workbook
 from jtai_cli.cli import app
 
