@@ -329,17 +329,52 @@ def id_key(child_id: str) -> str:
 
 @dataclass
 class ParsedColumn:
-    """A whole column parsed: typed values plus per-row state and per-distinct-value detail."""
+    """A whole column parsed: typed values plus per-row state and per-distinct-value detail.
+
+    ``codes[i]`` is the distinct value row ``i`` holds (-1 for an empty cell); ``detail`` has
+    a ``Parsed`` (rule and message) for each distinct value that was coerced or wrong.
+    """
 
     values: pd.Series
     state: np.ndarray
     codes: np.ndarray
-    detail: list[Parsed]
+    detail: dict[int, Parsed]
     uniques: np.ndarray
 
     def problem_rows(self) -> np.ndarray:
         """Row positions whose value was coerced or wrong."""
         return np.flatnonzero(self.state >= COERCED)
+
+
+_DATE_TYPES = (dt.date, dt.datetime)
+
+
+def _fast(kind: str, u: object, canonical: frozenset[str]) -> tuple[bool, object]:
+    """The common, clean cases, decided without building a ``Parsed``: (is_ok, value)."""
+    t = type(u)
+    if kind == "id":
+        if t is str:
+            return (bool(u) and u[0] not in " \t#" and u[-1] not in " \t"), u  # type: ignore[index]
+        if t is int:
+            return True, str(u)
+        if t is float and u.is_integer():  # type: ignore[attr-defined]
+            return True, str(int(u))  # type: ignore[call-overload]
+    elif kind == "date":
+        if t is dt.date:
+            return True, u
+        if t is dt.datetime:
+            return True, u.date()  # type: ignore[attr-defined]
+    elif kind in ("code", "yes_no"):
+        if t is str and u in canonical:
+            return True, u
+    elif kind == "integer":
+        if t is int:
+            return True, u
+        if t is float and u.is_integer():  # type: ignore[attr-defined]
+            return True, int(u)  # type: ignore[call-overload]
+    elif t is str and u and u[0] not in " \t#" and u[-1] not in " \t":  # type: ignore[index]
+        return True, u
+    return False, None
 
 
 def parse_column(
@@ -369,22 +404,36 @@ def parse_column(
 
     arr = raw.to_numpy(dtype=object, na_value=None)
     ucodes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    detail = [fn(u) for u in uniques]
-    detail.append(_BLANK)  # position -1: what factorize's NA sentinel points at
-    state = np.fromiter((p.state for p in detail), dtype=np.int8, count=len(detail))[ucodes]
+    canonical = frozenset(codes.values) if codes is not None else frozenset()
+    kind = column.type
+    n = len(uniques)
+    values_u: list[object] = [None] * (n + 1)  # position -1: factorize's NA sentinel
+    state_u = np.full(n + 1, BLANK, dtype=np.int8)
+    detail: dict[int, Parsed] = {}
+    for k, u in enumerate(uniques):
+        ok, value = _fast(kind, u, canonical)
+        if ok:
+            values_u[k] = value
+            state_u[k] = OK
+            continue
+        p = fn(u)
+        values_u[k] = p.value
+        state_u[k] = p.state
+        if p.state >= COERCED:
+            detail[k] = p
+    state = state_u[ucodes]
 
-    values_u = [p.value for p in detail]
-    if column.type == "date":
+    if kind == "date":
         typed_u = np.array(
             [np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values_u],
             dtype="datetime64[D]",
         )
         values = pd.Series(typed_u[ucodes].astype("datetime64[ns]"), index=raw.index)
-    elif column.type == "integer":
+    elif kind == "integer":
         typed_f = np.array([np.nan if v is None else v for v in values_u], dtype="float64")
         values = pd.Series(typed_f[ucodes], index=raw.index).astype("Int64")
     else:
-        typed_o = np.empty(len(values_u), dtype=object)
+        typed_o = np.empty(n + 1, dtype=object)
         typed_o[:] = values_u
         values = pd.Series(typed_o[ucodes], index=raw.index, dtype=object)
     return ParsedColumn(values, state, ucodes, detail, np.asarray(uniques, dtype=object))

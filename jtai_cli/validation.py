@@ -284,10 +284,9 @@ def parse_list(
         if not len(pos):
             continue
         u = p.codes[pos]
-        detail = p.detail
-        rules = np.array([d.rule for d in detail], dtype=object)[u]
-        msgs = np.array([d.message for d in detail], dtype=object)[u]
-        exp = np.array([d.expected for d in detail], dtype=object)[u]
+        rules = np.array([p.detail[k].rule for k in u], dtype=object)
+        msgs = np.array([p.detail[k].message for k in u], dtype=object)
+        exp = np.array([p.detail[k].expected for k in u], dtype=object)
         raw = raw_cols[canon][pos]
         findings.add_many(
             rules=rules, file=file, sheet=sname, rows=excel_rows[pos], column=written[canon],

@@ -112,6 +112,18 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
                       str(counts["warning"]), str(counts["coerced"]))
     console.print(table)
+    mapped = [(report.sheet_key(info), written, canon) for info in report.sheets
+              for written, canon in info.columns.items() if written.strip() != canon.strip()]
+    if mapped:
+        t = Table(title="Headers read as the template's", title_justify="left")
+        for col in ("Sheet", "Header in the file", "Read as"):
+            t.add_column(col, overflow="fold")
+        for row in mapped[:limit]:
+            t.add_row(*row)
+        console.print(t)
+        if len(mapped) > limit:
+            console.print(Text(f"... and {len(mapped) - limit} more (--format json lists them "
+                               "all)", style="dim"))
     if skipped:
         console.print(Text("Not checked: " + "; ".join(
             f"{', '.join(keys)} ({why})" for why, keys in skipped.items()), style="dim"))
