@@ -76,11 +76,11 @@ def _severity_style(sev: str) -> str:
 
 def _findings_table(title: str, part: pd.DataFrame, limit: int, style: str) -> Table:
     t = Table(title=title, title_justify="left", title_style=style)
-    t.add_column("Sheet", overflow="fold")
+    t.add_column("Sheet", overflow="fold", max_width=14)
     t.add_column("Cell", no_wrap=True)
-    t.add_column("Column", overflow="fold", max_width=30)
-    t.add_column("What is wrong", overflow="fold", ratio=3)
-    t.add_column("Rule", style="dim", overflow="fold")
+    t.add_column("Column", overflow="fold", max_width=24)
+    t.add_column("What is wrong", overflow="fold", ratio=1, min_width=36)
+    t.add_column("Rule", style="dim", overflow="fold", max_width=22)
     for rec in part.head(limit).to_dict("records"):
         row = "" if rec["row"] is None or pd.isna(rec["row"]) else str(int(rec["row"]))
         t.add_row(str(rec["sheet"]), rec["cell"] or (f"row {row}" if row else ""),
