@@ -5,17 +5,23 @@ The command-line tool ``jtai`` is a thin shell over these functions.
 """
 
 from .errors import JtaiError
+from .filtering import FilterResult, filter_lists
 from .issues import Issue
+from .merging import MergeResult, merge_workbooks
 from .reading import read_workbook
 from .reporting import ValidationReport
 from .schemas import load_schemas
 from .validation import validate_workbook
 
 __all__ = [
+    "FilterResult",
     "Issue",
     "JtaiError",
+    "MergeResult",
     "ValidationReport",
+    "filter_lists",
     "load_schemas",
+    "merge_workbooks",
     "read_workbook",
     "validate_workbook",
 ]

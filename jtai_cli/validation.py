@@ -434,9 +434,17 @@ def _out_of_scope(sheet: RawSheet) -> bool:
     return bool(_OUT_OF_SCOPE.search(normalise(" ".join([sheet.name, *title]))))
 
 
+#: Sheets jtai itself writes beside the lists (drop-down codes, accounting, instructions).
+_JTAI_SHEETS = frozenset({"codes", "sources", "filter", "instructions", "issues"})
+
+
 def _unrecognised(
     sheet: RawSheet, findings: FindingsBuilder, sheets: list[SheetInfo], order: tuple[int, int]
 ) -> None:
+    if normalise(sheet.name) in _JTAI_SHEETS:
+        sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
+                                note="a sheet jtai writes beside the lists: not a list"))
+        return
     nonblank = any(not is_blank(v) for row in sheet.rows[:HEADER_SEARCH_ROWS] for v in row)
     if not nonblank:
         sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0, note="empty sheet"))

@@ -58,7 +58,9 @@ def _cell_values(series: pd.Series, column: Column) -> list[Any]:
         return [None if pd.isna(v) else v.date() if hasattr(v, "date") else v
                 for v in series]
     if column.type == "integer":
-        return [None if pd.isna(v) else int(v) for v in series]
+        # Text that could not be read as a number is written as it was, never dropped.
+        return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                else v if isinstance(v, str) else int(v) for v in series]
     out: list[Any] = []
     for v in series:
         if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:

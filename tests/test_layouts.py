@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from conftest import AS_OF, EXAMPLES
+
 from jtai_cli import validate_workbook
 
 # liiatools' sample: sheets "List 1".."List 8", header in row 1, short header spellings.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import typer
 
+from . import filter as filter_cmd
+from . import merge as merge_cmd
 from . import schemas as schemas_cmd
 from . import timeline as timeline_cmd
 from . import validate as validate_cmd
@@ -27,6 +29,8 @@ app = typer.Typer(
 )
 app.command("validate")(validate_cmd.validate)
 app.command("timeline")(timeline_cmd.timeline)
+app.command("merge")(merge_cmd.merge)
+app.command("filter")(filter_cmd.filter_)
 app.add_typer(schemas_cmd.app, name="schemas")
 
 

@@ -45,7 +45,8 @@ Files = Annotated[
 AsOf = Annotated[
     str | None,
     typer.Option("--as-of", help="Date ages and look-back periods are counted from "
-                 "(2026-11-23 or 23/11/2026). Default: today.", show_default=False),
+                 "(2026-11-23 or 23/11/2026). Default: the 'data as at' date in the sheets' "
+                 "titles, else today.", show_default=False),
 ]
 Format = Annotated[
     OutputFormat,

@@ -55,8 +55,10 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
     except JtaiError as exc:
         if debug:
             traceback.print_exc()
-        err_console().print(Panel(Text(str(exc)), title="jtai: cannot use this input",
-                                  border_style="red", expand=False))
+        title = ("jtai: check the command" if isinstance(exc, UsageError)
+                 else "jtai: cannot use this input")
+        err_console().print(Panel(Text(str(exc)), title=title, border_style="red",
+                                  expand=False))
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
@@ -161,6 +163,8 @@ def _why_skipped(note: str | None) -> str:
         return "not a list"
     if "template guidance" in note:
         return "template guidance sheets"
+    if "jtai writes" in note:
+        return "sheets jtai writes beside the lists"
     if "does not ask for" in note:
         return "ILACS lists the JTAI does not ask for"
     if "empty" in note:
