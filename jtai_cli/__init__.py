@@ -11,9 +11,13 @@ from .merging import MergeResult, merge_workbooks
 from .reading import read_workbook
 from .reporting import ValidationReport
 from .schemas import load_schemas
+from .summarising import Summary, SummaryTable, summarise
 from .validation import validate_workbook
 
 __all__ = [
+    "Summary",
+    "SummaryTable",
+    "summarise",
     "FilterResult",
     "Issue",
     "JtaiError",

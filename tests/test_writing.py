@@ -78,3 +78,14 @@ def test_refuses_to_write_over_an_input(tmp_path, schemas):
     with pytest.raises(OutputRefused):
         write_lists_workbook(src, {}, schemas=schemas, inputs=[src])
     assert src.read_bytes() == b"original"
+
+
+def test_outputs_get_the_usual_file_permissions(tmp_path, schemas):
+    import os
+    import stat
+
+    out = write_lists_workbook(tmp_path / "p.xlsx", {}, schemas=schemas)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    assert not list(tmp_path.glob(".*.part"))   # no temporary file left behind

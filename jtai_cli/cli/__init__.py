@@ -12,6 +12,7 @@ import typer
 from . import filter as filter_cmd
 from . import merge as merge_cmd
 from . import schemas as schemas_cmd
+from . import summary as summary_cmd
 from . import timeline as timeline_cmd
 from . import validate as validate_cmd
 
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.command("validate")(validate_cmd.validate)
 app.command("timeline")(timeline_cmd.timeline)
+app.command("summary")(summary_cmd.summary)
 app.command("merge")(merge_cmd.merge)
 app.command("filter")(filter_cmd.filter_)
 app.add_typer(schemas_cmd.app, name="schemas")

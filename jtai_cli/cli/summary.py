@@ -1,0 +1,107 @@
+"""``jtai summary``: how many children are flagged CSA-FE, who they are, and their journey."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from jtai_cli.summarising import Summary, summarise
+
+from . import render
+from .options import Debug, Files, Format, Json, OutputFormat, parse_day
+
+AsOfSummary = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date of the lists, ages are counted at it (2026-11-23 or "
+                 "23/11/2026). Default: each file's 'data as at' date in its sheet titles, or "
+                 "today. Leave it out to compare snapshots.", show_default=False),
+]
+
+
+def summary(
+    files: Files,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this HTML file: every table "
+                     "with its chart, in one page that opens offline in any browser.",
+                     show_default=False),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Also write the same tables to this workbook (.xlsx).",
+                     show_default=False),
+    ] = None,
+    as_of: AsOfSummary = None,
+    no_suppress: Annotated[
+        bool,
+        typer.Option("--no-suppress", help="Show counts of 1 to 4 as they are. For internal "
+                     "use only: never publish or share the result."),
+    ] = False,
+    output_format: Format = OutputFormat.text,
+    json_flag: Json = False,
+    debug: Debug = False,
+) -> None:
+    """Count the children flagged at risk of or subject to CSA-FE, by list, age, gender,
+    ethnicity, disability, team, legal status, need and category of abuse, and follow them
+    across the lists. Counts of 1 to 4 are shown as <5, and other figures hidden ([c]) where
+    they would give a small count away. Several dated workbooks give a trend.
+
+    Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
+    """
+    day = parse_day(as_of)
+    result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress),
+                        debug=debug)
+    if output is not None:
+        render.run(lambda: result.write_html(output), debug=debug)
+    if xlsx is not None:
+        render.run(lambda: result.to_xlsx(xlsx), debug=debug)
+    if json_flag or output_format is OutputFormat.json:
+        render.print_json(result.to_dict())
+        return
+    console = render.out_console()
+    _render(result, console)
+    for path, what in ((output, "Report"), (xlsx, "Workbook")):
+        if path is not None:
+            console.print(Text(f"{what} written to {path}", style="bold"))
+    if output is None:
+        console.print(Text("Add -o summary.html for the report with charts.", style="dim"))
+
+
+def _render(result: Summary, console: Console) -> None:
+    dates = ", ".join(f"{s.as_of:%d/%m/%Y}" for s in result.snapshots)
+    console.print(Text(f"Summary of {', '.join(result.files)} (data as at {dates})",
+                       style="bold"))
+    if result.suppressed:
+        console.print(Text("Small numbers suppressed: <5 is 1 to 4 children; [c] is hidden so "
+                           "that a number under 5 cannot be worked out.", style="dim"))
+    else:
+        console.print(Text("NOT suppressed: internal use only, do not publish or share.",
+                           style="bold red"))
+    for note in result.notes:
+        console.print(Text(f"Note: {note}", style="yellow"))
+    for t in result.tables.values():
+        table = Table(title=t.title, title_justify="left", title_style="bold")
+        table.add_column(str(t.frame.index.name or ""), overflow="fold")
+        for col in t.frame.columns:
+            table.add_column(str(col), justify="right")
+        for label, row in t.frame.iterrows():
+            style = "bold" if label == t.total_row else ""
+            table.add_row(Text(str(label)), *[Text(_cell(v), style="" if isinstance(v, int | float)
+                                                   else "dim italic") for v in row],
+                          style=style)
+        console.print(table)
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)

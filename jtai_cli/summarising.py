@@ -1,0 +1,1378 @@
+"""What leaders need to know about prevalence: flagged children counted, broken down and charted.
+
+The guidance asks whether leaders "know and understand the experiences of children at risk of or
+subject to sexual abuse in the family environment, and the prevalence of these issues in their
+area" (ESN 35) and asks for management information reports (Annex A 1.2). ``summarise`` reads the
+lists and counts *children*, not rows: a child is one child ID (leading zeros ignored) however
+many lists and rows they appear on, and is flagged CSA-FE when any list flags them Y.
+
+Small numbers are suppressed as UK official statistics do it: a count from 1 to 4 is shown as
+"<5" (0 is shown), and further cells are hidden ("[c]") until no hidden count can be worked out
+from the published cells and totals, by subtraction or otherwise. Rates are shown only when both
+counts behind them are shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .checks import age_on
+from .errors import SheetMissing
+from .parsing import fmt_date
+from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
+from .validation import Dataset, ParsedList, load_dataset
+
+SCHEMA_VERSION = 1
+#: Counts from 1 to THRESHOLD - 1 are suppressed.
+THRESHOLD = 5
+#: How a suppressed small count is shown.
+SMALL = "<5"
+#: How a cell hidden to protect a small count (or a rate built on a hidden count) is shown.
+HIDDEN = "[c]"
+PUBLISHED, PRIMARY, SECONDARY = 0, 1, 2
+
+SYMBOLS = {
+    SMALL: "1 to 4 children: hidden so that no child can be identified",
+    HIDDEN: "hidden so that a number under 5 cannot be worked out from the other figures",
+    "-": "no children to take a rate of",
+}
+
+# Lists in journey order: (group, schema names, label, journey wording)
+_GROUPS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("contacts", ("contacts",), "List 1: Contacts", "Had a contact (list 1)"),
+    ("referrals", ("referrals",), "List 3: Referrals", "Had a referral (list 3)"),
+    ("assessments", ("assessments",), "List 4: Assessments", "Had an assessment (list 4)"),
+    ("section_47", ("section_47",), "List 5: Section 47 enquiries",
+     "Had a section 47 enquiry (list 5)"),
+    ("children_in_need", ("children_in_need",), "List 6: Children in need",
+     "Child in need (list 6)"),
+    ("child_protection", ("child_protection",), "List 7: Child protection plans",
+     "On a child protection plan (list 7)"),
+    ("children_in_care", ("children_in_care", "children_in_care_reduced"),
+     "List 8: Children in care", "Looked after (list 8)"),
+)
+_STATUS_GROUPS = (("yot", ("yot",), "YOT list", "On the YOT list"),
+                  ("nps", ("nps",), "NPS list", "On the NPS list"))
+#: The lists that ask the CSA-FE question (the flag column).
+_FLAG_GROUPS = ("assessments", "section_47", "children_in_need", "child_protection",
+                "children_in_care")
+#: Where a child's age, gender, team ... are read from first: the most intensive list they are
+#: on (looked after, then CP plan, then CIN ...), as that is their current involvement.
+_RANK = {g: i for i, g in enumerate(["children_in_care", "child_protection", "children_in_need",
+                                     "section_47", "assessments", "referrals", "contacts", "yot",
+                                     "nps"])}
+_AGE_BANDS = ("Unborn", "0-4", "5-9", "10-15", "16-17")
+_ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Chinese", "Other",
+                  "Refused/Not obtained")
+_ETHNIC_BY_CODE = {
+    "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
+    "MWBC": "Mixed", "MWBA": "Mixed", "MWAS": "Mixed", "MOTH": "Mixed",
+    "AIND": "Asian", "APKN": "Asian", "ABAN": "Asian", "AOTH": "Asian",
+    "BCRB": "Black", "BAFR": "Black", "BOTH": "Black",
+    "CHNE": "Chinese", "OOTH": "Other", "REFU": "Refused/Not obtained",
+    "NOBT": "Refused/Not obtained",
+}
+_QUESTIONS = {
+    "csa_current": "CSA-FE is a current or significant factor",
+    "multi_agency": "Multi-agency involvement",
+    "known_to_yot": "Known to the YOT",
+    "nps_adult": "NPS working with a parent or close adult",
+    "police_investigation": "Current police investigation or criminal proceedings",
+    "csa_support": "CSA-FE intervention and support now or in the last 6 months",
+    "sarc_attended": "Attended a SARC or paediatric assessment in the last 12 months",
+}
+NOT_RECORDED = "Not recorded"
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+def _lines(
+    shape: tuple[int, int], row_totals: bool, col_totals: bool
+) -> list[list[tuple[int, int]]]:
+    rows, cols = shape
+    lines: list[list[tuple[int, int]]] = []
+    if row_totals:
+        lines += [[(i, j) for j in range(cols)] for i in range(rows)]
+    if col_totals:
+        lines += [[(i, j) for i in range(rows)] for j in range(cols)]
+    return lines
+
+
+def pinned_cells(
+    table: np.ndarray,
+    status: np.ndarray,
+    *,
+    row_totals: bool,
+    col_totals: bool,
+    threshold: int = THRESHOLD,
+    cells: Iterable[tuple[int, int]] | None = None,
+) -> list[tuple[int, int]]:
+    """The hidden cells whose value someone could work out from what is published.
+
+    The reader knows every published cell, that a "<5" cell holds 1 to ``threshold - 1`` and
+    that any other hidden cell holds 0 or more. Every row (and column) adds up to its total, so
+    the hidden cells can only change together, along a cycle of hidden cells that keeps every
+    sum (a circulation on the graph whose nodes are rows and columns and whose edges are hidden
+    cells). A hidden cell is safe when some such cycle through it stays within those bounds;
+    otherwise its value is pinned down. By total unimodularity this is exact for whole numbers.
+
+    Args:
+        table: counts with their totals in place: the last column holds the row totals when
+            ``row_totals``, the last row the column totals when ``col_totals``.
+        status: PUBLISHED, PRIMARY or SECONDARY for each cell.
+        row_totals: whether the last column holds the row totals.
+        col_totals: whether the last row holds the column totals.
+        threshold: counts from 1 to ``threshold - 1`` are shown as "<threshold".
+        cells: check only these hidden cells (default: all).
+
+    Returns:
+        The (row, column) of each pinned hidden cell.
+    """
+    n_rows, n_cols = table.shape
+    ground = n_rows + n_cols  # rows (or columns) with no total to add up to are one free node
+    inf = math.inf
+    edges: list[tuple[int, int, bool, bool, tuple[int, int]]] = []
+    for i, j in zip(*np.nonzero(status), strict=True):
+        i, j = int(i), int(j)
+        u = i if row_totals else ground
+        w = n_rows + j if col_totals else ground
+        is_margin = (row_totals and j == n_cols - 1) != (col_totals and i == n_rows - 1)
+        sign = -1 if is_margin else 1
+        y = sign * int(table[i, j])
+        lo: float
+        hi: float
+        if status[i, j] == PRIMARY:
+            lo, hi = (1, threshold - 1) if sign > 0 else (-(threshold - 1), -1)
+        else:
+            lo, hi = (0, inf) if sign > 0 else (-inf, 0)
+        edges.append((u, w, y < hi, y > lo, (i, j)))
+
+    # arcs[node] = (edge index, next node): the moves a unit of change can make from node
+    arcs: dict[int, list[tuple[int, int]]] = {}
+    for k, (u, w, up, down, _) in enumerate(edges):
+        if up:
+            arcs.setdefault(u, []).append((k, w))
+        if down:
+            arcs.setdefault(w, []).append((k, u))
+
+    def reaches(start: int, goal: int, skip: int) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            for k, nxt in arcs.get(node, ()):
+                if k != skip and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    wanted = None if cells is None else set(cells)
+    pinned = []
+    for k, (u, w, up, down, cell) in enumerate(edges):
+        if wanted is not None and cell not in wanted:
+            continue
+        if u == w:
+            continue  # in no sum at all: nothing to work it out from
+        if (up and reaches(w, u, k)) or (down and reaches(u, w, k)):
+            continue
+        pinned.append(cell)
+    return pinned
+
+
+def suppress_table(
+    table: np.ndarray | Sequence[Sequence[int]],
+    *,
+    row_totals: bool,
+    col_totals: bool,
+    threshold: int = THRESHOLD,
+    force: np.ndarray | None = None,
+    avoid: np.ndarray | None = None,
+) -> np.ndarray:
+    """Decide which cells of a count table to hide, as UK official statistics do.
+
+    Primary suppression hides every count from 1 to ``threshold - 1`` (0 is shown). Secondary
+    suppression then hides more cells until none of the hidden ones can be worked out: while a
+    row or column has exactly one hidden cell, the next smallest cell of that row or column is
+    hidden too (non-zero cells first, inner cells before totals); when a hidden cell could still
+    be pinned down through several rows and columns (``pinned_cells``), the smallest cell in its
+    row or column that frees it is hidden as well; when every cell near it is already hidden, one
+    of the other small counts is shown as "[c]" rather than "<5", so that knowing each is 1 to 4
+    does not pin them down. Repeat until stable.
+
+    Args:
+        table: counts with their totals in place (see ``pinned_cells``).
+        row_totals: whether the last column holds the row totals.
+        col_totals: whether the last row holds the column totals.
+        threshold: counts from 1 to ``threshold - 1`` are suppressed.
+        force: cells to hide from the start (e.g. a total hidden in another table).
+        avoid: cells to hide only when nothing else will do (totals other tables publish).
+
+    Returns:
+        An array of PUBLISHED (0), PRIMARY (1: shown "<5") or SECONDARY (2: shown "[c]"), the
+        table's shape. Every count from 1 to ``threshold - 1`` is PRIMARY or SECONDARY.
+
+    Example:
+        >>> suppress_table([[3, 10, 13], [20, 30, 50], [23, 40, 63]],
+        ...                row_totals=True, col_totals=True).tolist()
+        [[1, 2, 0], [2, 2, 0], [0, 0, 0]]
+    """
+    values = np.asarray(table, dtype=np.int64)
+    if values.ndim != 2 or (values < 0).any():
+        raise ValueError("a count table is a 2-D array of counts, 0 or more")
+    status = np.zeros(values.shape, dtype=np.int8)
+    status[(values >= 1) & (values < threshold)] = PRIMARY
+    if force is not None:
+        status[np.asarray(force, dtype=bool) & (status == PUBLISHED)] = SECONDARY
+    margin = np.zeros(values.shape, dtype=bool)
+    if row_totals:
+        margin[:, -1] = True
+    if col_totals:
+        margin[-1, :] = True
+    avoided = np.zeros(values.shape, dtype=bool) if avoid is None else np.asarray(avoid, bool)
+    lines = _lines(values.shape, row_totals, col_totals)
+
+    def key(cell: tuple[int, int]) -> tuple[bool, bool, bool, int, int, int]:
+        return (bool(avoided[cell]), values[cell] == 0, bool(margin[cell]), int(values[cell]),
+                cell[0], cell[1])
+
+    def pinned() -> list[tuple[int, int]]:
+        return pinned_cells(values, status, row_totals=row_totals, col_totals=col_totals,
+                            threshold=threshold)
+
+    for _ in range(values.size + 1):
+        changed = False
+        for line in lines:
+            hidden = [c for c in line if status[c]]
+            if len(hidden) == 1:
+                free = [c for c in line if not status[c]]
+                if free:
+                    status[min(free, key=key)] = SECONDARY
+                    changed = True
+        if changed:
+            continue
+        exposed = pinned()
+        if not exposed:
+            break
+        cell = exposed[0]
+        near = {c for line in lines if cell in line for c in line if not status[c]}
+        candidates = sorted(near, key=key) or sorted(
+            ((int(c[0]), int(c[1])) for c in np.argwhere(status == PUBLISHED)), key=key)
+        if not candidates:
+            # Everything near is hidden, yet small counts that must each be 1-4 can still pin
+            # one another down (four "<5" cells under a "<5" total are all 1). Show one of the
+            # others, a total first, as "[c]" (any number) instead of "<5", to break that.
+            small = [c for line in lines if cell in line for c in line
+                     if status[c] == PRIMARY and c != cell]
+            if not small:
+                small = [(int(c[0]), int(c[1])) for c in np.argwhere(status == PRIMARY)
+                         if (int(c[0]), int(c[1])) != cell]
+            if not small:
+                break
+            status[max(small, key=lambda c: (bool(margin[c]), int(values[c]), c))] = SECONDARY
+            continue
+        choice = candidates[0]
+        for c in candidates:
+            status[c] = SECONDARY
+            frees = not pinned_cells(values, status, row_totals=row_totals,
+                                     col_totals=col_totals, threshold=threshold, cells=[cell])
+            status[c] = PUBLISHED
+            if frees:
+                choice = c
+                break
+        status[choice] = SECONDARY
+    return status
+
+
+# --------------------------------------------------------------------------- count tables
+
+
+@dataclass
+class _Counts:
+    """A count table before suppression: inner cells, optional totals, rates, chart column."""
+
+    name: str
+    title: str
+    description: str
+    index_name: str
+    rows: list[str]
+    columns: list[str]
+    cells: np.ndarray
+    row_total: str | None = None  # name of the totals column
+    col_total: str | None = None  # label of the totals row
+    rates: list[tuple[str, str, str]] = field(default_factory=list)  # (name, numerator, den)
+    chart: str | None = None
+    shared: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)
+
+    def full(self) -> tuple[np.ndarray, list[str], list[str]]:
+        """The table with its totals in place, and its row and column labels."""
+        full = np.asarray(self.cells, dtype=np.int64).reshape(len(self.rows), len(self.columns))
+        rows, cols = list(self.rows), list(self.columns)
+        if self.row_total:
+            full = np.column_stack([full, full.sum(axis=1)])
+            cols.append(self.row_total)
+        if self.col_total:
+            full = np.vstack([full, full.sum(axis=0)])
+            rows.append(self.col_total)
+        return full, rows, cols
+
+
+def _published(counts: _Counts, status: np.ndarray | None) -> pd.DataFrame:
+    full, rows, cols = counts.full()
+    if status is None:
+        status = np.zeros(full.shape, dtype=np.int8)
+    data: dict[str, list[object]] = {}
+    for j, col in enumerate(cols):
+        data[col] = [int(full[i, j]) if status[i, j] == PUBLISHED
+                     else (SMALL if status[i, j] == PRIMARY else HIDDEN)
+                     for i in range(len(rows))]
+    for name, num, den in counts.rates:
+        jn = cols.index(num)
+        out: list[object] = []
+        for i in range(len(rows)):
+            if den == "@total":
+                di, dj = len(rows) - 1, jn
+            else:
+                di, dj = i, cols.index(den)
+            if status[i, jn] or status[di, dj]:
+                out.append(HIDDEN)
+            elif full[di, dj] == 0:
+                out.append(None)
+            else:
+                out.append(round(100 * float(full[i, jn]) / float(full[di, dj]), 1))
+        data[name] = out
+    frame = pd.DataFrame(data, index=pd.Index(rows, name=counts.index_name), dtype=object)
+    return frame
+
+
+def _suppress_all(tables: Sequence[_Counts]) -> list[np.ndarray]:
+    """Suppress each table; a total hidden in one table is hidden in every table that shows it."""
+    forced: set[tuple[str, ...]] = set()
+    while True:
+        statuses = []
+        for t in tables:
+            full, _, _ = t.full()
+            force = np.zeros(full.shape, dtype=bool)
+            avoid = np.zeros(full.shape, dtype=bool)
+            for cell, key in t.shared.items():
+                avoid[cell] = True
+                force[cell] = key in forced
+            statuses.append(suppress_table(full, row_totals=bool(t.row_total),
+                                           col_totals=bool(t.col_total), force=force,
+                                           avoid=avoid))
+        hidden = {key for t, st in zip(tables, statuses, strict=True)
+                  for cell, key in t.shared.items() if st[cell]}
+        if hidden <= forced:
+            return statuses
+        forced |= hidden
+
+
+# --------------------------------------------------------------------------- public results
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """One published table: what it counts, its values, and which column its chart shows.
+
+    ``frame`` holds what may be published: whole numbers, rates (per cent, one decimal place),
+    "<5" for a small count, "[c]" for a hidden cell and None for a rate of nothing.
+    """
+
+    name: str
+    title: str
+    description: str
+    frame: pd.DataFrame
+    chart: str | None = None
+    kind: str = "bar"
+    total_row: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form: title, description, columns and one record per row."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "index": self.frame.index.name,
+            "columns": [str(c) for c in self.frame.columns],
+            "rows": [{"label": str(label), "values": {str(c): _plain(v) for c, v in row.items()}}
+                     for label, row in self.frame.iterrows()],
+        }
+
+
+def _plain(v: object) -> object:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One set of lists as at one date."""
+
+    as_of: dt.date
+    as_of_source: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The summary tables, the snapshots they came from, and whether small numbers are hidden.
+
+    Tables describe the latest snapshot; with several snapshots a ``trend`` table follows.
+    ``summary["by_age"]`` is that table's DataFrame.
+    """
+
+    snapshots: tuple[Snapshot, ...]
+    tables: Mapping[str, SummaryTable]
+    suppressed: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date of the latest snapshot (the one the tables describe)."""
+        return self.snapshots[-1].as_of
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every input file."""
+        return tuple(f for s in self.snapshots for f in s.files)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name].frame
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table's DataFrame by name."""
+        return {name: t.frame for name, t in self.tables.items()}
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (what ``jtai summary --format json`` prints)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "as_of": self.as_of.isoformat(),
+            "snapshots": [{"as_of": s.as_of.isoformat(), "as_of_source": s.as_of_source,
+                           "files": list(s.files)} for s in self.snapshots],
+            "suppression": {"on": self.suppressed, "threshold": THRESHOLD,
+                            "symbols": dict(SYMBOLS) if self.suppressed else {"-": SYMBOLS["-"]}},
+            "notes": list(self.notes),
+            "tables": {name: t.to_dict() for name, t in self.tables.items()},
+        }
+
+    def to_html(self) -> str:
+        """One self-contained HTML page: every table with its chart beside it (inline SVG).
+
+        Nothing is fetched from the network: no scripts, fonts or style sheets from elsewhere.
+        """
+        return _render_html(self)
+
+    def write_html(self, path: str | Path, inputs: Sequence[str | Path] | None = None) -> Path:
+        """Write ``to_html()`` to ``path`` atomically, refusing to write over an input file."""
+        from ._files import write_text_atomic
+
+        return write_text_atomic(path, self.to_html(),
+                                 self.files if inputs is None else inputs)
+
+    def to_xlsx(self, path: str | Path, inputs: Sequence[str | Path] | None = None) -> Path:
+        """Write the same tables to a workbook: an About sheet, then one sheet per table.
+
+        Args:
+            path: the .xlsx file to write (atomically; never over an input file).
+            inputs: files the output must not be (default: the summary's input files).
+
+        Returns:
+            The path written.
+        """
+        return _write_xlsx(self, Path(path), self.files if inputs is None else inputs)
+
+
+# --------------------------------------------------------------------------- reading snapshots
+
+
+@dataclass
+class _Snap:
+    snapshot: Snapshot
+    groups: dict[str, list[ParsedList]]
+    children: pd.DataFrame  # one row per child key
+    schemas: SchemaSet
+
+
+def _group_of(name: str) -> str | None:
+    for group, names, _, _ in (*_GROUPS, *_STATUS_GROUPS):
+        if name in names:
+            return group
+    if name == "additional_fields":
+        return "additional_fields"
+    return None
+
+
+def _series(pl: ParsedList, role: str) -> pd.Series:
+    col = pl.schema.by_role(role)
+    if col is None or col.header not in pl.positions:
+        return pd.Series([None] * len(pl.typed), dtype=object)
+    s = pl.typed[col.header]
+    if s.dtype == object:
+        return s.where(s.notna(), None)
+    return s.reset_index(drop=True)
+
+
+def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.DataFrame:
+    """One row per child: flagged?, on which lists, and their details from their main list."""
+    parts = []
+    answers = []
+    for group, lists in groups.items():
+        for pl in lists:
+            keys = pl.keys
+            frame = pd.DataFrame({
+                "key": keys.to_numpy(dtype=object),
+                "rank": _RANK.get(group, 99),
+                "group": group,
+                "start": pd.to_datetime(_series(pl, "start_date"), errors="coerce").to_numpy(),
+                "gender": _series(pl, "gender").to_numpy(dtype=object),
+                "ethnicity": _series(pl, "ethnicity").to_numpy(dtype=object),
+                "dob": pd.to_datetime(_series(pl, "date_of_birth"), errors="coerce").to_numpy(),
+                "edd": pd.to_datetime(_series(pl, "expected_date_of_birth"),
+                                      errors="coerce").to_numpy(),
+                "age": _series(pl, "age").astype("Int64").array,
+                "disability": _series(pl, "disability").to_numpy(dtype=object),
+                "team": _series(pl, "team").to_numpy(dtype=object),
+                "flag": _series(pl, "csa_flag").to_numpy(dtype=object),
+            })
+            parts.append(frame)
+            extra = {role: _series(pl, role).to_numpy(dtype=object) for role in ADDITIONAL_ROLES
+                     if (c := pl.schema.by_role(role)) is not None and c.header in pl.positions}
+            if extra:
+                answers.append(pd.DataFrame({"key": keys.to_numpy(dtype=object), **extra}))
+    if not parts:
+        return pd.DataFrame()
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["key"].notna()]
+    long = long.sort_values(["rank", "start"], ascending=[True, False], kind="stable",
+                            na_position="last")
+    attrs = ["gender", "ethnicity", "dob", "edd", "age", "disability", "team"]
+    out = long.groupby("key", sort=True)[attrs].first()
+    out["flagged"] = False
+    out.loc[list(set(long.loc[long["flag"] == "Y", "key"])), "flagged"] = True
+    for group in groups:
+        out["on_" + group] = out.index.isin(set(long.loc[long["group"] == group, "key"]))
+    for role in ADDITIONAL_ROLES:
+        got = pd.concat([a[["key", role]] for a in answers if role in a], ignore_index=True) \
+            if any(role in a for a in answers) else None
+        if got is None:
+            continue
+        got = got[got["key"].notna()]
+        yes = set(got.loc[got[role] == "Y", "key"])
+        no = set(got.loc[got[role] == "N", "key"])
+        out["q_" + role] = np.where(out.index.isin(yes), "Yes",
+                                    np.where(out.index.isin(no), "No", NOT_RECORDED))
+    return out
+
+
+def _load_snapshots(
+    inputs: Sequence[str | Path], as_of: dt.date | None, schemas: SchemaSet
+) -> tuple[list[_Snap], list[str]]:
+    notes: list[str] = []
+    by_day: dict[dt.date, list[Dataset]] = {}
+    for path in inputs:
+        data = load_dataset(path, schemas=schemas)
+        if as_of is not None:
+            data.as_of, data.as_of_source = as_of, "given"
+        elif data.as_of_source == "today":
+            notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
+                         f"today ({fmt_date(data.as_of)}); use --as-of to set it")
+        if not data.lists:
+            raise SheetMissing("no sheet holds a JTAI list (contacts, referrals, assessments, "
+                               "section 47, lists 6-8, YOT, NPS): nothing to summarise",
+                               file=path)
+        by_day.setdefault(data.as_of, []).append(data)
+    snaps = []
+    for day in sorted(by_day):
+        datasets = by_day[day]
+        groups: dict[str, list[ParsedList]] = {}
+        for data in datasets:
+            for pl in data.lists:
+                group = _group_of(pl.name)
+                if group is not None:
+                    groups.setdefault(group, []).append(pl)
+        files = tuple(f for d in datasets for f in d.files)
+        if len(datasets) > 1:
+            twice = sorted({label for g, lists in groups.items() if len({pl.file for pl in lists})
+                            > 1 for label in [_label(g)]})
+            if twice:
+                notes.append(f"{', '.join(files)} are all dated {fmt_date(day)} and more than one "
+                             f"holds {', '.join(twice)}: they were counted as one snapshot "
+                             "(each child once). To compare snapshots, give each file its own "
+                             "'data as at' date in its titles.")
+        sources = {d.as_of_source for d in datasets}
+        source = sources.pop() if len(sources) == 1 else "several"
+        order = [g for g, *_ in (*_GROUPS, *_STATUS_GROUPS)] + ["additional_fields"]
+        groups = {g: groups[g] for g in order if g in groups}
+        snaps.append(_Snap(Snapshot(day, source, files), groups, _children(groups, schemas),
+                           schemas))
+    return snaps, notes
+
+
+def _label(group: str) -> str:
+    for g, _, label, _ in (*_GROUPS, *_STATUS_GROUPS):
+        if g == group:
+            return label
+    return "additional fields"
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def _age_band(children: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    dob = pd.to_datetime(children["dob"])
+    age = children["age"].astype("Float64")
+    edd = pd.to_datetime(children["edd"])
+    day = pd.Timestamp(as_of)
+    born = dob.notna() & (dob <= day)
+    unborn = (dob.notna() & (dob > day)) | (
+        dob.isna() & ((age == -1).fillna(False) | (age.isna() & edd.notna())))
+    years = age_on(dob, as_of).astype("Float64").where(born, age)
+    years = years.where(~unborn)
+    y = years.to_numpy(dtype="float64", na_value=np.nan)
+    band = np.select(
+        [unborn.to_numpy(dtype=bool), np.isnan(y), y < 0, y < 5, y < 10, y < 16, y < 18],
+        ["Unborn", NOT_RECORDED, NOT_RECORDED, "0-4", "5-9", "10-15", "16-17"],
+        default="18 or over")
+    return pd.Series(band, index=children.index)
+
+
+def _code_label(schemas: SchemaSet, code_list: str) -> Callable[[object], str]:
+    codes = schemas.codes.get(code_list)
+
+    def label(value: object) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return NOT_RECORDED
+        text = str(value)
+        if codes is None:
+            return text
+        name = codes.means(text)
+        m = re.match(r"^([A-Z]\d{1,2})\b", text)
+        return f"{name} ({m.group(1)})" if m and m.group(1) not in name else name
+    return label
+
+
+def _ethnic_group(schemas: SchemaSet) -> Callable[[object], str]:
+    code_list = schemas.code_lists.get("ethnicity")
+    by_value = {c.value: _ETHNIC_BY_CODE.get((c.code or "").upper(), "Other")
+                for c in (code_list.codes if code_list else [])}
+
+    def group(value: object) -> str:
+        if not isinstance(value, str):
+            return "Refused/Not obtained"  # blank: not obtained
+        return by_value.get(value, "Other")
+    return group
+
+
+def _breakdown(
+    name: str, title: str, description: str, index_name: str, category: pd.Series,
+    flagged: pd.Series, order: Sequence[str], *, population: str, total_label: str,
+    keep_empty: bool = True,
+) -> _Counts:
+    cats = category.astype(object)
+    seen = [c for c in pd.unique(cats) if c not in order]
+    rows = [c for c in order if keep_empty or (cats == c).any()]
+    rows += sorted((c for c in seen if c != NOT_RECORDED), key=str.casefold)
+    if NOT_RECORDED in seen and NOT_RECORDED not in rows:
+        rows.append(NOT_RECORDED)
+    cells = np.array([[int(((cats == r) & flagged).sum()), int(((cats == r) & ~flagged).sum())]
+                      for r in rows], dtype=np.int64).reshape(len(rows), 2)
+    n = len(rows)
+    return _Counts(
+        name, title, description, index_name, [str(r) for r in rows], ["Flagged", "Not flagged"],
+        cells, row_total="Children", col_total=total_label,
+        rates=[("% flagged", "Flagged", "Children")], chart="Flagged",
+        shared={(n, 0): (population, "flagged"), (n, 1): (population, "not"),
+                (n, 2): (population, "all")},
+    )
+
+
+def _tables(snap: _Snap) -> tuple[list[_Counts], list[str]]:
+    ch, as_of, schemas = snap.children, snap.snapshot.as_of, snap.schemas
+    notes: list[str] = []
+    tables: list[_Counts] = []
+    if ch.empty:
+        return tables, ["no child IDs were found on the lists"]
+    flagged = ch["flagged"]
+    present = [g for g in (*_GROUPS, *_STATUS_GROUPS) if g[0] in snap.groups]
+    missing = [label for g, _, label, _ in _GROUPS if g not in snap.groups]
+    if missing:
+        notes.append(f"Not in the input as at {fmt_date(as_of)}: {', '.join(missing)}; "
+                     "their rows are left out of the tables")
+    flag_groups = [g for g in _FLAG_GROUPS if g in snap.groups]
+    on_flag_lists = ch[[f"on_{g}" for g in flag_groups]].any(axis=1) if flag_groups \
+        else pd.Series(False, index=ch.index)
+    any_list = ch[[f"on_{g}" for g, *_ in _GROUPS if g in snap.groups]].any(axis=1) \
+        if any(g in snap.groups for g, *_ in _GROUPS) else pd.Series(False, index=ch.index)
+
+    # Per list: children on it, flagged or not.
+    rows: list[str] = []
+    cells: list[list[int]] = []
+    shared: dict[tuple[int, int], tuple[str, ...]] = {}
+    for g, _, label, _ in _GROUPS:
+        if g not in snap.groups:
+            continue
+        on = ch[f"on_{g}"]
+        i = len(rows)
+        rows.append(label)
+        cells.append([int((on & flagged).sum()), int((on & ~flagged).sum())])
+        shared.update({(i, 0): (g, "flagged"), (i, 1): (g, "not"), (i, 2): (g, "all")})
+    if flag_groups:
+        i = len(rows)
+        rows.append("Lists 4 to 8, each child once")
+        cells.append([int((on_flag_lists & flagged).sum()), int((on_flag_lists & ~flagged).sum())])
+        shared.update({(i, 0): ("flag_lists", "flagged"), (i, 1): ("flag_lists", "not"),
+                       (i, 2): ("flag_lists", "all")})
+    if rows:
+        i = len(rows)
+        rows.append("Any list, each child once")
+        cells.append([int((any_list & flagged).sum()), int((any_list & ~flagged).sum())])
+        shared.update({(i, 0): ("flag_lists", "flagged")})
+        tables.append(_Counts(
+            "by_list", "Children flagged at risk of or subject to CSA-FE, by list",
+            "Children, not rows: a child on a list several times counts once. A child is flagged "
+            "when any list flags them Y (lists 1 and 3 do not ask the question, so their "
+            "children count as flagged when another list flags them).",
+            "List", rows, ["Flagged", "Not flagged"], np.array(cells, dtype=np.int64),
+            row_total="Children", rates=[("% flagged", "Flagged", "Children")], chart="Flagged",
+            shared=shared))
+
+    # Breakdowns of the children on lists 4-8 (the lists that ask the CSA-FE question).
+    if flag_groups:
+        pop = ch[on_flag_lists]
+        fl = pop["flagged"]
+        total = "All children on lists 4 to 8"
+        where = ("Children on lists 4 to 8 (the lists that ask the CSA-FE question), each "
+                 "counted once; ")
+        tables.append(_breakdown(
+            "by_age", "By age band", where + "age at " + fmt_date(as_of) + " from the date of "
+            "birth (or the age column when there is none).", "Age band", _age_band(pop, as_of),
+            fl, _AGE_BANDS, population="flag_lists", total_label=total))
+        gender = _code_label(schemas, "gender")
+        tables.append(_breakdown(
+            "by_gender", "By gender", where + "as recorded on the child's main list.", "Gender",
+            pop["gender"].map(gender), fl,
+            [gender(v) for v in schemas.codes["gender"].values] if "gender" in schemas.codes
+            else [], population="flag_lists", total_label=total))
+        tables.append(_breakdown(
+            "by_ethnicity", "By ethnicity group", where + "the template's grouped categories "
+            "(refused, not obtained and blank are counted together).", "Ethnicity group",
+            pop["ethnicity"].map(_ethnic_group(schemas)), fl, _ETHNIC_GROUPS,
+            population="flag_lists", total_label=total))
+        disability = _code_label(schemas, "annex_yes_no_unknown")
+        tables.append(_breakdown(
+            "by_disability", "By disability", where + "'Does the child have a disability'.",
+            "Disability", pop["disability"].map(disability), fl,
+            ["Yes", "No", "Unknown"], population="flag_lists", total_label=total))
+        tables.append(_breakdown(
+            "by_team", "By allocated team", where + "the team on the child's main list (looked "
+            "after, then CP plan, then child in need, then S47, then assessment).",
+            "Allocated team", pop["team"].map(lambda v: v.strip() if isinstance(v, str) and
+                                               v.strip() else NOT_RECORDED), fl, [],
+            population="flag_lists", total_label=total))
+    else:
+        notes.append("None of lists 4 to 8 is in the input, so no list asks the CSA-FE "
+                     "question: no child can be counted as flagged")
+
+    tables += _list_tables(snap)
+
+    # Journey: of the flagged children, how many on each list.
+    if flag_groups:
+        n_flagged = int(flagged.sum())
+        rows, cells, shared = [], [], {}
+        for g, _, _, wording in present:
+            i = len(rows)
+            yes = int((ch[f"on_{g}"] & flagged).sum())
+            rows.append(wording)
+            cells.append([yes, n_flagged - yes])
+            shared.update({(i, 0): (g, "flagged"), (i, 2): ("flag_lists", "flagged")})
+        tables.append(_Counts(
+            "journey", "Journey of flagged children across the lists",
+            "Of the children flagged at risk of or subject to CSA-FE, how many are on each "
+            "list. A child can be on several lists, so the rows overlap and do not add up.",
+            "Of the flagged children", rows, ["Yes", "No"], np.array(cells, dtype=np.int64),
+            row_total="Flagged children", rates=[("% of flagged children", "Yes",
+                                                  "Flagged children")],
+            chart="Yes", shared=shared))
+
+        questions = [r for r in ADDITIONAL_ROLES if f"q_{r}" in ch]
+        if questions:
+            fch = ch[flagged]
+            rows = [_QUESTIONS[r] for r in questions]
+            cells = [[int((fch[f"q_{r}"] == a).sum()) for a in ("Yes", "No", NOT_RECORDED)]
+                     for r in questions]
+            tables.append(_Counts(
+                "additional", "What the additional fields say about flagged children",
+                "The seven questions asked for CSA-FE children (option B: all of them; option "
+                "A: the 20 the inspector selects), as answered on lists 6 to 8 or the "
+                "additional fields sheet. 'Not recorded': no answer for that child.",
+                "Question", rows, ["Yes", "No", NOT_RECORDED], np.array(cells, dtype=np.int64),
+                row_total="Flagged children", rates=[("% yes", "Yes", "Flagged children")],
+                chart="Yes",
+                shared={(i, 3): ("flag_lists", "flagged") for i in range(len(rows))}))
+    return tables, notes
+
+
+def _list_rows(snap: _Snap, group: str) -> pd.DataFrame:
+    """The rows of one list group, one per child (their latest episode), with their keys."""
+    frames = []
+    for pl in snap.groups.get(group, []):
+        t = pl.typed.reset_index(drop=True).copy()
+        t["__key"] = pl.keys.to_numpy(dtype=object)
+        start = pl.schema.by_role("start_date")
+        t["__start"] = t[start.header] if start else pd.NaT
+        t["__schema"] = pl.schema.name
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame()
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[rows["__key"].notna()].sort_values("__start", ascending=False,
+                                                  na_position="last", kind="stable")
+    return rows
+
+
+def _role_value(snap: _Snap, group: str, role: str, rows: pd.DataFrame) -> pd.Series:
+    values = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    for pl in snap.groups.get(group, []):
+        col = pl.schema.by_role(role)
+        if col is None:
+            continue
+        mask = rows["__schema"] == pl.schema.name
+        values[mask] = rows.loc[mask, col.header].astype(object)
+    return values.where(values.notna(), None)
+
+
+def _list_tables(snap: _Snap) -> list[_Counts]:
+    ch, schemas = snap.children, snap.schemas
+    out: list[_Counts] = []
+
+    rows = _list_rows(snap, "children_in_care")
+    if len(rows):
+        rows["__legal"] = _role_value(snap, "children_in_care", "legal_status", rows)
+        per_child = rows.groupby("__key", sort=False).first()
+        out.append(_breakdown(
+            "legal_status", "Children in care by legal status (list 8)",
+            "Children on list 8, by their legal status (latest period of care).",
+            "Legal status", per_child["__legal"].map(_code_label(schemas, "legal_status")),
+            ch.loc[per_child.index, "flagged"], [], population="children_in_care",
+            total_label="All children on list 8", keep_empty=False))
+
+    rows = _list_rows(snap, "children_in_need")
+    if len(rows):
+        rows["__need"] = _role_value(snap, "children_in_need", "need", rows)
+        per_child = rows.groupby("__key", sort=False).first()
+        label = _code_label(schemas, "primary_need")
+        order = [label(v) for v in schemas.codes["primary_need"].values] \
+            if "primary_need" in schemas.codes else []
+        out.append(_breakdown(
+            "primary_need", "Children in need by primary need (list 6)",
+            "Children on list 6, by primary need code (latest CIN episode).",
+            "Primary need", per_child["__need"].map(label), ch.loc[per_child.index, "flagged"],
+            order, population="children_in_need", total_label="All children on list 6",
+            keep_empty=False))
+
+    rows = _list_rows(snap, "child_protection")
+    if len(rows):
+        latest = _role_value(snap, "child_protection", "category_of_abuse", rows)
+        initial = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+        for pl in snap.groups["child_protection"]:
+            cols = [c for c in pl.schema.columns if c.code_list_name == "category_of_abuse"
+                    and c.role != "category_of_abuse"]
+            if cols:
+                mask = rows["__schema"] == pl.schema.name
+                initial[mask] = rows.loc[mask, cols[0].header].astype(object)
+        sexual = "c) Sexual abuse"
+        if "category_of_abuse" in schemas.codes:
+            sexual = next((v for v in schemas.codes["category_of_abuse"].values
+                           if "sexual" in v.lower()), sexual)
+        rows["__latest"] = latest
+        rows["__sa_latest"] = latest == sexual
+        rows["__sa_initial"] = initial.where(initial.notna(), None) == sexual
+        rows["__recorded"] = latest.notna() | initial.notna()
+        per = rows.groupby("__key", sort=False).agg(
+            latest=("__latest", "first"), sa_latest=("__sa_latest", "any"),
+            sa_initial=("__sa_initial", "any"), recorded=("__recorded", "any"))
+        label = _code_label(schemas, "category_of_abuse")
+        order = [label(v) for v in schemas.codes["category_of_abuse"].values] \
+            if "category_of_abuse" in schemas.codes else []
+        fl = ch.loc[per.index, "flagged"]
+        out.append(_breakdown(
+            "category_of_abuse", "Child protection plans by latest category of abuse (list 7)",
+            "Children on list 7, by the latest category of abuse of their plan.",
+            "Latest category of abuse", per["latest"].map(label), fl, order,
+            population="child_protection", total_label="All children on list 7"))
+        f = per[fl.to_numpy(dtype=bool)]
+        kinds = [
+            ("Sexual abuse is the latest category", f["sa_latest"]),
+            ("Sexual abuse was the initial category only", ~f["sa_latest"] & f["sa_initial"]),
+            ("Another category: CSA-FE surfaced through a secondary factor",
+             ~f["sa_latest"] & ~f["sa_initial"] & f["recorded"]),
+            ("Category not recorded", ~f["recorded"]),
+        ]
+        kinds = [(k, m) for k, m in kinds if k != "Category not recorded" or m.any()]
+        out.append(_Counts(
+            "sexual_abuse_category", "Do the CP plans of flagged children say sexual abuse?",
+            "Flagged children on a child protection plan (list 7): how many plans carry the "
+            "sexual abuse category, as latest or initial category, and how many do not. CSA-FE "
+            "often comes to light through a secondary presenting factor (guidance, "
+            "introduction), so a plan under another category can still be about it.",
+            "Category of abuse", [k for k, _ in kinds], ["Flagged children"],
+            np.array([[int(m.sum())] for _, m in kinds], dtype=np.int64).reshape(len(kinds), 1),
+            col_total="All flagged children on a CP plan",
+            rates=[("% of them", "Flagged children", "@total")], chart="Flagged children",
+            shared={(len(kinds), 0): ("child_protection", "flagged")}))
+    return out
+
+
+def _trend(snaps: Sequence[_Snap], published: Sequence[dict[str, SummaryTable]]) -> SummaryTable:
+    """Each snapshot's published per-list figures side by side, oldest first."""
+    columns = [fmt_date(s.snapshot.as_of) for s in snaps]
+    measures: dict[str, list[object]] = {}
+
+    def put(label: str, k: int, value: object) -> None:
+        measures.setdefault(label, [None] * len(snaps))[k] = value
+
+    for k, tables in enumerate(published):
+        by_list = tables.get("by_list")
+        if by_list is not None:
+            for label, row in by_list.frame.iterrows():
+                put(f"Flagged children: {label}", k, row["Flagged"])
+        journey = tables.get("journey")
+        if journey is not None:
+            for label, row in journey.frame.iterrows():
+                if "YOT" in str(label) or "NPS" in str(label):
+                    put(f"Flagged children: {label}", k, row["Yes"])
+        if by_list is not None:
+            for label, row in by_list.frame.iterrows():
+                put(f"% flagged: {label}", k, row["% flagged"])
+    frame = pd.DataFrame.from_dict(measures, orient="index", columns=columns, dtype=object)
+    frame.index.name = "Measure"
+    return SummaryTable(
+        "trend", "Trend across snapshots",
+        "The same published figures for each snapshot, oldest first, dated by each file's 'data "
+        "as at' title. A blank means the list was not in that snapshot.",
+        frame, chart="Flagged children", kind="trend")
+
+
+def summarise(
+    inputs: str | Path | Sequence[str | Path],
+    *,
+    as_of: dt.date | None = None,
+    suppress: bool = True,
+    schemas: SchemaSet | None = None,
+) -> Summary:
+    """Count the children flagged CSA-FE, break them down, and follow them across the lists.
+
+    Each input file is read on its own and dated by the "data as at" date in its sheet titles;
+    files with the same date are one snapshot (e.g. one list per CSV). The tables describe the
+    latest snapshot; with several snapshots a ``trend`` table compares them.
+
+    Args:
+        inputs: workbooks or CSV files; several dated workbooks are snapshots over time.
+        as_of: the date of every input (ages are counted at it); default: each file's own
+            "data as at" date, or today when it has none.
+        suppress: hide counts of 1 to 4 ("<5") and whatever would let them be worked out
+            ("[c]"), as UK official statistics do. Turn off only for internal use.
+        schemas: the list schemas to use (default: the shipped ones).
+
+    Returns:
+        The tables (``summary["by_age"]`` is a DataFrame), ready for ``to_html``,
+        ``to_xlsx`` or ``to_dict``.
+
+    Raises:
+        JtaiError: a file cannot be used, or holds no JTAI list.
+
+    Example:
+        >>> summary = summarise("examples/lists_clean.xlsx")  # doctest: +SKIP
+        >>> summary["by_list"].loc["List 7: Child protection plans", "Flagged"]  # doctest: +SKIP
+        12
+        >>> summary.write_html("summary.html")  # doctest: +SKIP
+    """
+    schemas = schemas or load_schemas()
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    if not paths:
+        raise SheetMissing("no input files given: nothing to summarise")
+    snaps, notes = _load_snapshots(paths, as_of, schemas)
+    published: list[dict[str, SummaryTable]] = []
+    for snap in snaps:
+        counts, snap_notes = _tables(snap)
+        statuses = _suppress_all(counts) if suppress else [None] * len(counts)
+        tables = {}
+        for c, st in zip(counts, statuses, strict=True):
+            total = c.col_total
+            tables[c.name] = SummaryTable(c.name, c.title, c.description, _published(c, st),
+                                          chart=c.chart, total_row=total)
+        published.append(tables)
+        if snap is snaps[-1]:
+            notes += snap_notes
+    tables = dict(published[-1])
+    if len(snaps) > 1:
+        tables["trend"] = _trend(snaps, published)
+    return Summary(tuple(s.snapshot for s in snaps), tables, suppress, tuple(notes))
+
+
+# --------------------------------------------------------------------------- charts
+
+_BLUE, _GREY, _TEXT = "#1d70b8", "#505a5f", "#0b0c0c"
+_FONTS = ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"]
+
+
+def _fmt(v: object) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    return str(v)
+
+
+def _rc() -> Any:
+    return {"svg.hashsalt": "jtai", "svg.fonttype": "none", "font.family": "sans-serif",
+            "font.sans-serif": _FONTS, "font.size": 10, "text.color": _TEXT,
+            "axes.edgecolor": _GREY, "xtick.color": _TEXT, "ytick.color": _TEXT}
+
+
+def _svg(fig: Any, prefix: str, title: str) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
+                bbox_inches="tight", pad_inches=0.05)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', svg)
+    svg = svg.replace("<svg ", '<svg class="chart" role="img" ', 1)
+    svg = svg.replace(">", f"><title>{html.escape(title)}</title>", 1)
+    return svg
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) \
+        and not (isinstance(v, float) and math.isnan(v))
+
+
+def _bar_chart(table: SummaryTable, prefix: str) -> str | None:
+    """Horizontal bars of the chart column, each labelled with the value its table shows.
+
+    Hidden values get their symbol and no bar; no chart when every value is hidden.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    frame, col = table.frame, table.chart
+    if col is None or col not in frame:
+        return None
+    part = frame.drop(index=table.total_row) if table.total_row in frame.index else frame
+    values = list(part[col])
+    if not any(_is_number(v) and v for v in values):
+        return None
+    labels = [_wrap(str(i)) for i in part.index]
+    numbers = [float(v) if _is_number(v) else 0.0 for v in values]
+    top = max(numbers)
+    lines = max(label.count("\n") + 1 for label in labels)
+    with mpl.rc_context(_rc()):
+        fig = Figure(figsize=(5.4, 0.45 + (0.16 + 0.15 * lines) * len(labels)))
+        FigureCanvasSVG(fig)
+        ax = fig.add_subplot()
+        y = np.arange(len(labels))
+        ax.barh(y, numbers, color=_BLUE, height=0.7)
+        for yi, v, n in zip(y, values, numbers, strict=True):
+            shown = _is_number(v)
+            ax.text(n + top * 0.015, float(yi), _fmt(v), va="center", ha="left",
+                    color=_TEXT if shown else _GREY, fontstyle="normal" if shown else "italic")
+        ax.set_yticks(y, labels=labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.set_xlim(0, top * 1.18)
+        ax.set_xticks([])
+        for side in ("top", "right", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(col, color=_GREY)
+        return _svg(fig, prefix, f"{table.title}: {col}")
+
+
+def _wrap(text: str, width: int = 34) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _trend_chart(table: SummaryTable, prefix: str) -> str | None:
+    """Small multiples: one line per flagged-children measure, points labelled as in the table.
+
+    A hidden value is written at the foot of its date, with no point; the line breaks there.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    frame = table.frame
+    rows = [r for r in frame.index if str(r).startswith("Flagged children")]
+    if not rows:
+        return None
+    ncols = 2
+    nrows = math.ceil(len(rows) / ncols)
+    with mpl.rc_context(_rc()):
+        fig = Figure(figsize=(5.6, 1.6 * nrows + 0.2))
+        FigureCanvasSVG(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        x = np.arange(len(frame.columns))
+        for k, ax in enumerate(axes.flat):
+            if k >= len(rows):
+                ax.set_visible(False)
+                continue
+            values = list(frame.loc[rows[k]])
+            ys = np.array([float(v) if _is_number(v) else np.nan for v in values])
+            top = float(np.nanmax(ys)) if not np.isnan(ys).all() else 0.0
+            top = top or 1.0
+            ax.plot(x, ys, color=_BLUE, marker="o", markersize=4)
+            for xi, v, yi in zip(x, values, ys, strict=True):
+                if _is_number(v):
+                    ax.text(xi, yi + top * 0.12, _fmt(v), ha="center", va="bottom", fontsize=9)
+                elif isinstance(v, str):
+                    ax.text(xi, top * 0.05, v, ha="center", va="bottom", fontsize=9,
+                            color=_GREY, fontstyle="italic")
+            ax.set_ylim(0, top * 1.5)
+            ax.set_title(_wrap(str(rows[k]).removeprefix("Flagged children: "), 40),
+                         fontsize=9, loc="left")
+            ax.set_xticks(x, labels=list(frame.columns), fontsize=8)
+            ax.set_xlim(-0.4, len(x) - 0.6)
+            ax.set_yticks([])
+            for side in ("top", "right", "left"):
+                ax.spines[side].set_visible(False)
+        fig.tight_layout(h_pad=1.0)
+        return _svg(fig, prefix, table.title)
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:Arial,Helvetica,"Liberation Sans","DejaVu Sans",sans-serif;color:#0b0c0c;
+margin:0;background:#fff;line-height:1.4}
+header{background:#0b0c0c;color:#fff;padding:18px 32px}
+header h1{margin:0;font-size:26px}header p{margin:4px 0 0;color:#dfe1e2}
+main{max-width:1240px;margin:0 auto;padding:8px 32px 40px}
+h2{font-size:21px;margin:34px 0 4px;border-top:2px solid #1d70b8;padding-top:14px}
+p.desc{margin:0 0 12px;color:#383f43;max-width:70em}
+.pair{display:flex;flex-wrap:wrap;gap:28px;align-items:flex-start}
+.pair>.tbl{flex:0 1 auto;overflow-x:auto}
+.pair>figure{flex:1 1 420px;margin:0;max-width:620px}
+svg.chart{max-width:100%;height:auto}
+table{border-collapse:collapse;font-size:14px}
+caption{text-align:left;font-weight:bold;padding-bottom:4px}
+th,td{padding:5px 10px;border-bottom:1px solid #b1b4b6;text-align:left;vertical-align:top}
+thead th{background:#f3f2f1;border-bottom:2px solid #0b0c0c}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.s{color:#505a5f;font-style:italic}
+tr.total th,tr.total td{font-weight:bold;border-top:2px solid #0b0c0c}
+.meta{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:16px 0}
+.meta dt{font-weight:bold}.meta dd{margin:0}
+.key{display:flex;flex-wrap:wrap;gap:16px;margin:18px 0}
+.key div{background:#f3f2f1;border-left:5px solid #1d70b8;padding:10px 16px;min-width:170px}
+.key b{display:block;font-size:30px}
+ul.notes li{margin:2px 0}
+p.nochart{color:#505a5f;font-style:italic;margin:0}
+footer{color:#505a5f;font-size:13px;margin-top:40px}
+@media print{.pair{display:block}h2{break-before:auto}section{break-inside:avoid}}
+"""
+
+
+def _table_html(t: SummaryTable) -> str:
+    frame = t.frame
+    head = "".join(f'<th scope="col" class="{"n" if k else ""}">{html.escape(str(c))}</th>'
+                   for k, c in enumerate([frame.index.name or "", *frame.columns]))
+    body = []
+    for label, row in frame.iterrows():
+        cls = ' class="total"' if label == t.total_row else ""
+        cells = []
+        for v in row:
+            kind = "n s" if isinstance(v, str) else "n"
+            cells.append(f'<td class="{kind}">{html.escape(_fmt(v))}</td>')
+        body.append(f'<tr{cls}><th scope="row">{html.escape(str(label))}</th>'
+                    f'{"".join(cells)}</tr>')
+    return (f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def _key_figures(s: Summary) -> str:
+    by_list = s.tables.get("by_list")
+    if by_list is None:
+        return ""
+    frame = by_list.frame
+    boxes: list[tuple[object, str]] = []
+    for label, text in (("Any list, each child once", "children on the lists"),):
+        if label in frame.index:
+            boxes.append((frame.loc[label, "Children"], text))
+    if "Lists 4 to 8, each child once" in frame.index:
+        row = frame.loc["Lists 4 to 8, each child once"]
+        boxes.append((row["Flagged"], "children flagged CSA-FE"))
+        boxes.append((row["% flagged"], "% of children on lists 4 to 8 flagged"))
+    for label in ("List 7: Child protection plans", "List 8: Children in care"):
+        if label in frame.index:
+            boxes.append((frame.loc[label, "Flagged"],
+                          "flagged children " + ("on a CP plan" if "7" in label
+                                                 else "looked after")))
+    return '<div class="key">' + "".join(
+        f"<div><b>{html.escape(_fmt(v))}</b>{html.escape(t)}</div>" for v, t in boxes) + "</div>"
+
+
+def _render_html(s: Summary) -> str:
+    from . import __version__
+
+    snaps = s.snapshots
+    dates = ", ".join(fmt_date(x.as_of) for x in snaps)
+    meta = [("Data as at", fmt_date(s.as_of) + (f" (snapshots: {dates})" if len(snaps) > 1
+                                                else "")),
+            ("Files", ", ".join(Path(f).name for f in s.files)),
+            ("Small numbers", "suppressed: counts of 1 to 4 are shown as <5, and other cells "
+             "as [c] where they would let a small count be worked out" if s.suppressed else
+             "NOT suppressed: for internal use only, do not publish or share")]
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>JTAI summary: children at risk of or subject to child sexual abuse in the "
+        f"family environment, {fmt_date(s.as_of)}</title>",
+        f"<style>{_CSS}</style>", "</head>", "<body>",
+        "<header><h1>Children at risk of or subject to sexual abuse in the family "
+        "environment</h1>",
+        f"<p>JTAI case lists summary, data as at {fmt_date(s.as_of)}. Prevalence, who the "
+        "children are, and their journey through children's services (guidance ESN 35; "
+        "Annex A 1.2).</p></header>",
+        "<main>",
+        '<dl class="meta">' + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
+                                      for k, v in meta) + "</dl>",
+        _key_figures(s),
+    ]
+    if s.notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{html.escape(n)}</li>"
+                                                    for n in s.notes) + "</ul>")
+    for k, t in enumerate(s.tables.values()):
+        chart = _trend_chart(t, f"c{k}") if t.kind == "trend" else _bar_chart(t, f"c{k}")
+        figure = (f'<figure aria-label="{html.escape(t.title)}">{chart}</figure>' if chart
+                  else '<p class="nochart">No chart: every figure in this table is hidden or '
+                  "zero.</p>" if t.chart else "")
+        parts.append(f'<section id="{t.name}"><h2>{html.escape(t.title)}</h2>'
+                     f'<p class="desc">{html.escape(t.description)}</p>'
+                     f'<div class="pair"><div class="tbl">{_table_html(t)}</div>{figure}</div>'
+                     "</section>")
+    legend = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>"
+                     for k, v in SYMBOLS.items() if s.suppressed or k == "-")
+    parts.append(f"<footer><p>Symbols:</p><ul>{legend}</ul><p>Charts show only the figures "
+                 "their tables show; hidden figures are labelled, not drawn. Made by jtai "
+                 f"{html.escape(__version__)}. This page holds counts only: no child's ID or "
+                 "details.</p></footer>")
+    parts += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+_SHEETS = {
+    "by_list": "By list", "by_age": "By age", "by_gender": "By gender",
+    "by_ethnicity": "By ethnicity", "by_disability": "By disability", "by_team": "By team",
+    "legal_status": "Legal status (list 8)", "primary_need": "Primary need (list 6)",
+    "category_of_abuse": "Category of abuse (list 7)",
+    "sexual_abuse_category": "Sexual abuse category", "journey": "Journey",
+    "additional": "Additional fields", "trend": "Trend",
+}
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "", title)[:31].strip()
+    base, k = name, 2
+    while name.lower() in used:
+        name = f"{base[:28]} {k}"
+        k += 1
+    used.add(name.lower())
+    return name
+
+
+def _write_xlsx(s: Summary, path: Path, inputs: Iterable[str | Path]) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from ._files import atomic_write
+
+    wb = Workbook()
+    about = wb.worksheets[0]
+    about.title = "About"
+    bold = Font(bold=True)
+    rows: list[list[object]] = [
+        ["Children at risk of or subject to sexual abuse in the family environment"],
+        ["Data as at", fmt_date(s.as_of)],
+        ["Snapshots", ", ".join(fmt_date(x.as_of) for x in s.snapshots)],
+        ["Files", ", ".join(Path(f).name for f in s.files)],
+        ["Small numbers", "suppressed (<5 and [c])" if s.suppressed
+         else "NOT suppressed: internal use only"],
+        [],
+    ]
+    rows += [[k, v] for k, v in SYMBOLS.items() if s.suppressed or k == "-"]
+    rows += [[]] + [["Note", n] for n in s.notes]
+    rows += [[]] + [["Sheet", "Table"]]
+    used = {"about"}
+    names = {name: _sheet_name(_SHEETS.get(name, t.title), used) for name, t in s.tables.items()}
+    rows += [[names[n], t.title] for n, t in s.tables.items()]
+    for r in rows:
+        about.append(r)
+    about["A1"].font = Font(bold=True, size=14)
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 100
+
+    fill = PatternFill("solid", fgColor="F3F2F1")
+    for name, t in s.tables.items():
+        ws = wb.create_sheet(names[name])
+        ws.append([t.title])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append([t.description])
+        ws.append([])
+        header = [t.frame.index.name or "", *[str(c) for c in t.frame.columns]]
+        ws.append(header)
+        for cell in ws[4]:
+            cell.font, cell.fill = bold, fill
+        for label, row in t.frame.iterrows():
+            values: list[object] = [str(label)]
+            for v in row:
+                values.append("-" if v is None else _plain(v))
+            ws.append(values)
+            r = ws.max_row
+            for c, v in enumerate(row, start=2):
+                cell = ws.cell(r, c)
+                cell.alignment = Alignment(horizontal="right")
+                if isinstance(v, float):
+                    cell.number_format = "0.0"
+            if label == t.total_row:
+                for cell in ws[r]:
+                    cell.font = bold
+        ws.column_dimensions["A"].width = max(18, min(60, max(
+            len(str(x)) for x in [header[0], *t.frame.index]) + 2))
+        for j, col in enumerate(t.frame.columns, start=2):
+            ws.column_dimensions[ws.cell(4, j).column_letter].width = max(10, len(str(col)) + 2)
+        ws.freeze_panes = "B5"
+    with atomic_write(path, list(inputs)) as tmp:
+        wb.save(tmp)
+    return path

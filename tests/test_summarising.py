@@ -1,0 +1,609 @@
+"""summarise and small-number suppression: children counted once, tables, charts, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import json
+import re
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from builders import make_csv, make_workbook
+from conftest import AS_OF, EXAMPLES, sha256
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jtai_cli import summarise
+from jtai_cli.errors import OutputRefused, SheetMissing
+from jtai_cli.summarising import (
+    HIDDEN,
+    PRIMARY,
+    PUBLISHED,
+    SECONDARY,
+    SMALL,
+    pinned_cells,
+    suppress_table,
+)
+
+D = dt.date
+FLAG = "CSA-FE"
+L6 = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+      "Does the Child have a Disability", "CIN Start Date", "Primary Need Code",
+      "Allocated Team", FLAG]
+L7 = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+      "Does the Child have a Disability", "Child Protection Plan Start Date",
+      "Initial Category of Abuse", "Latest Category of Abuse", "Allocated Team", FLAG]
+L8 = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+      "Does the Child have a Disability", "Date Started to be Looked After",
+      "Child's Category of Need", "Child's Legal Status", "Allocated Team",
+      "Whether the child has been at risk or subject to child sexual abuse in the family "
+      "environment (Y/N)"]
+YOT = ["Child Unique ID", "Whether CIN, CP or CLA"]
+
+
+def title(text: str, day: dt.date = AS_OF) -> list[str]:
+    return [f"{text} (data as at {day:%d/%m/%Y})"]
+
+
+def row6(cid: str, flag: str = "N", *, dob: dt.date = D(2015, 4, 3), gender: str = "a) Male",
+         eth: str = "a) WBRI", dis: str = "b) No", need: str = "N1 - Abuse or neglect",
+         team: str = "North Team", start: dt.date = D(2026, 9, 1), age: int | None = None):
+    years = AS_OF.year - dob.year - ((AS_OF.month, AS_OF.day) < (dob.month, dob.day))
+    return [cid, gender, eth, dob, years if age is None else age, dis, start, need, team, flag]
+
+
+def row7(cid: str, flag: str = "N", *, initial: str = "a) Neglect", latest: str = "a) Neglect",
+         dob: dt.date = D(2015, 4, 3), team: str = "North Team"):
+    years = AS_OF.year - dob.year - ((AS_OF.month, AS_OF.day) < (dob.month, dob.day))
+    return [cid, "a) Male", "a) WBRI", dob, years, "b) No", D(2026, 9, 10), initial, latest,
+            team, flag]
+
+
+def row8(cid: str, flag: str = "N", *, legal: str = "C2: FCO", dob: dt.date = D(2012, 1, 5)):
+    years = AS_OF.year - dob.year - ((AS_OF.month, AS_OF.day) < (dob.month, dob.day))
+    return [cid, "b) Female", "o) BAFR", dob, years, "b) No", D(2025, 3, 1),
+            "N1 - Abuse or neglect", legal, "Care Team", flag]
+
+
+def lists_workbook(tmp_path: Path, *, day: dt.date = AS_OF, name: str = "lists.xlsx",
+                   extra6: int = 0) -> Path:
+    """Twelve children on list 6 (6 flagged), 7 of them on list 7, 5 on list 8, 2 on the YOT."""
+    l6 = [row6(f"C{i:02d}", "Y" if i <= 6 else "N", gender="b) Female" if i % 2 else "a) Male")
+          for i in range(1, 13 + extra6)]
+    l6.append(row6("C01", "Y", start=D(2025, 1, 1)))  # second row for the same child
+    l7 = [row7("0C01" if False else "C01", "Y", initial="c) Sexual abuse",
+               latest="c) Sexual abuse"),
+          row7("C02", "Y", initial="c) Sexual abuse", latest="a) Neglect"),
+          row7("C03", "N", latest="d) Emotional abuse"),  # flagged Y on list 6: still flagged
+          row7("C07"), row7("C08"), row7("C09"), row7("C10")]
+    l8 = [row8("C04", "Y"), row8("C05", "Y", legal="V2: Single period under S20"),
+          row8("C11"), row8("C12"), row8("C13" if extra6 else "C10")]
+    return make_workbook(tmp_path, {
+        "List 6": [title("List 6: Children in need", day), L6, *l6],
+        "List 7": [title("List 7: Child protection", day), L7, *l7],
+        "List 8": [title("List 8: Children in care", day), L8, *l8],
+        "YOT": [title("YOT list", day), YOT, ["C01", "CP"], ["C12", "CLA"]],
+    }, name=name)
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+def lines_of(shape, row_totals, col_totals):
+    rows, cols = shape
+    out = []
+    if row_totals:
+        out += [[(i, j) for j in range(cols)] for i in range(rows)]
+    if col_totals:
+        out += [[(i, j) for i in range(rows)] for j in range(cols)]
+    return out
+
+
+def constraints(shape, row_totals, col_totals) -> np.ndarray:
+    """One equation per row/column: its cells add up to its total (totals = last row/column)."""
+    rows, cols = shape
+    eqs = []
+    for line in lines_of(shape, row_totals, col_totals):
+        eq = np.zeros(rows * cols)
+        for k, (i, j) in enumerate(line):
+            eq[i * cols + j] = -1.0 if k == len(line) - 1 else 1.0
+        eqs.append(eq)
+    return np.array(eqs).reshape(len(eqs), rows * cols)
+
+
+def linearly_recoverable(table, status, row_totals, col_totals) -> list[tuple[int, int]]:
+    """Hidden cells fixed by the published cells and totals through any linear combination."""
+    a = constraints(table.shape, row_totals, col_totals)
+    hidden = [tuple(map(int, c)) for c in np.argwhere(status != PUBLISHED)]
+    if not len(a) or not hidden:
+        return []
+    cols = table.shape[1]
+    sub = a[:, [i * cols + j for i, j in hidden]]
+    full_rank = np.linalg.matrix_rank(sub)
+    found = []
+    for k, cell in enumerate(hidden):
+        rest = np.delete(sub, k, axis=1)
+        if np.linalg.matrix_rank(rest) < full_rank:
+            found.append(cell)
+    return found
+
+
+def subtraction_attack(table, status, row_totals, col_totals) -> set[tuple[int, int]]:
+    """Solve, again and again, any row or column with one unknown left."""
+    known = {tuple(map(int, c)) for c in np.argwhere(status == PUBLISHED)}
+    solved: set[tuple[int, int]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for line in lines_of(table.shape, row_totals, col_totals):
+            unknown = [c for c in line if c not in known]
+            if len(unknown) == 1:
+                known.add(unknown[0])
+                solved.add(unknown[0])
+                changed = True
+    return solved
+
+
+def another_value_possible(table, status, row_totals, col_totals, cell) -> bool:
+    """Brute force: is there a table agreeing with everything published (with "<5" cells in
+    1..4 and "[c]" cells 0 or more) where ``cell`` is different? Independent of the library."""
+    lines = lines_of(table.shape, row_totals, col_totals)
+    hidden = [tuple(map(int, c)) for c in np.argwhere(status != PUBLISHED)]
+    top = int(table.max()) + 2
+
+    def domain(c):
+        return range(1, 5) if status[c] == PRIMARY else range(0, top + 1)
+
+    def sign(line, c):
+        return -1 if c == line[-1] else 1
+
+    rest = [c for c in hidden if c != cell]
+    for target in (int(table[cell]) - 1, int(table[cell]) + 1):
+        if target not in domain(cell):
+            continue
+        fixed = {c: int(table[c]) for c in map(tuple, np.argwhere(status == PUBLISHED))}
+        fixed = {tuple(map(int, k)): v for k, v in fixed.items()}
+        fixed[cell] = target
+
+        def feasible(assign) -> bool:
+            for line in lines:
+                lo = hi = 0
+                for c in line:
+                    s = sign(line, c)
+                    if c in assign:
+                        lo += s * assign[c]
+                        hi += s * assign[c]
+                    else:
+                        d = domain(c)
+                        lo += min(s * d[0], s * d[-1])
+                        hi += max(s * d[0], s * d[-1])
+                if lo > 0 or hi < 0:
+                    return False
+            return True
+
+        def search(k, assign) -> bool:
+            if not feasible(assign):
+                return False
+            if k == len(rest):
+                return True
+            for v in domain(rest[k]):
+                assign[rest[k]] = v
+                if search(k + 1, assign):
+                    return True
+                del assign[rest[k]]
+            return False
+
+        if search(0, dict(fixed)):
+            return True
+    return False
+
+
+def with_totals(inner: np.ndarray, row_totals: bool, col_totals: bool) -> np.ndarray:
+    t = inner
+    if row_totals:
+        t = np.column_stack([t, t.sum(axis=1)])
+    if col_totals:
+        t = np.vstack([t, t.sum(axis=0)])
+    return t
+
+
+small_counts = st.one_of(st.integers(0, 4), st.integers(0, 12), st.integers(0, 60))
+margins = st.sampled_from([(True, True), (True, False), (False, True)])
+
+
+@st.composite
+def count_tables(draw, max_rows=6, max_cols=4, counts=small_counts):
+    rows = draw(st.integers(1, max_rows))
+    cols = draw(st.integers(1, max_cols))
+    inner = np.array(draw(st.lists(counts, min_size=rows * cols, max_size=rows * cols)),
+                     dtype=np.int64).reshape(rows, cols)
+    row_totals, col_totals = draw(margins)
+    return with_totals(inner, row_totals, col_totals), row_totals, col_totals
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count_tables())
+def test_no_suppressed_cell_can_be_recovered_from_published_cells_and_totals(case):
+    table, row_totals, col_totals = case
+    status = suppress_table(table, row_totals=row_totals, col_totals=col_totals)
+    # every count of 1-4 is hidden, as "<5" unless "[c]" is needed; "<5" is never anything else
+    small = (table >= 1) & (table <= 4)
+    assert (status[small] != PUBLISHED).all()
+    assert small[status == PRIMARY].all()
+    # no row or column is left with exactly one hidden cell
+    for line in lines_of(table.shape, row_totals, col_totals):
+        assert sum(1 for c in line if status[c]) != 1
+    assert subtraction_attack(table, status, row_totals, col_totals) == set()
+    assert linearly_recoverable(table, status, row_totals, col_totals) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count_tables(max_rows=3, max_cols=3, counts=st.one_of(st.integers(0, 4),
+                                                              st.integers(0, 9))))
+def test_no_count_under_5_can_be_pinned_down_even_knowing_it_is_1_to_4(case):
+    table, row_totals, col_totals = case
+    status = suppress_table(table, row_totals=row_totals, col_totals=col_totals)
+    for cell in map(tuple, np.argwhere(status == PRIMARY)):
+        assert another_value_possible(table, status, row_totals, col_totals, cell), cell
+    assert pinned_cells(table, status, row_totals=row_totals, col_totals=col_totals) == []
+
+
+def test_one_small_cell_in_a_row_hides_the_next_smallest_in_its_row_and_column():
+    table = np.array([[3, 10, 13], [20, 30, 50], [23, 40, 63]])
+    status = suppress_table(table, row_totals=True, col_totals=True)
+    assert status.tolist() == [[PRIMARY, SECONDARY, 0], [SECONDARY, SECONDARY, 0], [0, 0, 0]]
+
+
+def test_zero_is_shown_and_not_chosen_to_hide_a_small_count_when_another_cell_will_do():
+    table = np.array([[2, 0, 9, 11]])
+    status = suppress_table(table, row_totals=True, col_totals=False)
+    assert status.tolist() == [[PRIMARY, PUBLISHED, SECONDARY, PUBLISHED]]
+
+
+def test_the_simple_row_and_column_rule_is_not_enough_and_a_bridge_is_closed():
+    # Two 2x2 blocks of small counts joined through one more small count: every row and column
+    # has two hidden cells, yet the joining cell could be worked out by subtraction.
+    inner = np.array([[1, 1, 0, 0, 9], [1, 1, 1, 0, 9], [0, 0, 1, 1, 9], [0, 0, 1, 1, 9],
+                      [9, 9, 9, 9, 9]])
+    table = with_totals(inner, True, True)
+    status = suppress_table(table, row_totals=True, col_totals=True)
+    assert linearly_recoverable(table, status, True, True) == []
+    assert pinned_cells(table, status, row_totals=True, col_totals=True) == []
+
+
+def test_only_primary_suppression_would_leave_the_joining_cell_recoverable():
+    inner = np.array([[1, 1, 0, 0, 9], [1, 1, 1, 0, 9], [0, 0, 1, 1, 9], [0, 0, 1, 1, 9],
+                      [9, 9, 9, 9, 9]])
+    table = with_totals(inner, True, True)
+    status = np.where((table >= 1) & (table <= 4), PRIMARY, PUBLISHED)
+    assert (1, 2) in linearly_recoverable(table, status, True, True)
+    assert (1, 2) in pinned_cells(table, status, row_totals=True, col_totals=True)
+
+
+def test_forced_and_avoided_cells():
+    table = np.array([[3, 10, 7, 20]])
+    avoid = np.array([[False, True, False, False]])
+    status = suppress_table(table, row_totals=True, col_totals=False, avoid=avoid)
+    assert status.tolist() == [[PRIMARY, PUBLISHED, SECONDARY, PUBLISHED]]
+    force = np.array([[False, False, False, True]])
+    status = suppress_table([[30, 10, 7, 47]], row_totals=True, col_totals=False, force=force)
+    assert status[0, 3] == SECONDARY and (status != PUBLISHED).sum() >= 2
+
+
+def test_suppress_table_rejects_negative_counts():
+    with pytest.raises(ValueError):
+        suppress_table([[1, -1, 0]], row_totals=True, col_totals=False)
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def test_counts_children_not_rows_and_a_flag_on_any_list_counts(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False)
+    by_list = s["by_list"]
+    # C01 has two rows on list 6: one child
+    assert by_list.loc["List 6: Children in need", "Children"] == 12
+    assert by_list.loc["List 6: Children in need", "Flagged"] == 6
+    # C03 is N on list 7 but Y on list 6: flagged on list 7 too
+    assert by_list.loc["List 7: Child protection plans", "Flagged"] == 3
+    assert by_list.loc["List 7: Child protection plans", "Not flagged"] == 4
+    assert by_list.loc["List 8: Children in care", "Flagged"] == 2
+    assert by_list.loc["List 8: Children in care", "% flagged"] == 40.0
+    assert by_list.loc["Any list, each child once", "Children"] == 12
+    assert by_list.loc["Lists 4 to 8, each child once", "Flagged"] == 6
+    assert s.as_of == AS_OF
+    assert s.snapshots[0].as_of_source.startswith("the title")
+
+
+def test_ids_with_lost_leading_zeros_are_the_same_child(tmp_path):
+    path = make_workbook(tmp_path, {
+        "List 6": [L6, row6("00123", "Y"), row6("456")],
+        "List 7": [L7, row7("123"), row7("0456")],
+    })
+    s = summarise(path, as_of=AS_OF, suppress=False)
+    assert s["by_list"].loc["Any list, each child once", "Children"] == 2
+    assert s["by_list"].loc["List 7: Child protection plans", "Flagged"] == 1
+
+
+def test_age_bands_at_the_as_of_date_with_unborn_children(tmp_path):
+    path = make_workbook(tmp_path, {"List 6": [
+        L6,
+        row6("A", "Y", dob=D(2026, 12, 25), age=-1),    # unborn on 23/11/2026
+        row6("B", "Y", dob=D(2021, 11, 24)),             # 4 (5 tomorrow)
+        row6("C", "N", dob=D(2021, 11, 23)),             # 5 today
+        row6("D", "N", dob=D(2010, 11, 23)),             # 16
+        row6("E", "N", dob=D(2011, 1, 1)),               # 15
+        [*row6("F", "N")[:3], None, 9, *row6("F", "N")[5:]],   # no date of birth: the age
+        [*row6("G", "Y")[:3], None, -1, *row6("G", "Y")[5:]],  # no DOB, age -1: unborn
+    ]})
+    s = summarise(path, as_of=AS_OF, suppress=False)
+    age = s["by_age"]
+    assert list(age.index) == ["Unborn", "0-4", "5-9", "10-15", "16-17",
+                               "All children on lists 4 to 8"]
+    assert age["Children"].tolist() == [2, 1, 2, 1, 1, 7]
+    assert age["Flagged"].tolist() == [2, 1, 0, 0, 0, 3]
+
+
+def test_ethnicity_grouped_as_the_template_groups_it(tmp_path):
+    codes = ["a) WBRI", "e) WROM", "g) MWBA", "k) APKN", "o) BAFR", "q) CHNE", "r) OOTH",
+             "s) REFU", "s) NOBT"]
+    path = make_workbook(tmp_path, {"List 6": [L6, *[row6(f"E{i}", eth=c)
+                                                     for i, c in enumerate(codes)],
+                                               row6("X", eth=None)]})
+    s = summarise(path, as_of=AS_OF, suppress=False)
+    eth = s["by_ethnicity"]["Children"]
+    assert eth.to_dict() == {"White": 2, "Mixed": 1, "Asian": 1, "Black": 1, "Chinese": 1,
+                             "Other": 1, "Refused/Not obtained": 3,
+                             "All children on lists 4 to 8": 10}
+
+
+def test_cp_plans_of_flagged_children_with_and_without_the_sexual_abuse_category(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False)
+    sa = s["sexual_abuse_category"]["Flagged children"]
+    assert sa.to_dict() == {
+        "Sexual abuse is the latest category": 1,
+        "Sexual abuse was the initial category only": 1,
+        "Another category: CSA-FE surfaced through a secondary factor": 1,
+        "All flagged children on a CP plan": 3,
+    }
+    cat = s["category_of_abuse"]
+    assert cat.loc["Sexual abuse", "Flagged"] == 1
+    assert cat.loc["Neglect", "Children"] == 5
+
+
+def test_journey_legal_status_need_team_and_gender(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False)
+    j = s["journey"]
+    assert j.loc["Child in need (list 6)", "Yes"] == 6
+    assert j.loc["On a child protection plan (list 7)", "Yes"] == 3
+    assert j.loc["Looked after (list 8)", "Yes"] == 2
+    assert j.loc["On the YOT list", "Yes"] == 1
+    assert j.loc["On the YOT list", "% of flagged children"] == pytest.approx(16.7)
+    assert "Had a referral (list 3)" not in j.index
+    legal = s["legal_status"]
+    assert legal.loc["Full care order (C2)", "Children"] == 4
+    assert legal.loc["Single period of accommodation under section 20 (V2)", "Flagged"] == 1
+    assert s["primary_need"].loc["Abuse or neglect (N1)", "Children"] == 12
+    # team comes from the child's main list: list 8 for the looked-after children
+    assert s["by_team"].loc["Care Team", "Children"] == 5
+    # gender too: list 8 says female for C04, C05, C10-C12; list 7 says male for C01, C03, C07,
+    # C09 (female on list 6, a lower list)
+    assert s["by_gender"].loc["Female", "Children"] == 5
+    assert any("List 1: Contacts" in n for n in s.notes)
+
+
+def test_suppression_on_by_default_and_totals_cannot_give_it_away(tmp_path):
+    s = summarise(lists_workbook(tmp_path))
+    assert s.suppressed
+    by_list = s["by_list"]
+    assert by_list.loc["List 8: Children in care", "Flagged"] == SMALL
+    assert by_list.loc["List 8: Children in care", "% flagged"] == HIDDEN
+    for t in s.tables.values():
+        for v in t.frame.to_numpy().ravel():
+            assert not (isinstance(v, int) and 1 <= v <= 4), t.name
+    # the same total is hidden or shown alike in every table that shows it
+    flagged_6 = by_list.loc["List 6: Children in need", "Flagged"]
+    assert s["primary_need"].loc["All children on list 6", "Flagged"] == flagged_6
+    assert s["journey"].loc["Child in need (list 6)", "Yes"] == flagged_6
+
+
+def test_suppressed_tables_protect_every_small_count(tmp_path):
+    """Every published table: no hidden cell can be pinned down from its rows and totals."""
+    s = summarise(lists_workbook(tmp_path, extra6=20))
+    raw = summarise(lists_workbook(tmp_path, extra6=20, name="again.xlsx"), suppress=False)
+    for name, t in s.tables.items():
+        counts = [c for c in t.frame.columns if not str(c).startswith("%")]
+        pub = t.frame[counts].to_numpy(dtype=object)
+        true = raw[name][counts].to_numpy(dtype=object).astype(np.int64)
+        status = np.where(pub == SMALL, PRIMARY, np.where(pub == HIDDEN, SECONDARY, PUBLISHED))
+        assert (pub[status == PUBLISHED] == true[status == PUBLISHED]).all()
+        has_rt = name in {"by_list", "journey", "additional"} or t.total_row is not None \
+            and len(counts) > 1
+        has_ct = t.total_row is not None
+        assert pinned_cells(true, status, row_totals=has_rt, col_totals=has_ct) == [], name
+
+
+def test_snapshots_are_ordered_by_their_as_at_date_and_give_a_trend(tmp_path):
+    late = lists_workbook(tmp_path, name="nov.xlsx")
+    (tmp_path / "aug").mkdir()
+    early = lists_workbook(tmp_path / "aug", day=D(2026, 8, 24), name="aug.xlsx", extra6=3)
+    s = summarise([late, early], suppress=False)
+    assert [x.as_of for x in s.snapshots] == [D(2026, 8, 24), AS_OF]
+    trend = s["trend"]
+    assert list(trend.columns) == ["24/08/2026", "23/11/2026"]
+    assert trend.loc["Flagged children: List 6: Children in need"].tolist() == [6, 6]
+    assert trend.loc["% flagged: List 6: Children in need"].tolist() == [40.0, 50.0]
+    # the other tables describe the latest snapshot
+    assert s["by_list"].loc["List 6: Children in need", "Children"] == 12
+
+
+def test_given_as_of_dates_every_file(tmp_path):
+    s = summarise(lists_workbook(tmp_path), as_of=D(2026, 12, 1), suppress=False)
+    assert s.as_of == D(2026, 12, 1) and s.snapshots[0].as_of_source == "given"
+    assert "trend" not in s.tables
+
+
+def test_csv_files_of_one_export_are_one_snapshot(tmp_path):
+    a = make_csv(tmp_path, "list6.csv", [L6, [str(v) if not isinstance(v, dt.date)
+                                              else f"{v:%d/%m/%Y}" for v in row6("A", "Y")]])
+    b = make_csv(tmp_path, "list7.csv", [L7, [str(v) if not isinstance(v, dt.date)
+                                              else f"{v:%d/%m/%Y}" for v in row7("A")]])
+    s = summarise([a, b], suppress=False)
+    assert len(s.snapshots) == 1
+    assert s["by_list"].loc["List 7: Child protection plans", "Flagged"] == 1
+    assert any("no 'data as at' date" in n for n in s.notes)
+
+
+def test_input_with_no_lists_is_unusable(tmp_path):
+    path = make_workbook(tmp_path, {"Notes": [["hello"], ["world"]]})
+    with pytest.raises(SheetMissing):
+        summarise(path)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def test_to_dict_is_plain_json_with_every_table(tmp_path):
+    s = summarise(lists_workbook(tmp_path))
+    d = s.to_dict()
+    assert json.loads(json.dumps(d)) == d
+    assert d["suppression"]["on"] is True
+    assert d["as_of"] == "2026-11-23"
+    by_list = d["tables"]["by_list"]
+    row = next(r for r in by_list["rows"] if r["label"] == "List 8: Children in care")
+    assert row["values"] == {"Flagged": "<5", "Not flagged": "<5", "Children": 5,
+                             "% flagged": "[c]"}
+
+
+def svg_texts(html: str) -> dict[str, list[str]]:
+    """Text drawn in each chart, by section id."""
+    out = {}
+    for sid, body in re.findall(r'<section id="([^"]+)">(.*?)</section>', html, re.S):
+        figure = re.search(r"<svg.*?</svg>", body, re.S)
+        if figure:
+            out[sid] = [html_lib.unescape(re.sub(r"<[^>]+>", "", t)) for t in
+                        re.findall(r"<text\b[^>]*>(.*?)</text>", figure.group(0), re.S)]
+    return out
+
+
+def numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d[\d,]*(?:\.\d+)?", text))
+
+
+@pytest.mark.parametrize("suppress", [True, False])
+def test_every_number_in_a_chart_appears_in_its_table(tmp_path, suppress):
+    late = lists_workbook(tmp_path, extra6=20)
+    (tmp_path / "aug").mkdir()
+    early = lists_workbook(tmp_path / "aug", day=D(2026, 8, 24), extra6=9)
+    s = summarise([late, early], suppress=suppress)
+    html = s.to_html()
+    charts = svg_texts(html)
+    assert {"by_list", "journey", "trend"} <= set(charts)
+    for name, texts in charts.items():
+        t = s.tables[name]
+        cells = {str(x) for x in [t.frame.index.name, *t.frame.index, *t.frame.columns]}
+        shown = set()
+        for v in t.frame.to_numpy().ravel():
+            shown.add(f"{v:,}" if isinstance(v, int) else f"{v:.1f}" if isinstance(v, float)
+                      else str(v))
+        table_numbers = set().union(*(numbers(c) for c in cells | shown))
+        for text in texts:
+            assert numbers(text) <= table_numbers, (name, text)
+        # every bar's value label is one of the table's shown values
+        if t.chart and t.kind == "bar":
+            col = t.frame[t.chart]
+            if t.total_row is not None:
+                col = col.drop(index=t.total_row)
+            bar_values = {f"{v:,}" if isinstance(v, int) else str(v) for v in col}
+            assert bar_values <= set(texts), name
+
+
+def test_html_is_self_contained_deterministic_and_holds_no_child_id(tmp_path):
+    s = summarise(lists_workbook(tmp_path))
+    html = s.to_html()
+    assert html == s.to_html()
+    assert html.startswith("<!DOCTYPE html>")
+    lower = html.lower()
+    for banned in ("<script", "<link", "<img", "@import", "src=", "url(http", "href=\"http"):
+        assert banned not in lower
+    # the only URLs are XML namespace names, which browsers never fetch
+    assert set(re.findall(r"https?://[^\s\"')]+", html)) <= {
+        "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert "C01" not in html and "North Team" in html
+    # every svg id is unique in the page
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_html_says_when_small_numbers_are_not_suppressed(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False)
+    assert "NOT suppressed" in s.to_html()
+    assert SMALL not in json.dumps(s.to_dict()["tables"])
+
+
+def test_xlsx_holds_the_same_tables_and_never_overwrites_an_input(tmp_path):
+    src = lists_workbook(tmp_path)
+    before = sha256(src)
+    s = summarise(src)
+    out = s.to_xlsx(tmp_path / "summary.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "About"
+    ws = wb["By list"]
+    header = [c.value for c in ws[4]]
+    assert header == ["List", *s["by_list"].columns]
+    got = {r[0]: list(r[1:]) for r in ws.iter_rows(min_row=5, values_only=True)}
+    for label, row in s["by_list"].iterrows():
+        assert got[label] == ["-" if v is None else v for v in row]
+    with pytest.raises(OutputRefused):
+        s.to_xlsx(src)
+    with pytest.raises(OutputRefused):
+        s.write_html(src)
+    assert sha256(src) == before
+
+
+def test_write_html(tmp_path):
+    s = summarise(lists_workbook(tmp_path))
+    path = s.write_html(tmp_path / "summary.html")
+    assert path.read_text(encoding="utf-8") == s.to_html()
+
+
+@pytest.mark.skipif(not (EXAMPLES / "lists_clean.xlsx").exists(), reason="example not built")
+def test_clean_example_summary():
+    s = summarise(EXAMPLES / "lists_clean.xlsx")
+    assert s.as_of == AS_OF
+    flagged = s["by_list"].loc["Lists 4 to 8, each child once", "Flagged"]
+    assert isinstance(flagged, int) and flagged >= 5
+    assert {"by_age", "by_gender", "by_ethnicity", "by_disability", "by_team", "legal_status",
+            "primary_need", "category_of_abuse", "sexual_abuse_category", "journey"} \
+        <= set(s.tables)
+
+
+def test_every_cell_combination_of_tiny_tables_is_safe():
+    """Exhaustive: every 2x2 table of counts 0-6 with both totals."""
+    for values in product(range(0, 7), repeat=4):
+        table = with_totals(np.array(values).reshape(2, 2), True, True)
+        status = suppress_table(table, row_totals=True, col_totals=True)
+        assert linearly_recoverable(table, status, True, True) == [], values
+        assert pinned_cells(table, status, row_totals=True, col_totals=True) == [], values
+
+
+def test_additional_fields_from_their_own_sheet(tmp_path, schemas):
+    headers = [c.header for c in schemas.lists["additional_fields"].columns]
+    assert len(headers) == 8
+    path = make_workbook(tmp_path, {
+        "List 6": [L6, *[row6(f"A{i}", "Y") for i in range(7)], row6("B", "N")],
+        "Additional": [headers, *[[f"A{i}", "Y", "Y" if i < 6 else "N", "N", "N", "Y", "Y", "N"]
+                                  for i in range(6)],
+                       ["Z", "Y", "Y", "Y", "Y", "Y", "Y", "Y"]],  # on no list
+    })
+    s = summarise(path, as_of=AS_OF, suppress=False)
+    add = s["additional"]
+    assert add.loc["Multi-agency involvement"].tolist() == [6, 0, 1, 7, pytest.approx(85.7)]
+    assert add.loc["Known to the YOT", "No"] == 6
+    # a child on the additional sheet only is neither on the lists nor flagged
+    assert s["by_list"].loc["Any list, each child once", "Children"] == 8
+    assert s["journey"].loc["Child in need (list 6)", "Flagged children"] == 7
