@@ -11,13 +11,24 @@ from .merging import MergeResult, merge_workbooks
 from .reading import read_workbook
 from .reporting import ValidationReport
 from .schemas import load_schemas
+from .shortlisting import Pick, Shortlist, shortlist
 from .summarising import Summary, SummaryTable, summarise
+from .templating import ExportResult, export_lists, write_template
+from .tracking import TrackingResult, write_tracking_workbook
 from .validation import validate_workbook
 
 __all__ = [
+    "ExportResult",
+    "Pick",
+    "Shortlist",
+    "export_lists",
+    "shortlist",
     "Summary",
     "SummaryTable",
     "summarise",
+    "write_template",
+    "TrackingResult",
+    "write_tracking_workbook",
     "FilterResult",
     "Issue",
     "JtaiError",

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import typer
 
+from . import export as export_cmd
 from . import filter as filter_cmd
 from . import merge as merge_cmd
 from . import schemas as schemas_cmd
+from . import shortlist as shortlist_cmd
 from . import summary as summary_cmd
+from . import template as template_cmd
 from . import timeline as timeline_cmd
+from . import tracking as tracking_cmd
 from . import validate as validate_cmd
 
 app = typer.Typer(
@@ -33,6 +37,10 @@ app.command("timeline")(timeline_cmd.timeline)
 app.command("summary")(summary_cmd.summary)
 app.command("merge")(merge_cmd.merge)
 app.command("filter")(filter_cmd.filter_)
+app.command("shortlist")(shortlist_cmd.shortlist)
+app.command("template")(template_cmd.template)
+app.command("export")(export_cmd.export)
+app.command("tracking")(tracking_cmd.tracking)
 app.add_typer(schemas_cmd.app, name="schemas")
 
 

@@ -1,0 +1,68 @@
+"""``jtai export``: the workbook the local authority sends on day 2."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from jtai_cli.templating import export_lists
+
+from . import render
+from .options import AsOf, Debug, Files, Format, Json, Output, OutputFormat, parse_day
+from .shortlist import Notified, OptionAB
+
+
+def export(
+    files: Files,
+    option: OptionAB,
+    output: Output,
+    allow_errors: Annotated[bool, typer.Option(
+        "--allow-errors", help="Write the workbook even though the lists have errors.")] = False,
+    notified: Notified = None,
+    as_of: AsOf = None,
+    output_format: Format = OutputFormat.text,
+    json_flag: Json = False,
+    debug: Debug = False,
+) -> None:
+    """Write the day-2 return: lists 6-8 with the CSA-FE flag, and the YOT and NPS lists.
+
+    Under option B the seven additional Y/N answers go beside every CSA-FE child on lists 6-8
+    (para 26), from the lists' own columns or an additional fields sheet. The lists are checked
+    first, as validate does: while they have errors nothing is written, unless --allow-errors.
+
+    Exit code 0: written, no errors; 1: the lists have errors (written only with
+    --allow-errors); 2: usage error; 3: a file cannot be used.
+
+    Example: jtai export lists.xlsx --option B -o day2-return.xlsx
+    """
+    day = parse_day(as_of)
+    notified_day = parse_day(notified)
+    result = render.run(lambda: export_lists(
+        files, output, option=option.value, as_of=day, allow_errors=allow_errors,
+        notified=notified_day), debug=debug)
+    if json_flag or output_format is OutputFormat.json:
+        render.print_json(result.to_dict())
+    else:
+        console = render.out_console()
+        if not result.report.valid:
+            render.render_report(result.report, console)
+        if result.written:
+            t = Table(title=f"Written to {result.output}", title_justify="left")
+            t.add_column("List")
+            t.add_column("Rows", justify="right")
+            from jtai_cli.schemas import load_schemas
+
+            titles = load_schemas().lists
+            for name, n in result.rows.items():
+                t.add_row(titles[name].title, str(n))
+            console.print(t)
+        for note in result.notes:
+            console.print(Text(f"Note: {note}", style="yellow"))
+        if not result.written:
+            render.err_console().print(Text(
+                f"Not written: the lists have {result.report.counts()['error']} errors (shown "
+                "above). Fix them, or use --allow-errors to write anyway.", style="bold red"))
+    raise typer.Exit(render.EXIT_OK if result.report.valid else render.EXIT_ERRORS)

@@ -1,0 +1,57 @@
+"""``jtai tracking``: one Annex B tracking sheet per tracked child."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from jtai_cli.tracking import write_tracking_workbook
+
+from . import render
+from .options import AsOf, Debug, Files, Format, Json, Output, OutputFormat, parse_day
+from .shortlist import Notified
+
+
+def tracking(
+    files: Files,
+    ids: Annotated[str, typer.Option("--ids", show_default=False, help="The tracked children's "
+                                     "IDs (comma-separated, or a file of IDs).")],
+    output: Output,
+    inspectorate: Annotated[str | None, typer.Option(
+        "--inspectorate", show_default=False, help="Fill in the inspectorate on every sheet "
+        "(e.g. Ofsted, CQC, HMICFRS, HMI Probation).")] = None,
+    notified: Notified = None,
+    as_of: AsOf = None,
+    output_format: Format = OutputFormat.text,
+    json_flag: Json = False,
+    debug: Debug = False,
+) -> None:
+    """Write one tracking sheet per child, laid out as the inspectors' tool in Annex B.
+
+    The case number, age, gender, ethnicity, disability, the lists the child is on (with their
+    key dates) and the seven additional answers are filled in from the lists; the local area's
+    evaluation and the eight evaluative questions are left blank for the inspector.
+
+    Exit code 0: a sheet for every child; 1: some IDs are on none of the lists (the others were
+    written); 2: usage error (or none of the IDs is on the lists); 3: a file cannot be used.
+
+    Example: jtai tracking lists.xlsx --ids 210034,210058 -o tracking.xlsx
+    """
+    day = parse_day(as_of)
+    notified_day = parse_day(notified)
+    result = render.run(lambda: write_tracking_workbook(
+        files, ids, output, as_of=day, notified=notified_day, inspectorate=inspectorate),
+        debug=debug)
+    if json_flag or output_format is OutputFormat.json:
+        render.print_json(result.to_dict())
+    else:
+        console = render.out_console()
+        console.print(Text(f"{len(result.children)} tracking sheet(s) written to "
+                           f"{result.output}: " + ", ".join(result.sheets)))
+        if result.not_found:
+            render.err_console().print(Text(
+                f"Not on any list, no sheet written: {', '.join(result.not_found)}",
+                style="bold red"))
+    raise typer.Exit(render.EXIT_ERRORS if result.not_found else render.EXIT_OK)

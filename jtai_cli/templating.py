@@ -1,0 +1,435 @@
+"""Workbooks the local authority fills in or sends: the blank template and the day-2 return.
+
+``write_template`` writes every list's sheet with the exact template headers, drop-downs on
+every code and Y/N column, dates shown dd/mm/yyyy and an instructions sheet saying what goes
+where and when (Annex C). ``export_lists`` writes the lists due on day 2 (lists 6-8 with the
+CSA-FE flag, the YOT and NPS lists, and under option B the seven additional answers beside every
+CSA-FE child) in the same standard layout, and refuses while the lists have errors.
+
+The deadline wording for all of jtai's workbooks comes from ``timetable``: one source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import SheetMissing, UsageError
+from .parsing import fmt_date
+from .reporting import ValidationReport
+from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
+from .timetable import Deadline, timeline
+from .writing import ExtraSheet, sheet_title, write_lists_workbook
+
+__all__ = [
+    "DAY_2_LISTS",
+    "TEMPLATE_LISTS",
+    "ExportResult",
+    "deadline_lines",
+    "due_text",
+    "export_lists",
+    "find_deadline",
+    "write_template",
+]
+
+Option = Literal["A", "B"]
+
+#: Lists in the blank template, in guidance order (list 8 in the JTAI's reduced form, para 20).
+TEMPLATE_LISTS: tuple[str, ...] = (
+    "contacts", "referrals", "assessments", "section_47", "children_in_need",
+    "child_protection", "children_in_care_reduced", "yot", "nps", "additional_fields",
+    "multi_agency_meetings",
+)
+#: Lists the local authority sends by 3pm on day 2 (paras 17-21, 26).
+DAY_2_LISTS: tuple[str, ...] = (
+    "children_in_need", "child_protection", "children_in_care", "children_in_care_reduced",
+    "yot", "nps",
+)
+_LISTS_6_8 = ("children_in_need", "child_protection", "children_in_care",
+              "children_in_care_reduced")
+# Any Monday: used to word deadlines by day number when no notification date is given.
+_ANY_MONDAY = dt.date(2026, 11, 23)
+# Which deadline (day, first words of its source) each list is due under.
+_DUE: dict[str, tuple[int, str]] = {
+    "contacts": (7, "para 32"), "referrals": (7, "para 32"), "assessments": (7, "para 32"),
+    "section_47": (7, "para 32"), "children_in_need": (2, "paras 17-21"),
+    "child_protection": (2, "paras 17-21"), "children_in_care_reduced": (2, "paras 17-21"),
+    "children_in_care": (2, "paras 17-21"), "yot": (2, "paras 17-21"),
+    "nps": (2, "paras 17-21"), "additional_fields": (2, "para 26"),
+    "multi_agency_meetings": (3, "para 31"),
+}
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def _clock(time: dt.time | None) -> str:
+    if time is None:
+        return "the end of"
+    hour = time.hour % 12 or 12
+    suffix = "am" if time.hour < 12 else "pm"
+    return f"{hour}{suffix}" if time.minute == 0 else f"{hour}.{time.minute:02d}{suffix}"
+
+
+def due_text(deadline: Deadline, *, dated: bool) -> str:
+    """When a deadline falls, in words: "3pm on Thursday 26/11/2026 (day 3)".
+
+    Without a date (``dated`` False) the day is given by number: "3pm on day 3 (Thursday of
+    week one)". "End of day" deadlines read "by the end of day 6 ...".
+
+    Example:
+        >>> d = find_deadline("A", 3, "para 23")
+        >>> due_text(d, dated=False)
+        '3pm on day 3 (Thursday of week one)'
+    """
+    week = "one" if deadline.day < 5 else "two"
+    clock = _clock(deadline.time)
+    if dated:
+        when = f"{deadline.weekday} {fmt_date(deadline.date)} (day {deadline.day})"
+    else:
+        when = f"day {deadline.day} ({deadline.weekday} of week {week})"
+    return f"the end of {when}" if deadline.time is None else f"{clock} on {when}"
+
+
+def find_deadline(option: Option, day: int, source: str,
+                  notified: dt.date | None = None) -> Deadline:
+    """The timetable's deadline on ``day`` whose source starts with ``source``.
+
+    Raises:
+        UsageError: ``notified`` is not a Monday.
+        KeyError: the timetable has no such deadline.
+    """
+    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
+        if d.day == day and d.source.startswith(source):
+            return d
+    raise KeyError(f"no deadline on day {day} from {source}")
+
+
+def deadline_lines(option: Option, *, notified: dt.date | None = None,
+                   days: Sequence[int] | None = None) -> list[list[object]]:
+    """Rows [when, who, what, source, note] for the timetable's deadlines (Annex C).
+
+    Args:
+        option: "A" or "B".
+        notified: the Monday the area was notified; without it deadlines are given by day number.
+        days: only these inspection days (default: all).
+    """
+    rows: list[list[object]] = []
+    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
+        if days is not None and d.day not in days:
+            continue
+        when = due_text(d, dated=notified is not None)
+        rows.append([when[0].upper() + when[1:], d.who, d.what, d.source, d.note or ""])
+    return rows
+
+
+# --------------------------------------------------------------------------- blank template
+
+
+def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet) -> dict[str, list[str]]:
+    """Option A leaves the seven questions off lists 6-8; option B keeps them."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        schema = schemas.lists[name]
+        out[name] = [c.header for c in schema.columns
+                     if option == "B" or name not in _LISTS_6_8 or c.role not in ADDITIONAL_ROLES]
+    return out
+
+
+def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
+                  notified: dt.date | None) -> ExtraSheet:
+    dated = notified is not None
+    rows: list[list[object]] = [
+        [f"JTAI deep dive on child sexual abuse in the family environment (CSA-FE): blank case "
+         f"lists, option {option}"],
+        ["Inspection notified on " + f"{notified:%A} {fmt_date(notified)}" if notified else
+         "Deadlines are given by inspection day: day 0 is the Monday the area is notified; "
+         "weekends are not counted (day 4 is Friday, day 5 the next Monday)."],
+        [],
+        ["How to fill this workbook"],
+        ["One sheet per list. Keep the headers in row 2 exactly as written; put the data from "
+         "row 3 down, one row per child on lists 6, 7 and 8 (one row per event on the others)."],
+        ["Code and Y/N columns have drop-downs: choose from them. Dates are day first "
+         "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
+         "(para 18)."],
+        ["Lists 4 to 8 have the column 'Whether the child is at risk of or subject to child "
+         "sexual abuse in the family environment (Y/N)' (the CSA-FE flag, para 19): answer it "
+         "for every child."],
+    ]
+    if option == "A":
+        rows.append(["Option A: the seven additional questions are not asked now. By "
+                     f"{due_text(find_deadline('A', 3, 'para 22', notified), dated=dated)} the "
+                     "lead inspector selects 20 CSA-FE children and sends a workbook for the "
+                     "seven answers about them (paras 22-23)."])
+    else:
+        rows.append(["Option B: answer the seven additional Y/N questions for every child "
+                     "flagged CSA-FE (para 26), either in the seven columns at the right of "
+                     "lists 6, 7 and 8 beside the child, or on the 'Additional fields' sheet "
+                     "(one row per child, by Child Unique ID): one or the other, not both."])
+    rows.append(["List 8: this is the JTAI's reduced list (para 20). The full ILACS list 8 is "
+                 "accepted instead."])
+    rows += [[], ["Sheet", "What goes on it", "Due"]]
+    for name in names:
+        schema = schemas.lists[name]
+        day, source = _DUE[name]
+        due = due_text(find_deadline(option, day, source, notified), dated=dated)
+        what = schema.description
+        if name == "additional_fields":
+            what = ("The seven Y/N answers for every CSA-FE child, if not given on lists 6-8 "
+                    "(para 26).")
+        rows.append([sheet_title(schema), f"{schema.title}. {what}", due])
+    rows += [[], ["Timetable (Annex C and the guidance's paragraphs)"],
+             ["When", "Who", "What", "Guidance", "Note"]]
+    rows += deadline_lines(option, notified=notified)
+    return ExtraSheet("Instructions", rows, widths=(34, 60, 60, 22, 50))
+
+
+def write_template(
+    output: str | Path,
+    *,
+    option: Option,
+    notified: dt.date | None = None,
+    schemas: SchemaSet | None = None,
+) -> Path:
+    """Write a blank workbook for the local authority: every list, headers, drop-downs.
+
+    Args:
+        output: the .xlsx to write.
+        option: "A" or "B"; option B adds the seven additional Y/N columns to lists 6-8 and an
+            additional fields sheet (para 26).
+        notified: the Monday the area was notified, to date the deadlines; by day number
+            otherwise.
+        schemas: list schemas (default: the shipped ones).
+
+    Returns:
+        The path written.
+
+    Raises:
+        UsageError: option is not A or B, or ``notified`` is not a Monday.
+
+    Example:
+        >>> write_template("blank.xlsx", option="B")  # doctest: +SKIP
+    """
+    if option not in ("A", "B"):
+        raise UsageError(f"option must be A or B (Annex C), not {option!r}")
+    schemas = schemas or load_schemas()
+    names = [n for n in TEMPLATE_LISTS if n in schemas.lists
+             and (option == "B" or n != "additional_fields")]
+    return write_lists_workbook(
+        output, {n: pd.DataFrame() for n in names}, schemas=schemas,
+        columns=_columns_for(option, names, schemas),
+        sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True)
+
+
+# --------------------------------------------------------------------------- day-2 export
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What ``export_lists`` did.
+
+    Attributes:
+        report: the validation of the input lists.
+        output: the workbook written, or None when refused.
+        rows: rows written per list (schema name).
+        notes: plain sentences: lists left out, CSA-FE children missing answers, ...
+    """
+
+    report: ValidationReport
+    output: Path | None
+    rows: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def written(self) -> bool:
+        """Whether the workbook was written."""
+        return self.output is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with the validation report under ``report``."""
+        return {"written": self.written, "output": str(self.output) if self.output else None,
+                "rows": self.rows, "notes": list(self.notes), "report": self.report.to_dict()}
+
+
+def _as_written(pl: Any) -> tuple[pd.DataFrame, int, int]:
+    """A list's typed rows, with values that could not be read put back as they were typed.
+
+    The writer takes only numbers in number columns, so an unreadable number is left blank.
+
+    Returns:
+        (frame, cells kept as typed, cells left blank).
+    """
+    from .parsing import ERROR, show
+
+    frame = pl.typed.copy()
+    kept = blank = 0
+    for header, parsed in pl.parsed.items():
+        bad = np.flatnonzero(parsed.state == ERROR)
+        if not len(bad):
+            continue
+        if pl.schema.column(header).type == "integer":
+            blank += len(bad)
+            continue
+        out = frame[header].astype(object).where(frame[header].notna(), None)
+        out.iloc[bad] = [show(v) for v in pl.raw[header][bad]]
+        frame[header] = out
+        kept += len(bad)
+    return frame, kept, blank
+
+
+def _fill_answers(frame: pd.DataFrame, keys: pd.Series, answers: dict[str, dict[str, str]],
+                  schemas: SchemaSet, name: str) -> pd.DataFrame:
+    """Put the additional-fields sheet's answers beside each child where the list is blank."""
+    schema = schemas.lists[name]
+    frame = frame.copy()
+    for role in ADDITIONAL_ROLES:
+        col = schema.by_role(role)
+        if col is None:
+            continue
+        from_sheet = keys.map(lambda k, r=role: answers.get(k, {}).get(r) if k else None)
+        frame[col.header] = frame[col.header].where(frame[col.header].notna(),
+                                                    from_sheet.to_numpy())
+    return frame
+
+
+def export_lists(
+    inputs: str | Path | Sequence[str | Path],
+    output: str | Path,
+    *,
+    option: Option,
+    as_of: dt.date | None = None,
+    allow_errors: bool = False,
+    notified: dt.date | None = None,
+    schemas: SchemaSet | None = None,
+) -> ExportResult:
+    """Write the workbook the local authority sends by 3pm on day 2.
+
+    Lists 6, 7 and 8 with the CSA-FE flag and the YOT and NPS lists (paras 17-21); under option
+    B also the seven additional answers beside every CSA-FE child on lists 6-8 (para 26), taken
+    from the lists' own columns or from an additional fields sheet. Laid out by
+    ``write_lists_workbook``.
+
+    Args:
+        inputs: the checked lists (one or more workbooks or CSV files).
+        output: the .xlsx to write.
+        option: "A" or "B".
+        as_of: the date the lists are as at (default: from the titles, else today).
+        allow_errors: write even when validation finds errors.
+        notified: the Monday the area was notified, to date the deadline on the cover sheet.
+        schemas: list schemas (default: the shipped ones).
+
+    Returns:
+        The result; ``written`` is False (nothing written) while the lists have errors, unless
+        ``allow_errors``.
+
+    Raises:
+        SheetMissing: none of lists 6-8, YOT or NPS is in the input.
+        UsageError: option is not A or B.
+        JtaiError: an input cannot be used, or the output would overwrite an input.
+
+    Example:
+        >>> result = export_lists("lists.xlsx", "day2.xlsx", option="B")  # doctest: +SKIP
+        >>> result.written, result.report.valid  # doctest: +SKIP
+    """
+    from ._files import check_output
+    from .checks import run_checks
+    from .validation import load_dataset
+
+    if option not in ("A", "B"):
+        raise UsageError(f"option must be A or B (Annex C), not {option!r}")
+    paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
+    check_output(output, paths)
+    data = load_dataset(paths, as_of=as_of, schemas=schemas)
+    run_checks(data)
+    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
+                              data.as_of_source)
+    schemas = data.schemas
+    found = [n for n in DAY_2_LISTS if data.of(n)]
+    if not found:
+        raise SheetMissing("none of lists 6, 7, 8, the YOT list or the NPS list was found: "
+                           "nothing to send for day 2", file=", ".join(data.files))
+    notes: list[str] = []
+    if not report.valid and not allow_errors:
+        return ExportResult(report, None, {}, ())
+
+    # Answers from an additional fields sheet, by child key (option B only).
+    answers: dict[str, dict[str, str]] = {}
+    if option == "B":
+        for pl in data.of("additional_fields"):
+            for key, row in zip(pl.keys, pl.typed.to_dict("records"), strict=True):
+                if key is None:
+                    continue
+                for role in ADDITIONAL_ROLES:
+                    col = pl.schema.by_role(role)
+                    v = row[col.header] if col else None
+                    if isinstance(v, str):
+                        answers.setdefault(key, {})[role] = v
+
+    frames: dict[str, pd.DataFrame] = {}
+    missing_answers: set[str] = set()
+    kept_as_typed = left_blank = 0
+    for name in found:
+        parts = data.of(name)
+        written = [_as_written(pl) for pl in parts]
+        kept_as_typed += sum(k for _, k, _ in written)
+        left_blank += sum(b for _, _, b in written)
+        frame = pd.concat([f for f, _, _ in written], ignore_index=True)
+        keys = pd.concat([pl.keys for pl in parts], ignore_index=True)
+        if option == "B" and name in _LISTS_6_8:
+            frame = _fill_answers(frame, keys, answers, schemas, name)
+            flag = schemas.lists[name].by_role("csa_flag")
+            heads = [c.header for c in schemas.lists[name].columns if c.role in ADDITIONAL_ROLES]
+            if flag is not None:
+                gap = (frame[flag.header] == "Y") & frame[heads].isna().any(axis=1)
+                missing_answers |= set(keys[gap.to_numpy()].dropna())
+        frames[name] = frame
+    if option == "A":
+        had = any(
+            c.role in ADDITIONAL_ROLES and bool(pl.typed[c.header].notna().any())
+            for pl in data.lists if pl.name in (*_LISTS_6_8, "additional_fields")
+            for c in pl.schema.columns)
+        if had:
+            notes.append("the seven additional answers were left out: under option A they are "
+                         "asked on day 3 for the 20 children the lead inspector selects")
+    if missing_answers:
+        n = len(missing_answers)
+        notes.append(f"{n} CSA-FE child{'ren' if n != 1 else ''} on lists 6-8 "
+                     f"{'have' if n != 1 else 'has'} one or more of the seven additional "
+                     "answers blank: option B asks for all seven (para 26)")
+    left_out = sorted({pl.schema.title for pl in data.lists if pl.name not in DAY_2_LISTS
+                       and not (option == "B" and pl.name == "additional_fields")})
+    if left_out:
+        notes.append("not part of the day-2 return, left out: " + "; ".join(left_out))
+    if not report.valid:
+        notes.append("written although the lists have errors (--allow-errors)")
+    if kept_as_typed:
+        notes.append(f"{kept_as_typed} value(s) that could not be read were written as typed")
+    if left_blank:
+        notes.append(f"{left_blank} number(s) that could not be read were left blank")
+    for name in ("children_in_need", "child_protection", "yot", "nps"):
+        if name not in frames:
+            notes.append(f"{schemas.lists[name].title} was not in the input")
+    if not (set(frames) & {"children_in_care", "children_in_care_reduced"}):
+        notes.append("List 8 (children in care) was not in the input")
+
+    deadline = find_deadline(option, 2, "paras 17-21", notified)
+    cover = ExtraSheet("About", [
+        [f"JTAI case lists for day 2, option {option} (data as at {fmt_date(data.as_of)})"],
+        [f"Due by {due_text(deadline, dated=notified is not None)} (paras 17-21"
+         + (", 26" if option == "B" else "") + ")."],
+        ["Lists 6, 7 and 8 with the CSA-FE flag, and the YOT and NPS lists (up to five cases "
+         "each)" + (", with the seven additional Y/N answers beside every CSA-FE child."
+                    if option == "B" else ".")],
+        ["Prepared with jtai from: " + ", ".join(Path(f).name for f in data.files)],
+    ], widths=(110,))
+    path = write_lists_workbook(
+        output, frames, schemas=schemas, as_of=data.as_of,
+        columns=_columns_for(option, list(frames), schemas), sheets_before=[cover],
+        inputs=paths)
+    return ExportResult(report, path, {n: len(f) for n, f in frames.items()}, tuple(notes))

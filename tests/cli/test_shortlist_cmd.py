@@ -1,0 +1,96 @@
+"""jtai shortlist: parsing, rendering and exit codes; the library does the choosing."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import AS_OF, sha256
+from test_shortlisting import build, child, eligible, population
+from typer.testing import CliRunner
+
+from jtai_cli import shortlist
+from jtai_cli.cli import app
+
+runner = CliRunner()
+
+
+def _json(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=str))
+
+
+def test_json_output_equals_the_library_result(tmp_path):
+    path = build(tmp_path, population(41))
+    before = sha256(path)
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "B", "--seed", "3",
+                                 "--as-of", "2026-11-23", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == _json(
+        shortlist(path, option="B", seed=3, as_of=AS_OF).to_dict())
+    assert sha256(path) == before
+
+
+def test_option_is_case_insensitive_and_include_exclude_are_passed(tmp_path):
+    kids = [child(f"C{i}", fields=eligible()) for i in range(9)]
+    path = build(tmp_path, kids)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("C1\nC2\n", encoding="utf-8")
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "b", "--include", "C8",
+                                 "--exclude", str(ids), "--as-of", "2026-11-23", "--json"])
+    assert result.exit_code == 0
+    d = json.loads(result.stdout)
+    assert d == _json(shortlist(path, option="B", include=["C8"], exclude=["C1", "C2"],
+                                as_of=AS_OF).to_dict())
+    picked = [p["child_id"] for p in d["picks"]]
+    assert "C8" in picked and not {"C1", "C2"} & set(picked)
+
+
+def test_exit_1_and_reasons_when_fewer_than_five_can_be_tracked(tmp_path):
+    path = build(tmp_path, [child("OK", fields=eligible()),
+                            child("NO", fields=eligible(multi_agency="N"))])
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "B", "--as-of",
+                                 "2026-11-23"])
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "OK" in out and "no multi-agency involvement (field 2 is N)" in out
+    assert "FEWER THAN FIVE" in out
+
+
+def test_option_a_text_output_and_workbook(tmp_path):
+    path = build(tmp_path, population(42, n=100), option="A")
+    out = tmp_path / "for-the-la.xlsx"
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "A", "-o", str(out),
+                                 "--notified", "23/11/2026", "--as-of", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert "Option A, first stage: 20 CSA-FE children proposed" in result.stdout
+    assert f"written to {out}" in result.stdout.replace("\n", "")
+    assert out.exists()
+
+
+def test_missing_option_is_a_usage_error(tmp_path):
+    path = build(tmp_path, [child("C1", fields=eligible())])
+    result = runner.invoke(app, ["shortlist", str(path)])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "C"])
+    assert result.exit_code == 2
+
+
+def test_include_and_exclude_the_same_child_is_exit_2_without_traceback(tmp_path):
+    path = build(tmp_path, [child("C1", fields=eligible())])
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "B", "--include", "C1",
+                                 "--exclude", "C1"])
+    assert result.exit_code == 2
+    assert "both --include and --exclude" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_notified_not_a_monday_is_exit_2(tmp_path):
+    path = build(tmp_path, population(43, n=40), option="A")
+    result = runner.invoke(app, ["shortlist", str(path), "--option", "A", "-o",
+                                 str(tmp_path / "x.xlsx"), "--notified", "2026-11-24"])
+    assert result.exit_code == 2
+    assert "Monday" in result.stderr
+
+
+def test_unusable_input_is_exit_3(tmp_path):
+    result = runner.invoke(app, ["shortlist", str(tmp_path / "missing.xlsx"), "--option", "B"])
+    assert result.exit_code == 3
