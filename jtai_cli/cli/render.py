@@ -57,8 +57,8 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
             traceback.print_exc()
         title = ("jtai: check the command" if isinstance(exc, UsageError)
                  else "jtai: cannot use this input")
-        err_console().print(Panel(Text(str(exc)), title=title, border_style="red",
-                                  expand=False))
+        err_console().print(Panel(Text(str(exc), overflow="fold"), title=title,
+                                  border_style="red", expand=False))
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
