@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +44,31 @@ _OUT_OF_SCOPE = re.compile(
 )
 
 
+class RawCells(Mapping[str, np.ndarray]):
+    """A list's cells as written, by canonical header, rebuilt on demand.
+
+    Each column keeps only its distinct values and one small integer per row (from
+    ``parse_column``), so the original cell objects of a million-row sheet can be freed once
+    parsed; ``raw[header]`` gives the full column back when a rule or an output needs it.
+    """
+
+    def __init__(self, parsed: dict[str, ParsedColumn]):
+        self._parsed = parsed
+
+    def __getitem__(self, header: str) -> np.ndarray:
+        p = self._parsed[header]
+        pool = np.empty(len(p.uniques) + 1, dtype=object)
+        pool[:-1] = p.uniques
+        pool[-1] = None  # an empty cell
+        return pool[p.codes]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed)
+
+    def __len__(self) -> int:
+        return len(self._parsed)
+
+
 @dataclass
 class ParsedList:
     """One sheet read as one list: raw cells, typed values and where each came from."""
@@ -55,7 +80,7 @@ class ParsedList:
     excel_rows: np.ndarray
     written: dict[str, str]
     positions: dict[str, int]
-    raw: dict[str, np.ndarray]
+    raw: RawCells
     parsed: dict[str, ParsedColumn]
     typed: pd.DataFrame
     keys: pd.Series
@@ -273,9 +298,10 @@ def parse_list(
         blank_row = np.ones(n, dtype=bool)
     keep = np.flatnonzero(~blank_row)
     excel_rows = keep + match.header_idx + 2
+    del raw_cols, by_col  # the cells live on as distinct values per column (see RawCells)
     if len(keep) != n:
-        raw_cols = {k: v[keep] for k, v in raw_cols.items()}
         parsed = {k: _take(p, keep) for k, p in parsed.items()}
+    raw = RawCells(parsed)
     info.rows = len(keep)
 
     # Value findings: one per coerced or wrong cell, built column-wise.
@@ -287,11 +313,11 @@ def parse_list(
         rules = np.array([p.detail[k].rule for k in u], dtype=object)
         msgs = np.array([p.detail[k].message for k in u], dtype=object)
         exp = np.array([p.detail[k].expected for k in u], dtype=object)
-        raw = raw_cols[canon][pos]
+        cells = raw[canon][pos]
         findings.add_many(
             rules=rules, file=file, sheet=sname, rows=excel_rows[pos], column=written[canon],
             messages=msgs, expected=exp, list_name=schema.name,
-            values=np.array([None if v is None else show(v) for v in raw], dtype=object),
+            values=np.array([None if v is None else show(v) for v in cells], dtype=object),
             order=(*order, positions[canon]),
         )
 
@@ -304,7 +330,7 @@ def parse_list(
     assert id_col is not None
     ids = typed[id_col.header]
     keys = pd.Series([id_key(v) if isinstance(v, str) else None for v in ids], dtype=object)
-    pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw_cols,
+    pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw,
                     parsed, typed, keys, order, sheet.from_text)
     return pl, info
 
