@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from .parsing import fmt_date
 
 #: Characters that make Excel treat a cell as a formula (or can smuggle one in).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+#: A plain negative number (an unborn child's age of -1) is data, not a formula: Excel reads
+#: "-1" as the number -1 and runs nothing, so it is left as it is.
+PLAIN_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
 
 
 def guard_cell(value: object) -> str:
@@ -42,9 +48,11 @@ def guard_cell(value: object) -> str:
         "'@SUM(A1)"
         >>> guard_cell("North Team")
         'North Team'
+        >>> guard_cell(-1)
+        '-1'
     """
     text = cell_text(value)
-    if text.startswith(FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

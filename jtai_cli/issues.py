@@ -43,6 +43,8 @@ CATALOGUE: dict[str, Rule] = {
         Rule("sheet-not-in-scope", _W, "Sheet is not a JTAI list",
              "The sheet is an ILACS list the JTAI does not ask for (early help, care leavers, "
              "adoption), so it was not checked."),
+        Rule("sheet-hidden", _W, "List on a hidden sheet",
+             "The list is on a sheet hidden in Excel; it was read and checked like the others."),
         Rule("sheet-empty", _W, "List has no rows",
              "The list's headers were found but no data rows under them."),
         Rule("list-duplicated", _W, "Same list on two sheets",
@@ -140,8 +142,9 @@ class Issue:
     """One finding, pointing at a cell, a row or a whole sheet.
 
     ``row`` is the Excel row number the user sees (None for a whole sheet); ``column`` is the
-    header exactly as written in the file (None for a whole row). ``value`` is shown only in
-    the user's own report and is left out of ``repr``.
+    header exactly as written in the file (None for a whole row). ``message``, ``expected``
+    and ``value`` can quote the cell, so they are shown only in the user's own report and are
+    left out of ``repr`` (which may end up in a log).
     """
 
     rule: str
@@ -150,9 +153,9 @@ class Issue:
     sheet: str
     row: int | None
     column: str | None
-    message: str
+    message: str = field(repr=False)
     cell: str | None = None
-    expected: str = ""
+    expected: str = field(default="", repr=False)
     list: str | None = None
     value: str | None = field(default=None, repr=False)
 

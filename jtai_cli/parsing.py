@@ -25,6 +25,8 @@ from .schemas import Column, CompiledCodes
 BLANK, OK, COERCED, ERROR = 0, 1, 2, 3
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Counts and ages are small; anything past this cannot be one (and would not fit int64).
+MAX_WHOLE = 10**12
 #: Excel serial numbers accepted as dates: 1 Jan 1900 .. 31 Dec 2099.
 SERIAL_MIN, SERIAL_MAX = 1, 73415
 YEAR_MIN, YEAR_MAX = 1900, 2099
@@ -214,6 +216,9 @@ def parse_integer(value: object, *, from_text: bool = False) -> Parsed:
     if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.timedelta):
         return Parsed(None, ERROR, "not-a-whole-number",
                       f"'{show(value)}' is not a whole number", "a whole number")
+    if isinstance(value, int | float) and not math.isnan(value) and abs(value) > MAX_WHOLE:
+        return Parsed(None, ERROR, "not-a-whole-number",
+                      f"'{show(value)}' is far too large for this column", "a whole number")
     if isinstance(value, int):
         return Parsed(value, OK)
     if isinstance(value, float):
@@ -224,7 +229,7 @@ def parse_integer(value: object, *, from_text: bool = False) -> Parsed:
     text = str(value).strip()
     if text in EXCEL_ERRORS:
         return _excel_error(text)
-    if _INT_TEXT.match(text):
+    if _INT_TEXT.match(text) and len(text) < 16:
         n = int(float(text.replace(",", "")))
         if from_text and re.fullmatch(r"[+-]?\d+", text):
             return Parsed(n, OK)
@@ -368,9 +373,9 @@ def _fast(kind: str, u: object, canonical: frozenset[str]) -> tuple[bool, object
         if t is str and u in canonical:
             return True, u
     elif kind == "integer":
-        if t is int:
+        if t is int and -MAX_WHOLE <= u <= MAX_WHOLE:  # type: ignore[operator]
             return True, u
-        if t is float and u.is_integer():  # type: ignore[attr-defined]
+        if t is float and u.is_integer() and -MAX_WHOLE <= u <= MAX_WHOLE:  # type: ignore[attr-defined,operator]
             return True, int(u)  # type: ignore[call-overload]
     elif t is str and u and u[0] not in " \t#" and u[-1] not in " \t":  # type: ignore[index]
         return True, u

@@ -3,16 +3,47 @@
 Nothing here interprets a value: that is ``parsing``. What happens here is deciding what kind
 of file this really is (whatever its name says), refusing what cannot be read safely, and
 handing back each sheet's cells exactly as the file holds them, with Excel row numbers intact.
+
+Safety, before a single cell is read:
+
+- The file's first bytes say what it is; its name does not. An encrypted workbook, a web page
+  or PDF saved as ``.xls``, random bytes: each gets a message saying what it is and what to do.
+- An .xlsx or .ods is a zip of XML parts. Every XML part is streamed through the
+  decompressor before the real reader sees it, and refused if the zip directory lies about its
+  size, if the parts overlap (a "zip bomb" trick), if it would expand past
+  ``MAX_UNCOMPRESSED_BYTES``, or if it declares an XML DTD or entities (the "billion laughs"
+  attack: Excel never writes one).
+- The same pass finds each sheet's used area (rows times columns, from A1) from the cell
+  references in the XML. A single value in cell XFD1048576 makes the reader allocate a cell
+  for every position up to it (17 billion), which no machine survives, so a workbook whose
+  sheets add up to more than ``MAX_CELLS`` is refused with the cell that causes it. It also
+  notes each formula cell (``<f>``): jtai uses the value Excel last calculated and never
+  evaluates anything; macros in an .xlsm are never run.
+- The reader (python-calamine, in Rust) may still panic on a damaged file: that becomes a
+  plain "could not be read", and Rust's own report is kept off the terminal.
+- Nothing is written, and messages name files, sheets and cells, never a cell's value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
+import posixpath
+import re
+import struct
+import sys
+import tempfile
+import threading
+import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
+from xml.parsers import expat
 
 from .errors import (
     FileNotFound,
@@ -21,24 +52,49 @@ from .errors import (
     WorkbookUnreadable,
 )
 
-#: Refuse a workbook whose sheets would expand past this many bytes (zip-bomb guard).
+#: Refuse a workbook whose parts would expand past this many bytes in all (zip-bomb guard).
 #: A 1,048,576-row sheet of 40 columns is about 1.5 GB of XML; 4 GB leaves room for that.
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
-#: Refuse a zip member that expands more than this many times its compressed size
-#: once it is past 100 MB. Real sheet XML compresses 10-30 times; bombs compress 1000s of times.
+#: Refuse a zip part that expands more than this many times its stored size once it is past
+#: 100 MB. Real sheet XML compresses 10-30 times; bombs compress 1000s of times.
 MAX_RATIO = 400
+#: Refuse a zip with more parts than this (a workbook has tens).
+MAX_PARTS = 10_000
+#: The most cells (rows times columns, counted from A1, all sheets together) read from one file:
+#: 1,048,576 rows of 32 columns. Every cell costs the reader about 100 bytes, so this keeps a
+#: file to a few GB of memory at worst.
+MAX_CELLS = 1_048_576 * 32
+#: Refuse a CSV file larger than this.
+MAX_TEXT_BYTES = 1024**3
+#: Formula cells remembered per sheet (all are counted).
+FORMULA_CELLS_KEPT = 1_000
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-_ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+_EMPTY_ZIP = b"PK\x05\x06"
+_ENCRYPTED_NAMES = ("EncryptedPackage", "EncryptionInfo")
 _TEMPLATE_INFO_SHEETS = {"front sheet", "faq and changes", "guidance", "codes used"}
+_READ_CHUNK = 1024**2  # compressed bytes read at a time
+_OUT_CHUNK = 4 * 1024**2  # most decompressed bytes produced at a time
+_MAX_TAG_BYTES = 16 * 1024**2  # no real sheet XML goes this far without a '<'
+_MAX_SMALL_PART = 256 * 1024**2  # workbook.xml and its relationships are kilobytes
+_BINARY_PARTS = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif", ".tiff",
+                 ".bmp", ".wdp", ".jfif")
+_SPREADSHEET_2003 = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
 @dataclass
 class RawSheet:
     """One sheet (or one CSV file) as cells, exactly as read.
 
-    ``rows[i]`` is Excel row ``i + 1``; ``rows[i][j]`` is column ``j + 1``.
+    ``rows[i]`` is Excel row ``i + 1``; ``rows[i][j]`` is column ``j + 1``. ``formula_cells``
+    holds (Excel row, 0-based column) of the first ``FORMULA_CELLS_KEPT`` cells that hold a
+    formula (their values are the ones Excel last calculated); ``formula_count`` counts them
+    all. ``merged`` holds each merged range as (first row, first column, last row, last
+    column), rows 1-based and columns 0-based: Excel keeps a merged range's value in its
+    first cell only, and so does ``rows``.
     """
 
     file: str
@@ -47,6 +103,9 @@ class RawSheet:
     hidden: bool = False
     from_text: bool = False
     notes: list[str] = field(default_factory=list)
+    formula_cells: list[tuple[int, int]] = field(default_factory=list)
+    formula_count: int = 0
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def is_template_info(self) -> bool:
@@ -65,22 +124,62 @@ class Workbook:
     sheets: list[RawSheet]
 
 
+# --------------------------------------------------------------------------- what is this file
+
+
 def sniff_kind(path: Path, head: bytes) -> str:
-    """Say what a file really is from its first bytes: xlsx, ods, ole, html, csv or unknown."""
-    if head.startswith(_ZIP):
+    """Say what a file really is from its first bytes.
+
+    Returns:
+        One of ``zip`` (xlsx, xlsm, ods), ``ole`` (xls, or an encrypted workbook), ``html``,
+        ``xml2003`` (Excel 2003 XML), ``xml`` (other XML), ``pdf``, ``text`` (CSV) or
+        ``unknown``.
+    """
+    if head.startswith((_ZIP, _EMPTY_ZIP)):
         return "zip"
     if head.startswith(_OLE):
         return "ole"
+    if head.startswith(b"%PDF"):
+        return "pdf"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head")):
+    if text.startswith(b"<?xml") and _SPREADSHEET_2003 in head:
+        return "xml2003"
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")) or (
+            text.startswith(b"<?xml") and b"<html" in text):
         return "html"
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if text.startswith(b"<?xml"):
+        return "xml"
+    if not _looks_like_text(head):
         return "unknown"
     return "text"
 
 
+def _looks_like_text(head: bytes) -> bool:
+    """True when the first bytes read as text: few control characters, few undefined ones."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16 with a byte-order mark (Excel's "Unicode text")
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start >= len(head) - 3:
+            text = head[: exc.start].decode("utf-8", errors="replace")
+        else:
+            text = head.decode("cp1252", errors="replace")
+    if not text:
+        return True
+    odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch in "\x7f\ufffd")
+    return odd <= max(1, len(text) // 200)
+
+
 def read_workbook(path: str | Path) -> Workbook:
     """Read every sheet of an .xlsx, .xlsm, .xls or .ods workbook, or one CSV file.
+
+    The file is checked before it is read (see the module notes): a workbook that is damaged,
+    encrypted, a zip bomb, or too big to hold in memory is refused with a message naming the
+    file and what is wrong.
 
     Args:
         path: the file. It is opened read-only and never changed.
@@ -91,18 +190,22 @@ def read_workbook(path: str | Path) -> Workbook:
     Raises:
         FileNotFound: the path does not exist, or is a folder.
         WorkbookEncrypted: the workbook is password-protected.
-        WorkbookTooLarge: the workbook would expand past the safety limit.
+        WorkbookTooLarge: the workbook would expand past the safety limits.
         WorkbookUnreadable: the file is empty, corrupt or not a workbook or CSV.
 
     Example:
         >>> wb = read_workbook("examples/lists_clean.xlsx")
         >>> [s.name for s in wb.sheets][:2]
-        ['List_6', 'List_7']
+        ['List_1', 'List_3']
     """
     p = Path(path)
-    if not p.exists():
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except OSError:  # e.g. a name too long for the file system
+        exists, is_dir = False, False
+    if not exists:
         raise FileNotFound("no such file: check the path and the file name", file=p)
-    if p.is_dir():
+    if is_dir:
         raise FileNotFound("this is a folder, not a file: give the workbook's path", file=p)
     try:
         size = p.stat().st_size
@@ -116,11 +219,15 @@ def read_workbook(path: str | Path) -> Workbook:
     kind = sniff_kind(p, head)
     suffix = p.suffix.lower()
     if kind == "zip":
-        _check_zip(p)
-        return Workbook(p, "ods" if suffix == ".ods" else "xlsx", _read_with_calamine(p))
+        zkind, scans = _inspect_zip(p, size)
+        sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind))
+        _note_kind(sheets, suffix, zkind)
+        return Workbook(p, zkind, sheets)
     if kind == "ole":
         _check_ole(p, size)
-        return Workbook(p, "xls", _read_with_calamine(p))
+        sheets = _read_with_calamine(p, {}, by_content=suffix not in (".xls", ".xla"))
+        _note_kind(sheets, suffix, "xls")
+        return Workbook(p, "xls", sheets)
     if kind == "html":
         raise WorkbookUnreadable(
             "this is a web page (HTML) saved with a spreadsheet name, as some case-management "
@@ -128,44 +235,128 @@ def read_workbook(path: str | Path) -> Workbook:
             "that file",
             file=p,
         )
+    if kind == "xml2003":
+        raise WorkbookUnreadable(
+            "this is an old 'XML Spreadsheet 2003' file: open it in Excel and use Save As > "
+            "Excel Workbook (.xlsx), then try that file",
+            file=p,
+        )
+    if kind == "xml":
+        raise WorkbookUnreadable(
+            "this is an XML file, not a spreadsheet: ask for the lists as an Excel workbook "
+            "(.xlsx) or CSV files",
+            file=p,
+        )
+    if kind == "pdf":
+        raise WorkbookUnreadable(
+            "this is a PDF, not a spreadsheet: ask for the lists as an Excel workbook (.xlsx) "
+            "or CSV files",
+            file=p,
+        )
     if kind == "text":
-        sheet = _read_csv(p)
+        sheet = _read_csv(p, size)
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
             sheet.notes.append(
                 f"this file is named {suffix} but holds plain text (CSV): read as CSV"
             )
         return Workbook(p, "csv", [sheet])
     raise WorkbookUnreadable(
-        "this is not a workbook or CSV file jtai can read: expected .xlsx, .xlsm, .xls, .ods "
-        "or .csv",
+        "this is not a workbook or CSV file jtai can read (its first bytes match no "
+        "spreadsheet format, so it may be damaged): expected .xlsx, .xlsm, .xls, .ods or .csv",
         file=p,
     )
 
 
-def _check_zip(p: Path) -> None:
+def _suffix_mismatch(suffix: str, kind: str) -> bool:
+    if kind == "ods":
+        return suffix != ".ods"
+    return suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam")
+
+
+def _note_kind(sheets: list[RawSheet], suffix: str, kind: str) -> None:
+    names = {"xlsx": "an Excel workbook (.xlsx)", "ods": "an OpenDocument spreadsheet (.ods)",
+             "xls": "an Excel 97-2003 workbook (.xls)"}
+    mismatch = _suffix_mismatch(suffix, kind) if kind != "xls" else suffix not in (".xls", ".xla")
+    if mismatch and sheets:
+        sheets[0].notes.append(
+            f"this file is named {suffix or '(no extension)'} but is {names[kind]}: read as "
+            "that"
+        )
+
+
+# --------------------------------------------------------------------------- zip containers
+
+
+@dataclass
+class _Scan:
+    """What the pre-read pass learned about one sheet."""
+
+    max_row: int = 0  # 1-based; 0 when the sheet has no cells
+    max_col: int = 0  # 1-based
+    far_row: str = ""  # a cell reference that sets max_row (for the message)
+    far_col: str = ""
+    exact: bool = True  # False when max_row/max_col are upper bounds only
+    formulas: list[tuple[int, int]] = field(default_factory=list)
+    formula_count: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def area(self) -> int:
+        return self.max_row * self.max_col
+
+
+def _damaged(p: Path, what: str = "its zip structure is broken") -> WorkbookUnreadable:
+    return WorkbookUnreadable(
+        f"the workbook is damaged ({what}; often a download or copy that stopped part way): "
+        "export or copy it again",
+        file=p,
+    )
+
+
+def _bomb(p: Path, what: str) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"{what}. No real workbook does this (it is how 'zip bombs' work), so jtai refused it "
+        "before reading it: export the lists again, or send them as CSV files",
+        file=p,
+    )
+
+
+def _inspect_zip(p: Path, size: int) -> tuple[str, dict[str, _Scan]]:
+    """Check a zip container part by part; return its kind and a scan of each sheet."""
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookUnreadable(
-            "the workbook is damaged (its zip structure is broken, often a download or copy "
-            "that stopped part way): export or copy it again",
-            file=p,
-        ) from None
-    if "[Content_Types].xml" not in names and "mimetype" not in names:
-        raise WorkbookUnreadable(
-            "this is a zip archive, not a workbook: unzip it and give the .xlsx inside", file=p
-        )
+            start_dir = int(getattr(zf, "start_dir", size))
+    except Exception:  # a broken central directory raises many types (BadZipFile, struct...)
+        raise _damaged(p) from None
+    if len(infos) > MAX_PARTS:
+        raise _bomb(p, f"the workbook holds {len(infos):,} parts (a workbook has tens)")
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if info.filename in by_name:
+            raise _damaged(p, f"part '{info.filename}' appears twice")
+        by_name[info.filename] = info
+    kind = _zip_kind(p, by_name)
+
     total = 0
     for info in infos:
         total += info.file_size
-        big = info.file_size > 100 * 1024**2
-        if big and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise WorkbookTooLarge(
-                f"part '{info.filename}' would expand {info.file_size // max(info.compress_size, 1)} "
-                "times its stored size, far beyond any real workbook (a 'zip bomb'): refused "
-                "before reading it",
+        if info.file_size > 100 * 1024**2 and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise _bomb(p, f"part '{info.filename}' says it expands {ratio:,} times its stored "
+                           f"size, to {info.file_size / 1024**3:.1f} GB")
+        if info.flag_bits & 0x1:
+            raise WorkbookEncrypted(
+                "this file's parts are encrypted with a zip password, which Excel never does: "
+                "save an unprotected copy from the program that made it and give jtai that",
+                file=p,
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise WorkbookUnreadable(
+                f"part '{info.filename}' is compressed in a way Excel never uses (method "
+                f"{info.compress_type}): open the file in Excel and save it again as .xlsx",
                 file=p,
             )
     if total > MAX_UNCOMPRESSED_BYTES:
@@ -176,47 +367,799 @@ def _check_zip(p: Path) -> None:
             file=p,
         )
 
+    with p.open("rb") as fh:
+        spans = _check_spans(p, fh, infos, size, start_dir)
+        reader = _PartReader(p, fh, spans)
+        if kind == "ods":
+            scans = reader.ods_sheets(by_name)
+        else:
+            scans = reader.xlsx_sheets(by_name)
+        # Every other XML part the reader may parse: streamed once for lies, DTDs and size.
+        for info in infos:
+            low = info.filename.lower()
+            if info.filename in reader.done or info.is_dir() or low.endswith(_BINARY_PARTS):
+                continue
+            if low.endswith((".xml", ".rels", ".vml")) or "." not in posixpath.basename(low):
+                reader.check(info)
+    return kind, scans
+
+
+def _too_many_cells(p: Path, scans: dict[str, _Scan]) -> WorkbookTooLarge:
+    name, scan = max(scans.items(), key=lambda kv: kv[1].area)
+    if scan.area <= MAX_CELLS:
+        where = (f"its sheets together span {sum(s.area for s in scans.values()):,} cells "
+                 "(rows times columns, counted from A1)")
+        fix = "split the workbook, or export the lists as CSV files"
+    else:
+        if scan.far_col and scan.far_col == scan.far_row:
+            reach = f"cell {scan.far_col}"
+        else:
+            far = []
+            if scan.far_col:
+                far.append(f"column {_col_name(scan.max_col)} (cell {scan.far_col})")
+            if scan.far_row:
+                far.append(f"row {scan.max_row:,} (cell {scan.far_row})")
+            reach = " and ".join(far) or f"row {scan.max_row:,}, column {_col_name(scan.max_col)}"
+        where = (f"sheet '{name}' has something in {reach}, so it spans {scan.max_row:,} rows "
+                 f"by {scan.max_col:,} columns ({scan.area:,} cells)")
+        fix = ("delete the stray cells beyond the list (select the empty rows or columns, "
+               "Delete, save), or copy the list alone into a new workbook")
+    return WorkbookTooLarge(
+        f"{where}; jtai reads at most {MAX_CELLS:,} cells from one file so that it never runs "
+        f"out of memory: {fix}",
+        file=p,
+    )
+
+
+def _zip_kind(p: Path, by_name: dict[str, zipfile.ZipInfo]) -> str:
+    names = set(by_name)
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise WorkbookUnreadable(
+            "this is an Excel Binary Workbook (.xlsb), which jtai does not read: open it in "
+            "Excel and use Save As > Excel Workbook (.xlsx), then try that file",
+            file=p,
+        )
+    if "content.xml" in names and "mimetype" in names:
+        return "ods"
+    if "word/document.xml" in names:
+        what = "a Word document"
+    elif "ppt/presentation.xml" in names:
+        what = "a PowerPoint presentation"
+    elif "content.xml" in names:
+        what = "an OpenDocument file that is not a spreadsheet"
+    elif not names:
+        what = "an empty zip archive"
+    else:
+        what = "a zip archive, not a workbook (if it holds one, unzip it and give the .xlsx)"
+    raise WorkbookUnreadable(f"this is {what}: expected an Excel workbook", file=p)
+
+
+def _check_spans(
+    p: Path, fh: BinaryIO, infos: list[zipfile.ZipInfo], size: int, start_dir: int
+) -> dict[str, tuple[int, int]]:
+    """Where each part's data lies; refuse parts that overlap or run past the file's end."""
+    spans: dict[str, tuple[int, int]] = {}
+    order = []
+    for info in infos:
+        if not 0 <= info.header_offset < size or info.compress_size < 0:
+            raise _damaged(p, f"part '{info.filename}' is missing")
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if len(head) < 30 or head[:4] != _ZIP:
+            raise _damaged(p, f"part '{info.filename}' is missing")
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        local_name = fh.read(name_len)
+        enc = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        try:
+            central_name = info.orig_filename.encode(enc)
+        except UnicodeEncodeError:
+            central_name = local_name
+        if local_name != central_name:
+            raise _damaged(p, f"part '{info.filename}' is named differently in two places")
+        start = info.header_offset + 30 + name_len + extra_len
+        end = start + info.compress_size
+        if end > size:
+            raise _damaged(p, f"part '{info.filename}' is cut off")
+        spans[info.filename] = (start, end)
+        order.append((info.header_offset, end, info.filename))
+    order.sort()
+    for (_, end, name), (next_offset, _, other) in zip(order, order[1:], strict=False):
+        if next_offset < end:
+            raise _bomb(p, f"parts '{name}' and '{other}' overlap, so the same bytes would be "
+                           "expanded again and again")
+    if order and order[-1][1] > start_dir:
+        raise _damaged(p, "its parts run into the zip directory")
+    return spans
+
+
+class _PartReader:
+    """Stream zip parts through the decompressor, never trusting the sizes the zip declares."""
+
+    def __init__(self, p: Path, fh: BinaryIO, spans: dict[str, tuple[int, int]]):
+        self.p, self.fh, self.spans = p, fh, spans
+        self.done: set[str] = set()
+        self.expanded = 0  # bytes expanded so far, each part counted once
+        self.seen: dict[str, int] = {}
+
+    def stream(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Yield the part's bytes; raise if it expands past what the zip says it holds."""
+        self.done.add(info.filename)
+        self.expanded -= self.seen.pop(info.filename, 0)  # a part read again counts once
+        start, end = self.spans[info.filename]
+        left, declared, produced = end - start, info.file_size, 0
+        fh, p = self.fh, self.p
+        fh.seek(start)
+        d = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        while left:
+            chunk = fh.read(min(left, _READ_CHUNK))
+            if not chunk:
+                raise _damaged(p, f"part '{info.filename}' is cut off")
+            left -= len(chunk)
+            while chunk:
+                if d is None:
+                    out, chunk = chunk, b""
+                else:
+                    try:
+                        out = d.decompress(chunk, _OUT_CHUNK)
+                    except zlib.error:
+                        raise _damaged(p, f"part '{info.filename}' is corrupt") from None
+                    chunk = d.unconsumed_tail
+                produced += len(out)
+                self.expanded += len(out)
+                self.seen[info.filename] = produced
+                if produced > declared:
+                    raise _bomb(p, f"part '{info.filename}' says it holds {declared:,} bytes "
+                                   "but expands to more")
+                if self.expanded > MAX_UNCOMPRESSED_BYTES:
+                    raise WorkbookTooLarge(
+                        f"the workbook expands past the {MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} "
+                        "GB safety limit: split it, or export the lists as CSV files",
+                        file=p,
+                    )
+                if out:
+                    yield out
+                if d is not None and d.eof:
+                    break
+        if d is not None and not d.eof:
+            raise _damaged(p, f"part '{info.filename}' is cut off")
+        if produced != declared:
+            raise _damaged(p, f"part '{info.filename}' holds {produced:,} bytes, not the "
+                              f"{declared:,} its directory says")
+
+    def check(self, info: zipfile.ZipInfo) -> None:
+        """Stream a part through for its size and for DTDs."""
+        tail = b""
+        for chunk in self.stream(info):
+            if _DTD.search(tail + chunk[:16]) or _DTD.search(chunk):
+                raise _entities(self.p, f"part '{info.filename}'")
+            tail = chunk[-16:]
+
+    def read_small(self, info: zipfile.ZipInfo) -> bytes:
+        """A small part (workbook.xml, relationships) whole, after the same checks."""
+        if info.file_size > _MAX_SMALL_PART:
+            raise _bomb(self.p, f"part '{info.filename}' is {info.file_size:,} bytes, where a "
+                                "real workbook's is a few thousand")
+        data = b"".join(self.stream(info))
+        if _DTD.search(data):
+            raise _entities(self.p, f"part '{info.filename}'")
+        return data
+
+    # ------------------------------------------------------------------ xlsx
+
+    def xlsx_sheets(self, by_name: dict[str, zipfile.ZipInfo]) -> dict[str, _Scan]:
+        """Scan every worksheet the workbook lists, by sheet name."""
+        targets = _sheet_targets(self, by_name)
+        scans: dict[str, _Scan] = {}
+        for name, target in targets:
+            info = by_name.get(target)
+            if info is None or target in self.done:
+                continue  # the reader will say the part is missing
+            scans[name] = self.scan_sheet(info, name)
+        return scans
+
+    def scan_sheet(self, info: zipfile.ZipInfo, sheet: str) -> _Scan:
+        """Scan one worksheet; refuse it if its used area is over ``MAX_CELLS``."""
+        quick = _SheetScanner(self.p, sheet)
+        pieces = _pieces(self.stream(info), self.p, info.filename)
+        for i, piece in enumerate(pieces):
+            if not quick.feed(piece, first=i == 0):
+                break
+        pieces.close()
+        scan = quick.result()
+        if quick.needs_exact or scan.area > MAX_CELLS:
+            # The quick bounds cannot decide: walk every tag (slower, and rare).
+            exact = _SheetScanner(self.p, sheet, exact=True)
+            for i, piece in enumerate(_pieces(self.stream(info), self.p, info.filename)):
+                exact.feed(piece, first=i == 0)
+            scan = exact.result()
+        if scan.area > MAX_CELLS:
+            raise _too_many_cells(self.p, {sheet: scan})
+        return scan
+
+    # ------------------------------------------------------------------ ods
+
+    def ods_sheets(self, by_name: dict[str, zipfile.ZipInfo]) -> dict[str, _Scan]:
+        """Scan content.xml with a streaming parser that refuses DTDs and entities."""
+        return _scan_ods(self.p, self.stream(by_name["content.xml"]))
+
+
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+#: <c r="K7" t="e">...<v>#N/A</v>: an error cell, its reference and its error text.
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3}\d{1,7})"[^>]*>'
+    rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</', re.DOTALL)
+
+
+def _entities(p: Path, part: str) -> WorkbookUnreadable:
+    return WorkbookUnreadable(
+        f"{part} declares XML entities (a DTD), which Excel never writes and which can "
+        "make a reader expand a few bytes into gigabytes (the 'billion laughs' attack): "
+        "refused without reading it; open the file in Excel and save it again",
+        file=p,
+    )
+
+
+def _pieces(stream: Iterator[bytes], p: Path, part: str) -> Iterator[bytes]:
+    """Re-cut a stream of XML bytes so that every piece ends just before a '<'.
+
+    No tag is then split between pieces, so patterns that match inside one tag match exactly
+    once.
+    """
+    carry = b""
+    for chunk in stream:
+        buf = carry + chunk if carry else chunk
+        cut = buf.rfind(b"<")
+        if cut <= 0:
+            if len(buf) > _MAX_TAG_BYTES:
+                raise WorkbookUnreadable(
+                    f"part '{part}' holds over {_MAX_TAG_BYTES // 1024**2} MB without a single "
+                    "XML tag, which no real workbook does: it is damaged or not a workbook",
+                    file=p,
+                )
+            carry = buf
+            continue
+        carry = buf[cut:]
+        yield buf[:cut]
+    if carry:
+        yield carry
+
+
+# Row numbers up to Excel's last row, 1,048,576, and up to 99,999.
+_ROWS_EXCEL = rb"(?:[0-9]{1,6}|10[0-3][0-9]{4}|104[0-7][0-9]{3}|1048[0-4][0-9]{2}|10485[0-6][0-9]" \
+    rb"|104857[0-6])"
+_ROWS_5 = rb"[0-9]{1,5}"
+#: The quick bounds: (column letters allowed, rows allowed, the bound they prove). A piece of
+#: sheet XML none of whose cell tags differs from `<c r="B12"` with such a reference holds
+#: cells within that bound. Every bound is at most ``MAX_CELLS``.
+_TIERS = (
+    (rb"[A-Z]", _ROWS_5, 99_999, 26),
+    (rb"[A-Z]", _ROWS_EXCEL, EXCEL_MAX_ROWS, 26),
+    (rb"(?:[A-Z]|[A-K][A-Z])", _ROWS_5, 99_999, 312),
+    (rb"(?:[A-Z]|A[A-F])", _ROWS_EXCEL, EXCEL_MAX_ROWS, 32),
+)
+_CELL_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?c[\t\n\r />]")
+_ATTR_R = re.compile(rb"(?:^|[\t\n\r ])r[\t\n\r ]*=[\t\n\r ]*([\"'])(.*?)\1", re.DOTALL)
+_TAG = re.compile(
+    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f)(?=[\t\n\r />])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+)
+_CELL_REF = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
+
+
+class _Patterns:
+    """The quick scan's searches for one way of writing cell tags (``<c`` or ``<x:c``)."""
+
+    _cache: dict[bytes, _Patterns] = {}
+
+    def __init__(self, prefix: bytes):
+        c = b"<" + re.escape(prefix) + b"c"
+        self.tag = b"<" + prefix + b"c"
+        self.tiers = [
+            (re.compile(c + rb'(?=[\t\n\r /<>])(?! r="' + cols + rows + rb'")'), n_rows, n_cols)
+            for cols, rows, n_rows, n_cols in _TIERS
+        ]
+        self.formula = re.compile(b"<" + re.escape(prefix) + rb"f[\t\n\r />]")
+        self.cell_tag = re.compile(c + rb"[\t\n\r /]([^>]*)")
+        # Cells written with no prefix, or another one, alongside these. (Each search starts
+        # with a literal, and look-behinds come after it, to keep the search fast.)
+        if prefix:
+            this = re.escape(prefix) + b"c"
+            self.others = [re.compile(rb"<c[\t\n\r />]"),
+                           re.compile(rb":c(?<!<" + this + rb")(?<!/" + this + rb")[\t\n\r />]")]
+        else:
+            self.others = [re.compile(rb":c[\t\n\r />]")]
+
+    @classmethod
+    def get(cls, prefix: bytes) -> _Patterns:
+        if prefix not in cls._cache:
+            cls._cache[prefix] = cls(prefix)
+        return cls._cache[prefix]
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _col_name(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+class _SheetScanner:
+    """Find a sheet's used area and formula cells from its XML, piece by piece.
+
+    The quick way (the default) proves a bound with a few searches: a piece whose cell tags
+    are all written `<c r="B12"` with references within column Z and row 99,999 holds at
+    most 26 x 99,999 cells, and so on for the other ``_TIERS``. A sheet that fits none of
+    them (cells without references, odd XML syntax, references past the tiers) is walked tag
+    by tag, exactly as the reader will place its cells (``needs_exact``): slower, and rare.
+    """
+
+    def __init__(self, p: Path, sheet: str, *, exact: bool = False):
+        self.p, self.sheet, self.exact = p, sheet, exact
+        self.needs_exact = False
+        self.rows = self.cols = 0
+        self.far_row = self.far_col = ""
+        self.formulas: list[tuple[int, int]] = []
+        self.formula_count = 0
+        self.errors: dict[tuple[int, int], str] = {}
+        self.last_cell = b""
+        self.pat: _Patterns | None = None
+        # exact walk state
+        self.row_index = 0  # 0-based index of the current row
+        self.col_index = 0
+        self.cell: tuple[int, int] | None = None
+
+    def _beyond(self, ref: str) -> WorkbookUnreadable:
+        # Quote it only if it looks like a reference: an attribute could hold anything.
+        cell = f"cell {ref}" if re.fullmatch(r"[A-Za-z]{1,3}[0-9]{1,8}", ref) else "a cell"
+        return WorkbookUnreadable(
+            f"sheet '{self.sheet}' refers to {cell}, beyond Excel's "
+            f"{EXCEL_MAX_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns: the file is damaged or "
+            "was not made by a spreadsheet program",
+            file=self.p,
+        )
+
+    def feed(self, piece: bytes, first: bool = False) -> bool:
+        """Scan one piece; False when the quick way cannot go on (use the exact walk)."""
+        if first and _DTD.search(piece):
+            # A DTD can only come before the first element, so only the first piece is
+            # searched; entity references without one are errors to every XML reader.
+            raise _entities(self.p, f"sheet '{self.sheet}'")
+        if self.exact:
+            self._walk(piece)
+            return True
+        if self.pat is None:
+            m = _CELL_START.search(piece)
+            if m is None:
+                return True  # no cell yet
+            self.pat = _Patterns.get(m.group(1) or b"")
+        pat = self.pat
+        if any(other.search(piece) for other in pat.others):
+            self.needs_exact = True
+            return False
+        for search, n_rows, n_cols in pat.tiers:
+            if not search.search(piece):
+                self._grow(n_rows, n_cols, "", "")
+                break
+        else:
+            self.needs_exact = True
+            return False
+        if pat.formula.search(piece):
+            self._formulas(piece)
+        if b't="e"' in piece:
+            self._errors(piece)
+        self._remember_last_cell(piece)
+        return True
+
+    def _grow(self, rows: int, cols: int, far_row: str, far_col: str) -> None:
+        if rows > self.rows:
+            self.rows, self.far_row = rows, far_row
+        if cols > self.cols:
+            self.cols, self.far_col = cols, far_col
+
+    def _cell_ref_before(self, piece: bytes, end: int) -> bytes | None:
+        """The r= of the last cell tag before ``end`` in the piece (None if there is none)."""
+        assert self.pat is not None
+        i = piece.rfind(self.pat.tag, 0, end)
+        while i >= 0:
+            m = self.pat.cell_tag.match(piece, i)
+            if m:
+                r = _ATTR_R.search(m.group(1))
+                return r.group(2) if r else b""
+            i = piece.rfind(self.pat.tag, 0, i)
+        return None
+
+    def _remember_last_cell(self, piece: bytes) -> None:
+        ref = self._cell_ref_before(piece, len(piece))
+        if ref is not None:
+            self.last_cell = ref
+
+    def _errors(self, piece: bytes) -> None:
+        """Cells stored as an Excel error (t="e", e.g. a failed lookup's #N/A).
+
+        python-calamine reads them as empty, which would turn "#N/A" into "blank"; keeping
+        the error text lets validation say what the cell really holds.
+        """
+        for m in _ERROR_CELL.finditer(piece):
+            if len(self.errors) >= FORMULA_CELLS_KEPT:
+                return
+            pos = _parse_ref(m.group(1))
+            text = m.group(2).decode("ascii", "replace").strip()
+            if pos is not None and text.startswith("#"):
+                self.errors[(pos[0], pos[1])] = text[:20]
+
+    def _formulas(self, piece: bytes) -> None:
+        assert self.pat is not None
+        for m in self.pat.formula.finditer(piece):
+            self.formula_count += 1
+            if len(self.formulas) >= FORMULA_CELLS_KEPT:
+                continue
+            ref = self._cell_ref_before(piece, m.start())
+            pos = _parse_ref(self.last_cell if ref is None else ref)
+            if pos is not None:
+                self.formulas.append(pos)
+
+    # -------------------------------------------------------------- the exact walk
+
+    def _walk(self, piece: bytes) -> None:
+        for m in _TAG.finditer(piece):
+            closing, name, attrs = m.group(1), m.group(2), m.group(3)
+            empty = attrs.rstrip().endswith(b"/")
+            if name == b"row":
+                if closing:
+                    self.row_index += 1
+                    self.col_index = 0
+                    continue
+                r = _ATTR_R.search(attrs)
+                if r:
+                    digits = r.group(2).strip()
+                    if not digits.isdigit() or len(digits) > 7 or int(digits) > EXCEL_MAX_ROWS:
+                        raise self._beyond(digits.decode("ascii", "replace"))
+                    self.row_index = max(int(digits) - 1, 0)
+                self.col_index = 0
+                if empty:
+                    self.row_index += 1
+                continue
+            if name == b"c":
+                if closing:
+                    self.cell = None
+                    continue
+                r = _ATTR_R.search(attrs)
+                if r:
+                    ref = r.group(2).strip()
+                    cm = _CELL_REF.fullmatch(ref)
+                    if cm is None:
+                        raise self._beyond(ref.decode("ascii", "replace"))
+                    letters, digits = cm.group(1), cm.group(2)
+                    col = _col_number(letters) - 1 if letters else self.col_index
+                    row = max(int(digits) - 1, 0)
+                else:
+                    row, col = self.row_index, self.col_index
+                ref_s = f"{_col_name(col + 1)}{row + 1}"
+                if col >= EXCEL_MAX_COLUMNS or row >= EXCEL_MAX_ROWS:
+                    raise self._beyond(ref_s)
+                self.col_index = col + 1
+                self.cell = None if empty else (row, col)
+                if not empty:
+                    self._grow(row + 1, col + 1, ref_s, ref_s)
+                continue
+            if name == b"f" and not closing and self.cell is not None:
+                self.formula_count += 1
+                if len(self.formulas) < FORMULA_CELLS_KEPT:
+                    self.formulas.append((self.cell[0] + 1, self.cell[1]))
+                self.cell = None  # one formula per cell
+
+    def result(self) -> _Scan:
+        return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
+                     self.formulas, self.formula_count, self.errors)
+
+
+def _parse_ref(ref: bytes) -> tuple[int, int] | None:
+    m = _CELL_REF.fullmatch(ref.strip())
+    if m is None or not m.group(1):
+        return None
+    return int(m.group(2)), _col_number(m.group(1)) - 1
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_targets(reader: _PartReader, by_name: dict[str, zipfile.ZipInfo]) -> list[
+        tuple[str, str]]:
+    """(sheet name, zip part) for each sheet in xl/workbook.xml, via its relationships."""
+    try:
+        wb_xml = ET.fromstring(reader.read_small(by_name["xl/workbook.xml"]))
+    except (ET.ParseError, LookupError, ValueError):
+        raise _damaged(reader.p, "its xl/workbook.xml is not valid XML") from None
+    rels_info = by_name.get("xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    if rels_info is not None:
+        try:
+            rels = ET.fromstring(reader.read_small(rels_info))
+        except (ET.ParseError, LookupError, ValueError):
+            raise _damaged(reader.p, "its workbook relationships are not valid XML") from None
+        for rel in rels:
+            rid, target = rel.get("Id"), rel.get("Target")
+            if rid and target and rel.get("TargetMode") != "External":
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                    posixpath.join("xl", target))
+                targets[rid] = path
+    out = []
+    for el in wb_xml.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        name = el.get("name") or ""
+        rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        if rid in targets:
+            out.append((name, targets[rid]))
+    return out
+
+
+# --------------------------------------------------------------------------- ods
+
+
+class _Refused(Exception):
+    """Raised inside expat handlers to stop the parse."""
+
+
+def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
+    """Used area and formula cells of each table in an ODS content.xml."""
+    ns_table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    ns_office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    scans: dict[str, _Scan] = {}
+    cur: list[object] = [None]  # current _Scan
+    pos = {"row": 0, "col": 0, "rrep": 1, "depth": 0, "cell": None}
+
+    def refuse(*_args: object) -> None:
+        raise _Refused("dtd")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        ns, _, local = name.rpartition("|")
+        scan = cur[0]
+        if ns == ns_table and local == "table":
+            s = _Scan()
+            scans[attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")] = s
+            cur[0] = s
+            pos.update(row=0, col=0, rrep=1)
+            return
+        if not isinstance(scan, _Scan):
+            return
+        if ns == ns_table and local == "table-row":
+            pos["rrep"] = _repeat(attrs.get(f"{ns_table}|number-rows-repeated"))
+            pos["col"] = 0
+            return
+        if ns == ns_table and local in ("table-cell", "covered-table-cell"):
+            crep = _repeat(attrs.get(f"{ns_table}|number-columns-repeated"))
+            col = int(pos["col"])  # type: ignore[call-overload]
+            row = int(pos["row"])  # type: ignore[call-overload]
+            pos["col"] = col + crep
+            has_value = f"{ns_office}|value-type" in attrs
+            pos["cell"] = (row, col, crep, has_value)
+            if has_value:
+                _grow_ods(scan, row, col, crep, int(pos["rrep"]))  # type: ignore[call-overload]
+            if f"{ns_table}|formula" in attrs:
+                scan.formula_count += 1
+                if len(scan.formulas) < FORMULA_CELLS_KEPT:
+                    scan.formulas.append((row + 1, col))
+            return
+        cell = pos["cell"]
+        if cell is not None:  # text inside a cell: the cell holds something
+            row, col, crep, _ = cell  # type: ignore[misc]
+            _grow_ods(scan, row, col, crep, int(pos["rrep"]))  # type: ignore[call-overload]
+
+    def end(name: str) -> None:
+        ns, _, local = name.rpartition("|")
+        if ns == ns_table and local == "table-row":
+            pos["row"] = int(pos["row"]) + int(pos["rrep"])  # type: ignore[call-overload]
+            pos["rrep"] = 1
+        elif ns == ns_table and local in ("table-cell", "covered-table-cell"):
+            pos["cell"] = None
+        elif ns == ns_table and local == "table":
+            cur[0] = None
+
+    parser = expat.ParserCreate(namespace_separator="|")
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        for chunk in stream:
+            parser.Parse(chunk, False)
+            if sum(s.area for s in scans.values()) > MAX_CELLS:
+                raise _too_many_cells(p, scans)
+        parser.Parse(b"", True)
+    except _Refused:
+        raise _entities(p, "part 'content.xml'") from None
+    except expat.ExpatError:
+        raise _damaged(p, "its content.xml is not valid XML") from None
+    return scans
+
+
+def _repeat(value: str | None) -> int:
+    try:
+        n = int(value) if value else 1
+    except ValueError:
+        return 1
+    return max(1, n)
+
+
+def _grow_ods(scan: _Scan, row: int, col: int, crep: int, rrep: int) -> None:
+    last_row, last_col = row + rrep, col + crep
+    if last_row > scan.max_row:
+        scan.max_row = last_row
+        scan.far_row = f"{_col_name(col + 1)}{last_row}"
+    if last_col > scan.max_col:
+        scan.max_col = last_col
+        scan.far_col = f"{_col_name(last_col)}{row + 1}"
+
+
+# --------------------------------------------------------------------------- ole (xls, encrypted)
+
 
 def _check_ole(p: Path, size: int) -> None:
-    # An encrypted .xlsx is an OLE container holding an "EncryptedPackage" stream.
+    """Refuse an encrypted workbook: an OLE container holding an "EncryptedPackage" stream.
+
+    The stream names sit in 128-byte directory entries (UTF-16 name, then its length in
+    bytes), so the check reads the file in pieces and looks for the names there, in
+    constant memory.
+    """
+    markers = [n.encode("utf-16-le") for n in _ENCRYPTED_NAMES]
+    lengths = [struct.pack("<H", len(m) + 2) for m in markers]
+    overlap = 256
     with p.open("rb") as fh:
-        data = fh.read(min(size, 64 * 1024**2))
-    if _ENCRYPTED_MARKER in data:
-        raise WorkbookEncrypted(
-            "this workbook is password-protected: open it in Excel, save an unprotected copy "
-            "(File > Info > Protect Workbook > Encrypt with Password, clear the password), and "
-            "give jtai that copy",
+        offset, prev = 0, b""
+        while True:
+            chunk = fh.read(4 * 1024**2)
+            if not chunk:
+                break
+            buf = prev + chunk
+            base = offset - len(prev)
+            for marker, length in zip(markers, lengths, strict=True):
+                i = buf.find(marker)
+                while i >= 0:
+                    if (base + i) % 128 == 0 and buf[i + 64:i + 66] == length:
+                        raise WorkbookEncrypted(
+                            "this workbook is password-protected: open it in Excel, save an "
+                            "unprotected copy (File > Info > Protect Workbook > Encrypt with "
+                            "Password, clear the password, save), and give jtai that copy",
+                            file=p,
+                        )
+                    i = buf.find(marker, i + 1)
+            offset += len(chunk)
+            prev = buf[-overlap:]
+
+
+# --------------------------------------------------------------------------- reading cells
+
+
+def _read_with_calamine(p: Path, scans: dict[str, _Scan], *, by_content: bool) -> list[RawSheet]:
+    def unreadable(kind: str) -> WorkbookUnreadable:
+        return WorkbookUnreadable(
+            f"the workbook could not be read ({kind}): it may be damaged or not really an "
+            "Excel file; open it in Excel and save it again as .xlsx",
             file=p,
         )
 
+    with _panics_kept_off_stderr():
+        return _calamine_sheets(p, scans, by_content, {}, unreadable)
 
-def _read_with_calamine(p: Path) -> list[RawSheet]:
+
+def _calamine_sheets(
+    p: Path, scans: dict[str, _Scan], by_content: bool, read: dict[str, _Scan],
+    unreadable: Callable[[str], WorkbookUnreadable],
+) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
+    sheets: list[RawSheet] = []
     try:
-        wb = CalamineWorkbook.from_path(str(p))
-        sheets = []
-        for meta in wb.sheets_metadata:
-            if str(meta.typ).endswith("ChartSheet"):
-                continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            hidden = not str(meta.visible).endswith(".Visible")
-            sheets.append(RawSheet(str(p), meta.name, rows, hidden=hidden))
-        wb.close()
+        if by_content:
+            # The name's extension is wrong: let the reader go by the bytes.
+            with p.open("rb") as fh:
+                wb = CalamineWorkbook.from_filelike(fh)
+        else:
+            wb = CalamineWorkbook.from_path(str(p))
+        try:
+            for meta in wb.sheets_metadata:
+                if str(meta.typ).endswith("ChartSheet"):
+                    continue
+                sheet = wb.get_sheet_by_name(meta.name)
+                end = sheet.end
+                read[meta.name] = _Scan(end[0] + 1, end[1] + 1) if end else _Scan()
+                if sum(s.area for s in read.values()) > MAX_CELLS:
+                    raise _too_many_cells(p, read)
+                rows = sheet.to_python(skip_empty_area=False)
+                hidden = not str(meta.visible).endswith(".Visible")
+                raw = RawSheet(str(p), meta.name, rows, hidden=hidden)
+                scan = scans.get(meta.name)
+                if scan is not None:
+                    raw.formula_cells = list(scan.formulas)
+                    raw.formula_count = scan.formula_count
+                    for (r1, c0), text in scan.errors.items():
+                        if r1 - 1 < len(rows) and c0 < len(rows[r1 - 1]) and \
+                                rows[r1 - 1][c0] in ("", None):
+                            rows[r1 - 1][c0] = text
+                merged = sheet.merged_cell_ranges or []
+                raw.merged = [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged]
+                sheets.append(raw)
+        finally:
+            wb.close()
     except PasswordError:
         raise WorkbookEncrypted(
             "this workbook is password-protected: save an unprotected copy and give jtai that",
             file=p,
         ) from None
-    except Exception as exc:  # calamine raises several types; none may leak cell values
-        kind = type(exc).__name__
-        raise WorkbookUnreadable(
-            f"the workbook could not be read ({kind}): it may be damaged or not really an "
-            "Excel file; open it in Excel and save it again as .xlsx",
+    except WorkbookUnreadable:
+        raise
+    except MemoryError:
+        raise WorkbookTooLarge(
+            "this computer ran out of memory reading the workbook: close other programs, or "
+            "split the workbook or export the lists as CSV files",
             file=p,
         ) from None
+    except Exception as exc:  # calamine raises several types; none may leak cell values
+        raise unreadable(type(exc).__name__) from None
+    except BaseException as exc:
+        # A panic inside the Rust reader arrives as pyo3's PanicException, a BaseException.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise unreadable(type(exc).__name__) from None
     return sheets
+
+
+@contextlib.contextmanager
+def _panics_kept_off_stderr() -> Iterator[None]:
+    """Keep the Rust reader's panic report off the terminal.
+
+    A damaged file can make the reader panic; the panic arrives here as an exception (and
+    becomes a plain "could not be read"), but Rust also writes its own report, with a stack
+    trace, straight to the process's stderr. That output is caught here and dropped when the
+    reader panicked, and passed on unchanged otherwise.
+    """
+    with _STDERR_LOCK:  # one redirection at a time, or threads would restore each other's
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield
+            return
+        yield from _redirected(saved)
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+def _redirected(saved: int) -> Iterator[None]:
+    panicked = False
+    with tempfile.TemporaryFile() as tmp:
+        try:
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            os.dup2(tmp.fileno(), 2)
+            yield
+        except BaseException as exc:
+            panicked = type(exc).__name__ == "PanicException" or isinstance(
+                exc, WorkbookUnreadable)
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not panicked:
+                tmp.seek(0)
+                data = tmp.read(1024**2)
+                if data:
+                    os.write(2, data)
+
+
+# --------------------------------------------------------------------------- csv
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -228,33 +1171,75 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
-def _read_csv(p: Path) -> RawSheet:
+def guess_delimiter(text: str) -> str:
+    """The delimiter of a CSV file: the one of , ; tab | used most in its first lines."""
+    lines = [ln for ln in text[:65536].splitlines()[:20] if ln.strip()][:5]
+    if not lines:
+        return ","
+    best, best_count = ",", 0
+    for delim in (",", ";", "\t", "|"):
+        counts = [_count_outside_quotes(ln, delim) for ln in lines]
+        if counts[0] > best_count:
+            best, best_count = delim, counts[0]
+    return best
+
+
+def _count_outside_quotes(line: str, delim: str) -> int:
+    n, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delim and not quoted:
+            n += 1
+    return n
+
+
+def _read_csv(p: Path, size: int) -> RawSheet:
+    if size > MAX_TEXT_BYTES:
+        raise WorkbookTooLarge(
+            f"this text file is {size / 1024**3:.1f} GB, over the "
+            f"{MAX_TEXT_BYTES / 1024**3:.0f} GB limit for one CSV file: split it",
+            file=p,
+        )
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise WorkbookUnreadable(f"cannot read the file ({exc.strerror})", file=p) from None
     text, _encoding = decode_text(data)
-    sample = text[:20000]
+    del data
+    delimiter = guess_delimiter(text)
+    rows: list[list[object]] = []
+    cells = 0
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows: list[list[object]] = [
-            [cell for cell in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)
-        ]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(list(row))
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise WorkbookTooLarge(
+                    f"this CSV file holds more than {MAX_CELLS:,} cells, more than jtai reads "
+                    "from one file: split it",
+                    file=p,
+                )
     except csv.Error:
         raise WorkbookUnreadable(
-            "this CSV file could not be read (a quoted cell is never closed?)", file=p
+            "this CSV file could not be read: a quoted cell is never closed, or a "
+            "cell is longer than any real one; open it in Excel and save it again as CSV",
+            file=p,
         ) from None
     width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > MAX_CELLS:
+        raise WorkbookTooLarge(
+            f"this CSV file spans {len(rows):,} rows by {width:,} columns, more than the "
+            f"{MAX_CELLS:,} cells jtai reads from one file: split it",
+            file=p,
+        )
     for r in rows:
         if len(r) < width:
             r.extend([""] * (width - len(r)))

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ._files import check_output
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import ADDITIONAL_ROLES, SchemaSet
@@ -375,6 +376,14 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
 # --------------------------------------------------------------------------- IDs
 
 
+def id_files(value: str | Iterable[str] | None) -> list[Path]:
+    """The files among IDs given as "C1,C2" or as file names (they are inputs too)."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [Path(i) for i in items if i and "," not in i and Path(i).is_file()]
+
+
 def parse_ids(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """Read child IDs given as "C1,C2", as several such strings, or as a file of IDs.
 
@@ -546,6 +555,10 @@ def shortlist(
     """
     if option not in ("A", "B"):
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
+    if output is not None:  # never write over a list or an IDs file, and fail before working
+        given = [] if isinstance(inputs, Dataset) else (
+            [inputs] if isinstance(inputs, str | Path) else list(inputs))
+        check_output(output, [*given, *id_files(include), *id_files(exclude)])
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
         inputs, as_of=as_of, schemas=schemas)  # type: ignore[arg-type]
     schemas = data.schemas

@@ -166,9 +166,12 @@ def write_tracking_workbook(
         raise UsageError("give the IDs of the children to track (--ids C1,C2 or a file)")
     paths = [] if isinstance(inputs, Dataset) else (
         [inputs] if isinstance(inputs, str | Path) else list(inputs))
+    from .shortlisting import id_files
+
+    paths = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
     check_output(output, paths)
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        paths, as_of=as_of, schemas=schemas)
+        [p for p in paths if p not in id_files(ids)], as_of=as_of, schemas=schemas)
     schemas = data.schemas
     day = as_of or data.as_of
     keys = [id_key(i) for i in wanted]

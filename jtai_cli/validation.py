@@ -414,6 +414,30 @@ def load_dataset(
                              order=(fi, si, -1))
             lists.append(pl)
             sheets.append(info)
+            # --- reader findings (issue 6): hidden sheet, formula cells. Never a cell's value.
+            if sheet.hidden:
+                findings.add("sheet-hidden", file=sheet.file, sheet=sheet.name, row=None,
+                             column=None, message="this sheet is hidden in Excel; its list was "
+                             "read and checked like the others (right-click a sheet tab > "
+                             "Unhide to see it)", expected="lists on visible sheets",
+                             list_name=pl.name, order=(fi, si, -1))
+            header_cells = sheet.rows[match.header_idx] if sheet.rows else []
+            for f_row, f_col in sheet.formula_cells:
+                head = header_cells[f_col] if f_col < len(header_cells) else None
+                findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=f_row,
+                             column=None if is_blank(head) else str(head),
+                             message="this cell holds a formula: jtai used the value Excel "
+                             "last calculated and never recalculates; type the value instead",
+                             expected="a value, not a formula", list_name=pl.name,
+                             order=(fi, si, f_col))
+            more_formulas = sheet.formula_count - len(sheet.formula_cells)
+            if more_formulas > 0:
+                findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=None,
+                             column=None, message=f"... and {more_formulas:,} more cells "
+                             "holding formulas on this sheet",
+                             expected="values, not formulas", list_name=pl.name,
+                             order=(fi, si, -1))
+            # --- end reader findings
             if not keep_rows:
                 sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
         if len(lists) == lists_before:
@@ -588,6 +612,10 @@ def validate_workbook(
     """
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
+    if report_path is not None and not Path(report_path).is_dir():
+        from ._files import check_output
+
+        check_output(report_path, files)  # refuse a bad output before the work, not after
     workbooks: list[Workbook] = []
     if each and len(files) > 1:
         report = _validate_each(files, as_of, workers, progress)

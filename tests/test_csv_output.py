@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jtai_cli.csv_output import FORMULA_STARTS, guard_cell, write_csv
+from jtai_cli.csv_output import FORMULA_STARTS, PLAIN_NUMBER, guard_cell, write_csv
 from jtai_cli.errors import OutputRefused
 
 
@@ -33,14 +33,15 @@ def test_values_become_text():
     assert guard_cell(pd.Timestamp(2019, 4, 3)) == "03/04/2019"
     assert guard_cell(dt.date(2019, 4, 3)) == "03/04/2019"
     assert guard_cell(11.0) == "11"
-    assert guard_cell(-1) == "'-1"   # text that starts with '-' is guarded, whatever it was
+    assert guard_cell(-1) == "-1"     # a plain negative number is data, not a formula
+    assert guard_cell("-1+1") == "'-1+1"
 
 
 @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False)))
 def test_guard_is_idempotent_and_no_formula_leads(value):
     once = guard_cell(value)
     assert guard_cell(once) == once
-    assert not once.startswith(FORMULA_STARTS)
+    assert not once.startswith(FORMULA_STARTS) or PLAIN_NUMBER.fullmatch(once)
 
 
 def test_write_csv_utf8_bom_and_guarded(tmp_path):

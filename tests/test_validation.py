@@ -155,6 +155,15 @@ def test_required_value_missing(tmp_path):
     assert rules_at(r) == {("List_6", 2, "Allocated Worker", "required-missing")}
 
 
+def test_excel_error_cells_are_reported_as_errors_not_blanks(tmp_path):
+    # openpyxl stores "#N/A" as a real error cell (t="e"), as a failed VLOOKUP leaves it;
+    # python-calamine alone would read it as empty.
+    r = check(tmp_path, {"List_6": [L6, row6(Allocated_Team="#N/A", Allocated_Worker="#REF!")]})
+    assert {(f["cell"], f["rule"]) for f in r.where()} == {("K2", "excel-error"),
+                                                          ("L2", "excel-error")}
+    assert "#N/A" in r.where(cell="K2")[0]["message"]
+
+
 def test_impossible_and_us_dates(tmp_path):
     r = check(tmp_path, {"List_6": [L6, row6(**{"CIN Start Date": "31/02/2026"}),
                                     row6(Child_Unique_ID="C2", **{"CIN Start Date": "12/25/2025"})]})
