@@ -106,6 +106,13 @@ class RawSheet:
     formula_cells: list[tuple[int, int]] = field(default_factory=list)
     formula_count: int = 0
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    loader: Callable[[], tuple[list[list[object]], list[tuple[int, int, int, int]]]] | None = (
+        field(default=None, repr=False))
+
+    def load(self) -> None:
+        """Read the cells now, for a sheet read lazily (``read_workbook(..., lazy=True)``)."""
+        if self.loader is not None and not self.rows:
+            self.rows, self.merged = self.loader()
 
     @property
     def is_template_info(self) -> bool:
@@ -174,8 +181,12 @@ def _looks_like_text(head: bytes) -> bool:
     return odd <= max(1, len(text) // 200)
 
 
-def read_workbook(path: str | Path) -> Workbook:
+def read_workbook(path: str | Path, *, lazy: bool = False) -> Workbook:
     """Read every sheet of an .xlsx, .xlsm, .xls or .ods workbook, or one CSV file.
+
+    With ``lazy=True`` an .xlsx sheet's cells are read only when ``RawSheet.load()`` is
+    called, so a caller can hold one sheet's cells at a time (a national list set of three
+    million rows would otherwise need all of them in memory at once).
 
     The file is checked before it is read (see the module notes): a workbook that is damaged,
     encrypted, a zip bomb, or too big to hold in memory is refused with a message naming the
@@ -220,7 +231,8 @@ def read_workbook(path: str | Path) -> Workbook:
     suffix = p.suffix.lower()
     if kind == "zip":
         zkind, scans = _inspect_zip(p, size)
-        sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind))
+        sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind),
+                                     lazy=lazy)
         _note_kind(sheets, suffix, zkind)
         return Workbook(p, zkind, sheets)
     if kind == "ole":
@@ -1042,7 +1054,9 @@ def _check_ole(p: Path, size: int) -> None:
 # --------------------------------------------------------------------------- reading cells
 
 
-def _read_with_calamine(p: Path, scans: dict[str, _Scan], *, by_content: bool) -> list[RawSheet]:
+def _read_with_calamine(
+    p: Path, scans: dict[str, _Scan], *, by_content: bool, lazy: bool = False
+) -> list[RawSheet]:
     def unreadable(kind: str) -> WorkbookUnreadable:
         return WorkbookUnreadable(
             f"the workbook could not be read ({kind}): it may be damaged or not really an "
@@ -1051,45 +1065,98 @@ def _read_with_calamine(p: Path, scans: dict[str, _Scan], *, by_content: bool) -
         )
 
     with _panics_kept_off_stderr():
-        return _calamine_sheets(p, scans, by_content, {}, unreadable)
+        return _calamine_sheets(p, scans, by_content, {}, unreadable, lazy)
+
+
+def _open_calamine(p: Path, by_content: bool) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    if by_content:
+        # The name's extension is wrong: let the reader go by the bytes.
+        with p.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    return CalamineWorkbook.from_path(str(p))
+
+
+def _sheet_cells(
+    sheet: Any, scan: _Scan | None
+) -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
+    """A calamine sheet's cells as Python rows (error cells filled in), and its merged ranges."""
+    rows = sheet.to_python(skip_empty_area=False)
+    if scan is not None:
+        for (r1, c0), text in scan.errors.items():
+            if r1 - 1 < len(rows) and c0 < len(rows[r1 - 1]) and rows[r1 - 1][c0] in ("", None):
+                rows[r1 - 1][c0] = text
+    merged = sheet.merged_cell_ranges or []
+    return rows, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged]
+
+
+def _lazy_loader(
+    p: Path, name: str, by_content: bool, scan: _Scan
+) -> Callable[[], tuple[list[list[object]], list[tuple[int, int, int, int]]]]:
+    """Read one sheet when asked: reopening is nearly free, holding every sheet is not."""
+
+    def load() -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
+        def unreadable(kind: str) -> WorkbookUnreadable:
+            return WorkbookUnreadable(
+                f"sheet '{name}' could not be read ({kind}): the workbook may be damaged; "
+                "open it in Excel and save it again as .xlsx", file=p)
+
+        with _panics_kept_off_stderr():
+            try:
+                wb = _open_calamine(p, by_content)
+                try:
+                    return _sheet_cells(wb.get_sheet_by_name(name), scan)
+                finally:
+                    wb.close()
+            except MemoryError:
+                raise WorkbookTooLarge(
+                    "this computer ran out of memory reading the workbook: close other "
+                    "programs, or split the workbook or export the lists as CSV files",
+                    file=p) from None
+            except Exception as exc:  # none may leak cell values
+                raise unreadable(type(exc).__name__) from None
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                    raise
+                raise unreadable(type(exc).__name__) from None
+
+    return load
 
 
 def _calamine_sheets(
     p: Path, scans: dict[str, _Scan], by_content: bool, read: dict[str, _Scan],
     unreadable: Callable[[str], WorkbookUnreadable],
+    lazy: bool = False,
 ) -> list[RawSheet]:
-    from python_calamine import CalamineWorkbook, PasswordError
+    from python_calamine import PasswordError
 
     sheets: list[RawSheet] = []
     try:
-        if by_content:
-            # The name's extension is wrong: let the reader go by the bytes.
-            with p.open("rb") as fh:
-                wb = CalamineWorkbook.from_filelike(fh)
-        else:
-            wb = CalamineWorkbook.from_path(str(p))
+        wb = _open_calamine(p, by_content)
         try:
             for meta in wb.sheets_metadata:
                 if str(meta.typ).endswith("ChartSheet"):
                     continue
-                sheet = wb.get_sheet_by_name(meta.name)
-                end = sheet.end
-                read[meta.name] = _Scan(end[0] + 1, end[1] + 1) if end else _Scan()
-                if sum(s.area for s in read.values()) > MAX_CELLS:
-                    raise _too_many_cells(p, read)
-                rows = sheet.to_python(skip_empty_area=False)
                 hidden = not str(meta.visible).endswith(".Visible")
-                raw = RawSheet(str(p), meta.name, rows, hidden=hidden)
                 scan = scans.get(meta.name)
+                if lazy and scan is not None:
+                    # The pre-read scan already bounded this sheet (at most MAX_CELLS); its
+                    # cells are read when needed and freed after, one sheet at a time, so the
+                    # whole-workbook total does not apply.
+                    raw = RawSheet(str(p), meta.name, [], hidden=hidden,
+                                   loader=_lazy_loader(p, meta.name, by_content, scan))
+                else:
+                    sheet = wb.get_sheet_by_name(meta.name)
+                    end = sheet.end
+                    read[meta.name] = _Scan(end[0] + 1, end[1] + 1) if end else _Scan()
+                    if sum(s.area for s in read.values()) > MAX_CELLS:
+                        raise _too_many_cells(p, read)
+                    rows, merged = _sheet_cells(sheet, scan)
+                    raw = RawSheet(str(p), meta.name, rows, hidden=hidden, merged=merged)
                 if scan is not None:
                     raw.formula_cells = list(scan.formulas)
                     raw.formula_count = scan.formula_count
-                    for (r1, c0), text in scan.errors.items():
-                        if r1 - 1 < len(rows) and c0 < len(rows[r1 - 1]) and \
-                                rows[r1 - 1][c0] in ("", None):
-                            rows[r1 - 1][c0] = text
-                merged = sheet.merged_cell_ranges or []
-                raw.merged = [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged]
                 sheets.append(raw)
         finally:
             wb.close()

@@ -388,11 +388,12 @@ def load_dataset(
     workbooks: list[Workbook] = []
     for fi, path in enumerate(path_list):
         tell(f"Reading {Path(path).name}", fi, len(path_list))
-        wb = read_workbook(path)
+        wb = read_workbook(path, lazy=True)
         workbooks.append(wb)
         lists_before = len(lists)
         for si, sheet in enumerate(wb.sheets):
             tell(f"Reading {Path(path).name}: sheet {sheet.name}", si, len(wb.sheets))
+            sheet.load()
             for note in sheet.notes:
                 findings.add("file-kind-mismatch", file=sheet.file, sheet=sheet.name, row=None,
                              column=None, message=note, expected="a file whose name says what "
@@ -404,6 +405,8 @@ def load_dataset(
             match = None if _out_of_scope(sheet) else identify(sheet, schemas)
             if match is None:
                 _unrecognised(sheet, findings, sheets, (fi, si))
+                if not keep_rows:
+                    sheet.rows = []
                 continue
             pl, info = parse_list(sheet, match, schemas, findings, (fi, si))
             if info.rows == 0:
