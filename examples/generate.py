@@ -875,32 +875,46 @@ def write_sheets(path: str | Path, sheets: Sequence[Sheet]) -> Path:
     wb.properties.created = stamp
     wb.properties.modified = stamp
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.name)
-        for t in sheet.titles:
-            ws.append([t])
-        ws.append(sheet.header_cells())
-        date_cols = [j for j, h in enumerate(sheet.columns)
-                     if h in _date_headers(sheet.schema)]
-        for i, rec in enumerate(sheet.records):
-            out = list(rec)
-            for j in date_cols:
-                v = out[j]
-                if isinstance(v, dt.date):
-                    cell = WriteOnlyCell(ws, value=v)
-                    cell.number_format = DATE_FORMAT
-                    out[j] = cell
-            for j, v in enumerate(out):
-                if isinstance(v, str) and v.startswith("#"):
-                    # openpyxl would store "#N/A" as an error cell; keep it as the text an
-                    # export pastes in.
-                    cell = WriteOnlyCell(ws, value=v)
-                    cell.data_type = "s"
-                    out[j] = cell
-            ws.append(out)
-            if i in sheet.blank_after:
-                ws.append([None])
+        # A list longer than one Excel sheet continues on "Name (2)", "Name (3)", ... with the
+        # same title and header rows, as a national extract of contacts has to.
+        room = EXCEL_MAX_ROWS - len(sheet.titles) - 1 - len(sheet.blank_after)
+        for part, start in enumerate(range(0, max(len(sheet.records), 1), room)):
+            name = sheet.name if part == 0 else f"{sheet.name} ({part + 1})"
+            _write_part(wb, sheet, name, start, min(start + room, len(sheet.records)))
     wb.save(path)
     return path
+
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _write_part(wb: Workbook, sheet: Sheet, name: str, start: int, stop: int) -> None:
+    """Write records ``start:stop`` of a sheet to a new sheet called ``name``."""
+    ws = wb.create_sheet(name)
+    for t in sheet.titles:
+        ws.append([t])
+    ws.append(sheet.header_cells())
+    date_cols = [j for j, h in enumerate(sheet.columns)
+                 if h in _date_headers(sheet.schema)]
+    for i in range(start, stop):
+        rec = sheet.records[i]
+        out = list(rec)
+        for j in date_cols:
+            v = out[j]
+            if isinstance(v, dt.date):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = DATE_FORMAT
+                out[j] = cell
+        for j, v in enumerate(out):
+            if isinstance(v, str) and v.startswith("#"):
+                # openpyxl would store "#N/A" as an error cell; keep it as the text an
+                # export pastes in.
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"
+                out[j] = cell
+        ws.append(out)
+        if i in sheet.blank_after:
+            ws.append([None])
 
 
 def _date_headers(schema: ListSchema) -> set[str]:

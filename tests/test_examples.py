@@ -212,3 +212,18 @@ def test_messy_example_holds_the_sentinel_name_once() -> None:
     hits = [(sheet, i) for sheet, rows in values.items() for i, row in enumerate(rows, 1)
             if "Zebedee Quuxington" in row]
     assert len(hits) == 1, hits
+
+
+def test_a_list_longer_than_a_sheet_spans_sheets_and_reads_back_as_one(
+        tmp_path: Path, generate: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Excel's 1,048,576-row limit, shrunk so the 280 contacts need three sheets.
+    monkeypatch.setattr(generate, "EXCEL_MAX_ROWS", 120)
+    path = tmp_path / "split.xlsx"
+    generate.write_clean(path)
+    names = openpyxl.load_workbook(path, read_only=True).sheetnames
+    assert names[:3] == ["List_1", "List_1 (2)", "List_1 (3)"]
+    report = validate_workbook(path, as_of=AS_OF)
+    assert report.where(severity="error") == [] and report.where(severity="warning") == []
+    lists = report.to_dict()["lists"]
+    assert sum(lists[n]["rows"] for n in names[:3]) == 280
+    assert {lists[n]["list"] for n in names[:3]} == {"contacts"}
