@@ -214,7 +214,12 @@ def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
 
     from .schemas import to_pandera
 
-    present = [c for c in pl.schema.columns if c.header in pl.positions]
+    # Only columns with a number range need pandera: code lists and types are already
+    # guaranteed by parsing, and each extra column costs pandera time on every row.
+    present = [c for c in pl.schema.columns if c.header in pl.positions
+               and (c.rules.at_least is not None or c.rules.at_most is not None)]
+    if not present:
+        return
     schema = to_pandera(pl.schema, data.schemas.codes, [c.header for c in present])
     try:
         schema.validate(pl.typed[[c.header for c in present]], lazy=True)
@@ -306,8 +311,10 @@ def _frame(data: Dataset) -> pd.DataFrame:
         def col(role: str, pl: ParsedList = pl, s: ListSchema = s) -> pd.Series:
             c = s.by_role(role)
             if c is None or c.header not in pl.positions:
-                return pd.Series([None] * len(pl.typed), dtype=object)
-            return pl.typed[c.header].astype(object).where(pl.typed[c.header].notna(), None)
+                kind = "datetime64[ns]" if role == "date_of_birth" else object
+                return pd.Series(pd.NaT if kind != object else None, index=pl.typed.index,
+                                 dtype=kind)
+            return pl.typed[c.header]
 
         id_col = s.by_role("child_id")
         assert id_col is not None
