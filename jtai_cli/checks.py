@@ -311,9 +311,9 @@ def _frame(data: Dataset) -> pd.DataFrame:
         def col(role: str, pl: ParsedList = pl, s: ListSchema = s) -> pd.Series:
             c = s.by_role(role)
             if c is None or c.header not in pl.positions:
-                kind = "datetime64[ns]" if role == "date_of_birth" else object
-                return pd.Series(pd.NaT if kind != object else None, index=pl.typed.index,
-                                 dtype=kind)
+                if role == "date_of_birth":
+                    return pd.Series(pd.NaT, index=pl.typed.index, dtype="datetime64[ns]")
+                return pd.Series(None, index=pl.typed.index, dtype=object)
             return pl.typed[c.header]
 
         id_col = s.by_role("child_id")
