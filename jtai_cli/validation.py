@@ -280,13 +280,9 @@ def parse_list(
     n = len(body)
     width = len(header)
     raw_cols: dict[str, np.ndarray] = {}
-    by_col = list(zip(*(r if len(r) >= width else list(r) + [None] * (width - len(r))
-                        for r in body), strict=True)) if n else []
+    by_col = _grid(body, width)
     for canon, j in positions.items():
-        arr = np.empty(n, dtype=object)
-        if n:
-            arr[:] = by_col[j]
-        raw_cols[canon] = arr
+        raw_cols[canon] = by_col[:, j] if n else np.empty(0, dtype=object)
     parsed: dict[str, ParsedColumn] = {}
     for canon, arr in raw_cols.items():
         col = schema.column(canon)
@@ -333,6 +329,24 @@ def parse_list(
     pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw,
                     parsed, typed, keys, order, sheet.from_text)
     return pl, info
+
+
+def _grid(body: list[list[object]], width: int) -> np.ndarray:
+    """Rows of cells as one 2-D object array (columns are then cheap views).
+
+    calamine gives rows of equal length; a ragged row (CSV) is padded with None first.
+    """
+    n = len(body)
+    if not n:
+        return np.empty((0, width), dtype=object)
+    full = max(width, max(len(r) for r in body))
+    grid = np.empty((n, full), dtype=object)
+    if all(len(r) == full for r in body):
+        grid[:] = body
+    else:
+        for i, r in enumerate(body):
+            grid[i, :len(r)] = r
+    return grid
 
 
 def _take(p: ParsedColumn, keep: np.ndarray) -> ParsedColumn:
