@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"][size] = {"file": path.name, "jobs": rows,  # type: ignore[index]
                                   "ratios": {k: round(v, 2) for k, v in ratios.items()}}
     out = ROOT / "benchmarks" / "results.json"
+    if out.exists():  # keep the other sizes' last results
+        old = json.loads(out.read_text(encoding="utf-8"))
+        old.get("sizes", {}).update(results["sizes"])  # type: ignore[arg-type]
+        results["sizes"] = old.get("sizes", results["sizes"])
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten {out.relative_to(ROOT)}")
     return 0
