@@ -1102,24 +1102,12 @@ def _lazy_loader(
                 f"sheet '{name}' could not be read ({kind}): the workbook may be damaged; "
                 "open it in Excel and save it again as .xlsx", file=p)
 
-        with _panics_kept_off_stderr():
+        with _panics_kept_off_stderr(), _reader_errors(p, unreadable):
+            wb = _open_calamine(p, by_content)
             try:
-                wb = _open_calamine(p, by_content)
-                try:
-                    return _sheet_cells(wb.get_sheet_by_name(name), scan)
-                finally:
-                    wb.close()
-            except MemoryError:
-                raise WorkbookTooLarge(
-                    "this computer ran out of memory reading the workbook: close other "
-                    "programs, or split the workbook or export the lists as CSV files",
-                    file=p) from None
-            except Exception as exc:  # none may leak cell values
-                raise unreadable(type(exc).__name__) from None
-            except BaseException as exc:
-                if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-                    raise
-                raise unreadable(type(exc).__name__) from None
+                return _sheet_cells(wb.get_sheet_by_name(name), scan)
+            finally:
+                wb.close()
 
     return load
 
@@ -1132,39 +1120,50 @@ def _calamine_sheets(
     from python_calamine import PasswordError
 
     sheets: list[RawSheet] = []
-    try:
-        wb = _open_calamine(p, by_content)
+    with _reader_errors(p, unreadable):
         try:
-            for meta in wb.sheets_metadata:
-                if str(meta.typ).endswith("ChartSheet"):
-                    continue
-                hidden = not str(meta.visible).endswith(".Visible")
-                scan = scans.get(meta.name)
-                if lazy and scan is not None:
-                    # The pre-read scan already bounded this sheet (at most MAX_CELLS); its
-                    # cells are read when needed and freed after, one sheet at a time, so the
-                    # whole-workbook total does not apply.
-                    raw = RawSheet(str(p), meta.name, [], hidden=hidden,
-                                   loader=_lazy_loader(p, meta.name, by_content, scan))
-                else:
-                    sheet = wb.get_sheet_by_name(meta.name)
-                    end = sheet.end
-                    read[meta.name] = _Scan(end[0] + 1, end[1] + 1) if end else _Scan()
-                    if sum(s.area for s in read.values()) > MAX_CELLS:
-                        raise _too_many_cells(p, read)
-                    rows, merged = _sheet_cells(sheet, scan)
-                    raw = RawSheet(str(p), meta.name, rows, hidden=hidden, merged=merged)
-                if scan is not None:
-                    raw.formula_cells = list(scan.formulas)
-                    raw.formula_count = scan.formula_count
-                sheets.append(raw)
-        finally:
-            wb.close()
-    except PasswordError:
-        raise WorkbookEncrypted(
-            "this workbook is password-protected: save an unprotected copy and give jtai that",
-            file=p,
-        ) from None
+            wb = _open_calamine(p, by_content)
+            try:
+                for meta in wb.sheets_metadata:
+                    if str(meta.typ).endswith("ChartSheet"):
+                        continue
+                    hidden = not str(meta.visible).endswith(".Visible")
+                    scan = scans.get(meta.name)
+                    if lazy and scan is not None:
+                        # The pre-read scan already bounded this sheet (at most MAX_CELLS); its
+                        # cells are read when needed and freed after, one sheet at a time, so the
+                        # whole-workbook total does not apply.
+                        raw = RawSheet(str(p), meta.name, [], hidden=hidden,
+                                       loader=_lazy_loader(p, meta.name, by_content, scan))
+                    else:
+                        sheet = wb.get_sheet_by_name(meta.name)
+                        end = sheet.end
+                        read[meta.name] = _Scan(end[0] + 1, end[1] + 1) if end else _Scan()
+                        if sum(s.area for s in read.values()) > MAX_CELLS:
+                            raise _too_many_cells(p, read)
+                        rows, merged = _sheet_cells(sheet, scan)
+                        raw = RawSheet(str(p), meta.name, rows, hidden=hidden, merged=merged)
+                    if scan is not None:
+                        raw.formula_cells = list(scan.formulas)
+                        raw.formula_count = scan.formula_count
+                    sheets.append(raw)
+            finally:
+                wb.close()
+        except PasswordError:
+            raise WorkbookEncrypted(
+                "this workbook is password-protected: save an unprotected copy and give jtai that",
+                file=p,
+            ) from None
+    return sheets
+
+
+@contextlib.contextmanager
+def _reader_errors(
+    p: Path, unreadable: Callable[[str], WorkbookUnreadable]
+) -> Iterator[None]:
+    """Turn whatever the reader raises into jtai's own errors, never carrying cell values."""
+    try:
+        yield
     except WorkbookUnreadable:
         raise
     except MemoryError:
@@ -1180,7 +1179,6 @@ def _calamine_sheets(
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise unreadable(type(exc).__name__) from None
-    return sheets
 
 
 @contextlib.contextmanager
