@@ -174,8 +174,3 @@ class Issue:
             "list": self.list,
             "value": self.value,
         }
-
-
-def severity_of(rule: str) -> str:
-    """Severity of a catalogued rule."""
-    return CATALOGUE[rule].severity.value

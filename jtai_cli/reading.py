@@ -39,7 +39,7 @@ import threading
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -1309,8 +1309,3 @@ def _read_csv(p: Path, size: int) -> RawSheet:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
     return RawSheet(str(p), p.name, rows, from_text=True)
-
-
-def read_many(paths: Sequence[str | Path]) -> list[Workbook]:
-    """Read several files; the first unusable one raises."""
-    return [read_workbook(p) for p in paths]

@@ -8,7 +8,7 @@ when asked for.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,16 +241,3 @@ class ValidationReport:
     def where(self, **conditions: object) -> list[dict[str, Any]]:
         """Findings whose fields equal the given values, e.g. ``where(rule="dob-mismatch")``."""
         return [r for r in self._records() if all(r.get(k) == v for k, v in conditions.items())]
-
-
-def rules_seen(report: ValidationReport) -> set[str]:
-    """The set of rule slugs in a report."""
-    return set(report.findings["rule"]) if len(report.findings) else set()
-
-
-def merge_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate finding frames that are already sorted per file."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return FindingsBuilder().frame()
-    return pd.concat(frames, ignore_index=True)

@@ -427,14 +427,6 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
     return (schema.list_number or extra.get(schema.name, 99), schema.name)
 
 
-def iter_columns(schemas: SchemaSet, role: str) -> Iterable[tuple[str, Column]]:
-    """Yield (list name, column) for every list that has a column with this role."""
-    for name, schema in schemas.lists.items():
-        col = schema.by_role(role)
-        if col is not None:
-            yield name, col
-
-
 # --------------------------------------------------------------------------- pandera
 
 _PANDERA_CACHE: dict[tuple[int, tuple[str, ...]], object] = {}

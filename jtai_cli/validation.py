@@ -699,7 +699,6 @@ def _validate_each(
                     progress("Checking files", done, len(files))
     reports = [results[i][0] for i in range(len(files))]
     unusable = {str(files[i]): results[i][1] for i in range(len(files)) if results[i][1]}
-    frames = [r.findings for r in reports if r is not None]
     builder = FindingsBuilder()
     for fi, (f, msg) in enumerate((str(f), results[i][1]) for i, f in enumerate(files)):
         if msg:
@@ -720,6 +719,5 @@ def _validate_each(
     day = as_of or (as_ofs.pop() if len(as_ofs) == 1 else dt.date.today())
     source = "given" if as_of else ("each file's own" if reports else "today")
     sheets = [s for r in reports if r is not None for s in r.sheets]
-    del frames
     return ValidationReport([str(f) for f in files], day, sheets, findings, source,
                             unusable_files=unusable)
