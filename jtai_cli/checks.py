@@ -342,12 +342,6 @@ def check_across_lists(data: Dataset) -> None:
     _yot_nps(data, df)
 
 
-def _show(v: object) -> str:
-    if isinstance(v, pd.Timestamp | dt.date):
-        return fmt_date(v)
-    return str(v)
-
-
 _CONFLICT_TEXT = {
     "dob-mismatch": ("date of birth {here} here but {there} for the same child on {where}",
                      "the same date of birth on every row for this child"),
@@ -373,7 +367,7 @@ def _conflicts(data: Dataset, df: pd.DataFrame, field: str, rule: str, role: str
     sub = sub[sub.groupby("key")[field].transform("nunique") > 1]
     if sub.empty:
         return
-    sub = sub.assign(_order=np.arange(len(sub)), _v=sub[field].map(_show))
+    sub = sub.assign(_order=np.arange(len(sub)), _v=sub[field].map(show))
     stats = sub.groupby(["key", "_v"], sort=False).agg(
         n=("_order", "size"), first=("_order", "min"))
     stats = stats.reset_index()

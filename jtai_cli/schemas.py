@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,11 @@ Role = Literal[
     "csa_support",
     "sarc_attended",
 ]
+
+#: The columns every list shares: they say nothing about which list a sheet holds.
+COMMON_ROLES = frozenset(
+    {"child_id", "gender", "ethnicity", "date_of_birth", "expected_date_of_birth", "age"}
+)
 
 #: The seven additional Y/N questions of options A and B, in guidance order (para 23).
 ADDITIONAL_ROLES: tuple[str, ...] = (
@@ -288,9 +293,40 @@ class SchemaSet:
         """Return the canonical header of ``list_name`` that ``header`` stands for, or None."""
         return self.header_index[list_name].get(normalise(header))
 
-    def known_headers(self) -> set[str]:
+    @cached_property
+    def header_spellings(self) -> frozenset[str]:
+        """Every normalised header spelling known to any list (for finding a header row)."""
+        return frozenset(key for index in self.header_index.values() for key in index)
+
+    def known_headers(self) -> frozenset[str]:
         """Every normalised header spelling known to any list."""
-        return {key for index in self.header_index.values() for key in index}
+        return self.header_spellings
+
+    @cached_property
+    def distinctive(self) -> dict[str, frozenset[str]]:
+        """Per list, the columns that point to it: not a required column of an unrelated list.
+
+        Lists are related when they share an ILACS number (the two forms of list 8) or the
+        same required columns (YOT and NPS). Identification needs one of these matched, so a
+        sheet of common columns only (early help, care leavers) is never taken for a list.
+        """
+
+        def required(s: ListSchema) -> set[str]:
+            return {c.header for c in s.columns if c.required}
+
+        def siblings(a: ListSchema, b: ListSchema) -> bool:
+            same_number = a.list_number is not None and a.list_number == b.list_number
+            return same_number or required(a) == required(b)
+
+        out: dict[str, frozenset[str]] = {}
+        for name, schema in self.lists.items():
+            others: set[str] = set()
+            for other in self.lists.values():
+                if other.name != name and not siblings(schema, other):
+                    others |= required(other)
+            out[name] = frozenset(c.header for c in schema.columns
+                                  if c.role not in COMMON_ROLES and c.header not in others)
+        return out
 
     def codes_for(self, column: Column) -> CompiledCodes | None:
         """The compiled code list for a column, if it has one."""
@@ -429,7 +465,9 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
 
 # --------------------------------------------------------------------------- pandera
 
-_PANDERA_CACHE: dict[tuple[int, tuple[str, ...]], object] = {}
+#: (id of the ListSchema, columns) -> (that ListSchema, compiled). Holding the schema keeps
+#: its id from being reused by another object while the entry exists.
+_PANDERA_CACHE: dict[tuple[int, tuple[str, ...]], tuple[ListSchema, object]] = {}
 
 
 def to_pandera(  # type: ignore[no-untyped-def]
@@ -453,8 +491,8 @@ def to_pandera(  # type: ignore[no-untyped-def]
     wanted = tuple(headers) if headers is not None else tuple(c.header for c in schema.columns)
     key = (id(schema), wanted)
     cached = _PANDERA_CACHE.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     columns = {}
     for col in schema.columns:
         if col.header not in wanted:
@@ -470,7 +508,7 @@ def to_pandera(  # type: ignore[no-untyped-def]
         columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
                                         description=col.description or None)
     compiled = pa.DataFrameSchema(columns, name=schema.name, strict=False, ordered=False)
-    _PANDERA_CACHE[key] = compiled
+    _PANDERA_CACHE[key] = (schema, compiled)
     return compiled
 
 

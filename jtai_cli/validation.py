@@ -23,9 +23,6 @@ from .schemas import ListSchema, SchemaSet, load_schemas, normalise
 
 #: How far down a sheet to look for its header row (title rows sit above it).
 HEADER_SEARCH_ROWS = 30
-COMMON_ROLES = frozenset(
-    {"child_id", "gender", "ethnicity", "date_of_birth", "expected_date_of_birth", "age"}
-)
 Progress = Callable[[str, int, int], None]
 
 
@@ -141,28 +138,6 @@ class _Match:
     score: float
 
 
-def _distinctive(schemas: SchemaSet) -> dict[str, set[str]]:
-    """Columns that point to one list: not a required column of any unrelated list."""
-
-    def siblings(a: ListSchema, b: ListSchema) -> bool:
-        if a.list_number is not None and a.list_number == b.list_number:
-            return True
-        req = lambda s: {c.header for c in s.columns if c.required}  # noqa: E731
-        return req(a) == req(b)
-
-    out: dict[str, set[str]] = {}
-    for name, schema in schemas.lists.items():
-        others: set[str] = set()
-        for other in schemas.lists.values():
-            if other.name != name and not siblings(schema, other):
-                others |= {c.header for c in other.columns if c.required}
-        out[name] = {
-            c.header for c in schema.columns
-            if c.role not in COMMON_ROLES and c.header not in others
-        }
-    return out
-
-
 def _hint_text(sheet: RawSheet, header_idx: int) -> str:
     parts = [Path(sheet.name).stem if sheet.from_text else sheet.name]
     for row in sheet.rows[:header_idx]:
@@ -178,7 +153,7 @@ def _hinted(schema: ListSchema, hint: str) -> bool:
 
 def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
     """Find the header row and the list a sheet holds, by its headers; None if it holds none."""
-    known = schemas.known_headers()
+    known = schemas.header_spellings
     best_idx, best_hits = -1, 1
     for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         hits = sum(1 for v in row if isinstance(v, str) and normalise(v) in known)
@@ -189,7 +164,7 @@ def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
     header = sheet.rows[best_idx]
     written = [(j, v) for j, v in enumerate(header) if not is_blank(v)]
     hint = _hint_text(sheet, best_idx)
-    distinctive = _distinctive_cached(schemas)
+    distinctive = schemas.distinctive
     candidates: list[_Match] = []
     for name, schema in schemas.lists.items():
         mapping: dict[int, str] = {}
@@ -207,16 +182,6 @@ def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.score)
-
-
-_DISTINCTIVE: dict[int, dict[str, set[str]]] = {}
-
-
-def _distinctive_cached(schemas: SchemaSet) -> dict[str, set[str]]:
-    key = id(schemas)
-    if key not in _DISTINCTIVE:
-        _DISTINCTIVE[key] = _distinctive(schemas)
-    return _DISTINCTIVE[key]
 
 
 # --------------------------------------------------------------------------- parsing a list
