@@ -168,10 +168,10 @@ def write_tracking_workbook(
         [inputs] if isinstance(inputs, str | Path) else list(inputs))
     from .shortlisting import id_files
 
-    paths = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
-    check_output(output, paths)
+    protected = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
+    check_output(output, protected)
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        [p for p in paths if p not in id_files(ids)], as_of=as_of, schemas=schemas)
+        paths, as_of=as_of, schemas=schemas)
     schemas = data.schemas
     day = as_of or data.as_of
     keys = [id_key(i) for i in wanted]
@@ -297,7 +297,7 @@ def write_tracking_workbook(
         link.hyperlink = f"#'{title}'!A1"
         link.style = "Hyperlink"
 
-    with atomic_write(output, paths) as tmp:
+    with atomic_write(output, protected) as tmp:
         wb.save(tmp)
     return TrackingResult(Path(output), tuple(children[k].child_id for _, k in found),
                           tuple(sheet_names), missing)
