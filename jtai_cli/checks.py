@@ -335,10 +335,11 @@ def check_across_lists(data: Dataset) -> None:
     df = _frame(data)
     if df.empty:
         return
-    _conflicts(data, df, "dob", "dob-mismatch", "date_of_birth")
-    _conflicts(data, df, "gender", "gender-mismatch", "gender")
-    _conflicts(data, df, "csa", "csa-flag-disagrees", "csa_flag")
-    _conflicts(data, df, "id", "id-leading-zeros", "child_id")
+    keys = pd.factorize(df["key"].to_numpy(dtype=object))[0]
+    _conflicts(data, df, keys, "dob", "dob-mismatch", "date_of_birth")
+    _conflicts(data, df, keys, "gender", "gender-mismatch", "gender")
+    _conflicts(data, df, keys, "csa", "csa-flag-disagrees", "csa_flag")
+    _conflicts(data, df, keys, "id", "id-leading-zeros", "child_id")
     _yot_nps(data, df)
 
 
@@ -355,18 +356,28 @@ _CONFLICT_TEXT = {
 }
 
 
-def _conflicts(data: Dataset, df: pd.DataFrame, field: str, rule: str, role: str) -> None:
+def _conflicts(
+    data: Dataset, df: pd.DataFrame, keys: np.ndarray, field: str, rule: str, role: str
+) -> None:
     """Flag rows whose value differs from the child's usual value, naming a row that has it.
 
     The usual value is the most common one for the child (ties: the first seen); for IDs, the
-    longest spelling (the one that kept its leading zeros). Vectorised over all children.
+    longest spelling (the one that kept its leading zeros). Vectorised over all children:
+    ``keys`` numbers each row's child (``df["key"]`` factorized).
     """
-    sub = df[df[field].notna()]
-    if sub.empty:
+    given = df[field].notna().to_numpy()
+    if not given.any():
         return
-    sub = sub[sub.groupby("key")[field].transform("nunique") > 1]
-    if sub.empty:
+    # Children with more than one distinct value: count distinct (child, value) pairs.
+    values = pd.factorize(df[field].to_numpy()[given])[0].astype(np.int64)
+    child = keys[given].astype(np.int64)
+    pairs = np.unique(child * (int(values.max()) + 1) + values)
+    per_child = np.bincount(pairs // (int(values.max()) + 1), minlength=int(keys.max()) + 1)
+    differs = np.zeros(len(df), dtype=bool)
+    differs[given] = per_child[child] > 1
+    if not differs.any():
         return
+    sub = df[differs]
     sub = sub.assign(_order=np.arange(len(sub)), _v=sub[field].map(show))
     stats = sub.groupby(["key", "_v"], sort=False).agg(
         n=("_order", "size"), first=("_order", "min"))

@@ -16,6 +16,8 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import methodcaller
 
 import numpy as np
 import pandas as pd
@@ -354,12 +356,17 @@ class ParsedColumn:
 _DATE_TYPES = (dt.date, dt.datetime)
 
 
+def _clean(u: str) -> bool:
+    """Text kept exactly as written: not empty, no white space around it, no leading '#'."""
+    return bool(u) and u[0] != "#" and not u[0].isspace() and not u[-1].isspace()
+
+
 def _fast(kind: str, u: object, canonical: frozenset[str]) -> tuple[bool, object]:
     """The common, clean cases, decided without building a ``Parsed``: (is_ok, value)."""
     t = type(u)
     if kind == "id":
         if t is str:
-            return (bool(u) and u[0] not in " \t#" and u[-1] not in " \t"), u  # type: ignore[index]
+            return _clean(u), u  # type: ignore[arg-type]
         if t is int:
             return True, str(u)
         if t is float and u.is_integer():  # type: ignore[attr-defined]
@@ -377,9 +384,25 @@ def _fast(kind: str, u: object, canonical: frozenset[str]) -> tuple[bool, object
             return True, u
         if t is float and u.is_integer() and -MAX_WHOLE <= u <= MAX_WHOLE:  # type: ignore[attr-defined,operator]
             return True, int(u)  # type: ignore[call-overload]
-    elif t is str and u and u[0] not in " \t#" and u[-1] not in " \t":  # type: ignore[index]
+    elif t is str and _clean(u):  # type: ignore[arg-type]
         return True, u
     return False, None
+
+
+def _clean_text(u: np.ndarray) -> np.ndarray:
+    """Which values are text needing nothing done: no spaces around, not empty, no leading '#'.
+
+    The same values ``_clean`` passes, decided with C-level loops.
+    """
+    n = len(u)
+    is_str = np.fromiter(map(isinstance, u, repeat(str)), dtype=bool, count=n)
+    s = u[is_str]
+    m = len(s)
+    stripped = np.fromiter(map(str.strip, s), dtype=object, count=m)
+    hashed = np.fromiter(map(methodcaller("startswith", "#"), s), dtype=bool, count=m)
+    clean = np.zeros(n, dtype=bool)
+    clean[is_str] = (s == stripped) & (s != "") & ~hashed
+    return clean
 
 
 def parse_column(
@@ -407,15 +430,25 @@ def parse_column(
     else:
         fn = parse_text
 
-    arr = raw.to_numpy(dtype=object, na_value=None)
+    # None, NaN and pd.NA all become factorize's NA sentinel (-1), so no NA pass is needed.
+    arr = raw.to_numpy(dtype=object)
     ucodes, uniques = pd.factorize(arr, use_na_sentinel=True)
     canonical = frozenset(codes.values) if codes is not None else frozenset()
     kind = column.type
     n = len(uniques)
-    values_u: list[object] = [None] * (n + 1)  # position -1: factorize's NA sentinel
+    values_u = np.full(n + 1, None, dtype=object)  # position -1: factorize's NA sentinel
     state_u = np.full(n + 1, BLANK, dtype=np.int8)
     detail: dict[int, Parsed] = {}
-    for k, u in enumerate(uniques):
+    todo: range | list[int] = range(n)
+    if kind in ("id", "text") and n > 256:
+        # Mostly distinct text (IDs, names): find the clean values in bulk, not one by one.
+        u_arr = np.asarray(uniques, dtype=object)
+        clean = _clean_text(u_arr)
+        values_u[:n][clean] = u_arr[clean]
+        state_u[:n][clean] = OK
+        todo = np.flatnonzero(~clean).tolist()
+    for k in todo:
+        u = uniques[k]
         ok, value = _fast(kind, u, canonical)
         if ok:
             values_u[k] = value
@@ -438,7 +471,5 @@ def parse_column(
         typed_f = np.array([np.nan if v is None else v for v in values_u], dtype="float64")
         values = pd.Series(typed_f[ucodes], index=raw.index).astype("Int64")
     else:
-        typed_o = np.empty(n + 1, dtype=object)
-        typed_o[:] = values_u
-        values = pd.Series(typed_o[ucodes], index=raw.index, dtype=object)
+        values = pd.Series(values_u[ucodes], index=raw.index, dtype=object)
     return ParsedColumn(values, state, ucodes, detail, np.asarray(uniques, dtype=object))

@@ -40,6 +40,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -85,6 +86,10 @@ _BINARY_PARTS = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif"
 _SPREADSHEET_2003 = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
+#: A sheet's cells as rows, and its merged ranges (see ``RawSheet``).
+_Cells = tuple[list[list[object]], list[tuple[int, int, int, int]]]
+
+
 @dataclass
 class RawSheet:
     """One sheet (or one CSV file) as cells, exactly as read.
@@ -108,10 +113,24 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     loader: Callable[[], tuple[list[list[object]], list[tuple[int, int, int, int]]]] | None = (
         field(default=None, repr=False))
+    _pending: Future[_Cells] | None = field(default=None, repr=False)
+
+    def prefetch(self, reader: Executor) -> None:
+        """Start reading a lazy sheet's cells on ``reader`` (a thread) while other work goes on.
+
+        The Rust reader lets go of Python's lock while it parses a sheet, so the next sheet is
+        read on the second core while this one is parsed and checked. ``load`` then waits for
+        it; a reader error is raised there, as without prefetching.
+        """
+        if self.loader is not None and not self.rows and self._pending is None:
+            self._pending = reader.submit(self.loader)
 
     def load(self) -> None:
         """Read the cells now, for a sheet read lazily (``read_workbook(..., lazy=True)``)."""
-        if self.loader is not None and not self.rows:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.rows, self.merged = pending.result()
+        elif self.loader is not None and not self.rows:
             self.rows, self.merged = self.loader()
 
     @property
@@ -181,7 +200,9 @@ def _looks_like_text(head: bytes) -> bool:
     return odd <= max(1, len(text) // 200)
 
 
-def read_workbook(path: str | Path, *, lazy: bool = False) -> Workbook:
+def read_workbook(
+    path: str | Path, *, lazy: bool = False, reader: Executor | None = None
+) -> Workbook:
     """Read every sheet of an .xlsx, .xlsm, .xls or .ods workbook, or one CSV file.
 
     With ``lazy=True`` an .xlsx sheet's cells are read only when ``RawSheet.load()`` is
@@ -194,6 +215,9 @@ def read_workbook(path: str | Path, *, lazy: bool = False) -> Workbook:
 
     Args:
         path: the file. It is opened read-only and never changed.
+        lazy: read an .xlsx sheet's cells only when its ``load()`` is called.
+        reader: with ``lazy``, a (one-thread) executor that starts reading the first sheet as
+            soon as it has passed the checks, while the other sheets are still being checked.
 
     Returns:
         The workbook's sheets as raw cells.
@@ -230,9 +254,19 @@ def read_workbook(path: str | Path, *, lazy: bool = False) -> Workbook:
     kind = sniff_kind(p, head)
     suffix = p.suffix.lower()
     if kind == "zip":
-        zkind, scans = _inspect_zip(p, size)
+        early: dict[str, Future[_Cells]] = {}
+
+        def read_first(zkind: str, name: str, scan: _Scan) -> None:
+            if lazy and reader is not None and not early:
+                early[name] = reader.submit(
+                    _lazy_loader(p, name, _suffix_mismatch(suffix, zkind), scan))
+
+        zkind, scans = _inspect_zip(p, size, read_first)
         sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind),
                                      lazy=lazy)
+        for sheet in sheets:
+            if sheet.name in early:
+                sheet._pending = early.pop(sheet.name)
         _note_kind(sheets, suffix, zkind)
         return Workbook(p, zkind, sheets)
     if kind == "ole":
@@ -333,8 +367,15 @@ def _bomb(p: Path, what: str) -> WorkbookTooLarge:
     )
 
 
-def _inspect_zip(p: Path, size: int) -> tuple[str, dict[str, _Scan]]:
-    """Check a zip container part by part; return its kind and a scan of each sheet."""
+def _inspect_zip(
+    p: Path, size: int, on_scan: Callable[[str, str, _Scan], None] | None = None
+) -> tuple[str, dict[str, _Scan]]:
+    """Check a zip container part by part; return its kind and a scan of each sheet.
+
+    ``on_scan(kind, sheet, scan)`` is called as each worksheet passes its checks, after every
+    part but the worksheets (shared strings, styles, relationships) has passed its own: the
+    reader may start on that sheet while the others are scanned.
+    """
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
@@ -384,16 +425,24 @@ def _inspect_zip(p: Path, size: int) -> tuple[str, dict[str, _Scan]]:
         reader = _PartReader(p, fh, spans)
         if kind == "ods":
             scans = reader.ods_sheets(by_name)
+            _check_other_parts(reader, infos, set())
         else:
-            scans = reader.xlsx_sheets(by_name)
-        # Every other XML part the reader may parse: streamed once for lies, DTDs and size.
-        for info in infos:
-            low = info.filename.lower()
-            if info.filename in reader.done or info.is_dir() or low.endswith(_BINARY_PARTS):
-                continue
-            if low.endswith((".xml", ".rels", ".vml")) or "." not in posixpath.basename(low):
-                reader.check(info)
+            targets = _sheet_targets(reader, by_name)
+            _check_other_parts(reader, infos, {target for _, target in targets})
+            scans = reader.xlsx_sheets(
+                by_name, targets, lambda name, scan: on_scan(kind, name, scan) if on_scan else None)
     return kind, scans
+
+
+def _check_other_parts(reader: _PartReader, infos: list[zipfile.ZipInfo], skip: set[str]) -> None:
+    """Every XML part the reader may parse but the sheets: streamed once for lies, DTDs, size."""
+    for info in infos:
+        low = info.filename.lower()
+        if (info.filename in reader.done or info.filename in skip or info.is_dir()
+                or low.endswith(_BINARY_PARTS)):
+            continue
+        if low.endswith((".xml", ".rels", ".vml")) or "." not in posixpath.basename(low):
+            reader.check(info)
 
 
 def _too_many_cells(p: Path, scans: dict[str, _Scan]) -> WorkbookTooLarge:
@@ -560,15 +609,18 @@ class _PartReader:
 
     # ------------------------------------------------------------------ xlsx
 
-    def xlsx_sheets(self, by_name: dict[str, zipfile.ZipInfo]) -> dict[str, _Scan]:
-        """Scan every worksheet the workbook lists, by sheet name."""
-        targets = _sheet_targets(self, by_name)
+    def xlsx_sheets(
+        self, by_name: dict[str, zipfile.ZipInfo], targets: list[tuple[str, str]],
+        on_scan: Callable[[str, _Scan], object],
+    ) -> dict[str, _Scan]:
+        """Scan every worksheet the workbook lists, by sheet name, telling ``on_scan`` each."""
         scans: dict[str, _Scan] = {}
         for name, target in targets:
             info = by_name.get(target)
             if info is None or target in self.done:
                 continue  # the reader will say the part is missing
             scans[name] = self.scan_sheet(info, name)
+            on_scan(name, scans[name])
         return scans
 
     def scan_sheet(self, info: zipfile.ZipInfo, sheet: str) -> _Scan:
@@ -1181,47 +1233,78 @@ def _reader_errors(
         raise unreadable(type(exc).__name__) from None
 
 
-@contextlib.contextmanager
-def _panics_kept_off_stderr() -> Iterator[None]:
-    """Keep the Rust reader's panic report off the terminal.
+class _StderrGuard:
+    """Keep the Rust reader's panic report off the terminal, for any number of threads.
 
     A damaged file can make the reader panic; the panic arrives here as an exception (and
     becomes a plain "could not be read"), but Rust also writes its own report, with a stack
-    trace, straight to the process's stderr. That output is caught here and dropped when the
-    reader panicked, and passed on unchanged otherwise.
+    trace, straight to the process's stderr (file descriptor 2). While any read is in
+    progress, descriptor 2 points at a temporary file; when the last read in progress ends,
+    it is restored and what was caught is passed on unchanged, or dropped if a read panicked.
+    Reads on two threads (one reading ahead) share one redirection, so neither restores the
+    other's.
     """
-    with _STDERR_LOCK:  # one redirection at a time, or threads would restore each other's
-        try:
-            saved = os.dup(2)
-        except OSError:
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved = -1
+        self.tmp: Any = None
+        self.panicked = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            if self.depth == 0 and not self._start():
+                active = False
+            else:
+                self.depth += 1
+                active = True
+        if not active:
             yield
             return
-        yield from _redirected(saved)
-
-
-_STDERR_LOCK = threading.Lock()
-
-
-def _redirected(saved: int) -> Iterator[None]:
-    panicked = False
-    with tempfile.TemporaryFile() as tmp:
+        panicked = False
         try:
-            if sys.stderr is not None:
-                sys.stderr.flush()
-            os.dup2(tmp.fileno(), 2)
             yield
         except BaseException as exc:
             panicked = type(exc).__name__ == "PanicException" or isinstance(
                 exc, WorkbookUnreadable)
             raise
         finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if not panicked:
+            with self.lock:
+                self.panicked |= panicked
+                self.depth -= 1
+                if self.depth == 0:
+                    self._end()
+
+    def _start(self) -> bool:
+        try:
+            saved = os.dup(2)
+        except OSError:
+            return False
+        if sys.stderr is not None:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+        self.tmp = tempfile.TemporaryFile()
+        os.dup2(self.tmp.fileno(), 2)
+        self.saved, self.panicked = saved, False
+        return True
+
+    def _end(self) -> None:
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        tmp, self.tmp = self.tmp, None
+        try:
+            if not self.panicked:
                 tmp.seek(0)
                 data = tmp.read(1024**2)
                 if data:
                     os.write(2, data)
+        finally:
+            tmp.close()
+
+
+_panics_kept_off_stderr = _StderrGuard()
 
 
 # --------------------------------------------------------------------------- csv

@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 
 import numpy as np
@@ -251,8 +254,8 @@ def parse_list(
     parsed: dict[str, ParsedColumn] = {}
     for canon, arr in raw_cols.items():
         col = schema.column(canon)
-        parsed[canon] = parse_column(pd.Series(arr, copy=False), col, schemas.codes_for(col),
-                                     from_text=sheet.from_text)
+        parsed[canon] = parse_column(pd.Series(arr, copy=False, dtype=object), col,
+                                     schemas.codes_for(col), from_text=sheet.from_text)
     if parsed:
         blank_row = np.logical_and.reduce([p.state == BLANK for p in parsed.values()])
     else:
@@ -289,11 +292,30 @@ def parse_list(
     typed = typed[[c.header for c in schema.columns]]
     id_col = schema.by_role("child_id")
     assert id_col is not None
-    ids = typed[id_col.header]
-    keys = pd.Series([id_key(v) if isinstance(v, str) else None for v in ids], dtype=object)
+    keys = _keys(parsed.get(id_col.header), len(keep))
     pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw,
                     parsed, typed, keys, order, sheet.from_text)
     return pl, info
+
+
+def _keys(ids: ParsedColumn | None, n: int) -> pd.Series:
+    """Each row's child key (``id_key``), worked out once per distinct ID."""
+    if ids is None:
+        return pd.Series([None] * n, dtype=object)
+    # Rows with the same raw value (the same code) have the same typed ID: a parsed ID is
+    # text or None, so its key is its upper case, less any leading zeros of digits.
+    codes = ids.codes
+    seen, first = np.unique(codes, return_index=True)
+    typed_u = ids.values.to_numpy(dtype=object)[first]
+    given = np.fromiter(map(isinstance, typed_u, repeat(str)), dtype=bool, count=len(typed_u))
+    upper = np.fromiter(map(str.upper, map(str.strip, typed_u[given])), dtype=object,
+                        count=int(given.sum()))
+    zeros = np.flatnonzero(np.fromiter(map(methodcaller("startswith", "0"), upper), dtype=bool,
+                                       count=len(upper)))
+    upper[zeros] = [id_key(v) for v in upper[zeros]]
+    keys_u = np.full(len(ids.uniques) + 1, None, dtype=object)  # the last: blank (code -1)
+    keys_u[seen[given]] = upper
+    return pd.Series(keys_u[codes], dtype=object)
 
 
 def _grid(body: list[list[object]], width: int) -> np.ndarray:
@@ -304,9 +326,10 @@ def _grid(body: list[list[object]], width: int) -> np.ndarray:
     n = len(body)
     if not n:
         return np.empty((0, width), dtype=object)
-    full = max(width, max(len(r) for r in body))
+    lengths = set(map(len, body))
+    full = max(width, max(lengths))
     grid = np.empty((n, full), dtype=object)
-    if all(len(r) == full for r in body):
+    if lengths == {full}:
         grid[:] = body
     else:
         for i, r in enumerate(body):
@@ -365,76 +388,94 @@ def load_dataset(
     lists: list[ParsedList] = []
     sheets: list[SheetInfo] = []
     workbooks: list[Workbook] = []
-    for fi, path in enumerate(path_list):
-        tell(f"Reading {Path(path).name}", fi, len(path_list))
-        wb = read_workbook(path, lazy=True)
-        workbooks.append(wb)
-        lists_before = len(lists)
-        for si, sheet in enumerate(wb.sheets):
-            tell(f"Reading {Path(path).name}: sheet {sheet.name}", si, len(wb.sheets))
-            sheet.load()
-            for note in sheet.notes:
-                findings.add("file-kind-mismatch", file=sheet.file, sheet=sheet.name, row=None,
-                             column=None, message=note, expected="a file whose name says what "
-                             "it holds", order=(fi, si, -1))
-            if sheet.is_template_info:
-                sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
-                                        note="template guidance sheet: not a list"))
-                continue
-            match = None if _out_of_scope(sheet) else identify(sheet, schemas)
-            if match is None:
-                _unrecognised(sheet, findings, sheets, (fi, si))
-                if not keep_rows:
-                    sheet.rows = []
-                continue
-            pl, info = parse_list(sheet, match, schemas, findings, (fi, si))
-            if info.rows == 0:
-                findings.add("sheet-empty", file=sheet.file, sheet=sheet.name, row=None,
-                             column=None, message=f"{match.schema.title}: headers found in row "
-                             f"{pl.header_row} but no rows of data under them",
-                             expected="one row per child or event", list_name=pl.name,
-                             order=(fi, si, -1))
-            lists.append(pl)
-            sheets.append(info)
-            # --- reader findings (issue 6): hidden sheet, formula cells. Never a cell's value.
-            if sheet.hidden:
-                findings.add("sheet-hidden", file=sheet.file, sheet=sheet.name, row=None,
-                             column=None, message="this sheet is hidden in Excel; its list was "
-                             "read and checked like the others (right-click a sheet tab > "
-                             "Unhide to see it)", expected="lists on visible sheets",
-                             list_name=pl.name, order=(fi, si, -1))
-            header_cells = sheet.rows[match.header_idx] if sheet.rows else []
-            for f_row, f_col in sheet.formula_cells:
-                head = header_cells[f_col] if f_col < len(header_cells) else None
-                findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=f_row,
-                             column=None if is_blank(head) else str(head),
-                             message="this cell holds a formula: jtai used the value Excel "
-                             "last calculated and never recalculates; type the value instead",
-                             expected="a value, not a formula", list_name=pl.name,
-                             order=(fi, si, f_col))
-            more_formulas = sheet.formula_count - len(sheet.formula_cells)
-            if more_formulas > 0:
-                findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=None,
-                             column=None, message=f"... and {more_formulas:,} more cells "
-                             "holding formulas on this sheet",
-                             expected="values, not formulas", list_name=pl.name,
-                             order=(fi, si, -1))
-            # --- end reader findings
-            if not keep_rows:
-                sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
-        if len(lists) == lists_before:
-            findings.add("no-lists-found", file=str(path), sheet=wb.sheets[0].name if wb.sheets
-                         else "", row=None, column=None,
-                         message="no sheet has headers that match a JTAI list (contacts, "
-                         "referrals, assessments, section 47, lists 6-8, YOT, NPS, additional "
-                         "fields, meetings), so nothing was checked",
-                         expected="a header row using the Annex A / JTAI column names",
-                         order=(fi, -1, -1))
+    # One reader thread reads the next sheet while this one is parsed (at most two at once).
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jtai-reader")
+    try:
+        for fi, path in enumerate(path_list):
+            tell(f"Reading {Path(path).name}", fi, len(path_list))
+            wb = read_workbook(path, lazy=True, reader=reader)
+            workbooks.append(wb)
+            _load_lists(wb, fi, schemas, findings, lists, sheets, reader, tell, keep_rows)
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
     _note_duplicated_lists(lists, findings)
     source = "given"
     if as_of is None:
         as_of, source = _as_at_from_titles(lists, sheets)
     return Dataset(files, as_of, lists, sheets, findings, schemas, workbooks, source)
+
+
+def _load_lists(
+    wb: Workbook, fi: int, schemas: SchemaSet, findings: FindingsBuilder,
+    lists: list[ParsedList], sheets: list[SheetInfo], reader: Executor,
+    tell: Progress, keep_rows: bool,
+) -> None:
+    """Find and parse the lists on one workbook's sheets, appending to ``lists`` and ``sheets``."""
+    path = wb.path
+    lists_before = len(lists)
+    for si, sheet in enumerate(wb.sheets):
+        tell(f"Reading {Path(path).name}: sheet {sheet.name}", si, len(wb.sheets))
+        sheet.prefetch(reader)  # the first sheet; later ones were queued a sheet ahead
+        if si + 1 < len(wb.sheets):
+            wb.sheets[si + 1].prefetch(reader)
+        sheet.load()
+        for note in sheet.notes:
+            findings.add("file-kind-mismatch", file=sheet.file, sheet=sheet.name, row=None,
+                         column=None, message=note, expected="a file whose name says what "
+                         "it holds", order=(fi, si, -1))
+        if sheet.is_template_info:
+            sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
+                                    note="template guidance sheet: not a list"))
+            continue
+        match = None if _out_of_scope(sheet) else identify(sheet, schemas)
+        if match is None:
+            _unrecognised(sheet, findings, sheets, (fi, si))
+            if not keep_rows:
+                sheet.rows = []
+            continue
+        pl, info = parse_list(sheet, match, schemas, findings, (fi, si))
+        if info.rows == 0:
+            findings.add("sheet-empty", file=sheet.file, sheet=sheet.name, row=None,
+                         column=None, message=f"{match.schema.title}: headers found in row "
+                         f"{pl.header_row} but no rows of data under them",
+                         expected="one row per child or event", list_name=pl.name,
+                         order=(fi, si, -1))
+        lists.append(pl)
+        sheets.append(info)
+        # --- reader findings (issue 6): hidden sheet, formula cells. Never a cell's value.
+        if sheet.hidden:
+            findings.add("sheet-hidden", file=sheet.file, sheet=sheet.name, row=None,
+                         column=None, message="this sheet is hidden in Excel; its list was "
+                         "read and checked like the others (right-click a sheet tab > "
+                         "Unhide to see it)", expected="lists on visible sheets",
+                         list_name=pl.name, order=(fi, si, -1))
+        header_cells = sheet.rows[match.header_idx] if sheet.rows else []
+        for f_row, f_col in sheet.formula_cells:
+            head = header_cells[f_col] if f_col < len(header_cells) else None
+            findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=f_row,
+                         column=None if is_blank(head) else str(head),
+                         message="this cell holds a formula: jtai used the value Excel "
+                         "last calculated and never recalculates; type the value instead",
+                         expected="a value, not a formula", list_name=pl.name,
+                         order=(fi, si, f_col))
+        more_formulas = sheet.formula_count - len(sheet.formula_cells)
+        if more_formulas > 0:
+            findings.add("formula-cell", file=sheet.file, sheet=sheet.name, row=None,
+                         column=None, message=f"... and {more_formulas:,} more cells "
+                         "holding formulas on this sheet",
+                         expected="values, not formulas", list_name=pl.name,
+                         order=(fi, si, -1))
+        # --- end reader findings
+        if not keep_rows:
+            sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
+    if len(lists) == lists_before:
+        findings.add("no-lists-found", file=str(path), sheet=wb.sheets[0].name if wb.sheets
+                     else "", row=None, column=None,
+                     message="no sheet has headers that match a JTAI list (contacts, "
+                     "referrals, assessments, section 47, lists 6-8, YOT, NPS, additional "
+                     "fields, meetings), so nothing was checked",
+                     expected="a header row using the Annex A / JTAI column names",
+                     order=(fi, -1, -1))
 
 
 def _as_at_from_titles(lists: list[ParsedList], sheets: list[SheetInfo]) -> tuple[dt.date, str]:

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jtai_cli.parsing import (
     BLANK,
@@ -18,6 +20,7 @@ from jtai_cli.parsing import (
     parse_date,
     parse_id,
     parse_integer,
+    parse_text,
 )
 from jtai_cli.schemas import Code, CodeList, Column, compile_codes
 
@@ -160,3 +163,40 @@ def test_parse_column_dates_typed():
     assert str(p.values.dtype) == "datetime64[ns]"
     assert p.values.iloc[1] == pd.Timestamp(2019, 4, 3)
     assert pd.isna(p.values.iloc[2])
+
+
+# The bulk path for mostly distinct text (over 256 distinct values) must give exactly what the
+# one-value-at-a-time path gives, for every kind of cell a reader can hand over.
+_CELLS = st.one_of(
+    st.text(alphabet=st.sampled_from(list("0aB #\t\n-'") + ["\u00a0", "é"]), max_size=6),
+    st.integers(-5, 10**13), st.floats(allow_nan=True, allow_infinity=False),
+    st.none(), st.just("#N/A"), st.just(" 0012 "), st.dates(),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cells=st.lists(_CELLS, min_size=1, max_size=40))
+@pytest.mark.parametrize("kind", ["id", "text"])
+def test_bulk_text_parsing_matches_parsing_each_value(kind, cells):
+    col = Column(header="X", type=kind)
+    # Pad with distinct clean IDs so the bulk path (over 256 distinct values) is taken.
+    raw = pd.Series(cells + [f"P{i}" for i in range(300)], dtype=object)
+    bulk = parse_column(raw, col, None)
+    one = parse_id if kind == "id" else parse_text
+    for i, cell in enumerate(raw):
+        want = one(cell)
+        assert bulk.state[i] == want.state, cell
+        got = bulk.values.iloc[i]
+        assert (got is None and want.value is None) or got == want.value, cell
+
+
+def test_row_keys_are_the_id_key_of_each_rows_id():
+    from jtai_cli.validation import _keys
+
+    col = Column(header="ID", type="id")
+    ids = [f"{i:06d}" for i in range(300)] + ["ab12", " AB12", None, "", 1234, 1234.0, "0", "0A1"]
+    parsed = parse_column(pd.Series(ids, dtype=object), col, None)
+    keys = _keys(parsed, len(ids))
+    for i, value in enumerate(parsed.values):
+        assert keys.iloc[i] == (id_key(value) if isinstance(value, str) else None), ids[i]
+    assert keys.iloc[1] == "1" and keys.iloc[-1] == "0A1" and keys.iloc[-2] == "0"

@@ -615,3 +615,81 @@ def test_dates_times_and_booleans_come_through(tmp_path):
     row = read_workbook(path).sheets[0].rows[0]
     assert row[0] in (dt.datetime(2019, 4, 3), dt.date(2019, 4, 3))
     assert row[2] is True and row[3] == 1.5 and row[4] == -1
+
+
+# --------------------------------------------------------------------------- reading ahead
+
+def _example() -> Path:
+    return Path(__file__).resolve().parent.parent / "examples" / "lists_clean.xlsx"
+
+
+def test_the_first_sheet_is_read_ahead_and_gives_the_same_cells():
+    from concurrent.futures import ThreadPoolExecutor
+
+    eager = read_workbook(_example())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = read_workbook(_example(), lazy=True, reader=pool)
+        assert ahead.sheets[0]._pending is not None  # started while the others were checked
+        assert all(s._pending is None for s in ahead.sheets[1:])
+        ahead.sheets[1].prefetch(pool)
+        for sheet in ahead.sheets:
+            sheet.load()
+    assert [s.name for s in ahead.sheets] == [s.name for s in eager.sheets]
+    for a, e in zip(ahead.sheets, eager.sheets, strict=True):
+        assert a.rows == e.rows and a.merged == e.merged and a._pending is None
+
+
+def test_a_reader_error_on_a_sheet_read_ahead_is_raised_when_it_is_used(monkeypatch):
+    from jtai_cli import validate_workbook
+
+    real = reading._lazy_loader
+
+    def failing(p, name, by_content, scan):
+        if name == "List_3":
+            def load():
+                with reading._panics_kept_off_stderr(), reading._reader_errors(
+                        p, lambda kind: WorkbookUnreadable(f"sheet '{name}' broke ({kind})",
+                                                           file=p)):
+                    raise ValueError("cell text must never reach the message")
+            return load
+        return real(p, name, by_content, scan)
+
+    monkeypatch.setattr(reading, "_lazy_loader", failing)
+    with pytest.raises(WorkbookUnreadable) as info:
+        validate_workbook(_example())
+    assert "sheet 'List_3' broke (ValueError)" in str(info.value)
+    assert "cell text" not in str(info.value)
+
+
+def test_overlapping_reads_share_one_stderr_redirection():
+    """Two threads reading at once: what they print comes out once, after both end, and fd 2
+    is restored; a read that fails drops what was caught (a Rust panic's stack trace)."""
+    import subprocess
+    import sys
+
+    program = """
+import os, threading
+from jtai_cli.errors import WorkbookUnreadable
+from jtai_cli.reading import _panics_kept_off_stderr as guard
+both = threading.Barrier(2)
+def read(tag):
+    with guard():
+        both.wait()
+        os.write(2, tag)
+        both.wait()
+other = threading.Thread(target=read, args=(b"one\\n",))
+other.start(); read(b"two\\n"); other.join()
+os.write(2, b"after\\n")
+try:
+    with guard():
+        os.write(2, b"thread panicked at src/lib.rs\\n")
+        raise WorkbookUnreadable("could not be read", file="f.xlsx")
+except WorkbookUnreadable:
+    pass
+os.write(2, b"end\\n")
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.decode().split()
+    assert sorted(lines[:2]) == ["one", "two"] and lines[2:] == ["after", "end"]
