@@ -66,6 +66,44 @@ for n, rows in sheets.items():
 w.close(); os.unlink(out)
 START = t0
 """,
+    "write: xlsxwriter constant-memory, the merged workbook's rows (merge floor)": """
+import tempfile, os, xlsxwriter
+from python_calamine import CalamineWorkbook
+from jtai_cli import merge_workbooks
+merged = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
+merge_workbooks([PATH], merged)
+wb = CalamineWorkbook.from_path(merged)
+sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+os.unlink(merged)
+import time; t0 = time.perf_counter()
+out = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
+w = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                              "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
+for n, rows in sheets.items():
+    ws = w.add_worksheet(n[:31])
+    for i, row in enumerate(rows):
+        ws.write_row(i, 0, row)
+w.close(); os.unlink(out)
+START = t0
+""",
+    "jtai merge (read, stack, account, write, check the output)": """
+import tempfile, os, time
+import jtai_cli.writing
+from jtai_cli import merge_workbooks
+import pandera.pandas, python_calamine, xlsxwriter  # imported on first use; untimed
+# The merged workbook's writing is timed on its own too, for the ratio to the merge floor.
+_write = jtai_cli.writing.write_lists_workbook
+def _timed(*args, **kwargs):
+    t = time.perf_counter()
+    try:
+        return _write(*args, **kwargs)
+    finally:
+        EXTRA["writing_seconds"] = EXTRA.get("writing_seconds", 0) + time.perf_counter() - t
+jtai_cli.writing.write_lists_workbook = _timed
+# -- start --
+out = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
+merge_workbooks([PATH], out); os.unlink(out)
+""",
     "jtai annotated report (validate + highlighted copy)": """
 import tempfile, os
 from jtai_cli import validate_workbook
@@ -79,19 +117,21 @@ validate_workbook(PATH, report_path=out); os.unlink(out)
 }
 
 
-def _run_job(code: str, path: Path) -> tuple[float, float]:
-    """Run one job in a fresh interpreter; return (seconds, peak MB)."""
+def _run_job(code: str, path: Path) -> tuple[float, float, dict[str, float]]:
+    """Run one job in a fresh interpreter; return (seconds, peak MB, the job's EXTRA)."""
+    head, _, timed = code.rpartition("# -- start --")
     program = (
-        f"import time, resource\nPATH = {str(path)!r}\nSTART = time.perf_counter()\n{code}\n"
-        "import sys\nprint(time.perf_counter() - START, "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        f"import time, resource, json\nPATH = {str(path)!r}\nEXTRA = {{}}\n{head}\n"
+        f"START = time.perf_counter()\n{timed}\n"
+        "print(json.dumps([time.perf_counter() - START, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, EXTRA]))\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
-    seconds, peak = done.stdout.split()[-2:]
-    return float(seconds), float(peak)
+    seconds, peak, extra = json.loads(done.stdout.splitlines()[-1])
+    return float(seconds), float(peak), extra
 
 
 def ensure_workbook(size: str, seed: int) -> Path:
@@ -136,12 +176,17 @@ def main(argv: list[str] | None = None) -> int:
             secs = statistics.median(r[0] for r in runs)
             peak = max(r[1] for r in runs)
             rows[name] = {"seconds": round(secs, 3), "peak_mb": round(peak, 1)}
+            for key in runs[0][2]:
+                rows[name][key] = round(statistics.median(r[2][key] for r in runs), 3)
             print(f"{secs:8.2f} s  {peak:8.0f} MB  {name}")
         floor_read = rows.get("read: python-calamine, every sheet to Python rows (the floor)")
         pandas_read = rows.get("read: pandas.read_excel(engine='calamine', sheet_name=None)")
         validate = rows.get("jtai validate_workbook (read, parse, every rule)")
         floor_write = rows.get("write: xlsxwriter constant-memory, same rows (the floor)")
         report = rows.get("jtai annotated report (validate + highlighted copy)")
+        merge_floor = rows.get(
+            "write: xlsxwriter constant-memory, the merged workbook's rows (merge floor)")
+        merge = rows.get("jtai merge (read, stack, account, write, check the output)")
         ratios = {}
         if validate and floor_read:
             ratios["validate / fastest read"] = validate["seconds"] / floor_read["seconds"]
@@ -150,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         if report and validate and floor_write:
             ratios["report writing / fastest write"] = (
                 (report["seconds"] - validate["seconds"]) / floor_write["seconds"])
+        if merge and merge_floor:
+            ratios["merge writing / fastest write"] = (
+                merge["writing_seconds"] / merge_floor["seconds"])
         for k, v in ratios.items():
             print(f"{v:8.2f} x  {k}")
         results["sizes"][size] = {"file": path.name, "jobs": rows,  # type: ignore[index]

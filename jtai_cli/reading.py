@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.parsers import expat
 
+from ._memory import trim_heap
 from .errors import (
     FileNotFound,
     WorkbookEncrypted,
@@ -158,8 +159,8 @@ def sniff_kind(path: Path, head: bytes) -> str:
 
     Returns:
         One of ``zip`` (xlsx, xlsm, ods), ``ole`` (xls, or an encrypted workbook), ``html``,
-        ``xml2003`` (Excel 2003 XML), ``xml`` (other XML), ``pdf``, ``text`` (CSV) or
-        ``unknown``.
+        ``xml2003`` (Excel 2003 XML), ``xml`` (other XML), ``pdf``, ``parquet``, ``text``
+        (CSV) or ``unknown``.
     """
     if head.startswith((_ZIP, _EMPTY_ZIP)):
         return "zip"
@@ -167,6 +168,8 @@ def sniff_kind(path: Path, head: bytes) -> str:
         return "ole"
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"<?xml") and _SPREADSHEET_2003 in head:
         return "xml2003"
@@ -299,6 +302,8 @@ def read_workbook(
             "or CSV files",
             file=p,
         )
+    if kind == "parquet":
+        return Workbook(p, "parquet", [_read_parquet(p)])
     if kind == "text":
         sheet = _read_csv(p, size)
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
@@ -1160,6 +1165,7 @@ def _lazy_loader(
                 return _sheet_cells(wb.get_sheet_by_name(name), scan)
             finally:
                 wb.close()
+                trim_heap()  # the reader's cells are freed: hand their pages back
 
     return load
 
@@ -1347,6 +1353,82 @@ def _count_outside_quotes(line: str, delim: str) -> int:
         elif ch == delim and not quoted:
             n += 1
     return n
+
+
+def _read_parquet(p: Path) -> RawSheet:
+    """One Parquet file as one sheet: its column names, then its rows as Python values.
+
+    Parquet columns are typed, so dates arrive as dates and numbers as numbers, as from an
+    .xlsx (text in a date column is then reported as a coercion). Needs the optional pyarrow
+    package (``pip install 'jtai[parquet]'``). The footer says how many rows and columns
+    the file holds; a file over ``MAX_CELLS`` cells is refused before any data is read.
+    """
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise WorkbookUnreadable(
+            "this is a Parquet file, and reading Parquet needs the optional pyarrow package: "
+            "install it with  pip install 'jtai[parquet]'  (or export the list as CSV or .xlsx)",
+            file=p,
+        ) from None
+
+    def unreadable(kind: str) -> WorkbookUnreadable:
+        return WorkbookUnreadable(
+            f"this Parquet file could not be read ({kind}): it may be damaged or cut short; "
+            "export it again",
+            file=p,
+        )
+
+    with _reader_errors(p, unreadable):
+        pf = pq.ParquetFile(p, memory_map=False)
+        meta = pf.metadata
+        n_rows, n_cols = meta.num_rows, meta.num_columns
+        if n_rows * max(n_cols, 1) > MAX_CELLS:
+            raise WorkbookTooLarge(
+                f"this Parquet file holds {n_rows:,} rows by {n_cols:,} columns, more than the "
+                f"{MAX_CELLS:,} cells jtai reads from one file: split it into parts",
+                file=p,
+            )
+        expands = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if expands > MAX_UNCOMPRESSED_BYTES:
+            raise WorkbookTooLarge(
+                f"this Parquet file would expand to {expands / 1024**3:.1f} GB, over the "
+                f"{MAX_UNCOMPRESSED_BYTES / 1024**3:.0f} GB safety limit: split it into parts",
+                file=p,
+            )
+        table = pf.read()
+        columns = [_parquet_values(table.column(i)) for i in range(table.num_columns)]
+    del table
+    header: list[object] = [str(name) for name in pf.schema_arrow.names]
+    rows: list[list[object]] = [header]
+    rows.extend(map(list, zip(*columns, strict=True)))
+    return RawSheet(str(p), p.name, rows)
+
+
+def _parquet_values(column: Any) -> list[object]:
+    """A Parquet column as the Python values a spreadsheet reader would give.
+
+    Text, numbers, dates, date-times and true/false come through as they are; decimals become
+    numbers; anything else (lists, structures, times, binary) becomes its text, which the
+    checks then report as a value of the wrong kind.
+    """
+    import pyarrow as pa
+    import pyarrow.types as pt
+
+    kind = column.type
+    if pt.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = kind.value_type
+    if pt.is_decimal(kind):
+        column = column.cast(pa.float64())
+    elif not (pt.is_string(kind) or pt.is_large_string(kind) or pt.is_integer(kind)
+              or pt.is_floating(kind) or pt.is_boolean(kind) or pt.is_date(kind)
+              or pt.is_timestamp(kind) or pt.is_null(kind)):
+        return [None if v is None else str(v) for v in column.to_pylist()]
+    values: list[object] = column.to_pylist()
+    if pt.is_timestamp(kind) and kind.tz is not None:
+        values = [None if v is None else v.replace(tzinfo=None) for v in values]
+    return values
 
 
 def _read_csv(p: Path, size: int) -> RawSheet:

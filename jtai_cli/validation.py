@@ -34,6 +34,7 @@ def _no_progress(step: str, done: int, total: int) -> None:
 
 
 _CONTINUATION = re.compile(r"^(.*?)\s*(?:\(\d+\)|[-_ ]?(?:part|pt)\s*\d+)$", re.IGNORECASE)
+_FILE_SUFFIX = re.compile(r"\.(?:csv|parquet)$", re.IGNORECASE)
 _AS_AT = re.compile(
     r"\b(?:as at|as of|as on|data at|extracted on|extracted|run on|snapshot)\b[:\s]*"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
@@ -539,7 +540,12 @@ def _unrecognised(
 
 
 def _is_continuation(sheet: str, first: str) -> bool:
-    """True for "List_1 (2)" after "List_1": a list split over sheets at Excel's row limit."""
+    """True for "List_1 (2)" after "List_1": a list split over sheets at Excel's row limit.
+
+    Files given as parts of one list, "contacts_part1.csv", "contacts_part2.csv" (or
+    "contacts.parquet", "contacts (2).parquet"), are read as one list the same way.
+    """
+    sheet, first = _FILE_SUFFIX.sub("", sheet), _FILE_SUFFIX.sub("", first)
     m = _CONTINUATION.match(sheet)
     if not m:
         return False
@@ -566,7 +572,7 @@ def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -
 # --------------------------------------------------------------------------- public entry
 
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
 
 
 def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path], bool]:
@@ -585,8 +591,8 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path],
                             if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
                             and not f.name.startswith((".", "~$")))
             if not inside:
-                raise FileNotFound("this folder holds no .xlsx, .xlsm, .xls, .ods or .csv "
-                                   "files", file=p)
+                raise FileNotFound("this folder holds no .xlsx, .xlsm, .xls, .ods, .csv or "
+                                   ".parquet files", file=p)
             files.extend(inside)
         else:
             files.append(p)
@@ -670,14 +676,40 @@ def _validate_together(
     return report, data.workbooks if keep_rows else []
 
 
-def _validate_one(path: Path, as_of: dt.date | None) -> tuple[ValidationReport | None, str | None]:
-    """Worker: one file's report, or the plain message of why it cannot be used."""
+def _validate_one(
+    paths: list[Path], as_of: dt.date | None
+) -> tuple[ValidationReport | None, tuple[str, str] | None]:
+    """Worker: one file's (or one list's parts') report, or which file cannot be used and why."""
     from .errors import JtaiError
 
     try:
-        return _validate_together([path], as_of, None, None)[0], None
+        return _validate_together(paths, as_of, None, None)[0], None
     except JtaiError as exc:
-        return None, exc.message
+        named = exc.file if exc.file in {str(p) for p in paths} else str(paths[0])
+        return None, (named, exc.message)
+
+
+def file_units(files: Sequence[Path]) -> list[list[Path]]:
+    """Group files checked "each on its own" so that the parts of one list stay together.
+
+    "contacts_part1.csv", "contacts_part2.csv" (or "contacts.parquet", "contacts (2).parquet")
+    in one folder are one list cut into parts, and are checked as one; every other file is
+    a unit of its own.
+    """
+    units: list[list[Path]] = []
+    parts: dict[tuple[str, str], list[Path]] = {}
+    for f in files:
+        if f.suffix.lower() not in (".csv", ".parquet"):
+            units.append([f])
+            continue
+        m = _CONTINUATION.match(f.stem)
+        key = (str(f.parent), f.suffix.lower(), normalise(m.group(1) if m else f.stem))
+        if key in parts:
+            parts[key].append(f)
+        else:
+            parts[key] = [f]
+            units.append(parts[key])
+    return units
 
 
 def _validate_each(
@@ -687,38 +719,41 @@ def _validate_each(
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    n = min(len(files), workers or os.cpu_count() or 1)
-    results: dict[int, tuple[ValidationReport | None, str | None]] = {}
+    units = file_units(files)
+    n = min(len(units), workers or os.cpu_count() or 1)
+    results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
     if n <= 1:
-        for i, f in enumerate(files):
-            results[i] = _validate_one(f, as_of)
+        for i, unit in enumerate(units):
+            results[i] = _validate_one(unit, as_of)
             if progress:
-                progress("Checking files", i + 1, len(files))
+                progress("Checking files", i + 1, len(units))
     else:
         with ProcessPoolExecutor(max_workers=n) as pool:
-            futures = {pool.submit(_validate_one, f, as_of): i for i, f in enumerate(files)}
+            futures = {pool.submit(_validate_one, unit, as_of): i
+                       for i, unit in enumerate(units)}
             from concurrent.futures import as_completed
 
             for done, fut in enumerate(as_completed(futures), start=1):
                 results[futures[fut]] = fut.result()
                 if progress:
-                    progress("Checking files", done, len(files))
-    reports = [results[i][0] for i in range(len(files))]
-    unusable = {str(files[i]): results[i][1] for i in range(len(files)) if results[i][1]}
+                    progress("Checking files", done, len(units))
+    reports = [results[i][0] for i in range(len(units))]
+    failures = [results[i][1] for i in range(len(units))]
+    unusable = dict(f for f in failures if f is not None)
     builder = FindingsBuilder()
-    for fi, (f, msg) in enumerate((str(f), results[i][1]) for i, f in enumerate(files)):
-        if msg:
-            builder.add("file-unusable", file=f, sheet="", row=None, column=None,
-                        message=msg, expected="a workbook or CSV file jtai can read",
-                        order=(fi, 0, -1))
+    for ui, failure in enumerate(failures):
+        if failure is not None:
+            builder.add("file-unusable", file=failure[0], sheet="", row=None, column=None,
+                        message=failure[1], expected="a workbook or CSV file jtai can read",
+                        order=(ui, 0, -1))
     extra = builder.frame()
     ordered = []
-    for i, f in enumerate(files):
+    for i, failure in enumerate(failures):
         rep = reports[i]
         if rep is not None:
             ordered.append(rep.findings)
-        else:
-            ordered.append(extra[extra["file"] == str(f)])
+        elif failure is not None:
+            ordered.append(extra[extra["file"] == failure[0]])
     findings = pd.concat([x for x in ordered if len(x)], ignore_index=True) if any(
         len(x) for x in ordered) else extra
     as_ofs = {r.as_of for r in reports if r is not None}

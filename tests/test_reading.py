@@ -693,3 +693,14 @@ os.write(2, b"end\\n")
     assert done.returncode == 0, done.stderr
     lines = done.stderr.decode().split()
     assert sorted(lines[:2]) == ["one", "two"] and lines[2:] == ["after", "end"]
+
+
+def test_heap_helpers_are_safe_to_call_anywhere():
+    import platform
+
+    from jtai_cli import _memory
+
+    _memory.trim_heap()
+    _memory.share_one_arena()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert _memory._libc() is not None

@@ -46,4 +46,7 @@ app.add_typer(schemas_cmd.app, name="schemas")
 
 def main() -> None:
     """Entry point of the ``jtai`` console script."""
+    from jtai_cli._memory import share_one_arena
+
+    share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
     app()

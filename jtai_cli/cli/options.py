@@ -39,8 +39,8 @@ def parse_day(value: str | None) -> dt.date | None:
 
 Files = Annotated[
     list[Path],
-    typer.Argument(help="Workbooks (.xlsx, .xlsm, .xls, .ods) or CSV files, one list per CSV.",
-                   show_default=False),
+    typer.Argument(help="Workbooks (.xlsx, .xlsm, .xls, .ods), or CSV or Parquet files (one "
+                        "list each).", show_default=False),
 ]
 AsOf = Annotated[
     str | None,

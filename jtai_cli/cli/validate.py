@@ -40,7 +40,8 @@ def validate(
 ) -> None:
     """Check every JTAI list in the workbook(s) and say, cell by cell, what is wrong.
 
-    FILES are workbooks (.xlsx, .xlsm, .xls, .ods), CSV files (one list each) or folders of them.
+    FILES are workbooks (.xlsx, .xlsm, .xls, .ods), CSV or Parquet files (one list each; a
+    list cut into parts, contacts_part1.csv, contacts_part2.csv, is checked as one) or folders.
     Exit code 0: no errors (warnings allowed); 1: errors found; 2: usage error; 3: a file
     cannot be used.
 

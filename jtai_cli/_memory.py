@@ -1,0 +1,52 @@
+"""Keep the C heap from holding on to memory the Rust reader has freed (glibc only).
+
+jtai reads the next sheet on a second thread (``validation.load_dataset``). glibc's malloc
+gives each thread its own arena: the reader's cells are allocated and freed there, and the
+freed pages stay in that arena, where the main thread's allocations cannot reuse them.
+Measured on a 1,048,576-row sheet: peak resident memory 1.65 GB without the thread, 1.89 GB
+with it; 1.62 GB with ``trim_heap()`` after each read, and 1.65 GB (address space 2.95 GB
+instead of 3.23 GB) with ``share_one_arena()``. Neither changed the time (19 s).
+
+Both are no-ops where there is no glibc (macOS, Windows, musl).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import sys
+from typing import Any
+
+_M_ARENA_MAX = -8  # from glibc's malloc.h
+
+
+@functools.cache
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018  (only glibc has it)
+        libc.mallopt  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def trim_heap() -> None:
+    """Give the memory freed on this thread's arena back to the system (``malloc_trim``)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def share_one_arena() -> None:
+    """Make every thread of this process allocate from one malloc arena.
+
+    Called by the ``jtai`` command only (its own process); a library should not change how
+    its host process allocates.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 1)
