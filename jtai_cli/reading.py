@@ -637,6 +637,17 @@ class _PartReader:
                 break
         pieces.close()
         scan = quick.result()
+        if not quick.needs_exact and scan.area > MAX_CELLS:
+            # Pieces proved different tiers (rows 1-99,999 within 312 columns, later rows
+            # within 32) and their maxima multiplied past the limit: check every tier on
+            # every piece, and take the smallest that holds for the whole sheet.
+            quick = _SheetScanner(self.p, sheet, every_tier=True)
+            pieces = _pieces(self.stream(info), self.p, info.filename)
+            for i, piece in enumerate(pieces):
+                if not quick.feed(piece, first=i == 0):
+                    break
+            pieces.close()
+            scan = quick.result()
         if quick.needs_exact or scan.area > MAX_CELLS:
             # The quick bounds cannot decide: walk every tag (slower, and rare).
             exact = _SheetScanner(self.p, sheet, exact=True)
@@ -771,9 +782,11 @@ class _SheetScanner:
     by tag, exactly as the reader will place its cells (``needs_exact``): slower, and rare.
     """
 
-    def __init__(self, p: Path, sheet: str, *, exact: bool = False):
+    def __init__(self, p: Path, sheet: str, *, exact: bool = False, every_tier: bool = False):
         self.p, self.sheet, self.exact = p, sheet, exact
         self.needs_exact = False
+        #: With ``every_tier``, which tiers no piece so far has contradicted.
+        self.holding: list[bool] | None = [True] * len(_TIERS) if every_tier else None
         self.rows = self.cols = 0
         self.far_row = self.far_col = ""
         self.formulas: list[tuple[int, int]] = []
@@ -814,13 +827,21 @@ class _SheetScanner:
         if any(other.search(piece) for other in pat.others):
             self.needs_exact = True
             return False
-        for search, n_rows, n_cols in pat.tiers:
-            if not search.search(piece):
-                self._grow(n_rows, n_cols, "", "")
-                break
+        if self.holding is not None:
+            for i, (search, _, _) in enumerate(pat.tiers):
+                if self.holding[i] and search.search(piece):
+                    self.holding[i] = False
+            if not any(self.holding):
+                self.needs_exact = True
+                return False
         else:
-            self.needs_exact = True
-            return False
+            for search, n_rows, n_cols in pat.tiers:
+                if not search.search(piece):
+                    self._grow(n_rows, n_cols, "", "")
+                    break
+            else:
+                self.needs_exact = True
+                return False
         if pat.formula.search(piece):
             self._formulas(piece)
         if b't="e"' in piece:
@@ -927,6 +948,12 @@ class _SheetScanner:
                 self.cell = None  # one formula per cell
 
     def result(self) -> _Scan:
+        if self.holding is not None and self.pat is not None and any(self.holding):
+            # The smallest bound that held on every piece.
+            n_rows, n_cols = min(((t[1], t[2]) for t, ok in zip(self.pat.tiers, self.holding,
+                                                                   strict=True) if ok),
+                                 key=lambda rc: rc[0] * rc[1])
+            self._grow(n_rows, n_cols, "", "")
         return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
                      self.formulas, self.formula_count, self.errors)
 
@@ -1248,7 +1275,8 @@ class _StderrGuard:
     progress, descriptor 2 points at a temporary file; when the last read in progress ends,
     it is restored and what was caught is passed on unchanged, or dropped if a read panicked.
     Reads on two threads (one reading ahead) share one redirection, so neither restores the
-    other's.
+    other's. Python's own ``sys.stderr`` (the progress bar, warnings) is pointed at the real
+    stderr meanwhile, so it is neither delayed nor dropped.
     """
 
     def __init__(self) -> None:
@@ -1257,6 +1285,9 @@ class _StderrGuard:
         self.saved = -1
         self.tmp: Any = None
         self.panicked = False
+        self.py_stderr: Any = None
+        self.direct: Any = None
+        self.direct_key: tuple[int, int] = (0, 0)
 
     @contextlib.contextmanager
     def __call__(self) -> Iterator[None]:
@@ -1294,9 +1325,40 @@ class _StderrGuard:
         self.tmp = tempfile.TemporaryFile()
         os.dup2(self.tmp.fileno(), 2)
         self.saved, self.panicked = saved, False
+        self._python_stderr_direct(saved)
         return True
 
+    def _python_stderr_direct(self, saved: int) -> None:
+        """Point ``sys.stderr`` at a copy of the real stderr while fd 2 is redirected.
+
+        The copy is kept and reused while stderr stays the same file, and never closed while
+        it may be in use: rich's refresh thread looks ``sys.stderr`` up at each write.
+        """
+        current = sys.stderr
+        try:
+            if current is None or current.fileno() != 2:
+                return  # already elsewhere (a test's capture, a log file): leave it be
+            st = os.fstat(saved)
+            key = (st.st_dev, st.st_ino)
+            if self.direct is None or self.direct_key != key:
+                old = self.direct
+                self.direct = open(os.dup(saved), "w", encoding=current.encoding,
+                                   errors=current.errors, buffering=1)
+                self.direct_key = key
+                if old is not None:
+                    old.close()  # stderr was pointed elsewhere since: this copy is stale
+        except (AttributeError, OSError, ValueError):
+            return
+        self.py_stderr = current
+        sys.stderr = self.direct
+
     def _end(self) -> None:
+        if self.py_stderr is not None:
+            if sys.stderr is self.direct:
+                sys.stderr = self.py_stderr
+            with contextlib.suppress(Exception):
+                self.direct.flush()
+            self.py_stderr = None
         os.dup2(self.saved, 2)
         os.close(self.saved)
         tmp, self.tmp = self.tmp, None

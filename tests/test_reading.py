@@ -174,6 +174,22 @@ def test_quick_bounds_and_the_exact_count(tmp_path, body, bound):
     assert scan.area <= reading.MAX_CELLS
 
 
+def test_a_wide_list_past_row_99999_is_bounded_without_the_slow_walk(tmp_path, monkeypatch):
+    """32 columns (to AF) and 150,000 rows, as a national List 8: early pieces prove "312
+    columns by 99,999 rows" and later ones "32 columns by 1,048,576 rows"; their maxima
+    multiplied go past the limit, so every tier is checked on every piece instead, and the
+    tag-by-tag walk (8 s on the national benchmark's List 8) is not needed."""
+    walks = []
+    monkeypatch.setattr(reading._SheetScanner, "_walk",
+                        lambda self, piece: walks.append(piece))
+    monkeypatch.setattr(reading, "_READ_CHUNK", 4096)  # many pieces, as in a big file
+    rows = ['<row r="1"><c r="AF1"><v>1</v></c></row>']
+    rows += [f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(2, 150_001, 2)]
+    scan = _scan_only(tmp_path, "".join(rows))
+    assert walks == []
+    assert (scan.max_row, scan.max_col) == (reading.EXCEL_MAX_ROWS, 32)
+
+
 # --------------------------------------------------------------------------- used-area limit
 
 
@@ -704,3 +720,30 @@ def test_heap_helpers_are_safe_to_call_anywhere():
     _memory.share_one_arena()
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert _memory._libc() is not None
+
+
+def test_python_stderr_bypasses_the_redirection_while_a_sheet_is_read():
+    """The progress bar writes through sys.stderr: during a read it goes straight to the real
+    stderr (not delayed, and kept even when the read panics and fd 2's output is dropped)."""
+    import subprocess
+    import sys
+
+    program = """
+import os, sys
+from jtai_cli.errors import WorkbookUnreadable
+from jtai_cli.reading import _panics_kept_off_stderr as guard
+for attempt in range(2):  # the second time reuses the kept copy of stderr
+    try:
+        with guard():
+            print(f"progress {attempt}", file=sys.stderr)
+            os.write(2, b"thread panicked at src/lib.rs\\n")
+            raise WorkbookUnreadable("could not be read", file="f.xlsx")
+    except WorkbookUnreadable:
+        pass
+assert sys.stderr.fileno() == 2
+print("end", file=sys.stderr)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().split("\n") == ["progress 0", "progress 1", "end", ""]
