@@ -1422,15 +1422,17 @@ def _read_parquet(p: Path) -> RawSheet:
 
     Parquet columns are typed, so dates arrive as dates and numbers as numbers, as from an
     .xlsx (text in a date column is then reported as a coercion). Needs the optional pyarrow
-    package (``pip install 'jtai[parquet]'``). The footer says how many rows and columns
-    the file holds; a file over ``MAX_CELLS`` cells is refused before any data is read.
+    package (``pip install pyarrow``, jtai's ``parquet`` extra). The footer says how many rows
+    and columns the file holds; a file over ``MAX_CELLS`` cells is refused before any data is
+    read.
     """
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise WorkbookUnreadable(
             "this is a Parquet file, and reading Parquet needs the optional pyarrow package: "
-            "install it with  pip install 'jtai[parquet]'  (or export the list as CSV or .xlsx)",
+            "install it with  pip install pyarrow  (jtai's 'parquet' extra), or export the list "
+            "as CSV or .xlsx",
             file=p,
         ) from None
 

@@ -122,5 +122,5 @@ def test_without_pyarrow_parquet_says_how_to_get_it(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
-    with pytest.raises(WorkbookUnreadable, match=r"pip install 'jtai\[parquet\]'"):
+    with pytest.raises(WorkbookUnreadable, match="pip install pyarrow"):
         read_workbook(path)
