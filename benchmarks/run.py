@@ -29,6 +29,20 @@ SIZES = {"la": 60_000, "region": 600_000, "national": 3_000_000}
 
 # Each job is a small Python program run in its own process; it prints the seconds it took.
 # A line "# -- start --" separates imports (not timed) from the work (timed).
+# The writing floor: xlsxwriter, constant-memory, writing `sheets` (name -> rows); timed alone.
+_FLOOR_WRITE = """
+import time; t0 = time.perf_counter()
+out = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
+w = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                              "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
+for n, rows in sheets.items():
+    ws = w.add_worksheet(n[:31])
+    for i, row in enumerate(rows):
+        ws.write_row(i, 0, row)
+w.close(); os.unlink(out)
+START = t0
+"""
+
 JOBS = {
     "read: python-calamine, every sheet to Python rows (the floor)": """
 from python_calamine import CalamineWorkbook
@@ -55,17 +69,7 @@ import tempfile, os, xlsxwriter
 from python_calamine import CalamineWorkbook
 wb = CalamineWorkbook.from_path(PATH)
 sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
-import time; t0 = time.perf_counter()
-out = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
-w = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                              "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
-for n, rows in sheets.items():
-    ws = w.add_worksheet(n[:31])
-    for i, row in enumerate(rows):
-        ws.write_row(i, 0, row)
-w.close(); os.unlink(out)
-START = t0
-""",
+""" + _FLOOR_WRITE,
     "write: xlsxwriter constant-memory, the merged workbook's rows (merge floor)": """
 import tempfile, os, xlsxwriter
 from python_calamine import CalamineWorkbook
@@ -75,17 +79,7 @@ merge_workbooks([PATH], merged)
 wb = CalamineWorkbook.from_path(merged)
 sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
 os.unlink(merged)
-import time; t0 = time.perf_counter()
-out = tempfile.mktemp(suffix=".xlsx", dir=os.path.dirname(PATH))
-w = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                              "strings_to_urls": False, "default_date_format": "dd/mm/yyyy"})
-for n, rows in sheets.items():
-    ws = w.add_worksheet(n[:31])
-    for i, row in enumerate(rows):
-        ws.write_row(i, 0, row)
-w.close(); os.unlink(out)
-START = t0
-""",
+""" + _FLOOR_WRITE,
     "jtai merge (read, stack, account, write, check the output)": """
 import tempfile, os, time
 import jtai_cli.writing

@@ -628,25 +628,24 @@ class _PartReader:
             on_scan(name, scans[name])
         return scans
 
-    def scan_sheet(self, info: zipfile.ZipInfo, sheet: str) -> _Scan:
-        """Scan one worksheet; refuse it if its used area is over ``MAX_CELLS``."""
-        quick = _SheetScanner(self.p, sheet)
+    def _quick_scan(self, info: zipfile.ZipInfo, quick: _SheetScanner) -> _SheetScanner:
+        """Feed a sheet's pieces to a quick scanner until done or it gives up."""
         pieces = _pieces(self.stream(info), self.p, info.filename)
         for i, piece in enumerate(pieces):
             if not quick.feed(piece, first=i == 0):
                 break
         pieces.close()
+        return quick
+
+    def scan_sheet(self, info: zipfile.ZipInfo, sheet: str) -> _Scan:
+        """Scan one worksheet; refuse it if its used area is over ``MAX_CELLS``."""
+        quick = self._quick_scan(info, _SheetScanner(self.p, sheet))
         scan = quick.result()
         if not quick.needs_exact and scan.area > MAX_CELLS:
             # Pieces proved different tiers (rows 1-99,999 within 312 columns, later rows
             # within 32) and their maxima multiplied past the limit: check every tier on
             # every piece, and take the smallest that holds for the whole sheet.
-            quick = _SheetScanner(self.p, sheet, every_tier=True)
-            pieces = _pieces(self.stream(info), self.p, info.filename)
-            for i, piece in enumerate(pieces):
-                if not quick.feed(piece, first=i == 0):
-                    break
-            pieces.close()
+            quick = self._quick_scan(info, _SheetScanner(self.p, sheet, every_tier=True))
             scan = quick.result()
         if quick.needs_exact or scan.area > MAX_CELLS:
             # The quick bounds cannot decide: walk every tag (slower, and rare).
