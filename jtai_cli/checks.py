@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,8 @@ def age_on(dob: pd.Series, when: dt.date) -> pd.Series:
     had_birthday = (dob.dt.month < when.month) | (
         (dob.dt.month == when.month) & (dob.dt.day <= when.day)
     )
-    return when.year - dob.dt.year - (~had_birthday).astype("int64")
+    age: pd.Series = when.year - dob.dt.year - (~had_birthday).astype("int64")
+    return age
 
 
 def _dates(s: pd.Series) -> np.ndarray:
@@ -276,10 +278,11 @@ def check_one_row_per_child(data: Dataset) -> None:
         if df.empty:
             continue
         places: dict[str, list[tuple[int, int]]] = {}
-        for li, pos, key in zip(df["li"], df["pos"], df["key"], strict=True):
-            places.setdefault(key, []).append((int(li), int(pos)))
-        for li, rows in df.groupby("li", sort=False):
-            pl = data.lists[int(li)]
+        for at_li, pos, key in zip(df["li"], df["pos"], df["key"], strict=True):
+            places.setdefault(key, []).append((int(at_li), int(pos)))
+        for li_value, rows in df.groupby("li", sort=False):
+            li = int(cast(int, li_value))
+            pl = data.lists[li]
             msgs = []
             for pos, key in zip(rows["pos"], rows["key"], strict=True):
                 others = [(o_li, o_pos) for o_li, o_pos in places[key]
@@ -438,11 +441,13 @@ def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:
                      "a child on list 6, 7 or 8")
                 continue
             status = pl.typed[status_col.header].iat[i]
-            number = STATUS_LIST.get(status) if isinstance(status, str) else None
-            if number is None or number not in on_list or key in on_list[number]:
+            if not isinstance(status, str) or STATUS_LIST.get(status) is None:
+                continue
+            listed = STATUS_LIST[status]
+            if listed not in on_list or key in on_list[listed]:
                 continue
             found = [f"List {n}" for n in sorted(on_list) if key in on_list[n]]
             emit("status-not-matching", np.array([i]), status_col.header,
                  f"the {pl.label} says {status} ({STATUS_WORDS[status]}) but the child is not "
-                 f"on List {number}" + (f"; they are on {' and '.join(found)}" if found else ""),
-                 f"the child on List {number}, or the status of the list they are on")
+                 f"on List {listed}" + (f"; they are on {' and '.join(found)}" if found else ""),
+                 f"the child on List {listed}, or the status of the list they are on")

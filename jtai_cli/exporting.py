@@ -113,7 +113,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
 
     df = report.findings
     df = df[df["file"] == src] if len(df) else df
-    records = df.to_dict("records")
+    records = [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
     names = [s.name for s in wb_in.sheets]
     titles: dict[str, str] = {}
     taken: list[str] = ["Issues"]
@@ -172,8 +172,8 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         issues.freeze_panes(1, 0)
         issues.autofilter(0, 0, max(len(records), 1), len(_ISSUE_HEADERS) - 1)
 
-        for sheet in wb_in.sheets:
-            _copy_sheet(wb, sheet, titles[sheet.name], by_cell.get(sheet.name, {}), fills,
+        for raw in wb_in.sheets:
+            _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}), fills,
                         date_fills)
         wb.close()
     return dest

@@ -39,7 +39,7 @@ import threading
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -680,7 +680,7 @@ def _entities(p: Path, part: str) -> WorkbookUnreadable:
     )
 
 
-def _pieces(stream: Iterator[bytes], p: Path, part: str) -> Iterator[bytes]:
+def _pieces(stream: Iterator[bytes], p: Path, part: str) -> Generator[bytes, None, None]:
     """Re-cut a stream of XML bytes so that every piece ends just before a '<'.
 
     No tag is then split between pieces, so patterns that match inside one tag match exactly
@@ -1006,13 +1006,23 @@ class _Refused(Exception):
     """Raised inside expat handlers to stop the parse."""
 
 
+@dataclass
+class _OdsPosition:
+    """Where the ODS scan is: row and column (0-based), rows repeated, the open cell."""
+
+    row: int = 0
+    col: int = 0
+    rrep: int = 1
+    cell: tuple[int, int, int] | None = None  # (row, column, columns repeated)
+
+
 def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
     """Used area and formula cells of each table in an ODS content.xml."""
     ns_table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
     ns_office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
     scans: dict[str, _Scan] = {}
-    cur: list[object] = [None]  # current _Scan
-    pos = {"row": 0, "col": 0, "rrep": 1, "depth": 0, "cell": None}
+    cur: list[_Scan | None] = [None]  # the table being read
+    pos = _OdsPosition()
 
     def refuse(*_args: object) -> None:
         raise _Refused("dtd")
@@ -1024,40 +1034,38 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             s = _Scan()
             scans[attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")] = s
             cur[0] = s
-            pos.update(row=0, col=0, rrep=1)
+            pos.row, pos.col, pos.rrep = 0, 0, 1
             return
-        if not isinstance(scan, _Scan):
+        if scan is None:
             return
         if ns == ns_table and local == "table-row":
-            pos["rrep"] = _repeat(attrs.get(f"{ns_table}|number-rows-repeated"))
-            pos["col"] = 0
+            pos.rrep = _repeat(attrs.get(f"{ns_table}|number-rows-repeated"))
+            pos.col = 0
             return
         if ns == ns_table and local in ("table-cell", "covered-table-cell"):
             crep = _repeat(attrs.get(f"{ns_table}|number-columns-repeated"))
-            col = int(pos["col"])  # type: ignore[call-overload]
-            row = int(pos["row"])  # type: ignore[call-overload]
-            pos["col"] = col + crep
+            col, row = pos.col, pos.row
+            pos.col = col + crep
             has_value = f"{ns_office}|value-type" in attrs
-            pos["cell"] = (row, col, crep, has_value)
+            pos.cell = (row, col, crep)
             if has_value:
-                _grow_ods(scan, row, col, crep, int(pos["rrep"]))  # type: ignore[call-overload]
+                _grow_ods(scan, row, col, crep, pos.rrep)
             if f"{ns_table}|formula" in attrs:
                 scan.formula_count += 1
                 if len(scan.formulas) < FORMULA_CELLS_KEPT:
                     scan.formulas.append((row + 1, col))
             return
-        cell = pos["cell"]
-        if cell is not None:  # text inside a cell: the cell holds something
-            row, col, crep, _ = cell  # type: ignore[misc]
-            _grow_ods(scan, row, col, crep, int(pos["rrep"]))  # type: ignore[call-overload]
+        if pos.cell is not None:  # text inside a cell: the cell holds something
+            row, col, crep = pos.cell
+            _grow_ods(scan, row, col, crep, pos.rrep)
 
     def end(name: str) -> None:
         ns, _, local = name.rpartition("|")
         if ns == ns_table and local == "table-row":
-            pos["row"] = int(pos["row"]) + int(pos["rrep"])  # type: ignore[call-overload]
-            pos["rrep"] = 1
+            pos.row += pos.rrep
+            pos.rrep = 1
         elif ns == ns_table and local in ("table-cell", "covered-table-cell"):
-            pos["cell"] = None
+            pos.cell = None
         elif ns == ns_table and local == "table":
             cur[0] = None
 
@@ -1488,9 +1496,9 @@ def _parquet_values(column: Any) -> list[object]:
               or pt.is_floating(kind) or pt.is_boolean(kind) or pt.is_date(kind)
               or pt.is_timestamp(kind) or pt.is_null(kind)):
         return [None if v is None else str(v) for v in column.to_pylist()]
-    values: list[object] = column.to_pylist()
     if pt.is_timestamp(kind) and kind.tz is not None:
-        values = [None if v is None else v.replace(tzinfo=None) for v in values]
+        return [None if v is None else v.replace(tzinfo=None) for v in column.to_pylist()]
+    values: list[object] = column.to_pylist()
     return values
 
 

@@ -7,8 +7,9 @@ when asked for.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,11 @@ class FindingsBuilder:
         return df.where(df.notna(), None) if len(df) else df
 
 
+def _counts(values: pd.Series) -> dict[str, int]:
+    """How many times each value occurs, keyed by its text."""
+    return {str(k): int(v) for k, v in values.value_counts().items()}
+
+
 @dataclass
 class SheetInfo:
     """Which list a sheet became, and how its headers were read."""
@@ -123,8 +129,9 @@ class SheetInfo:
     header_row: int | None
     rows: int
     columns: dict[str, str] = field(default_factory=dict)
-    unknown_columns: list[str] = field(default_factory=list)
-    missing_columns: list[str] = field(default_factory=list)
+    # builtins.list: the field ``list`` (the list a sheet became) shadows it in this class.
+    unknown_columns: builtins.list[str] = field(default_factory=builtins.list)
+    missing_columns: builtins.list[str] = field(default_factory=builtins.list)
     note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
@@ -176,7 +183,8 @@ class ValidationReport:
         return [Issue(**rec) for rec in self._records()]
 
     def _records(self) -> list[dict[str, Any]]:
-        recs = self.findings.to_dict("records")
+        recs: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in self.findings.to_dict("records")]
         for r in recs:
             r["row"] = None if r["row"] is None or pd.isna(r["row"]) else int(r["row"])
             r["expected"] = r["expected"] or ""
@@ -196,7 +204,7 @@ class ValidationReport:
 
     def counts(self) -> dict[str, int]:
         """Number of findings of each severity."""
-        vc = self.findings["severity"].value_counts() if len(self.findings) else {}
+        vc: Mapping[str, int] = _counts(self.findings["severity"]) if len(self.findings) else {}
         return {s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}
 
     def summary(self) -> dict[str, object]:
@@ -205,9 +213,8 @@ class ValidationReport:
         by_sheet: dict[str, dict[str, int]] = {}
         for info in self.sheets:
             key = self.sheet_key(info)
-            mask = (df["file"] == info.file) & (df["sheet"] == info.sheet) if len(df) else []
-            part = df[mask] if len(df) else df
-            vc = part["severity"].value_counts() if len(part) else {}
+            part = df[(df["file"] == info.file) & (df["sheet"] == info.sheet)] if len(df) else df
+            vc: Mapping[str, int] = _counts(part["severity"]) if len(part) else {}
             by_sheet[key] = {
                 "rows": info.rows,
                 **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},

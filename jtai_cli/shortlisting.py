@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -322,7 +322,9 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
             child = children[key] = _Child(key, child_id)
         elif len(child_id) > len(child.child_id):
             child.child_id = child_id  # keep the form with leading zeros
-        get = lambda role, row=row: _py(row[header[role]]) if role in header else None  # noqa: E731
+        def get(role: str, row: dict[Hashable, Any] = row) -> object:
+            return _py(row[header[role]]) if role in header else None
+
         if is_list and label not in child.lists:
             child.lists.append(label)
         if get("csa_flag") == "Y" and label not in child.flag_lists:
@@ -459,8 +461,9 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
         return {"open": "open case", "closed": "recently closed case"}.get(
             str(v), "case with no open or closed record")
     if dim == "age_band":
-        return {None: "child of unknown age", "unborn": "unborn child"}.get(
-            v, f"child aged {v}")  # type: ignore[call-overload]
+        if v is None:
+            return "child of unknown age"
+        return "unborn child" if v == "unborn" else f"child aged {v}"
     if dim == "gender":
         label = schemas.codes["gender"].means(str(v)) if v else "unrecorded gender"
         return f"{label.lower()} child" if label in ("Male", "Female") else f"child ({label})"
@@ -480,7 +483,9 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
 def _mix_reason(before: dict[str, int], tied: int, child: _Child, chooser: _Chooser,
                 schemas: SchemaSet) -> list[str]:
     as_of = chooser.as_of
-    words = lambda d: _words(d, child, as_of, schemas)  # noqa: E731
+    def words(dim: str) -> str:
+        return _words(dim, child, as_of, schemas)
+
     first = [d for d, n in before.items() if n == 0]
     second = [d for d, n in before.items() if n == 1]
     if len(first) == len(chooser.dims) and sum(chooser.counts[chooser.dims[0][0]].values()) == 1:
@@ -560,7 +565,7 @@ def shortlist(
             [inputs] if isinstance(inputs, str | Path) else list(inputs))
         check_output(output, [*given, *id_files(include), *id_files(exclude)])
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        inputs, as_of=as_of, schemas=schemas)  # type: ignore[arg-type]
+        inputs, as_of=as_of, schemas=schemas)
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
@@ -588,13 +593,13 @@ def shortlist(
     children = _gather(data, day, wanted=interesting.__contains__)
 
     notes: list[str] = []
-    for key, given in inc.items():
+    for key, written in inc.items():
         if key not in children or not children[key].lists and not children[key].has_field_row:
-            notes.append(f"--include: child '{given}' is on none of the lists, so cannot be "
+            notes.append(f"--include: child '{written}' is on none of the lists, so cannot be "
                          "picked")
-    for key, given in exc.items():
+    for key, written in exc.items():
         if key not in children:
-            notes.append(f"--exclude: child '{given}' is on none of the lists")
+            notes.append(f"--exclude: child '{written}' is on none of the lists")
     inc = {k: v for k, v in inc.items() if k in children}
     candidates = {k: c for k, c in children.items()
                   if c.flagged or c.on_yot or c.on_nps or c.has_fields or c.has_field_row
@@ -797,7 +802,9 @@ class _Context:
                               "(paras 25, 28)")
         target = TRACK_MAX
         # Field 1 first: a current or significant factor is preferred (para 23's first question).
-        tier = lambda c: 0 if c.fields.get("csa_current") == "Y" else 1  # noqa: E731
+        def tier(c: _Child) -> int:
+            return 0 if c.fields.get("csa_current") == "Y" else 1
+
 
         def take(pool: list[_Child], why: list[str]) -> None:
             best_tier = min(tier(c) for c in pool)

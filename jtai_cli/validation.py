@@ -61,7 +61,8 @@ class RawCells(Mapping[str, np.ndarray]):
         pool = np.empty(len(p.uniques) + 1, dtype=object)
         pool[:-1] = p.uniques
         pool[-1] = None  # an empty cell
-        return pool[p.codes]
+        cells: np.ndarray = pool[p.codes]
+        return cells
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._parsed)
@@ -697,7 +698,7 @@ def file_units(files: Sequence[Path]) -> list[list[Path]]:
     a unit of its own.
     """
     units: list[list[Path]] = []
-    parts: dict[tuple[str, str], list[Path]] = {}
+    parts: dict[tuple[str, str, str], list[Path]] = {}
     for f in files:
         if f.suffix.lower() not in (".csv", ".parquet"):
             units.append([f])

@@ -37,7 +37,7 @@ def list_schemas(
     for col in ("Name", "Title", "Columns", "Required"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], r["title"], str(r["columns"]), str(r["required"]))
+        table.add_row(str(r["name"]), str(r["title"]), str(r["columns"]), str(r["required"]))
     render.out_console().print(table)
     render.out_console().print(Text("See one list's columns: jtai schemas show children_in_need",
                                     style="dim"))
