@@ -112,8 +112,7 @@ class RawSheet:
     formula_cells: list[tuple[int, int]] = field(default_factory=list)
     formula_count: int = 0
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    loader: Callable[[], tuple[list[list[object]], list[tuple[int, int, int, int]]]] | None = (
-        field(default=None, repr=False))
+    loader: Callable[[], _Cells] | None = field(default=None, repr=False)
     _pending: Future[_Cells] | None = field(default=None, repr=False)
 
     def prefetch(self, reader: Executor) -> None:
@@ -206,7 +205,7 @@ def _looks_like_text(head: bytes) -> bool:
 def read_workbook(
     path: str | Path, *, lazy: bool = False, reader: Executor | None = None
 ) -> Workbook:
-    """Read every sheet of an .xlsx, .xlsm, .xls or .ods workbook, or one CSV file.
+    """Read every sheet of an .xlsx, .xlsm, .xls or .ods workbook, or one CSV or Parquet file.
 
     With ``lazy=True`` an .xlsx sheet's cells are read only when ``RawSheet.load()`` is
     called, so a caller can hold one sheet's cells at a time (a national list set of three
@@ -1184,10 +1183,10 @@ def _sheet_cells(
 
 def _lazy_loader(
     p: Path, name: str, by_content: bool, scan: _Scan
-) -> Callable[[], tuple[list[list[object]], list[tuple[int, int, int, int]]]]:
+) -> Callable[[], _Cells]:
     """Read one sheet when asked: reopening is nearly free, holding every sheet is not."""
 
-    def load() -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
+    def load() -> _Cells:
         def unreadable(kind: str) -> WorkbookUnreadable:
             return WorkbookUnreadable(
                 f"sheet '{name}' could not be read ({kind}): the workbook may be damaged; "

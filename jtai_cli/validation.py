@@ -416,7 +416,7 @@ def _load_lists(
     path = wb.path
     lists_before = len(lists)
     for si, sheet in enumerate(wb.sheets):
-        tell(f"Reading {Path(path).name}: sheet {sheet.name}", si, len(wb.sheets))
+        tell(f"Reading {path.name}: sheet {sheet.name}", si, len(wb.sheets))
         sheet.prefetch(reader)  # the first sheet; later ones were queued a sheet ahead
         if si + 1 < len(wb.sheets):
             wb.sheets[si + 1].prefetch(reader)
