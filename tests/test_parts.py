@@ -124,3 +124,44 @@ def test_without_pyarrow_parquet_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(WorkbookUnreadable, match="pip install pyarrow"):
         read_workbook(path)
+
+
+def test_a_damaged_parquet_file_never_crashes_nor_raises_anything_but_jtai_errors(tmp_path):
+    """Bytes flipped and files cut short, 300 times, in a child process: pyarrow is native
+    code, so a crash there would kill the process rather than raise; the child must end
+    cleanly having seen only jtai's own errors or readable files."""
+    import subprocess
+    import sys
+
+    seed_file = make_parquet(tmp_path, "seed.parquet",
+                             [L6, row6(), row6(Child_Unique_ID="C2"), row6(Child_Unique_ID="C3")])
+    program = f"""
+import random, sys
+from pathlib import Path
+from jtai_cli.errors import JtaiError
+from jtai_cli.reading import read_workbook
+data0 = Path({str(seed_file)!r}).read_bytes()
+out = Path({str(tmp_path)!r}) / "m.parquet"
+refused = read = 0
+for seed in range(300):
+    rng = random.Random(seed)
+    data = bytearray(data0)
+    for _ in range(rng.randint(1, 30)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    if rng.random() < 0.3:
+        data = data[: rng.randrange(1, len(data))]
+    out.write_bytes(bytes(data))
+    try:
+        wb = read_workbook(out)
+    except JtaiError:
+        refused += 1
+        continue
+    read += 1
+    assert len(wb.sheets) == 1
+print(refused, read)
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    refused, read = map(int, done.stdout.split())
+    assert refused + read == 300 and refused > 0
