@@ -1433,6 +1433,7 @@ def _read_parquet(p: Path) -> RawSheet:
     read.
     """
     try:
+        import pyarrow
         import pyarrow.parquet as pq
     except ImportError:
         raise WorkbookUnreadable(
@@ -1441,6 +1442,13 @@ def _read_parquet(p: Path) -> RawSheet:
             "as CSV or .xlsx",
             file=p,
         ) from None
+    if _version(pyarrow.__version__) < (14, 0, 1):
+        raise WorkbookUnreadable(
+            f"this is a Parquet file, and the pyarrow installed here ({pyarrow.__version__}) is "
+            "too old to read one safely (before 14.0.1 a crafted file could run code): "
+            "upgrade it with  pip install -U pyarrow",
+            file=p,
+        )
 
     def unreadable(kind: str) -> WorkbookUnreadable:
         return WorkbookUnreadable(
@@ -1473,6 +1481,17 @@ def _read_parquet(p: Path) -> RawSheet:
     rows: list[list[object]] = [header]
     rows.extend(map(list, zip(*columns, strict=True)))
     return RawSheet(str(p), p.name, rows)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """'14.0.1' -> (14, 0, 1); a part that is not a number ends it ('15.0.0.dev3' -> 15, 0, 0)."""
+    parts: list[int] = []
+    for piece in text.split(".")[:3]:
+        digits = re.match(r"\d+", piece)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+    return tuple(parts)
 
 
 def _parquet_values(column: Any) -> list[object]:

@@ -165,3 +165,12 @@ print(refused, read)
     assert done.returncode == 0, done.stderr[-2000:]
     refused, read = map(int, done.stdout.split())
     assert refused + read == 300 and refused > 0
+
+
+def test_a_pyarrow_too_old_to_be_safe_is_refused(tmp_path, monkeypatch):
+    path = make_parquet(tmp_path, "list6.parquet", [L6, row6()])
+    monkeypatch.setattr(pa, "__version__", "14.0.0")
+    with pytest.raises(WorkbookUnreadable, match=r"too old .*14\.0\.1"):
+        read_workbook(path)
+    monkeypatch.setattr(pa, "__version__", "15.0.0.dev3")
+    assert read_workbook(path).kind == "parquet"
