@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FileNotFound
-from .parsing import BLANK, ParsedColumn, id_key, is_blank, parse_column, show
+from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise
@@ -312,9 +312,13 @@ def _keys(ids: ParsedColumn | None, n: int) -> pd.Series:
     given = np.fromiter(map(isinstance, typed_u, repeat(str)), dtype=bool, count=len(typed_u))
     upper = np.fromiter(map(str.upper, map(str.strip, typed_u[given])), dtype=object,
                         count=int(given.sum()))
-    zeros = np.flatnonzero(np.fromiter(map(methodcaller("startswith", "0"), upper), dtype=bool,
-                                       count=len(upper)))
-    upper[zeros] = [id_key(v) for v in upper[zeros]]
+    # Numeric IDs lose their leading zeros ("007" and 7 are one child), as in id_key.
+    digits = np.flatnonzero(np.fromiter(map(str.isdigit, upper), dtype=bool, count=len(upper)))
+    if len(digits):
+        bare = np.fromiter(map(methodcaller("lstrip", "0"), upper[digits]), dtype=object,
+                           count=len(digits))
+        bare[bare == ""] = "0"
+        upper[digits] = bare
     keys_u = np.full(len(ids.uniques) + 1, None, dtype=object)  # the last: blank (code -1)
     keys_u[seen[given]] = upper
     return pd.Series(keys_u[codes], dtype=object)
