@@ -544,18 +544,25 @@ def _unrecognised(
     sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0, note=msg))
 
 
+def _part_of(name: str) -> tuple[str, bool]:
+    """The list a sheet or file name is a part of, and whether the name numbers a part.
+
+    "List_1 (2)" -> ("list 1", True); "contacts_part2.csv" -> ("contacts", True);
+    "contacts.csv" -> ("contacts", False). The file suffix (.csv, .parquet) is ignored.
+    """
+    stem = _FILE_SUFFIX.sub("", name)
+    m = _CONTINUATION.match(stem)
+    return normalise(m.group(1) if m else stem), m is not None
+
+
 def _is_continuation(sheet: str, first: str) -> bool:
     """True for "List_1 (2)" after "List_1": a list split over sheets at Excel's row limit.
 
     Files given as parts of one list, "contacts_part1.csv", "contacts_part2.csv" (or
     "contacts.parquet", "contacts (2).parquet"), are read as one list the same way.
     """
-    sheet, first = _FILE_SUFFIX.sub("", sheet), _FILE_SUFFIX.sub("", first)
-    m = _CONTINUATION.match(sheet)
-    if not m:
-        return False
-    base = _CONTINUATION.match(first)
-    return normalise(m.group(1)) == normalise(base.group(1) if base else first)
+    base, numbered = _part_of(sheet)
+    return numbered and base == _part_of(first)[0]
 
 
 def _note_duplicated_lists(lists: list[ParsedList], findings: FindingsBuilder) -> None:
@@ -707,8 +714,7 @@ def file_units(files: Sequence[Path]) -> list[list[Path]]:
         if f.suffix.lower() not in (".csv", ".parquet"):
             units.append([f])
             continue
-        m = _CONTINUATION.match(f.stem)
-        key = (str(f.parent), f.suffix.lower(), normalise(m.group(1) if m else f.stem))
+        key = (str(f.parent), f.suffix.lower(), _part_of(f.name)[0])
         if key in parts:
             parts[key].append(f)
         else:
