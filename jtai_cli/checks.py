@@ -179,7 +179,11 @@ def _check_age(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
     if age_c:
         no_edd = (age_f == -1) & dob.isna() & edd.isna()
         pos = np.flatnonzero(no_edd.fillna(False).to_numpy(dtype=bool))
-        emit("unborn-no-expected-dob", pos, (edd_c or dob_c or age_c).header,
+        # On the sheet's own column: the expected or actual date of birth where the list has
+        # one, else the age that says -1 (the YOT and NPS lists have no dates of birth).
+        here = next((c.header for c in (edd_c, dob_c) if c and c.header in pl.positions),
+                    age_c.header)
+        emit("unborn-no-expected-dob", pos, here,
              "unborn child (age -1) with no expected date of birth",
              "the expected date of birth, if known")
 

@@ -359,3 +359,12 @@ def test_input_bytes_unchanged_and_annotated_copy(tmp_path):
     issues = list(wb["Issues"].iter_rows(min_row=2, values_only=True))
     assert ("List_6", 2, "CIN Start Date", "error", "date-impossible") == issues[0][:5]
     assert wb["Issues"]["I2"].value == '=HYPERLINK("#\'List_6\'!G2","G2")'
+
+
+def test_an_unborn_child_on_a_list_without_dates_of_birth_is_flagged_at_its_age(tmp_path):
+    # Found by the fuzz test: the YOT list has no date-of-birth column, so the finding must
+    # point at the age that says -1, not at a column the sheet does not have.
+    r = check(tmp_path, {"List_6": [["Age", "Whether CIN, CP or CLA"], ["-1"]]})
+    assert ("List_6", 2, "Age", "unborn-no-expected-dob") in rules_at(r)
+    r = check(tmp_path, {"List_6": [L6, row6(Date_of_Birth=None, **{"Age of Child (Years)": -1})]})
+    assert ("List_6", 2, "Date of Birth", "unborn-no-expected-dob") in rules_at(r)
