@@ -9,6 +9,12 @@ nobody works to the later time and misses the earlier one.
 Times are wall-clock times in England (Europe/London). Deadlines the guidance gives as "by the
 end of day N" have no time; calendars and :func:`next_deadline` treat them as 5pm
 (:data:`END_OF_DAY`).
+
+Bank holidays (England and Wales) are flagged, never skipped: the guidance counts inspection days
+and says nothing of bank holidays, so whether to move a deadline that falls on one is the lead
+inspector's call. They come from the ``holidays`` package (rules for every year, kept up to date
+by its maintainers, no network), the same dates gov.uk publishes, with gov.uk's wording for a
+substitute day.
 """
 
 from __future__ import annotations
@@ -16,17 +22,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, Literal
 
 from jtai_cli.errors import UsageError
 
 __all__ = [
     "END_OF_DAY",
+    "BankHoliday",
     "Deadline",
     "Option",
     "Timeline",
     "Who",
+    "bank_holiday",
     "next_deadline",
     "timeline",
 ]
@@ -34,14 +43,17 @@ __all__ = [
 Option = Literal["A", "B"]
 """Annex C's two ways of providing the case lists (paras 13-15)."""
 
-Who = Literal["local authority", "local agencies", "lead inspector"]
+Who = Literal["local authority", "local agencies", "lead inspector", "CQC"]
 """Who must act by the deadline.
 
 "local agencies" is the partnership (children's services, health, police, YOT, NPS) that the
 guidance makes responsible for key documents, Annex A information and joint evaluations
-(paras 34, 36, 37), as distinct from the local authority alone.
+(paras 34, 36, 37), as distinct from the local authority alone. "CQC" is the Care Quality
+Commission, which requests health documents itself (para 35).
 """
 
+BANK_HOLIDAY_SOURCE = ("England and Wales bank holidays from the 'holidays' package (the "
+                       "dates gov.uk/bank-holidays publishes), flagged, not skipped")
 END_OF_DAY = dt.time(17, 0)
 """The time at which an "end of day" deadline is shown in calendars and counted as due."""
 
@@ -53,6 +65,54 @@ _EVENT_LENGTH = dt.timedelta(minutes=30)
 _LA: Who = "local authority"
 _AGENCIES: Who = "local agencies"
 _INSPECTOR: Who = "lead inspector"
+_CQC: Who = "CQC"
+#: The last inspection day the guidance names: Friday of week two ("end of week two", para 38).
+_LAST_DAY = 9
+
+
+def bank_holiday(day: dt.date) -> str | None:
+    """The England and Wales bank holiday on ``day``, by gov.uk's name, or None.
+
+    Example:
+        >>> import datetime
+        >>> bank_holiday(datetime.date(2026, 12, 28))
+        'Boxing Day (substitute day)'
+        >>> bank_holiday(datetime.date(2026, 12, 29)) is None
+        True
+    """
+    name = _holidays(day.year).get(day)
+    if name is None:
+        return None
+    # The package says "(observed)"; gov.uk's bank holiday list says "(substitute day)".
+    return str(name).replace("(observed)", "(substitute day)")
+
+
+@cache
+def _holidays(year: int) -> Any:
+    """The package's holidays for one year (imported late: ``jtai --help`` stays fast)."""
+    import holidays
+
+    # England and Wales share one set of bank holidays; "ENG" is England's subdivision.
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+@dataclass(frozen=True)
+class BankHoliday:
+    """An England and Wales bank holiday on a weekday of the inspection fortnight.
+
+    Attributes:
+        day: the inspection day number (0 is the Monday of notification).
+        date: its date.
+        name: gov.uk's name, e.g. "Boxing Day (substitute day)".
+    """
+
+    day: int
+    date: dt.date
+    name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"day": self.day, "date": self.date.isoformat(), "name": self.name}
 
 
 @dataclass(frozen=True)
@@ -69,6 +129,8 @@ class Deadline:
         options: the Annex C options ("A", "B") this deadline applies to.
         source: where in the guidance it comes from, for example ``"para 22; Annex C"``.
         note: why we chose this reading, where the guidance disagrees with itself.
+        bank_holiday: the England and Wales bank holiday ``date`` falls on, or None. Flagged,
+            not moved: moving a deadline is the lead inspector's call.
     """
 
     day: int
@@ -79,6 +141,7 @@ class Deadline:
     options: frozenset[str]
     source: str
     note: str | None = None
+    bank_holiday: str | None = None
 
     @property
     def weekday(self) -> str:
@@ -108,6 +171,7 @@ class Deadline:
             "options": sorted(self.options),
             "source": self.source,
             "note": self.note,
+            "bank_holiday": self.bank_holiday,
         }
 
 
@@ -119,11 +183,20 @@ class Timeline:
         notified: the Monday the area was notified (day 0).
         option: the Annex C option the deadlines were filtered to, or ``None`` for both.
         deadlines: the deadlines, sorted by date then time, "end of day" last within a day.
+        bank_holidays: England and Wales bank holidays on the inspection days 0 to 9 (the
+            Monday of notification to the Friday of week two), whether or not a deadline falls
+            on them.
     """
 
     notified: dt.date
     option: Option | None
     deadlines: tuple[Deadline, ...]
+    bank_holidays: tuple[BankHoliday, ...] = ()
+
+    @property
+    def notified_bank_holiday(self) -> str | None:
+        """The bank holiday the notification day falls on, or None."""
+        return next((b.name for b in self.bank_holidays if b.day == 0), None)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the timeline.
@@ -135,8 +208,11 @@ class Timeline:
         """
         return {
             "notified": self.notified.isoformat(),
+            "notified_bank_holiday": self.notified_bank_holiday,
             "option": self.option,
             "deadlines": [deadline.to_dict() for deadline in self.deadlines],
+            "bank_holidays": [b.to_dict() for b in self.bank_holidays],
+            "bank_holiday_source": BANK_HOLIDAY_SOURCE,
         }
 
     def to_ics(self) -> str:
@@ -172,6 +248,8 @@ class Timeline:
         ]
         for deadline in self.deadlines:
             lines.extend(_vevent(self.notified, deadline, stamp))
+        for holiday in self.bank_holidays:
+            lines.extend(_holiday_vevent(self.notified, holiday, stamp))
         lines.append("END:VCALENDAR")
         return "".join(_fold(line) + "\r\n" for line in lines)
 
@@ -209,14 +287,17 @@ def timeline(notified: dt.date, option: Option | None = None) -> Timeline:
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
 
     deadlines = [
-        deadline
+        replace(deadline, bank_holiday=bank_holiday(deadline.date))
         for deadline in _deadlines(notified)
         if option is None or option in deadline.options
     ]
     # sorted() is stable, so deadlines at the same moment keep the order written below,
     # which follows the guidance's own order.
     deadlines.sort(key=lambda d: (d.date, d.time is None, d.time or dt.time.min))
-    return Timeline(notified=notified, option=option, deadlines=tuple(deadlines))
+    holidays = tuple(BankHoliday(day, date, name) for day in range(_LAST_DAY + 1)
+                     if (name := bank_holiday(date := _date_of_day(notified, day))) is not None)
+    return Timeline(notified=notified, option=option, deadlines=tuple(deadlines),
+                    bank_holidays=holidays)
 
 
 def next_deadline(timeline: Timeline, now: dt.datetime) -> Deadline | None:
@@ -294,7 +375,11 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         who=_INSPECTOR,
         options=_ONLY_A,
         source="para 22; Annex C",
-        note="Annex C says 10am; the body text (para 22) says 9.30am: we use the earlier",
+        note=(
+            "Annex C says 10am; the body text (para 22) says 9.30am: we use the earlier. "
+            "Annex C says 'up to 20 cases'; para 22 says 20: we propose 20 where there are "
+            "that many"
+        ),
     )
     yield Deadline(
         *on(3, 15),
@@ -364,6 +449,7 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         who=_AGENCIES,
         options=_BOTH,
         source="para 37; Annex A; Annex C",
+        note="Para 37 says by the end of day six; Annex C lists 'Annex A documents' that day",
     )
 
     # Day 7, Wednesday of week two.
@@ -399,6 +485,33 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         options=_BOTH,
         source="paras 30, 36; Annex C",
         note="Printed copies of the documents should be ready for when inspectors arrive",
+    )
+
+    # Day 9, Friday of week two.
+    yield Deadline(
+        *on(9, None),
+        what=(
+            "CQC requests documents about the tracked children from the health agencies "
+            "involved, chosen after reviewing the partnership's evaluations"
+        ),
+        who=_CQC,
+        options=_BOTH,
+        source="para 35",
+        note="Para 35 says 'on the Friday of week two' and gives no time; not in Annex C",
+    )
+    yield Deadline(
+        *on(9, None),
+        what=(
+            "Arrangements for inspectors to talk with the tracked children, parents and "
+            "carers, or the reasons they cannot take place, confirmed in writing"
+        ),
+        who=_AGENCIES,
+        options=_BOTH,
+        source="para 38",
+        note=(
+            "Only if the lead inspector asks; 'as soon as possible and by the end of week "
+            "two' (para 38), read as the end of Friday of week two; not in Annex C"
+        ),
     )
 
 
@@ -472,14 +585,44 @@ def _vevent(notified: dt.date, deadline: Deadline, stamp: str) -> list[str]:
     ]
     if deadline.note:
         description.append(f"Note: {deadline.note}")
+    flag = ""
+    if deadline.bank_holiday:
+        flag = f" [bank holiday: {deadline.bank_holiday}]"
+        description.append(f"Bank holiday: {deadline.bank_holiday} (England and Wales). The "
+                           "guidance counts inspection days; moving this deadline is the lead "
+                           "inspector's call")
     return [
         "BEGIN:VEVENT",
         f"UID:{uid}@jtai",
         f"DTSTAMP:{stamp}",
         f"DTSTART;TZID=Europe/London:{start:%Y%m%dT%H%M%S}",
         f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
-        "SUMMARY:" + _escape_text(f"JTAI day {deadline.day} ({deadline.who}): {deadline.what}"),
+        "SUMMARY:" + _escape_text(f"JTAI day {deadline.day} ({deadline.who}): {deadline.what}"
+                                  + flag),
         "DESCRIPTION:" + _escape_text("\n".join(description)),
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
+
+
+def _holiday_vevent(notified: dt.date, holiday: BankHoliday, stamp: str) -> list[str]:
+    """An all-day event marking a bank holiday on an inspection day."""
+    key = f"{notified.isoformat()}|bank holiday|{holiday.date.isoformat()}"
+    uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    what = ("the notification day" if holiday.day == 0
+            else f"inspection day {holiday.day}")
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid}@jtai",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{holiday.date:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{holiday.date + dt.timedelta(days=1):%Y%m%d}",
+        "SUMMARY:" + _escape_text(f"JTAI: bank holiday on {what}: {holiday.name}"),
+        "DESCRIPTION:" + _escape_text(
+            f"{holiday.name} is an England and Wales bank holiday on {what} "
+            f"({holiday.date.isoformat()}). The guidance counts inspection days and does not "
+            "mention bank holidays: whether to move what falls on it is the lead inspector's "
+            "call."),
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
     ]

@@ -69,6 +69,7 @@ def test_day_numbers_skip_the_weekend():
         6: dt.date(2026, 12, 1),  # Tuesday, week two
         7: dt.date(2026, 12, 2),  # Wednesday
         8: dt.date(2026, 12, 3),  # Thursday
+        9: dt.date(2026, 12, 4),  # Friday, week two (paras 35, 38)
     }
     weekdays = {d.day: d.weekday for d in t.deadlines}
     assert weekdays == {
@@ -78,6 +79,7 @@ def test_day_numbers_skip_the_weekend():
         6: "Tuesday",
         7: "Wednesday",
         8: "Thursday",
+        9: "Friday",
     }
 
 
@@ -214,7 +216,7 @@ def test_no_option_gives_every_row_of_both_options():
     b = {d.what for d in timeline(MONDAY, "B").deadlines}
     assert both == a | b
     assert a != b
-    assert len(both) == 12
+    assert len(both) == 14
 
 
 @pytest.mark.parametrize("option", [None, "A", "B"])
@@ -253,7 +255,8 @@ def test_next_deadline_before_during_and_after_the_inspection():
     # "End of day" counts as 5pm.
     assert next_deadline(t, dt.datetime(2026, 11, 26, 16, 59)).is_end_of_day
     assert next_deadline(t, dt.datetime(2026, 11, 26, 17, 1)).day == 4
-    assert next_deadline(t, dt.datetime(2026, 12, 3, 17, 1)) is None
+    assert next_deadline(t, dt.datetime(2026, 12, 3, 17, 1)).day == 9  # paras 35, 38
+    assert next_deadline(t, dt.datetime(2026, 12, 4, 17, 1)) is None
 
 
 def test_next_deadline_with_an_aware_time_accounts_for_british_summer_time():
@@ -408,3 +411,116 @@ def test_fold_counts_octets_and_never_splits_a_character():
     assert _fold("SUMMARY:short") == "SUMMARY:short"
     exact = "X:" + "a" * 73
     assert _fold(exact) == exact and _fold(exact + "b") == exact + "\r\n b"
+
+
+# --- para 35: CQC requests health documents on the Friday of week two -------------------------
+
+
+@pytest.mark.parametrize("option", ["A", "B"])
+def test_para35_cqc_requests_health_documents_on_friday_of_week_two(option):
+    d = find(timeline(MONDAY, option), 9, "CQC requests")
+    assert d.date == dt.date(2026, 12, 4) and d.weekday == "Friday"
+    assert d.who == "CQC" and cites(d, 35) and d.time is None
+    assert "no time" in (d.note or "")
+
+
+# --- para 37: agencies' information by the end of day six ------------------------------------
+
+
+@pytest.mark.parametrize("option", ["A", "B"])
+def test_para37_agencies_information_by_end_of_day_six(option):
+    d = find(timeline(MONDAY, option), 6, "Information from individual agencies")
+    assert d.date == dt.date(2026, 12, 1) and d.time is None
+    assert d.who == "local agencies" and cites(d, 37)
+
+
+# --- para 38: arrangements to talk with children and families by the end of week two ---------
+
+
+@pytest.mark.parametrize("option", ["A", "B"])
+def test_para38_arrangements_to_talk_with_families_by_end_of_week_two(option):
+    d = find(timeline(MONDAY, option), 9, "talk with the tracked children")
+    assert d.date == dt.date(2026, 12, 4) and d.time is None
+    assert d.who == "local agencies" and cites(d, 38)
+    assert "lead inspector asks" in (d.note or "")
+
+
+# --- para 22 against Annex C: "up to 20" ------------------------------------------------------
+
+
+def test_para22_annex_c_up_to_20_is_noted_beside_para_22s_20():
+    d = find(timeline(MONDAY, "A"), 3, "selects 20")
+    assert "up to 20" in (d.note or "") and "para 22 says 20" in (d.note or "")
+
+
+# --- bank holidays (England and Wales): flagged, never moved ------------------------------------
+
+
+def test_para9_christmas_day_and_boxing_day_substitute_are_flagged():
+    t = timeline(dt.date(2026, 12, 21))
+    on_day_4 = [d for d in t.deadlines if d.day == 4]
+    assert on_day_4 and all(d.bank_holiday == "Christmas Day" for d in on_day_4)
+    assert all(d.date == dt.date(2026, 12, 25) for d in on_day_4)  # not moved
+    holidays = {(b.day, b.date, b.name) for b in t.bank_holidays}
+    assert (4, dt.date(2026, 12, 25), "Christmas Day") in holidays
+    assert (5, dt.date(2026, 12, 28), "Boxing Day (substitute day)") in holidays
+    assert (9, dt.date(2027, 1, 1), "New Year's Day") in holidays
+    # Days that are not bank holidays carry no flag.
+    assert all(d.bank_holiday is None for d in t.deadlines if d.day in (2, 3, 6, 7, 8))
+
+
+def test_para9_good_friday_2027_is_flagged_in_json_and_ics():
+    t = timeline(dt.date(2027, 3, 22))
+    data = json.loads(json.dumps(t.to_dict()))
+    flagged = {d["date"] for d in data["deadlines"] if d["bank_holiday"] == "Good Friday"}
+    assert flagged == {"2027-03-26"}
+    assert {"day": 4, "date": "2027-03-26", "name": "Good Friday"} in data["bank_holidays"]
+    assert {"day": 5, "date": "2027-03-29", "name": "Easter Monday"} in data["bank_holidays"]
+    ics = t.to_ics().replace("\r\n ", "")
+    assert "DTSTART;VALUE=DATE:20270326" in ics
+    assert "bank holiday on inspection day 4: Good Friday" in ics
+    assert "[bank holiday: Good Friday]" in ics
+
+
+def test_para9_a_notification_day_on_a_bank_holiday_is_flagged():
+    t = timeline(dt.date(2027, 5, 31))  # Spring bank holiday, a Monday
+    assert t.notified_bank_holiday == "Spring Bank Holiday"
+    assert t.to_dict()["notified_bank_holiday"] == "Spring Bank Holiday"
+    assert "bank holiday on the notification day" in t.to_ics().replace("\r\n ", "")
+
+
+def test_para9_an_ordinary_fortnight_has_no_bank_holiday_flags():
+    t = timeline(MONDAY)
+    assert t.bank_holidays == () and t.notified_bank_holiday is None
+    assert all(d.bank_holiday is None for d in t.deadlines)
+    assert "bank holiday" not in t.to_ics().lower()
+
+
+# Every England and Wales bank holiday gov.uk/bank-holidays lists for 2026 and 2027, and the
+# regular pattern (eight a year, substitutes for weekend Christmas, Boxing and New Year's
+# Days) through 2031, five years ahead: the source must cover them.
+_GOV_UK = {
+    dt.date(2026, 1, 1), dt.date(2026, 4, 3), dt.date(2026, 4, 6), dt.date(2026, 5, 4),
+    dt.date(2026, 5, 25), dt.date(2026, 8, 31), dt.date(2026, 12, 25), dt.date(2026, 12, 28),
+    dt.date(2027, 1, 1), dt.date(2027, 3, 26), dt.date(2027, 3, 29), dt.date(2027, 5, 3),
+    dt.date(2027, 5, 31), dt.date(2027, 8, 30), dt.date(2027, 12, 27), dt.date(2027, 12, 28),
+}
+
+
+def test_bank_holidays_match_gov_uk_2026_2027():
+    from jtai_cli.timetable import bank_holiday
+
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=k) for k in range(730)]
+    weekday_holidays = {d for d in days if d.weekday() < 5 and bank_holiday(d)}
+    assert weekday_holidays == _GOV_UK
+
+
+@pytest.mark.parametrize("year", range(2026, 2032))
+def test_bank_holidays_cover_the_next_five_years(year):
+    from jtai_cli.timetable import bank_holiday
+
+    days = [dt.date(year, 1, 1) + dt.timedelta(days=k) for k in range(365)]
+    weekday = [d for d in days if d.weekday() < 5 and bank_holiday(d)]
+    assert len(weekday) >= 8  # eight a year in England and Wales, all on weekdays
+    assert bank_holiday(dt.date(year, 12, 25)) is not None
+    assert any(bank_holiday(d) == "Good Friday" for d in days)

@@ -31,6 +31,11 @@ def timeline(
 ) -> None:
     """List every deadline of the fortnight with its date, time and guidance paragraph.
 
+    England and Wales bank holidays are flagged (on a deadline, on the notification day, and
+    on any other inspection day), never skipped: the guidance counts inspection days, and
+    moving a deadline is the lead inspector's call. The dates come from the 'holidays' package,
+    offline.
+
     Example: jtai timeline --notified 2026-11-23 --option A --ics jtai.ics
     """
     day = parse_day(notified)
@@ -50,9 +55,23 @@ def timeline(
     for col in ("Day", "Date", "Time", "Who", "What", "Options", "Source"):
         table.add_column(col, overflow="fold")
     for d in tl.deadlines:
-        what = d.what + (f"\n[{d.note}]" if d.note else "")
-        table.add_row(str(d.day), f"{d.date:%a %d/%m}", d.time.strftime("%H:%M") if d.time
+        what = Text(d.what + (f"\n[{d.note}]" if d.note else ""))
+        when = Text(f"{d.date:%a %d/%m}")
+        if d.bank_holiday:
+            what.append(f"\nBANK HOLIDAY: {d.bank_holiday}", style="bold yellow")
+            when.append(" (bank holiday)", style="bold yellow")
+        table.add_row(str(d.day), when, d.time.strftime("%H:%M") if d.time
                       else "end of day", d.who, what, "/".join(sorted(d.options)), d.source)
     console.print(table)
+    if tl.notified_bank_holiday:
+        console.print(Text(f"The notification day, {day:%d/%m/%Y}, is a bank holiday "
+                           f"({tl.notified_bank_holiday}).", style="bold yellow"))
+    for b in tl.bank_holidays:
+        console.print(Text(f"Bank holiday on day {b.day}, {b.date:%A %d/%m/%Y}: {b.name} "
+                           "(England and Wales).", style="yellow"))
+    if tl.bank_holidays:
+        console.print(Text("The guidance counts inspection days and does not mention bank "
+                           "holidays: no deadline has been moved; that is the lead inspector's "
+                           "call.", style="dim"))
     if ics is not None:
         console.print(Text(f"Calendar written to {ics}", style="dim"))
