@@ -4,8 +4,20 @@ Option A has two stages. First the lead inspector picks 20 children flagged CSA-
 lists (para 22) and the local authority answers seven Y/N questions about them (para 23). Then,
 from those answers, the inspector picks five to seven children to track (para 24). Under option
 B the seven answers come with the lists for every CSA-FE child (para 26) and the inspector goes
-straight to the five to seven (para 27). Which stage a run is at is read from the data: if the
-seven answers are present for the CSA-FE children, it is the tracking stage.
+straight to the five to seven (para 27). Which stage a run is at is read from the data (the
+seven answers present: the tracking stage) unless ``stage`` forces one, and the result says so.
+
+Paras 25 and 28 describe a phone call to confirm that *the selection* includes multi-agency
+involvement and current or recent work to address CSA-FE concerns. They rule no child out, and
+neither does jtai: every CSA-FE child can be proposed. jtai builds the proposal so that the
+selection as a whole meets paras 25 and 28 where the lists allow, reading multi-agency
+involvement from field 2 and "work to address concerns" from fields 5, 6 and 7 (a police
+investigation or criminal proceedings, intervention and support, a SARC or paediatric
+assessment): that reading is jtai's, not the guidance's. Each pick says which fields it relies
+on and what the call must confirm.
+
+How jtai mixes the picks (legal status, open or closed, age, gender, ethnicity, disability,
+team, need) is jtai's own rule (:data:`MIX_RULE`), adjustable with ``prefer`` and ``require``.
 
 Every choice is explained in words, and the same input and seed always give the same picks:
 ties are broken by a ``random.Random(seed)`` shuffle of the child keys, never by chance.
@@ -15,12 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ._files import check_output
@@ -30,6 +44,7 @@ from .schemas import ADDITIONAL_ROLES, SchemaSet
 from .validation import Dataset, ParsedList, load_dataset
 
 __all__ = [
+    "MIX_RULE",
     "SELECT_COUNT",
     "TRACK_MAX",
     "TRACK_MIN",
@@ -41,6 +56,24 @@ __all__ = [
 
 Option = Literal["A", "B"]
 Stage = Literal["select-20", "track"]
+StageChoice = Literal["select", "track"]
+
+#: jtai's own rule for choosing among children the guidance treats alike: shown in --help and
+#: in every result, never attributed to the guidance.
+MIX_RULE = (
+    "jtai's mix rule (not the guidance's): at the 20-children stage, children on the YOT and "
+    "NPS lists first, then a mix of legal status (weight 3), open or recently closed (2), age "
+    "band (2), gender, ethnicity, disability and allocated team (1 each), so that every list "
+    "with flagged children is represented. At the tracking stage, first the children whose "
+    "answers show both multi-agency involvement (field 2) and work to address concerns "
+    "(fields 5, 6 or 7), then those showing one of them, then the rest; among those, one "
+    "child known to the YOT (field 3) and one where the NPS works with a close adult (field "
+    "4) when there is one; then more Y answers (field 1 counts double) and a mix of legal "
+    "status (3), need (2), disability (2), age, gender, ethnicity, open or closed and team "
+    "(1 each). Ties are broken by the seed. --prefer moves matching children up; --require "
+    "makes the selection include one; both take a child ID, a list (list-6, list-7, list-8, "
+    "yot, nps, list-4, list-5) or an age band (unborn, 0-4, 5-9, 10-15, 16-17)."
+)
 
 #: Children the lead inspector asks additional information about under option A (para 22).
 SELECT_COUNT = 20
@@ -117,6 +150,10 @@ class Shortlist:
         as_of: the date ages were counted at.
         seed: the tie-break seed used.
         target: how many picks were aimed for.
+        call_must_confirm: what the phone call of paras 25 and 28 must confirm, in words
+            (tracking stage only): the selection as a whole, then child by child.
+        stage_note: why this stage, said plainly (e.g. that the 20-children stage was skipped
+            and why).
     """
 
     option: Option
@@ -127,6 +164,8 @@ class Shortlist:
     as_of: dt.date | None = None
     seed: int = 0
     target: int = 0
+    call_must_confirm: tuple[str, ...] = ()
+    stage_note: str = ""
 
     @property
     def complete(self) -> bool:
@@ -153,9 +192,12 @@ class Shortlist:
             "seed": self.seed,
             "target": self.target,
             "complete": self.complete,
+            "stage_note": self.stage_note,
             "picks": [p.to_dict() for p in self.picks],
             "not_picked": [{"child_id": cid, "reasons": list(r)} for cid, r in self.not_picked],
+            "call_must_confirm": list(self.call_must_confirm),
             "notes": list(self.notes),
+            "mix_rule": MIX_RULE,
         }
 
 
@@ -187,6 +229,7 @@ class _Child:
     fields: dict[str, str | None] = field(default_factory=dict)
     field_lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     has_field_row: bool = False
+    problems: list[str] = field(default_factory=list)
 
     # ---- derived facts
 
@@ -269,6 +312,8 @@ class _Child:
         }
         if self.has_fields or self.fields:
             out["fields"] = {role: self.fields.get(role) for role in ADDITIONAL_ROLES}
+        if self.problems:
+            out["unreadable"] = list(self.problems)
         return out
 
 
@@ -302,12 +347,13 @@ def _gather(data: Dataset, as_of: dt.date,
             mask &= keys.map(lambda k: isinstance(k, str) and wanted(k)).astype(bool)
         if not mask.any():
             continue
-        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children)
+        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children,
+                     [int(i) for i in np.flatnonzero(mask.to_numpy())])
     return children
 
 
 def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt.date,
-                 children: dict[str, _Child]) -> None:
+                 children: dict[str, _Child], positions: list[int]) -> None:
     schema = pl.schema
     header = {c.role: c.header for c in schema.columns if c.role}
     present = set(pl.positions)
@@ -315,7 +361,8 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
     is_list = schema.name not in _NOT_LISTS
     label = pl.label
     id_header = header["child_id"]
-    for key, row in zip(keys, typed.to_dict("records"), strict=True):
+    unreadable = _unreadable_cells(pl, positions)
+    for pos, key, row in zip(positions, keys, typed.to_dict("records"), strict=True):
         child_id = str(row[id_header])
         child = children.get(key)
         if child is None:
@@ -325,6 +372,9 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
         def get(role: str, row: dict[Hashable, Any] = row) -> object:
             return _py(row[header[role]]) if role in header else None
 
+        for problem in unreadable.get(pos, ()):
+            if problem not in child.problems:
+                child.problems.append(problem)
         if is_list and label not in child.lists:
             child.lists.append(label)
         if get("csa_flag") == "Y" and label not in child.flag_lists:
@@ -373,6 +423,31 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
             child.field_lists.setdefault(role, []).append((label, str(v)))
             if schema.name == "additional_fields" or child.fields.get(role) is None:
                 child.fields[role] = str(v)
+
+
+_PROBLEM_WORDS = {"date_of_birth": "date of birth", "csa_flag": "CSA-FE flag",
+                  **{role: f"field {i + 1}" for i, role in enumerate(ADDITIONAL_ROLES)}}
+
+
+def _unreadable_cells(pl: ParsedList, rows: Iterable[int]) -> dict[int, list[str]]:
+    """Row position -> "<what> could not be read (<list> sheet '<s>' cell <X12>)"."""
+    from .parsing import ERROR
+    from .reporting import column_letter
+
+    out: dict[int, list[str]] = {}
+    wanted = {int(r) for r in rows}
+    for role, words in _PROBLEM_WORDS.items():
+        col = pl.schema.by_role(role)
+        if col is None or col.header not in pl.parsed or col.header not in pl.positions:
+            continue
+        letter = column_letter(pl.positions[col.header])
+        for pos in pl.parsed[col.header].problem_rows():
+            pos = int(pos)
+            if pos in wanted and pl.parsed[col.header].state[pos] == ERROR:
+                out.setdefault(pos, []).append(
+                    f"{words} could not be read ({pl.label}, sheet '{pl.sheet}' cell "
+                    f"{letter}{int(pl.excel_rows[pos])})")
+    return out
 
 
 # --------------------------------------------------------------------------- IDs
@@ -440,13 +515,14 @@ class _Chooser:
         return round(sum(w / (1 + self.counts[d][child.value(d, self.as_of)])
                          for d, w in self.dims), 9)
 
-    def best(self, pool: Sequence[_Child]) -> tuple[_Child, int]:
-        """The child adding most to the mix; ties broken by the seeded order.
+    def best(self, pool: Sequence[_Child], bonus: Callable[[_Child], float] | None = None
+             ) -> tuple[_Child, int]:
+        """The child adding most to the mix (plus ``bonus``); ties broken by the seeded order.
 
         Returns:
             The child and how many others scored the same.
         """
-        scored = [(self.score(c), c) for c in pool]
+        scored = [(round(self.score(c) + (bonus(c) if bonus else 0.0), 9), c) for c in pool]
         top = max(s for s, _ in scored)
         tied = [c for s, c in scored if s == top]
         return min(tied, key=lambda c: self.rank[c.key]), len(tied) - 1
@@ -511,6 +587,138 @@ def _field_text(role: str, value: str | None) -> str:
     return f"field {n} is {value}"
 
 
+# --------------------------------------------------------------------------- preferences
+
+_AGE_BANDS = ("unborn", "0-4", "5-9", "10-15", "16-17")
+_LIST_WORDS = {
+    "list-4": "List 4", "list-5": "List 5", "list-6": "List 6", "list-7": "List 7",
+    "list-8": "List 8", "yot": "YOT list", "nps": "NPS list",
+    "assessments": "List 4", "section_47": "List 5", "children_in_need": "List 6",
+    "cin": "List 6", "child_protection": "List 7", "cp": "List 7", "children_in_care": "List 8",
+    "cla": "List 8",
+}
+
+
+@dataclass(frozen=True)
+class _Want:
+    """One --prefer or --require value: a child, a list or an age band."""
+
+    kind: Literal["id", "list", "age_band"]
+    value: str
+    written: str
+
+    def matches(self, child: _Child, as_of: dt.date) -> bool:
+        if self.kind == "id":
+            return child.key == self.value
+        if self.kind == "age_band":
+            return child.age_band(as_of) == self.value
+        if self.value == "YOT list":
+            return child.on_yot
+        if self.value == "NPS list":
+            return child.on_nps
+        return self.value in child.lists
+
+    @property
+    def words(self) -> str:
+        if self.kind == "id":
+            return f"child '{self.written}'"
+        if self.kind == "age_band":
+            return "an unborn child" if self.value == "unborn" else f"a child aged {self.value}"
+        return f"a child on {self.value}"
+
+
+def parse_wants(value: str | Iterable[str] | None) -> tuple[_Want, ...]:
+    """Read --prefer / --require values: child IDs, lists (list-7, yot) or age bands (10-15).
+
+    Example:
+        >>> [(w.kind, w.value) for w in parse_wants("list-7, 10-15, 0799515")]
+        [('list', 'List 7'), ('age_band', '10-15'), ('id', '799515')]
+    """
+    out: list[_Want] = []
+    for item in parse_ids(value):
+        norm = re.sub(r"[\s_]+", "-", item.strip().lower()).replace("list-list", "list")
+        if norm in _AGE_BANDS:
+            out.append(_Want("age_band", norm, item))
+        elif norm in _LIST_WORDS or norm.replace("-", "_") in _LIST_WORDS:
+            out.append(_Want("list", _LIST_WORDS.get(norm) or _LIST_WORDS[norm.replace(
+                "-", "_")], item))
+        else:
+            out.append(_Want("id", id_key(item), item))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def _evidence(child: _Child) -> tuple[list[str], list[str]]:
+    """The fields showing multi-agency involvement and work to address concerns (jtai's reading).
+
+    Multi-agency involvement is field 2. Work to address CSA-FE concerns is read from fields 5
+    (police investigation or criminal proceedings), 6 (intervention and support) and 7 (SARC
+    or paediatric assessment): that reading is jtai's.
+    """
+    ma = ["field 2"] if child.fields.get("multi_agency") == "Y" else []
+    work = [f"field {FIELD_NUMBER[r]}" for r in ("police_investigation", "csa_support",
+                                                 "sarc_attended") if child.fields.get(r) == "Y"]
+    return ma, work
+
+
+def _tier(child: _Child) -> int:
+    """0: answers show both multi-agency involvement and work; 1: one of them; 2: neither."""
+    ma, work = _evidence(child)
+    return 2 - bool(ma) - bool(work)
+
+
+#: jtai's weights for the Y answers when choosing among children of one tier (field 1 double).
+_FIELD_WEIGHT = {"csa_current": 2.0, "multi_agency": 1.0, "known_to_yot": 1.0, "nps_adult": 1.0,
+                 "police_investigation": 1.0, "csa_support": 1.0, "sarc_attended": 1.0}
+
+
+def _field_score(child: _Child) -> float:
+    return sum(w for r, w in _FIELD_WEIGHT.items() if child.fields.get(r) == "Y")
+
+
+def _relies_on(child: _Child) -> list[str]:
+    """Which fields this pick relies on, in words."""
+    ma, work = _evidence(child)
+    out = []
+    if ma:
+        out.append(f"relies on field 2 for {FIELD_WORDS['multi_agency']} (field 2 is Y)")
+    if work:
+        said = ", ".join(f"{w} ({FIELD_WORDS[r]})" for w, r in (
+            (f"field {FIELD_NUMBER[r]} is Y", r) for r in ("police_investigation", "csa_support",
+                                                           "sarc_attended"))
+            if child.fields.get(r) == "Y")
+        out.append(f"relies on {' and '.join(work)} for work to address CSA-FE concerns: {said}")
+    if child.fields.get("csa_current") == "Y":
+        out.append(f"{FIELD_WORDS['csa_current']} (field 1 is Y)")
+    for role in ("known_to_yot", "nps_adult"):
+        if child.fields.get(role) == "Y":
+            out.append(f"{FIELD_WORDS[role]} (field {FIELD_NUMBER[role]} is Y)")
+    return out
+
+
+def _to_confirm(child: _Child) -> list[str]:
+    """What the phone call must confirm about this child (paras 25, 28)."""
+    if not child.has_fields:
+        return ["the seven answers are blank: confirm multi-agency involvement and current or "
+                "recent work to address CSA-FE concerns"]
+    ma, work = _evidence(child)
+    out = []
+    if not ma:
+        out.append(f"multi-agency involvement ({_field_text('multi_agency', child.fields.get('multi_agency'))}"  # noqa: E501
+                   ": at least two agencies supporting the child, footnote 4)")
+    if not work:
+        out.append("current or recent work to address CSA-FE concerns (fields 5, 6 and 7 are "
+                   "not Y)")
+    elif child.fields.get("csa_support") != "Y":
+        out.append(f"current or recent work to address CSA-FE concerns: "
+                   f"{_field_text('csa_support', child.fields.get('csa_support'))}, so the pick "
+                   f"relies on {' and '.join(work)}; confirm intervention and support is under "
+                   "way or was in the last six months")
+    return out
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -521,6 +729,9 @@ def shortlist(
     seed: int = 0,
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
+    prefer: str | Iterable[str] = (),
+    require: str | Iterable[str] = (),
+    stage: StageChoice | None = None,
     as_of: dt.date | None = None,
     schemas: SchemaSet | None = None,
     output: str | Path | None = None,
@@ -528,11 +739,12 @@ def shortlist(
 ) -> Shortlist:
     """Propose the children to ask about (option A, 20) or to track (five to seven).
 
-    The stage is read from the data: when none of the CSA-FE children has any of the seven
-    additional answers, option A is at its first stage and 20 children are proposed (para 22);
-    otherwise five to seven are proposed for tracking (paras 24, 27), each with multi-agency
-    involvement (field 2) and current or recent work on CSA-FE (field 6) as paras 25 and 28
-    require.
+    The stage is read from the data unless ``stage`` forces it: option A without any of the
+    seven answers is at its first stage (para 22: 20 children from all the lists provided, or
+    every one when fewer); otherwise five to seven are proposed for tracking (paras 24, 27).
+    No child is ruled out for a field: the selection as a whole is built to include
+    multi-agency involvement and current or recent work to address CSA-FE concerns (paras 25,
+    28) where the lists allow, and the result says what the phone call must confirm.
 
     Args:
         inputs: the lists (workbooks or CSV files; for option A's second stage the returned
@@ -541,6 +753,12 @@ def shortlist(
         seed: tie-break seed; the same input and seed give the same picks.
         include: child IDs to pick whatever the rules say (the inspector's judgement, para 16).
         exclude: child IDs never to pick.
+        prefer: child IDs, lists ("list-7", "yot") or age bands ("10-15") to move up jtai's
+            mix rule.
+        require: the same kinds of value; the selection includes a matching child (a child
+            ID is picked as with ``include``).
+        stage: "select" (the 20) or "track" (five to seven) to force a stage; default: read
+            from the data.
         as_of: date ages are counted at; default as ``load_dataset``.
         schemas: list schemas (default: the shipped ones).
         output: also write the workbook for this stage: for the 20, the workbook the local
@@ -548,10 +766,12 @@ def shortlist(
         notified: the Monday the area was notified, to date the deadlines in ``output``.
 
     Returns:
-        The ``Shortlist``; ``complete`` is False when fewer than five children can be tracked.
+        The ``Shortlist``; ``complete`` is False when fewer than five children can be proposed
+        for tracking.
 
     Raises:
-        UsageError: option is not A or B, or the same child is both included and excluded.
+        UsageError: option is not A or B, stage is not select or track, or the same child is
+            both wanted and excluded.
         JtaiError: an input cannot be used at all.
 
     Example:
@@ -560,23 +780,30 @@ def shortlist(
     """
     if option not in ("A", "B"):
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
+    if stage not in (None, "select", "track"):
+        raise UsageError(f"stage must be select or track, not {stage!r}")
     if output is not None:  # never write over a list or an IDs file, and fail before working
         given = [] if isinstance(inputs, Dataset) else (
             [inputs] if isinstance(inputs, str | Path) else list(inputs))
-        check_output(output, [*given, *id_files(include), *id_files(exclude)])
+        check_output(output, [*given, *id_files(include), *id_files(exclude),
+                              *id_files(prefer), *id_files(require)])
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
         inputs, as_of=as_of, schemas=schemas)
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
+    prefers, requires = parse_wants(prefer), parse_wants(require)
     inc = {id_key(i): i for i in include_ids}
+    inc.update({w.value: w.written for w in requires if w.kind == "id"})
     exc = {id_key(i): i for i in exclude_ids}
     if set(inc) & set(exc):
-        raise UsageError("a child ID is given to both --include and --exclude: give it to one")
+        raise UsageError("a child ID is given to both --include (or --require) and --exclude: "
+                         "give it to one")
 
     # Which children matter: flagged, on YOT/NPS, with answers, or named by the inspector.
     everyone: set[str] = set()
-    interesting: set[str] = set(inc) | set(exc)
+    interesting: set[str] = set(inc) | set(exc) | {w.value for w in prefers if w.kind == "id"}
+    unreadable_flag: set[str] = set()
     for pl in data.lists:
         keys = set(pl.keys.dropna())
         if pl.name not in _NOT_LISTS:
@@ -586,11 +813,16 @@ def shortlist(
         flag = pl.schema.by_role("csa_flag")
         if flag is not None:
             interesting |= set(pl.keys[(pl.typed[flag.header] == "Y").to_numpy()].dropna())
+            if flag.header in pl.parsed:
+                from .parsing import ERROR
+
+                bad = pl.parsed[flag.header].state == ERROR
+                unreadable_flag |= set(pl.keys[bad].dropna())
         for role in ADDITIONAL_ROLES:
             c = pl.schema.by_role(role)
             if c is not None and c.header in pl.positions:
                 interesting |= set(pl.keys[pl.typed[c.header].notna().to_numpy()].dropna())
-    children = _gather(data, day, wanted=interesting.__contains__)
+    children = _gather(data, day, wanted=(interesting | unreadable_flag).__contains__)
 
     notes: list[str] = []
     for key, written in inc.items():
@@ -604,18 +836,55 @@ def shortlist(
     candidates = {k: c for k, c in children.items()
                   if c.flagged or c.on_yot or c.on_nps or c.has_fields or c.has_field_row
                   or k in inc}
-    ignored = len(everyone - set(candidates))
+    for key in sorted(unreadable_flag - set(candidates)):
+        child = children[key]
+        where = "; ".join(p for p in child.problems if p.startswith("CSA-FE flag"))
+        notes.append(f"child '{child.child_id}': {where}; not counted as flagged, so not "
+                     "considered: check the cell")
+    ignored = len(everyone - set(candidates) - unreadable_flag)
     fields_given = any(c.has_fields for c in candidates.values())
-    stage: Stage = "track" if option == "B" or fields_given else "select-20"
+    answered = sum(1 for c in candidates.values() if c.has_fields)
+    if stage == "select":
+        chosen: Stage = "select-20"
+        stage_note = ("the 20-children stage (para 22) was asked for (--stage select)"
+                      + (f", although {answered} children already have the seven answers"
+                         if fields_given else ""))
+    elif stage == "track":
+        chosen = "track"
+        stage_note = ("the 20-children stage was skipped because --stage track was given"
+                      if option == "A" else "option B has no 20-children stage (paras 15, 26)")
+        if not fields_given:
+            stage_note += ("; none of the children has the seven answers, so every pick "
+                           "rests on the CSA-FE flag and the call must confirm everything")
+    elif option == "B":
+        chosen = "track"
+        stage_note = ("option B has no 20-children stage: the seven answers come with the "
+                      "lists (paras 15, 26), so five to seven are proposed straight away")
+    elif fields_given:
+        chosen = "track"
+        stage_note = (f"the 20-children stage (para 22) was skipped: the workbook already holds "
+                      f"the seven answers for {answered} child{'ren' if answered != 1 else ''}, "
+                      "so this is option A's second stage (para 24). Use --stage select to "
+                      "propose the 20 again")
+    else:
+        chosen = "select-20"
+        stage_note = ("option A, first stage: none of the children has the seven answers yet, "
+                      "so 20 are proposed for the local authority to answer about (paras 22-23)")
 
-    ctx = _Context(data, schemas, day, seed, option, candidates, set(inc), set(exc), notes)
-    result = ctx.select_20() if stage == "select-20" else ctx.track(fields_given)
+    ctx = _Context(data, schemas, day, seed, option, candidates, set(inc), set(exc), notes,
+                   prefers, tuple(w for w in requires if w.kind != "id"))
+    if chosen == "select-20":
+        result = ctx.select_20()
+        confirm: list[str] = []
+    else:
+        result = ctx.track(fields_given, stage_forced=stage == "track")
+        confirm = ctx.confirm
     if ignored:
         notes.append(f"{ignored} other child{'ren' if ignored != 1 else ''} on the lists "
                      f"{'are' if ignored != 1 else 'is'} not flagged CSA-FE and "
                      f"{'were' if ignored != 1 else 'was'} not considered")
-    shortlisted = Shortlist(option, stage, tuple(result[0]), tuple(result[1]), tuple(notes),
-                            day, seed, result[2])
+    shortlisted = Shortlist(option, chosen, tuple(result[0]), tuple(result[1]), tuple(notes),
+                            day, seed, result[2], tuple(confirm), stage_note)
     if output is not None:
         write_shortlist_workbook(shortlisted, data, output, notified=notified)
     return shortlisted
@@ -632,9 +901,15 @@ class _Context:
     include: set[str]
     exclude: set[str]
     notes: list[str]
+    prefers: tuple[_Want, ...] = ()
+    requires: tuple[_Want, ...] = ()
+    confirm: list[str] = field(default_factory=list)
 
     def _pick(self, child: _Child, reasons: list[str]) -> Pick:
-        return Pick(child.child_id, tuple(child.lists), tuple(reasons),
+        extra = [f"preferred (--prefer {w.written})" for w in self.prefers
+                 if w.matches(child, self.as_of)]
+        extra += [f"warning: {p}" for p in child.problems]
+        return Pick(child.child_id, tuple(child.lists), (*reasons, *extra),
                     child.facts(self.as_of, self.schemas))
 
     def _sorted(self, children: Iterable[_Child]) -> list[_Child]:
@@ -644,6 +919,9 @@ class _Context:
         age = child.age(self.as_of)
         return age is not None and age >= 18
 
+    def _preferred(self, child: _Child) -> int:
+        return sum(1 for w in self.prefers if w.matches(child, self.as_of))
+
     def _where_flagged(self, child: _Child) -> str:
         if child.flag_lists:
             return f"flagged CSA-FE on {' and '.join(child.flag_lists)}"
@@ -652,21 +930,38 @@ class _Context:
                 n for n, on in (("YOT list", child.on_yot), ("NPS list", child.on_nps)) if on)
         return "not flagged CSA-FE on any list"
 
+    def _required(self, chosen: list[_Child], pool: list[_Child],
+                  take: Callable[[list[_Child], list[str]], None]) -> None:
+        """Make the selection include a child matching each --require list or age band."""
+        for want in self.requires:
+            if any(want.matches(c, self.as_of) for c in chosen):
+                continue
+            matching = [c for c in pool if want.matches(c, self.as_of)]
+            if matching:
+                take(matching, [f"required: the selection includes {want.words} "
+                                f"(--require {want.written})"])
+            else:
+                self.notes.append(f"--require {want.written}: no child that could be proposed "
+                                  f"is {want.words.removeprefix('a child ')}")
+
     # ---- option A, first stage
 
     def select_20(self) -> tuple[list[Pick], list[tuple[str, tuple[str, ...]]], int]:
-        """Propose 20 CSA-FE children: YOT/NPS children first, then a balanced mix."""
+        """Propose 20 CSA-FE children from all the lists (para 22), by jtai's mix rule."""
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_SELECT_DIMS, self.as_of, self.seed, self.candidates)
         pool: list[_Child] = []
+        chosen: list[_Child] = []
         for child in self._sorted(self.candidates.values()):
             if child.key in self.exclude:
                 not_picked.append((child.child_id, (
                     "excluded by the inspector (--exclude)", self._where_flagged(child))))
             elif child.key in self.include:
                 chooser.add(child)
-                reasons = ["included by the inspector (--include)", self._where_flagged(child)]
+                chosen.append(child)
+                reasons = ["included by the inspector (--include or --require)",
+                           self._where_flagged(child)]
                 if self._too_old(child):
                     reasons.append("note: aged 18 or over; the lists are of children under 18 "
                                    "(para 18)")
@@ -676,12 +971,14 @@ class _Context:
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
             elif child.on_yot or child.on_nps:
                 chooser.add(child)
+                chosen.append(child)
                 which = " and ".join(n for n, on in (("YOT", child.on_yot),
                                                      ("NPS", child.on_nps)) if on)
                 picks.append(self._pick(child, [
                     f"on the {which} list: {which} and children's services are both involved "
-                    "and there are current or significant CSA-FE concerns (para 21), so always "
-                    "proposed"] + ([self._where_flagged(child)] if child.flag_lists else [])))
+                    "and there are current or significant CSA-FE concerns (para 21); jtai's "
+                    "mix rule proposes every YOT and NPS list child first"]
+                    + ([self._where_flagged(child)] if child.flag_lists else [])))
             elif child.flagged:
                 pool.append(child)
             else:
@@ -690,64 +987,47 @@ class _Context:
             self.notes.append(f"{len(picks)} children are on the YOT or NPS lists or were "
                               f"included: all are proposed, more than the {SELECT_COUNT} of "
                               "para 22")
-        while pool and len(picks) < SELECT_COUNT:
-            child, tied = chooser.best(pool)
+
+        def take(sub: list[_Child], why: list[str]) -> None:
+            ranked = max(self._preferred(c) for c in sub)
+            child, tied = chooser.best([c for c in sub if self._preferred(c) == ranked])
             pool.remove(child)
             new = chooser.add(child)
-            picks.append(self._pick(child, [self._where_flagged(child),
+            chosen.append(child)
+            picks.append(self._pick(child, [self._where_flagged(child), *why,
                                             *_mix_reason(new, tied, child, chooser,
                                                          self.schemas)]))
+
+        self._required(chosen, pool, take)
+        # Every list with flagged children is represented (jtai's reading of "from all the
+        # lists provided", para 22), before the mix fills the rest.
+        for label in sorted({lab for c in pool for lab in c.flag_lists}):
+            if len(picks) >= SELECT_COUNT or any(label in c.flag_lists for c in chosen):
+                continue
+            take([c for c in pool if label in c.flag_lists],
+                 [f"jtai's mix rule: the first child flagged on {label}"])
+        while pool and len(picks) < SELECT_COUNT:
+            take(pool, [])
         # Flagged children not chosen first: they are the ones an inspector may swap in.
         not_picked[:0] = [(child.child_id, (
             f"{self._where_flagged(child)}, but not among the {SELECT_COUNT}: the places went "
-            "to children who added more to the mix of legal status, open or closed, age, "
+            "to children who added more to jtai's mix of legal status, open or closed, age, "
             "gender, ethnicity, disability and team",)) for child in self._sorted(pool)]
         total = len(picks) + len(pool)
+        lists = sorted({lab for c in self.candidates.values() for lab in c.lists})
         if len(picks) < SELECT_COUNT:
             self.notes.append(
                 f"only {len(picks)} child{'ren are' if len(picks) != 1 else ' is'} flagged "
-                f"CSA-FE or on the YOT/NPS lists (and not excluded): all are proposed, fewer "
-                f"than the {SELECT_COUNT} of para 22")
+                f"CSA-FE or on the YOT/NPS lists (and not excluded) on the lists provided "
+                f"({', '.join(lists)}): all are proposed, fewer than the {SELECT_COUNT} of "
+                "para 22")
         else:
-            self.notes.append(f"proposed {len(picks)} of {total} CSA-FE children for the "
-                              "local authority to answer the seven additional questions about "
-                              "(paras 22-23)")
+            self.notes.append(f"proposed {len(picks)} of {total} CSA-FE children, from all the "
+                              f"lists provided ({', '.join(lists)}), for the local authority "
+                              "to answer the seven additional questions about (paras 22-23)")
         return picks, not_picked, SELECT_COUNT
 
     # ---- option A second stage, option B
-
-    def _ineligible(self, child: _Child, fields_given: bool) -> list[str]:
-        """Why a child cannot be tracked (paras 25, 28); empty when it can."""
-        if not child.has_fields:
-            if self.option == "A":
-                return ["no additional information: the seven questions were not answered for "
-                        "this child (option A asks them only for the 20 selected, para 23)"]
-            return ["the seven additional fields are blank for this child (option B asks for "
-                    "them for every CSA-FE child, para 26)"]
-        out = []
-        ma, sup = child.fields.get("multi_agency"), child.fields.get("csa_support")
-        if ma == "N":
-            out.append("no multi-agency involvement (field 2 is N)")
-        elif ma is None:
-            out.append("field 2 blank: multi-agency involvement not known")
-        if sup == "N":
-            out.append("no current or recent work on CSA-FE concerns (field 6 is N)")
-        elif sup is None:
-            out.append("field 6 blank: current or recent work on CSA-FE not known")
-        return out
-
-    def _eligible_reasons(self, child: _Child, filling: bool = True) -> list[str]:
-        out = [f"{FIELD_WORDS['multi_agency']} (field 2 is Y)",
-               f"{FIELD_WORDS['csa_support']} (field 6 is Y)"]
-        cur = child.fields.get("csa_current")
-        if cur == "Y":
-            out.append(f"{FIELD_WORDS['csa_current']} (field 1 is Y)")
-        else:
-            out.append(f"CSA-FE is not recorded as a current or significant factor "
-                       f"({_field_text('csa_current', cur)})"
-                       + (": picked because too few eligible children have field 1 Y"
-                          if filling else ""))
-        return out
 
     def _conflicts(self, child: _Child) -> None:
         for role, seen in child.field_lists.items():
@@ -758,104 +1038,142 @@ class _Context:
                     f"child '{child.child_id}': field {FIELD_NUMBER[role]} differs ({where}); "
                     f"used {child.fields.get(role)}")
 
-    def track(self, fields_given: bool
+    def track(self, fields_given: bool, *, stage_forced: bool = False
               ) -> tuple[list[Pick], list[tuple[str, tuple[str, ...]]], int]:
-        """Propose five to seven children to track, each eligible under paras 25 and 28."""
+        """Propose five to seven children to track; no child is ruled out for a field."""
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_TRACK_DIMS, self.as_of, self.seed, self.candidates)
-        eligible: list[_Child] = []
+        pool: list[_Child] = []
         chosen: list[_Child] = []
-        cannot: list[tuple[str, tuple[str, ...]]] = []
-        passed_over: list[tuple[str, tuple[str, ...]]] = []
+        outside: list[tuple[str, tuple[str, ...]]] = []
         if not fields_given:
-            self.notes.append("none of the children has any of the seven additional answers: "
-                              + ("under option B they come with the lists for every CSA-FE "
-                                 "child (para 26)" if self.option == "B" else
-                                 "they are needed to choose the children to track"))
+            self.notes.append("none of the children has any of the seven additional answers"
+                              + (": under option B they come with the lists for every CSA-FE "
+                                 "child (para 26)" if self.option == "B" else "")
+                              + "; the picks rest on the CSA-FE flag and jtai's mix rule, and "
+                              "the call must confirm everything about them")
         for child in self._sorted(self.candidates.values()):
             self._conflicts(child)
-            why_not = self._ineligible(child, fields_given)
             if child.key in self.exclude:
-                not_picked.append((child.child_id, ("excluded by the inspector (--exclude)",
-                                                    *why_not)))
+                not_picked.append((child.child_id, ("excluded by the inspector (--exclude)",)))
             elif child.key in self.include:
                 chooser.add(child)
                 chosen.append(child)
-                reasons = ["included by the inspector (--include)"]
-                if why_not:
-                    reasons += [f"warning: {r}" for r in why_not]
-                else:
-                    reasons += self._eligible_reasons(child)
-                picks.append(self._pick(child, reasons))
+                picks.append(self._pick(child, ["included by the inspector (--include or "
+                                                "--require)", *_relies_on(child)]))
             elif self._too_old(child):
                 not_picked.append((child.child_id, (
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
-            elif why_not:
-                cannot.append((child.child_id, tuple(why_not)))
+            elif (self.option == "A" and fields_given and not stage_forced
+                  and not child.has_fields and not child.has_field_row):
+                outside.append((child.child_id, (
+                    "not among the children the local authority answered the seven questions "
+                    "about: option A asks them only for the 20 selected (para 23), and the "
+                    "five to seven come from those (para 24)",)))
             else:
-                eligible.append(child)
-        available = len(eligible) + len(chosen)
-        if any(self._ineligible(c, fields_given) for c in self.candidates.values()):
-            self.notes.append("children without multi-agency involvement (field 2) or current "
-                              "or recent work on CSA-FE concerns (field 6) cannot be tracked "
-                              "(paras 25, 28)")
+                pool.append(child)
         target = TRACK_MAX
-        # Field 1 first: a current or significant factor is preferred (para 23's first question).
-        def tier(c: _Child) -> int:
-            return 0 if c.fields.get("csa_current") == "Y" else 1
 
+        def covered(part: str) -> bool:
+            return any(_evidence(c)[0 if part == "ma" else 1] for c in chosen)
 
-        def take(pool: list[_Child], why: list[str]) -> None:
-            best_tier = min(tier(c) for c in pool)
-            child, tied = chooser.best([c for c in pool if tier(c) == best_tier])
-            eligible.remove(child)
+        def gain(c: _Child) -> int:
+            ma, work = _evidence(c)
+            return int(bool(ma) and not covered("ma")) + int(bool(work) and not covered("work"))
+
+        def rank(c: _Child) -> tuple[int, int, int]:
+            return (_tier(c), -gain(c), -self._preferred(c))
+
+        def take(sub: list[_Child], why: list[str]) -> None:
+            best = min(rank(c) for c in sub)
+            child, tied = chooser.best([c for c in sub if rank(c) == best], bonus=_field_score)
+            pool.remove(child)
             new = chooser.add(child)
             chosen.append(child)
-            picks.append(self._pick(child, [*self._eligible_reasons(child, not why), *why,
+            picks.append(self._pick(child, [*_relies_on(child), *why, *_tier_words(child),
                                             *_mix_reason(new, tied, child, chooser,
                                                          self.schemas)]))
 
-        # A YOT-known child and a child whose family adult works with the NPS, when eligible.
-        for role, text in (("known_to_yot", "the selection includes a child known to the YOT "
-                            "(field 3 is Y)"),
-                           ("nps_adult", "the selection includes a child where the NPS works "
-                            "with a parent or close adult (field 4 is Y)")):
-            if len(chosen) >= target or any(c.fields.get(role) == "Y" for c in chosen):
+        self._required(chosen, pool, take)
+        # jtai's mix rule: a YOT-known child and an NPS one, from the best tier available.
+        for role, text in (("known_to_yot", "jtai's mix rule: the selection includes a child "
+                            "known to the YOT (field 3 is Y)"),
+                           ("nps_adult", "jtai's mix rule: the selection includes a child "
+                            "where the NPS works with a parent or close adult (field 4 is Y)")):
+            if len(chosen) >= target or not pool or any(c.fields.get(role) == "Y"
+                                                        for c in chosen):
                 continue
-            pool = [c for c in eligible if c.fields.get(role) == "Y"]
-            if pool:
-                take(pool, [text])
-        while eligible and len(chosen) < target:
-            take(eligible, [])
-        for child in self._sorted(eligible):
-            if tier(child) == 1 and all(tier(c) == 0 for c in chosen):
-                why = (f"eligible (fields 2 and 6 are Y), but CSA-FE is not recorded as a "
-                       f"current or significant factor ({_field_text('csa_current', child.fields.get('csa_current'))}) "  # noqa: E501
-                       f"and {len(chosen)} eligible children where it is were preferred")
+            best = min(_tier(c) for c in pool)
+            sub = [c for c in pool if c.fields.get(role) == "Y" and _tier(c) == best]
+            if sub:
+                take(sub, [text])
+        while pool and len(chosen) < target:
+            take(pool, [])
+        best_tier = max((_tier(c) for c in chosen), default=0)
+        for child in self._sorted(pool):
+            if _tier(child) > best_tier:
+                why = (f"not picked: its answers show {_tier_text(child)}, and {len(chosen)} "
+                       "children whose answers show more were proposed (jtai's mix rule)")
             else:
-                why = (f"eligible (fields 2 and 6 are Y), but the {len(chosen)} places went to "
-                       "children who kept a wider mix of statuses and needs")
-            passed_over.append((child.child_id, (why,)))
-        # Eligible children not chosen first: they are the ones an inspector may swap in.
-        not_picked = passed_over + not_picked + cannot
+                why = (f"not picked: its answers show {_tier_text(child)}, like those picked, "
+                       f"but the {len(chosen)} places went to children with more Y answers or "
+                       "who kept a wider mix of statuses and needs (jtai's mix rule)")
+            not_picked.append((child.child_id, (why, *[f"warning: {p}" for p in
+                                                       child.problems])))
+        # Children who could be swapped in first, then the rest.
+        not_picked = not_picked + outside
 
         if len(chosen) > TRACK_MAX:
             self.notes.append(f"{len(chosen)} children were included: more than the seven the "
                               "guidance asks for (paras 24, 27)")
-        if available < TRACK_MIN:
+        if len(chosen) < TRACK_MIN:
             self.notes.append(
-                f"only {available} child{'ren' if available != 1 else ''} can be tracked: fewer "
-                f"than the five paras 24 and 27 ask for. Each other child's reason is listed; "
-                "ask the local authority to review those cases on its recording system "
-                "(paras 25, 28)")
+                f"only {len(chosen)} child{'ren' if len(chosen) != 1 else ''} could be proposed: "
+                "fewer than the five paras 24 and 27 ask for")
         else:
-            n_el = len([c for c in chosen if not self._ineligible(c, fields_given)])
             self.notes.append(
-                f"proposed {len(chosen)} children to track, {n_el} of them with multi-agency "
-                "involvement and current or recent work on CSA-FE concerns (paras 25, 28)"
+                f"proposed {len(chosen)} children to track"
                 + ("; Annex C asks for seven under option B" if self.option == "B" else ""))
+        self.confirm = self._call(chosen)
         return picks, not_picked, target
+
+    def _call(self, chosen: list[_Child]) -> list[str]:
+        """What the paras 25/28 phone call must confirm: the selection, then child by child."""
+        out = ["the call (paras 25, 28) confirms that the selection includes multi-agency "
+               "involvement and current or recent work to address CSA-FE concerns; the local "
+               "authority may be asked to review the cases on its recording system"]
+        with_ma = [c.child_id for c in chosen if _evidence(c)[0]]
+        with_work = [c.child_id for c in chosen if _evidence(c)[1]]
+        out.append("multi-agency involvement (field 2 is Y): "
+                   + (", ".join(with_ma) if with_ma else "no child picked: the lists show none, "
+                      "so the call must find it"))
+        out.append("work to address CSA-FE concerns (jtai reads fields 5, 6 and 7): "
+                   + (", ".join(with_work) if with_work else "no child picked: the lists show "
+                      "none, so the call must find it"))
+        for c in chosen:
+            out += [f"child '{c.child_id}': {x}" for x in _to_confirm(c)]
+            out += [f"child '{c.child_id}': {p}" for p in c.problems]
+        return out
+
+
+def _tier_text(child: _Child) -> str:
+    ma, work = _evidence(child)
+    if not child.has_fields:
+        return "nothing (the seven answers are blank)"
+    if ma and work:
+        return "both multi-agency involvement and work to address concerns"
+    if ma:
+        return "multi-agency involvement but no work to address concerns (fields 5, 6, 7)"
+    if work:
+        return "work to address concerns but not multi-agency involvement (field 2)"
+    return "neither multi-agency involvement (field 2) nor work to address concerns (5, 6, 7)"
+
+
+def _tier_words(child: _Child) -> list[str]:
+    if _tier(child) == 0:
+        return []
+    return [f"the call must confirm: {x}" for x in _to_confirm(child)]
 
 
 # --------------------------------------------------------------------------- workbook
@@ -966,11 +1284,14 @@ def write_shortlist_workbook(
             [f"Proposed ({len(result.picks)})", "On lists", "Why"],
         ]
         rows += [[p.child_id, ", ".join(p.lists), "; ".join(p.reasons)] for p in result.picks]
+        if result.call_must_confirm:
+            rows += [[], ["What the phone call must confirm (paras 25, 28)"]]
+            rows += [[line] for line in result.call_must_confirm]
         rows += [[], [f"Not proposed ({len(result.not_picked)})", "", "Why"]]
         rows += [[cid, "", "; ".join(why)] for cid, why in result.not_picked]
-        if result.notes:
-            rows += [[], ["Notes"]]
-            rows += [[n] for n in result.notes]
+        rows += [[], ["Notes"], [result.stage_note]]
+        rows += [[n] for n in result.notes]
+        rows += [[MIX_RULE]]
         sheet = ExtraSheet("Selected for tracking", rows, widths=(24, 30, 120))
     return write_lists_workbook(output, frames, schemas=schemas, as_of=result.as_of,
                                 columns=columns, sheets_before=[sheet], inputs=data.files)

@@ -192,36 +192,33 @@ def test_para_25_every_pick_has_multi_agency_involvement(tmp_path):
     assert 5 <= len(r.picks) <= 7
     for p in r.picks:
         assert p.facts["fields"]["multi_agency"] == "Y"
-        assert "multi-agency involvement (field 2 is Y)" in p.reasons
+        assert "relies on field 2 for multi-agency involvement (field 2 is Y)" in p.reasons
 
 
-def test_para_28_every_pick_has_current_or_recent_work_on_csa_fe(tmp_path):
+def test_para_28_every_pick_has_work_to_address_concerns_when_the_lists_allow(tmp_path):
     path = build(tmp_path, population(5))
     r = shortlist(path, option="B", as_of=AS_OF)
     for p in r.picks:
-        assert p.facts["fields"]["csa_support"] == "Y"
-        assert any("field 6 is Y" in reason for reason in p.reasons)
+        f = p.facts["fields"]
+        assert "Y" in (f["police_investigation"], f["csa_support"], f["sarc_attended"])
+        assert any("for work to address CSA-FE concerns" in reason for reason in p.reasons)
 
 
-def test_para_23_field_1_current_factor_is_preferred(tmp_path):
+def test_para_23_field_1_current_factor_carries_weight(tmp_path):
+    # Alike in every way but field 1: the children where CSA-FE is current come first.
     kids = [child(f"Y{i}", fields=eligible()) for i in range(7)]
-    kids += [child(f"N{i}", fields=eligible(csa_current="N"), team="South Team",
-                   gender="b) Female", lists=(8,)) for i in range(5)]
+    kids += [child(f"N{i}", fields=eligible(csa_current="N")) for i in range(5)]
     r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
     assert sorted(r.ids) == [f"Y{i}" for i in range(7)]
-    why = dict(r.not_picked)["N0"]
-    assert "field 1 is N" in why[0] and "were preferred" in why[0]
+    assert "more Y answers" in dict(r.not_picked)["N0"][0]
 
 
-def test_field_1_n_children_fill_up_when_too_few_have_it_and_say_so(tmp_path):
-    kids = [child(f"Y{i}", fields=eligible()) for i in range(3)]
-    kids += [child(f"N{i}", fields=eligible(csa_current="N")) for i in range(4)]
+def test_para25_fields_3_4_5_and_7_carry_weight_too(tmp_path):
+    kids = [child(f"P{i}", fields=eligible(csa_current="N")) for i in range(6)]
+    kids.append(child("SARC", fields=eligible(csa_current="N", sarc_attended="Y")))
+    kids.append(child("POL", fields=eligible(csa_current="N", police_investigation="Y")))
     r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
-    assert len(r.picks) == 7
-    by_id = {p.child_id: p for p in r.picks}
-    assert any("too few eligible children have field 1 Y" in x for x in by_id["N0"].reasons)
-    # the field-1 children are chosen first
-    assert set(r.ids[:3]) == {"Y0", "Y1", "Y2"}
+    assert {"SARC", "POL"} <= set(r.ids[:2])
 
 
 def test_a_yot_known_and_an_nps_child_are_included_when_eligible(tmp_path):
@@ -239,7 +236,7 @@ def test_an_ineligible_yot_child_is_not_forced_in(tmp_path):
     kids.append(child("YOT1", fields=eligible(known_to_yot="Y", multi_agency="N")))
     r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
     assert "YOT1" not in r.ids
-    assert "no multi-agency involvement (field 2 is N)" in dict(r.not_picked)["YOT1"]
+    assert "not multi-agency involvement (field 2)" in dict(r.not_picked)["YOT1"][0]
 
 
 def test_mix_of_statuses_is_kept(tmp_path):
@@ -254,7 +251,7 @@ def test_mix_of_statuses_is_kept(tmp_path):
     assert any("first looked-after child" in x for x in cla.reasons)
 
 
-def test_fewer_than_five_eligible_says_exactly_why_each_other_child_was_not(tmp_path):
+def test_para25_no_child_is_ruled_out_for_a_field_and_the_call_says_what_to_confirm(tmp_path):
     kids = [child("OK1", fields=eligible()), child("OK2", fields=eligible()),
             child("MA_N", fields=eligible(multi_agency="N")),
             child("SUP_N", fields=eligible(csa_support="N")),
@@ -263,16 +260,16 @@ def test_fewer_than_five_eligible_says_exactly_why_each_other_child_was_not(tmp_
             child("NO_FIELDS", fields=None),
             child("OLD", fields=eligible(), dob=D(2008, 1, 1))]
     r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
-    assert sorted(r.ids) == ["OK1", "OK2"]
-    assert not r.complete
-    why = dict(r.not_picked)
-    assert why["MA_N"][0] == "no multi-agency involvement (field 2 is N)"
-    assert why["SUP_N"][0] == "no current or recent work on CSA-FE concerns (field 6 is N)"
-    assert why["MA_BLANK"][0] == "field 2 blank: multi-agency involvement not known"
-    assert why["SUP_BLANK"][0] == "field 6 blank: current or recent work on CSA-FE not known"
-    assert "seven additional fields are blank" in why["NO_FIELDS"][0]
-    assert "aged 18 or over" in why["OLD"][0]
-    assert any("only 2 children can be tracked" in n for n in r.notes)
+    assert set(r.ids[:2]) == {"OK1", "OK2"}  # both kinds of evidence first
+    assert set(r.ids) == {"OK1", "OK2", "MA_N", "SUP_N", "MA_BLANK", "SUP_BLANK", "NO_FIELDS"}
+    assert r.complete
+    assert "aged 18 or over" in dict(r.not_picked)["OLD"][0]
+    call = "\n".join(r.call_must_confirm)
+    assert "child 'MA_N': multi-agency involvement (field 2 is N" in call
+    assert "child 'MA_BLANK': multi-agency involvement (field 2 blank" in call
+    assert "child 'SUP_N': current or recent work to address CSA-FE concerns (fields 5, 6" in call
+    assert "child 'NO_FIELDS': the seven answers are blank" in call
+    assert "child 'OK1'" not in call
 
 
 def test_children_not_flagged_are_not_considered_but_counted(tmp_path):
@@ -302,12 +299,12 @@ def test_seven_fields_on_an_additional_fields_sheet_are_used(tmp_path):
     assert r.stage == "track" and len(r.picks) == 6
 
 
-def test_option_b_without_the_seven_fields_proposes_nobody_and_says_why(tmp_path):
+def test_option_b_without_the_seven_fields_proposes_the_flagged_and_says_why(tmp_path):
     r = shortlist(build(tmp_path, [child("C1"), child("C2")], option="A"), option="B",
                   as_of=AS_OF)
-    assert r.stage == "track" and r.picks == ()
-    assert any("para 26" in n for n in r.notes)
-    assert "para 26" in dict(r.not_picked)["C1"][0]
+    assert r.stage == "track" and set(r.ids) == {"C1", "C2"} and not r.complete
+    assert any("para 26" in n and "confirm everything" in n for n in r.notes)
+    assert any("'C1': the seven answers are blank" in x for x in r.call_must_confirm)
 
 
 # --------------------------------------------------------------------------- include / exclude
@@ -322,8 +319,9 @@ def test_para_16_include_forces_a_child_and_exclude_forbids_one(tmp_path):
     r = shortlist(path, option="B", include=["LOCAL"], exclude=[gone], as_of=AS_OF)
     assert "LOCAL" in r.ids and gone not in r.ids
     local = next(p for p in r.picks if p.child_id == "LOCAL")
-    assert local.reasons[0] == "included by the inspector (--include)"
-    assert any(x.startswith("warning: no multi-agency involvement") for x in local.reasons)
+    assert local.reasons[0] == "included by the inspector (--include or --require)"
+    assert any("'LOCAL': multi-agency involvement (field 2 is N" in x
+               for x in r.call_must_confirm)
     assert dict(r.not_picked)[gone][0] == "excluded by the inspector (--exclude)"
 
 
@@ -376,13 +374,17 @@ def test_para_21_yot_and_nps_list_children_are_always_proposed(tmp_path):
     assert {"Y1", "P1"} <= set(r.ids)
     y1 = next(p for p in r.picks if p.child_id == "Y1")
     assert "on the YOT list" in y1.reasons[0] and "para 21" in y1.reasons[0]
+    # A rule of jtai's is named as jtai's, never as the guidance's.
+    assert "jtai's mix rule proposes every YOT and NPS list child first" in y1.reasons[0]
+    assert not any("always proposed" in x for p in r.picks for x in p.reasons)
 
 
 def test_fewer_than_20_flagged_proposes_all_and_says_so(tmp_path):
     kids = [child(f"C{i}") for i in range(6)] + [child(f"X{i}", flag="N") for i in range(10)]
     r = shortlist(build(tmp_path, kids, option="A"), option="A", as_of=AS_OF)
     assert len(r.picks) == 6
-    assert any("only 6 children are flagged" in n and "fewer than the 20" in n for n in r.notes)
+    assert any("only 6 children are flagged" in n and "fewer than the 20" in n
+               and "on the lists provided (List 6)" in n for n in r.notes)
 
 
 def test_option_a_20_balance_legal_status_age_and_disability(tmp_path):
@@ -438,9 +440,10 @@ def test_option_a_round_trip_20_then_returned_sheet_then_five_to_seven(tmp_path)
         assert 5 <= len(second.picks) <= 7
         assert set(second.ids) <= {cid for cid, a in by_id.items() if a["csa_support"] == "Y"}
         assert all(p.facts["status"] in ("CIN", "CP", "CLA") for p in second.picks)
+    assert "20-children stage (para 22) was skipped" in second.stage_note
     why = dict(second.not_picked)
     no_support = next(cid for cid, a in by_id.items() if a["csa_support"] == "N")
-    assert why[no_support][0] == "no current or recent work on CSA-FE concerns (field 6 is N)"
+    assert "no work to address concerns" in why[no_support][0]
     others = [cid for cid in why if cid not in by_id]
     assert all("option A asks them only for the 20" in why[c][0] for c in others)
 
@@ -505,11 +508,12 @@ def _check_tracking_picks(r) -> None:
     assert r.stage == "track"
     assert 5 <= len(r.picks) <= 7
     for p in r.picks:
-        assert p.facts["fields"]["multi_agency"] == "Y"
-        assert p.facts["fields"]["csa_support"] == "Y"
-        assert p.reasons[:2] == ("multi-agency involvement (field 2 is Y)",
-                                 "current or recent (last six months) intervention and support "
-                                 "on CSA-FE (field 6 is Y)")
+        f = p.facts["fields"]
+        assert f["multi_agency"] == "Y"
+        assert "Y" in (f["police_investigation"], f["csa_support"], f["sarc_attended"])
+        assert p.reasons[0] == "relies on field 2 for multi-agency involvement (field 2 is Y)"
+        assert p.reasons[1].startswith("relies on field ")
+    assert r.call_must_confirm[0].startswith("the call (paras 25, 28) confirms")
 
 
 @pytest.mark.skipif(not CLEAN.exists(), reason="examples/lists_clean.xlsx not generated")
@@ -555,3 +559,116 @@ def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
     second = shortlist(out, option="A")
     _check_tracking_picks(second)
     assert set(second.ids) <= set(first.ids)
+
+
+# --------------------------------------------------------------------------- issue 12: paras 22-28
+
+
+def test_para25_no_child_excluded_for_field_6(tmp_path):
+    # No child has field 6 Y, several have a police investigation and multi-agency involvement.
+    kids = [child(f"POL{i}", fields=answers(csa_current="Y", multi_agency="Y",
+                                            police_investigation="Y"),
+                  lists=((6,), (6, 7), (8,))[i % 3], dob=D(2010 + i, 3, 1)) for i in range(6)]
+    kids += [child(f"MA{i}", fields=answers(multi_agency="Y")) for i in range(3)]
+    kids += [child(f"NONE{i}", fields=answers()) for i in range(3)]
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    assert 5 <= len(r.picks) <= 7 and r.complete
+    assert {f"POL{i}" for i in range(6)} <= set(r.ids)
+    pol = next(p for p in r.picks if p.child_id == "POL0")
+    assert any("relies on field 5 for work to address CSA-FE concerns" in x for x in pol.reasons)
+    call = "\n".join(r.call_must_confirm)
+    assert "field 6 is N, so the pick relies on field 5" in call
+    assert "work to address CSA-FE concerns (jtai reads fields 5, 6 and 7): POL" in call
+
+
+def test_para25_selection_as_a_whole_covers_both_when_no_child_shows_both(tmp_path):
+    kids = [child(f"MA{i}", fields=answers(csa_current="Y", multi_agency="Y")) for i in range(6)]
+    kids.append(child("WORK", fields=answers(csa_support="Y"), team="South Team"))
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    assert "WORK" in r.ids  # the only child showing work: the selection needs it
+    assert "WORK" in r.ids[:2]
+
+
+def test_para28_work_to_address_concerns_is_read_from_fields_5_6_and_7(tmp_path):
+    kids = [child("SARC", fields=answers(multi_agency="Y", sarc_attended="Y"))]
+    kids += [child(f"MA{i}", fields=answers(multi_agency="Y")) for i in range(8)]
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    assert r.ids[0] == "SARC"
+    assert "relies on field 7 for work" in r.picks[0].reasons[1]
+
+
+def test_para24_option_a_says_plainly_the_20_stage_was_skipped(tmp_path):
+    kids = [child(f"C{i}", fields=eligible()) for i in range(8)]
+    r = shortlist(build(tmp_path, kids, option="B"), option="A", as_of=AS_OF)
+    assert r.stage == "track"
+    assert r.stage_note.startswith("the 20-children stage (para 22) was skipped: the workbook "
+                                   "already holds the seven answers for 8 children")
+    assert r.to_dict()["stage_note"] == r.stage_note
+
+
+def test_para22_stage_select_forces_the_20_and_track_forces_tracking(tmp_path):
+    path = build(tmp_path, [child(f"C{i}", fields=eligible()) for i in range(8)], option="B")
+    forced = shortlist(path, option="A", stage="select", as_of=AS_OF)
+    assert forced.stage == "select-20" and len(forced.picks) == 8
+    assert "--stage select" in forced.stage_note and "already have" in forced.stage_note
+    plain = build(tmp_path, [child(f"C{i}") for i in range(8)], option="A", name="a.xlsx")
+    tracked = shortlist(plain, option="A", stage="track", as_of=AS_OF)
+    assert tracked.stage == "track" and 5 <= len(tracked.picks) <= 7
+    assert "skipped because --stage track" in tracked.stage_note
+    with pytest.raises(UsageError):
+        shortlist(plain, option="A", stage="both", as_of=AS_OF)  # type: ignore[arg-type]
+
+
+def test_para22_stage_one_proposes_from_all_the_lists_provided(tmp_path):
+    kids = [child(f"CIN{i}", dob=D(2012, 5, 5)) for i in range(40)]
+    kids.append(child("CLA1", lists=(8,), dob=D(2012, 5, 5)))
+    r = shortlist(build(tmp_path, kids, option="A"), option="A", as_of=AS_OF)
+    assert "CLA1" in r.ids
+    assert any("proposed 20 of 41 CSA-FE children, from all the lists provided" in n
+               for n in r.notes)
+    assert "option A, first stage" in r.stage_note
+
+
+def test_para16_require_a_list_and_prefer_an_age_band(tmp_path):
+    kids = [child(f"C{i}", fields=eligible(), dob=D(2012, 5, 5)) for i in range(9)]
+    kids.append(child("CLA", fields=eligible(multi_agency="N"), lists=(8,)))
+    kids.append(child("TEEN", fields=eligible(), dob=D(2009, 6, 1)))
+    path = build(tmp_path, kids)
+    r = shortlist(path, option="B", require="list-8", prefer="16-17", as_of=AS_OF)
+    assert "CLA" in r.ids and "TEEN" in r.ids
+    cla = next(p for p in r.picks if p.child_id == "CLA")
+    assert any("required: the selection includes a child on List 8 (--require list-8)" in x
+               for x in cla.reasons)
+    teen = next(p for p in r.picks if p.child_id == "TEEN")
+    assert "preferred (--prefer 16-17)" in teen.reasons
+    by_id = shortlist(path, option="B", require="C3", as_of=AS_OF)
+    assert by_id.ids[0] == "C3"
+    assert "--require" in shortlist(path, option="B", require="unborn", as_of=AS_OF).notes[0]
+
+
+def test_mix_rule_is_named_as_jtais(tmp_path):
+    from jtai_cli.shortlisting import MIX_RULE
+
+    r = shortlist(build(tmp_path, population(21)), option="B", as_of=AS_OF)
+    assert r.to_dict()["mix_rule"] == MIX_RULE and MIX_RULE.startswith("jtai's mix rule")
+    assert not any("(para" in x and "jtai" not in x and "always" in x
+                   for p in r.picks for x in p.reasons)
+
+
+def test_unreadable_date_of_birth_and_flag_are_marked_with_their_cell(tmp_path):
+    sheets = sheets_for([child(f"C{i}", fields=eligible()) for i in range(7)]
+                        + [child("BADFLAG")])
+    dob_col = H6.index("Date of Birth")
+    flag_col = H6.index(CSA6)
+    sheets["List_6"][1][dob_col] = "31/02/2015"  # C0: no such date
+    sheets["List_6"][8][flag_col] = "perhaps"  # BADFLAG: not Y or N
+    r = shortlist(make_workbook(tmp_path, sheets), option="B", as_of=AS_OF)
+    from jtai_cli.reporting import column_letter
+
+    c0 = next(p for p in r.picks if p.child_id == "C0")
+    want = f"date of birth could not be read (List 6, sheet 'List_6' cell {column_letter(dob_col)}2)"
+    assert f"warning: {want}" in c0.reasons
+    assert c0.facts["unreadable"] == [want]
+    flag_cell = f"{column_letter(flag_col)}9"
+    assert any(f"child 'BADFLAG': CSA-FE flag could not be read (List 6, sheet 'List_6' cell "
+               f"{flag_cell})" in n for n in r.notes)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jtai_cli.shortlisting import Shortlist
+from jtai_cli.shortlisting import MIX_RULE, Shortlist
 from jtai_cli.shortlisting import shortlist as build_shortlist
 
 from . import render
@@ -19,6 +19,13 @@ from .options import AsOf, Debug, Files, Format, Json, OutputFormat, parse_day
 
 #: Children shown in the "not picked" table before pointing at --format json.
 LIMIT = 40
+
+
+class StageChoice(StrEnum):
+    """Which stage to run, whatever the data says."""
+
+    select = "select"
+    track = "track"
 
 
 class AnnexOption(StrEnum):
@@ -55,6 +62,17 @@ def shortlist(
     exclude: Annotated[str | None, typer.Option(
         "--exclude", show_default=False, help="Child IDs never to pick (comma-separated, or a "
         "file of IDs).")] = None,
+    prefer: Annotated[str | None, typer.Option(
+        "--prefer", show_default=False, help="Move matching children up jtai's mix rule: "
+        "child IDs, lists (list-6, list-7, list-8, yot, nps) or age bands (unborn, 0-4, 5-9, "
+        "10-15, 16-17), comma-separated.")] = None,
+    require: Annotated[str | None, typer.Option(
+        "--require", show_default=False, help="The selection must include a matching child: "
+        "a child ID (picked, as --include), a list or an age band, comma-separated.")] = None,
+    stage: Annotated[StageChoice | None, typer.Option(
+        "--stage", case_sensitive=False, show_default=False, help="Force a stage: select (option "
+        "A's 20 children, para 22) or track (five to seven, paras 24, 27). Default: read from "
+        "the lists (the seven answers present: track).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False, help="Also write a workbook (.xlsx): at option "
         "A's first stage, the one the local authority fills in and returns by day 3; when "
@@ -67,15 +85,22 @@ def shortlist(
 ) -> None:
     """Propose the children to ask about (option A: 20) or to track (five to seven).
 
-    The stage is read from the lists: without the seven additional Y/N answers (option A, day
-    3) it proposes 20 CSA-FE children, always taking the YOT and NPS list children and keeping
-    a mix of legal status, open and closed cases, ages, gender, ethnicity, disability and teams.
-    With the answers (option A's returned workbook, or option B's lists) it proposes five to
-    seven children to track, every one with multi-agency involvement and current or recent work
-    on CSA-FE concerns (paras 25 and 28). Every choice comes with its reasons.
+    The stage is read from the lists (or forced with --stage), and the output says which and
+    why. Without the seven additional Y/N answers (option A, day 3) it proposes 20 CSA-FE
+    children from all the lists provided, or all of them when fewer (para 22). With the answers
+    (option A's returned workbook, or option B's lists) it proposes five to seven to track.
 
-    Exit code 0: proposed; 1: fewer than five children can be tracked (each other child's
-    reason is shown); 2: usage error; 3: a file cannot be used.
+    No child is ruled out for a field. Paras 25 and 28 describe a phone call to confirm that
+    the selection includes multi-agency involvement and current or recent work to address
+    CSA-FE concerns: the proposal is built so that it does where the lists allow, reading
+    multi-agency involvement from field 2 and work to address concerns from fields 5, 6 and 7
+    (jtai's reading), and the output lists what the call must confirm and which picks rely on
+    which fields. Every choice comes with its reasons.
+
+    {mix_rule}
+
+    Exit code 0: proposed; 1: fewer than five children could be proposed for tracking; 2:
+    usage error; 3: a file cannot be used.
 
     Example: jtai shortlist lists.xlsx --option A --notified 2026-11-23 -o for-the-la.xlsx
     """
@@ -83,12 +108,17 @@ def shortlist(
     notified_day = parse_day(notified)
     result = render.run(lambda: build_shortlist(
         files, option=option.value, seed=seed, include=include or (), exclude=exclude or (),
+        prefer=prefer or (), require=require or (),
+        stage=stage.value if stage else None,
         as_of=day, output=output, notified=notified_day), debug=debug)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     else:
         render_shortlist(result, render.out_console(), output=output)
     raise typer.Exit(render.EXIT_OK if result.complete else render.EXIT_ERRORS)
+
+
+shortlist.__doc__ = (shortlist.__doc__ or "").replace("{mix_rule}", MIX_RULE)
 
 
 def render_shortlist(result: Shortlist, console: Console, *, output: Path | None = None,
@@ -102,6 +132,8 @@ def render_shortlist(result: Shortlist, console: Console, *, output: Path | None
         head = (f"Option {result.option}: {len(result.picks)} children proposed to track"
                 f"{as_of}")
     console.print(Text(head, style="bold"))
+    if result.stage_note:
+        console.print(Text(result.stage_note[0].upper() + result.stage_note[1:] + "."))
     table = Table(title_justify="left", show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("Child", no_wrap=True)
@@ -121,12 +153,17 @@ def render_shortlist(result: Shortlist, console: Console, *, output: Path | None
         if len(result.not_picked) > limit:
             console.print(Text(f"... and {len(result.not_picked) - limit} more: see "
                                "--format json", style="dim"))
+    if result.call_must_confirm:
+        console.print(Text("What the phone call must confirm (paras 25, 28)", style="bold"))
+        for line in result.call_must_confirm:
+            console.print(Text(f"- {line}"))
     for note in result.notes:
         console.print(Text(f"Note: {note}", style="yellow"))
+    console.print(Text(MIX_RULE, style="dim"))
     if output is not None:
         what = ("for the local authority to answer the seven questions and return"
                 if result.stage == "select-20" else "with the selection and its reasons")
         console.print(Text(f"Workbook {what} written to {output}", style="dim"))
     if result.stage == "track" and not result.complete:
-        console.print(Text("FEWER THAN FIVE children can be tracked: see why each other child "
-                           "was not picked", style="bold red"))
+        console.print(Text("FEWER THAN FIVE children could be proposed for tracking",
+                           style="bold red"))
