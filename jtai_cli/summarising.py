@@ -7,22 +7,26 @@ lists and counts *children*, not rows: a child is one child ID (leading zeros ig
 many lists and rows they appear on, and is flagged CSA-FE when any list flags them Y.
 
 Small numbers are suppressed as UK official statistics do it: a count from 1 to 4 is shown as
-"<5" (0 is shown), and further cells are hidden ("[c]") until no hidden count can be worked out
-from the published cells and totals, by subtraction or otherwise. Rates are shown only when both
-counts behind them are shown.
+"<5", and further cells are hidden ("[c]") until no hidden count can be worked out from the
+published cells and totals, by subtraction or otherwise. A 0 beside a "<5" in the same row is
+hidden too: it would say that every child of that group shares (or lacks) the flag. A hidden
+cell that the published figures already confine to a range of large numbers (the complement of
+a "<5" in a row with its total) is shown as that range ("22-25"), which reveals nothing more, so
+that it does not look like a small number. Rates are shown only when the counts behind them are.
+
+Charts are hand-written SVG (horizontal bars with their labels, every label escaped): no
+plotting library.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,8 +49,12 @@ PUBLISHED, PRIMARY, SECONDARY = 0, 1, 2
 SYMBOLS = {
     SMALL: "1 to 4 children: hidden so that no child can be identified",
     HIDDEN: "hidden so that a number under 5 cannot be worked out from the other figures",
+    "22-25": "a hidden figure shown as the range the other figures already confine it to "
+             "(here 22 to 25): it reveals nothing more",
     "-": "no children to take a rate of",
 }
+#: How a hidden figure confined to a range is shown: "22-25".
+RANGE = re.compile(r"^(\d+)-(\d+)$")
 
 # Lists in journey order: (group, schema names, label, journey wording)
 _GROUPS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
@@ -203,7 +211,8 @@ def suppress_table(
 ) -> np.ndarray:
     """Decide which cells of a count table to hide, as UK official statistics do.
 
-    Primary suppression hides every count from 1 to ``threshold - 1`` (0 is shown). Secondary
+    Primary suppression hides every count from 1 to ``threshold - 1``, and a 0 in the same row
+    as one of them (it would show that all of a group share one answer). Secondary
     suppression then hides more cells until none of the hidden ones can be worked out: while a
     row or column has exactly one hidden cell, the next smallest cell of that row or column is
     hidden too (non-zero cells first, inner cells before totals); when a hidden cell could still
@@ -228,12 +237,24 @@ def suppress_table(
         >>> suppress_table([[3, 10, 13], [20, 30, 50], [23, 40, 63]],
         ...                row_totals=True, col_totals=True).tolist()
         [[1, 2, 0], [2, 2, 0], [0, 0, 0]]
+        >>> suppress_table([[3, 0, 3], [20, 30, 50], [23, 30, 53]],
+        ...                row_totals=True, col_totals=True)[0].tolist()
+        [1, 2, 1]
     """
     values = np.asarray(table, dtype=np.int64)
     if values.ndim != 2 or (values < 0).any():
         raise ValueError("a count table is a 2-D array of counts, 0 or more")
     status = np.zeros(values.shape, dtype=np.int8)
     status[(values >= 1) & (values < threshold)] = PRIMARY
+    # A 0 beside a "<5" in one row says every child of the group shares the same answer
+    # (all flagged, or none): hide it too.
+    inner_cols = values.shape[1] - (1 if row_totals else 0)
+    if inner_cols > 1:
+        for i in range(values.shape[0]):
+            row = status[i, :inner_cols]
+            if (row == PRIMARY).any():
+                zero = values[i, :inner_cols] == 0
+                row[zero] = SECONDARY
     if force is not None:
         status[np.asarray(force, dtype=bool) & (status == PUBLISHED)] = SECONDARY
     margin = np.zeros(values.shape, dtype=bool)
@@ -296,6 +317,68 @@ def suppress_table(
     return status
 
 
+def hidden_ranges(
+    table: np.ndarray | Sequence[Sequence[int]],
+    status: np.ndarray,
+    *,
+    row_totals: bool,
+    col_totals: bool,
+    threshold: int = THRESHOLD,
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """The range each "[c]" cell is confined to by what is published, where it is finite.
+
+    A reader knows every published cell, that a "<5" holds 1 to ``threshold - 1`` and a "[c]"
+    0 or more, and that each row (column) adds up to its total. Narrowing each hidden cell's
+    bounds by those sums until nothing changes gives ranges the reader can work out too, so
+    showing them discloses nothing. Only SECONDARY cells get a range.
+
+    Example:
+        >>> st = suppress_table([[3, 22, 25]], row_totals=True, col_totals=False)
+        >>> hidden_ranges([[3, 22, 25]], st, row_totals=True, col_totals=False)
+        {(0, 1): (21, 24)}
+    """
+    values = np.asarray(table, dtype=np.int64)
+    inf = math.inf
+    lo: dict[tuple[int, int], float] = {}
+    hi: dict[tuple[int, int], float] = {}
+    for i, j in zip(*np.nonzero(status), strict=True):
+        cell = (int(i), int(j))
+        if status[cell] == PRIMARY:
+            lo[cell], hi[cell] = 1, threshold - 1
+        else:
+            lo[cell], hi[cell] = 0, inf
+    lines = _lines(values.shape, row_totals, col_totals)
+    for _ in range(2 * len(lines) + 2):
+        changed = False
+        for line in lines:
+            *inner, total = line
+            hidden = [c for c in line if status[c]]
+            if not hidden:
+                continue
+            # sum(inner) - total = 0, with published cells known.
+            known = sum(int(values[c]) for c in inner if not status[c]) - (
+                0 if status[total] else int(values[total]))
+            for c in hidden:
+                sign = -1 if c == total else 1
+                rest_lo = rest_hi = float(known)
+                for d in hidden:
+                    if d == c:
+                        continue
+                    s = -1 if d == total else 1
+                    rest_lo += min(s * lo[d], s * hi[d])
+                    rest_hi += max(s * lo[d], s * hi[d])
+                # sign * c + rest = 0  =>  c = -rest / sign
+                new_lo, new_hi = sorted((-rest_hi * sign, -rest_lo * sign))
+                if new_lo > lo[c]:
+                    lo[c], changed = new_lo, True
+                if new_hi < hi[c]:
+                    hi[c], changed = new_hi, True
+        if not changed:
+            break
+    return {c: (int(lo[c]), int(hi[c])) for c in lo
+            if status[c] == SECONDARY and hi[c] != inf and lo[c] < hi[c]}
+
+
 # --------------------------------------------------------------------------- count tables
 
 
@@ -315,6 +398,8 @@ class _Counts:
     rates: list[tuple[str, str, str]] = field(default_factory=list)  # (name, numerator, den)
     chart: str | None = None
     shared: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)
+    #: (name, numerator column): a rate per 10,000 of the area's 0-17 population, if given.
+    per_10k: list[tuple[str, str]] = field(default_factory=list)
 
     def full(self) -> tuple[np.ndarray, list[str], list[str]]:
         """The table with its totals in place, and its row and column labels."""
@@ -329,30 +414,48 @@ class _Counts:
         return full, rows, cols
 
 
-def _published(counts: _Counts, status: np.ndarray | None) -> pd.DataFrame:
+def _published(counts: _Counts, status: np.ndarray | None,
+               ranges: Mapping[tuple[int, int], tuple[int, int]] | None = None,
+               population: int | None = None) -> pd.DataFrame:
     full, rows, cols = counts.full()
     if status is None:
         status = np.zeros(full.shape, dtype=np.int8)
+    ranges = ranges or {}
+
+    def shown(i: int, j: int) -> object:
+        if status[i, j] == PUBLISHED:
+            return int(full[i, j])
+        if status[i, j] == PRIMARY:
+            return SMALL
+        r = ranges.get((i, j))
+        # A range of large numbers, so that it does not read as a small count.
+        return f"{r[0]}-{r[1]}" if r is not None and r[0] >= THRESHOLD else HIDDEN
+
     data: dict[str, list[object]] = {}
     for j, col in enumerate(cols):
-        data[col] = [int(full[i, j]) if status[i, j] == PUBLISHED
-                     else (SMALL if status[i, j] == PRIMARY else HIDDEN)
-                     for i in range(len(rows))]
+        data[col] = [shown(i, j) for i in range(len(rows))]
     for name, num, den in counts.rates:
         jn = cols.index(num)
         out: list[object] = []
         for i in range(len(rows)):
             if den == "@total":
-                di, dj = len(rows) - 1, jn
-            else:
-                di, dj = i, cols.index(den)
-            if status[i, jn] or status[di, dj]:
+                dens = [(len(rows) - 1, jn)]
+            else:  # one column, or "Yes+No": the sum of several
+                dens = [(i, cols.index(d)) for d in den.split("+")]
+            base = sum(int(full[c]) for c in dens)
+            if status[i, jn] or any(status[c] for c in dens):
                 out.append(HIDDEN)
-            elif full[di, dj] == 0:
+            elif base == 0:
                 out.append(None)
             else:
-                out.append(round(100 * float(full[i, jn]) / float(full[di, dj]), 1))
+                out.append(round(100 * float(full[i, jn]) / float(base), 1))
         data[name] = out
+    if population:
+        for name, num in counts.per_10k:
+            jn = cols.index(num)
+            data[name] = [HIDDEN if status[i, jn] else
+                          round(10_000 * float(full[i, jn]) / population, 1)
+                          for i in range(len(rows))]
     frame = pd.DataFrame(data, index=pd.Index(rows, name=counts.index_name), dtype=object)
     return frame
 
@@ -377,6 +480,40 @@ def _suppress_all(tables: Sequence[_Counts]) -> list[np.ndarray]:
         if hidden <= forced:
             return statuses
         forced |= hidden
+
+
+def _ranges_all(tables: Sequence[_Counts], statuses: Sequence[np.ndarray | None]
+                ) -> list[dict[tuple[int, int], tuple[int, int]]]:
+    """Each table's hidden ranges; a total shown in several tables gets one range in all.
+
+    Each table's range is what a reader can work out from that table, so their intersection
+    is too: showing it everywhere discloses nothing more and keeps the tables agreeing.
+    """
+    out: list[dict[tuple[int, int], tuple[int, int]]] = []
+    by_key: dict[tuple[str, ...], tuple[int, int]] = {}
+    for t, st in zip(tables, statuses, strict=True):
+        if st is None:
+            out.append({})
+            continue
+        full, _, _ = t.full()
+        rg = hidden_ranges(full, st, row_totals=bool(t.row_total), col_totals=bool(t.col_total))
+        out.append(rg)
+        for cell, key in t.shared.items():
+            if st[cell] == SECONDARY:
+                lo, hi = rg.get(cell, (0, 10**12))
+                old = by_key.get(key, (0, 10**12))
+                by_key[key] = (max(lo, old[0]), min(hi, old[1]))
+    for t, st, rg in zip(tables, statuses, out, strict=True):
+        if st is None:
+            continue
+        for cell, key in t.shared.items():
+            if st[cell] == SECONDARY:
+                lo, hi = by_key[key]
+                if hi < 10**12 and lo < hi:
+                    rg[cell] = (lo, hi)
+                else:
+                    rg.pop(cell, None)
+    return out
 
 
 # --------------------------------------------------------------------------- public results
@@ -533,6 +670,7 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
     """One row per child: flagged?, on which lists, and their details from their main list."""
     parts = []
     answers = []
+    sampled: set[object] = set()
     for group, lists in groups.items():
         for pl in lists:
             keys = pl.keys
@@ -556,6 +694,8 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
                      if (c := pl.schema.by_role(role)) is not None and c.header in pl.positions}
             if extra:
                 answers.append(pd.DataFrame({"key": keys.to_numpy(dtype=object), **extra}))
+            if group == "additional_fields":
+                sampled.update(k for k in keys.dropna())
     if not parts:
         return pd.DataFrame()
     long = pd.concat(parts, ignore_index=True)
@@ -578,6 +718,8 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
         no = set(got.loc[got[role] == "N", "key"])
         out["q_" + role] = np.where(out.index.isin(yes), "Yes",
                                     np.where(out.index.isin(no), "No", NOT_RECORDED))
+    # Option A: the children on the additional fields sheet, the inspector's sample.
+    out["sampled"] = out.index.isin(sampled)
     return out
 
 
@@ -703,7 +845,8 @@ def _breakdown(
     )
 
 
-def _tables(snap: _Snap) -> tuple[list[_Counts], list[str]]:
+def _tables(snap: _Snap, option: str | None = None, population: int | None = None
+            ) -> tuple[list[_Counts], list[str]]:
     ch, as_of, schemas = snap.children, snap.snapshot.as_of, snap.schemas
     notes: list[str] = []
     tables: list[_Counts] = []
@@ -751,7 +894,13 @@ def _tables(snap: _Snap) -> tuple[list[_Counts], list[str]]:
             "children count as flagged when another list flags them).",
             "List", rows, ["Flagged", "Not flagged"], np.array(cells, dtype=np.int64),
             row_total="Children", rates=[("% flagged", "Flagged", "Children")], chart="Flagged",
-            shared=shared))
+            shared=shared,
+            per_10k=[("Flagged per 10,000 children", "Flagged"),
+                     ("Children per 10,000 children", "Children")]))
+        if population:
+            tables[-1].description += (
+                f" Rates per 10,000 children divide by the area's 0-17 population given: "
+                f"{population:,}.")
 
     # Breakdowns of the children on lists 4-8 (the lists that ask the CSA-FE question).
     if flag_groups:
@@ -813,19 +962,33 @@ def _tables(snap: _Snap) -> tuple[list[_Counts], list[str]]:
 
         questions = [r for r in ADDITIONAL_ROLES if f"q_{r}" in ch]
         if questions:
-            fch = ch[flagged]
+            sample = option == "A" or (option is None and "additional_fields" in snap.groups)
+            asked = flagged & (ch["sampled"] if sample else True)
+            fch = ch[asked]
             rows = [_QUESTIONS[r] for r in questions]
             cells = [[int((fch[f"q_{r}"] == a).sum()) for a in ("Yes", "No", NOT_RECORDED)]
                      for r in questions]
+            if sample:
+                base = ("Option A: the children asked are the inspector's sample of 20 (para "
+                        "22), chosen for a mix of cases, not at random. These figures describe "
+                        "that sample, not how common these answers are among the area's CSA-FE "
+                        "children.")
+                shared = {}
+            else:
+                base = ("Option B: every child flagged CSA-FE is asked (para 26).")
+                shared = {(i, 3): ("flag_lists", "flagged") for i in range(len(rows))}
             tables.append(_Counts(
-                "additional", "What the additional fields say about flagged children",
-                "The seven questions asked for CSA-FE children (option B: all of them; option "
-                "A: the 20 the inspector selects), as answered on lists 6 to 8 or the "
-                "additional fields sheet. 'Not recorded': no answer for that child.",
+                "additional", "What the seven additional fields say",
+                base + " '% yes' is of the children who were asked and answered that question "
+                "(Y or N); 'Not recorded' (asked, but no answer) is shown and is not counted "
+                "as no.",
                 "Question", rows, ["Yes", "No", NOT_RECORDED], np.array(cells, dtype=np.int64),
-                row_total="Flagged children", rates=[("% yes", "Yes", "Flagged children")],
-                chart="Yes",
-                shared={(i, 3): ("flag_lists", "flagged") for i in range(len(rows))}))
+                row_total="Children asked",
+                rates=[("% yes of those answering", "Yes", "Yes+No")], chart="Yes",
+                shared=shared))
+            if sample and not len(fch):
+                notes.append("Option A: no flagged child is on an additional fields sheet, so "
+                             "no child counts as asked the seven questions")
     return tables, notes
 
 
@@ -921,7 +1084,7 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
         kinds = [
             ("Sexual abuse is the latest category", f["sa_latest"]),
             ("Sexual abuse was the initial category only", ~f["sa_latest"] & f["sa_initial"]),
-            ("Another category: CSA-FE surfaced through a secondary factor",
+            ("Another category, never sexual abuse",
              ~f["sa_latest"] & ~f["sa_initial"] & f["recorded"]),
             ("Category not recorded", ~f["recorded"]),
         ]
@@ -929,9 +1092,8 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
         out.append(_Counts(
             "sexual_abuse_category", "Do the CP plans of flagged children say sexual abuse?",
             "Flagged children on a child protection plan (list 7): how many plans carry the "
-            "sexual abuse category, as latest or initial category, and how many do not. CSA-FE "
-            "often comes to light through a secondary presenting factor (guidance, "
-            "introduction), so a plan under another category can still be about it.",
+            "sexual abuse category, as latest or initial category, and how many do not. The "
+            "lists do not say why a plan carries another category.",
             "Category of abuse", [k for k, _ in kinds], ["Flagged children"],
             np.array([[int(m.sum())] for _, m in kinds], dtype=np.int64).reshape(len(kinds), 1),
             col_total="All flagged children on a CP plan",
@@ -976,6 +1138,8 @@ def summarise(
     as_of: dt.date | None = None,
     suppress: bool = True,
     schemas: SchemaSet | None = None,
+    option: str | None = None,
+    population: int | None = None,
 ) -> Summary:
     """Count the children flagged CSA-FE, break them down, and follow them across the lists.
 
@@ -990,6 +1154,11 @@ def summarise(
         suppress: hide counts of 1 to 4 ("<5") and whatever would let them be worked out
             ("[c]"), as UK official statistics do. Turn off only for internal use.
         schemas: the list schemas to use (default: the shipped ones).
+        option: "A" or "B" (Annex C), for the base of the seven answers' "% yes": under A the
+            inspector's sample of 20 (a sample, not a prevalence), under B every flagged child.
+            Default: A when the input has an additional fields sheet, else B.
+        population: the area's 0-17 population (e.g. a published mid-year estimate): adds
+            rates per 10,000 children to the table by list, with the base stated.
 
     Returns:
         The tables (``summary["by_age"]`` is a DataFrame), ready for ``to_html``,
@@ -1004,19 +1173,30 @@ def summarise(
         12
         >>> summary.write_html("summary.html")  # doctest: +SKIP
     """
+    from .errors import UsageError
+
+    if option not in (None, "A", "B"):
+        raise UsageError(f"option must be A or B (Annex C), not {option!r}")
+    if population is not None and population <= 0:
+        raise UsageError("--population is the area's 0-17 population: a whole number above 0")
     schemas = schemas or load_schemas()
     paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     if not paths:
         raise SheetMissing("no input files given: nothing to summarise")
     snaps, notes = _load_snapshots(paths, as_of, schemas)
+    if population:
+        notes.append(f"Rates per 10,000 children use the 0-17 population given with "
+                     f"--population: {population:,}, for every snapshot")
     published: list[dict[str, SummaryTable]] = []
     for snap in snaps:
-        counts, snap_notes = _tables(snap)
+        counts, snap_notes = _tables(snap, option, population)
         statuses = _suppress_all(counts) if suppress else [None] * len(counts)
+        ranges = _ranges_all(counts, statuses)
         tables = {}
-        for c, st in zip(counts, statuses, strict=True):
+        for c, st, rg in zip(counts, statuses, ranges, strict=True):
             total = c.col_total
-            tables[c.name] = SummaryTable(c.name, c.title, c.description, _published(c, st),
+            tables[c.name] = SummaryTable(c.name, c.title, c.description,
+                                          _published(c, st, rg, population),
                                           chart=c.chart, total_row=total)
         published.append(tables)
         if snap is snaps[-1]:
@@ -1029,8 +1209,11 @@ def summarise(
 
 # --------------------------------------------------------------------------- charts
 
-_BLUE, _GREY, _TEXT = "#1d70b8", "#505a5f", "#0b0c0c"
-_FONTS = ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"]
+_BLUE, _LIGHT, _GREY, _TEXT = "#1d70b8", "#b7d0e8", "#505a5f", "#0b0c0c"
+_FONT = 'font-family="Arial,Helvetica,Liberation Sans,DejaVu Sans,sans-serif"'
+#: Chart geometry (px): width, bar area, line height of a label, gap between rows.
+_WIDTH, _BAR_AREA, _LINE, _GAP, _PAD = 600, 250, 15, 9, 6
+_CHAR = 6.6  # average width of a 12px Arial character, for laying out labels
 
 
 def _fmt(v: object) -> str:
@@ -1043,74 +1226,29 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _rc() -> Any:
-    return {"svg.hashsalt": "jtai", "svg.fonttype": "none", "font.family": "sans-serif",
-            "font.sans-serif": _FONTS, "font.size": 10, "text.color": _TEXT,
-            "axes.edgecolor": _GREY, "xtick.color": _TEXT, "ytick.color": _TEXT}
-
-
-def _svg(fig: Any, prefix: str, title: str) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
-                bbox_inches="tight", pad_inches=0.05)
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
-    svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{prefix}-\1"', svg)
-    svg = svg.replace("<svg ", '<svg class="chart" role="img" ', 1)
-    svg = svg.replace(">", f"><title>{html.escape(title)}</title>", 1)
-    return svg
-
-
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) \
         and not (isinstance(v, float) and math.isnan(v))
 
 
-def _bar_chart(table: SummaryTable, prefix: str) -> str | None:
-    """Horizontal bars of the chart column, each labelled with the value its table shows.
-
-    Hidden values get their symbol and no bar; no chart when every value is hidden.
-    """
-    import matplotlib as mpl
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-
-    frame, col = table.frame, table.chart
-    if col is None or col not in frame:
-        return None
-    part = frame.drop(index=table.total_row) if table.total_row in frame.index else frame
-    values = list(part[col])
-    if not any(_is_number(v) and v for v in values):
-        return None
-    labels = [_wrap(str(i)) for i in part.index]
-    numbers = [float(v) if _is_number(v) else 0.0 for v in values]
-    top = max(numbers)
-    lines = max(label.count("\n") + 1 for label in labels)
-    with mpl.rc_context(_rc()):
-        fig = Figure(figsize=(5.4, 0.45 + (0.16 + 0.15 * lines) * len(labels)))
-        FigureCanvasSVG(fig)
-        ax = fig.add_subplot()
-        y = np.arange(len(labels))
-        ax.barh(y, numbers, color=_BLUE, height=0.7)
-        for yi, v, n in zip(y, values, numbers, strict=True):
-            shown = _is_number(v)
-            ax.text(n + top * 0.015, float(yi), _fmt(v), va="center", ha="left",
-                    color=_TEXT if shown else _GREY, fontstyle="normal" if shown else "italic")
-        ax.set_yticks(y, labels=labels)
-        ax.set_ylim(len(labels) - 0.5, -0.5)
-        ax.set_xlim(0, top * 1.18)
-        ax.set_xticks([])
-        for side in ("top", "right", "bottom"):
-            ax.spines[side].set_visible(False)
-        ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(col, color=_GREY)
-        return _svg(fig, prefix, f"{table.title}: {col}")
+def _span(v: object) -> tuple[float, float] | None:
+    """The range a shown value stands for: a number n is (0, n); "<5" is (1, 4); "22-25"
+    is (22, 25); "[c]" and blanks have none."""
+    if _is_number(v):
+        return 0.0, float(v)  # type: ignore[arg-type]
+    if v == SMALL:
+        return 1.0, float(THRESHOLD - 1)
+    if isinstance(v, str) and (m := RANGE.match(v)):
+        return float(m.group(1)), float(m.group(2))
+    return None
 
 
-def _wrap(text: str, width: int = 34) -> str:
+def _esc(text: object) -> str:
+    """Text escaped for SVG (XML): &, <, >, and both quotes."""
+    return html.escape(str(text), quote=True)
+
+
+def _wrap(text: str, width: int = 34) -> list[str]:
     words, lines, line = text.split(), [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -1119,54 +1257,109 @@ def _wrap(text: str, width: int = 34) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    return "\n".join(lines)
+    return lines
+
+
+def _bars(rows: Sequence[tuple[list[str], object]], top: float, label_w: float, y0: float
+          ) -> tuple[list[str], float]:
+    """SVG elements for horizontal bars, one per (label lines, shown value), from ``y0``.
+
+    A number is a solid bar; a range ("22-25", or "<5" as 1 to 4) is a pale bar from its low
+    to its high end with an outline, so a hidden figure is drawn as what is known of it; "[c]"
+    has no bar. Every bar is labelled with the value its table shows.
+    """
+    out: list[str] = []
+    x0 = label_w + 8
+    y = y0
+    scale = _BAR_AREA / top if top else 0.0
+    for lines, v in rows:
+        h = max(len(lines), 1) * _LINE
+        mid = y + h / 2
+        for k, line in enumerate(lines):
+            ty = mid - (len(lines) - 1) * _LINE / 2 + k * _LINE + 4
+            out.append(f'<text x="{label_w:.1f}" y="{ty:.1f}" text-anchor="end">'
+                       f"{_esc(line)}</text>")
+        span = _span(v)
+        end = x0
+        if span is not None:
+            lo, hi = span
+            bx, bw = x0 + lo * scale, max((hi - lo) * scale, 1.0)
+            bh = min(h, 18.0)
+            if _is_number(v):
+                out.append(f'<rect class="bar" x="{bx:.1f}" y="{mid - bh / 2:.1f}" '
+                           f'width="{bw:.1f}" height="{bh:.1f}" fill="{_BLUE}"/>')
+            else:
+                out.append(f'<rect class="range" x="{bx:.1f}" y="{mid - bh / 2:.1f}" '
+                           f'width="{bw:.1f}" height="{bh:.1f}" fill="{_LIGHT}" '
+                           f'stroke="{_BLUE}" stroke-dasharray="3 2"/>')
+            end = bx + bw
+        style = "" if _is_number(v) else f' fill="{_GREY}" font-style="italic"'
+        out.append(f'<text x="{end + 5:.1f}" y="{mid + 4:.1f}"{style}>{_esc(_fmt(v))}</text>')
+        y += h + _GAP
+    return out, y
+
+
+def _svg_doc(title: str, body: list[str], height: float) -> str:
+    return (f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" '
+            f'width="{_WIDTH}" height="{height:.0f}" viewBox="0 0 {_WIDTH} {height:.0f}" '
+            f'{_FONT} font-size="12" fill="{_TEXT}"><title>{_esc(title)}</title>'
+            + "".join(body) + "</svg>")
+
+
+def _label_width(labels: Iterable[list[str]]) -> float:
+    longest = max((len(line) for lines in labels for line in lines), default=4)
+    return min(_WIDTH - _BAR_AREA - 80.0, longest * _CHAR + 4)
+
+
+def _bar_chart(table: SummaryTable, prefix: str) -> str | None:
+    """Horizontal bars of the chart column, each labelled with the value its table shows.
+
+    Hand-written SVG. A range ("22-25") is drawn as a range bar, "<5" as a range from 1 to 4,
+    "[c]" with no bar; no chart when nothing can be drawn. ``prefix`` is kept for callers (the
+    SVG has no ids to make unique).
+    """
+    frame, col = table.frame, table.chart
+    if col is None or col not in frame:
+        return None
+    part = frame.drop(index=table.total_row) if table.total_row in frame.index else frame
+    values = list(part[col])
+    if not any((_is_number(v) and v) or (isinstance(v, str) and RANGE.match(v))
+               for v in values):
+        return None
+    rows = [(_wrap(str(i)), v) for i, v in zip(part.index, values, strict=True)]
+    top = max((s[1] for v in values if (s := _span(v)) is not None), default=0.0)
+    label_w = _label_width(lines for lines, _ in rows)
+    body, y = _bars(rows, top * 1.05, label_w, _PAD)
+    body.append(f'<text x="{label_w + 8:.1f}" y="{y + 8:.1f}" fill="{_GREY}">'
+                f"{_esc(col)}</text>")
+    return _svg_doc(f"{table.title}: {col}", body, y + 16)
 
 
 def _trend_chart(table: SummaryTable, prefix: str) -> str | None:
-    """Small multiples: one line per flagged-children measure, points labelled as in the table.
-
-    A hidden value is written at the foot of its date, with no point; the line breaks there.
-    """
-    import matplotlib as mpl
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-
+    """One group of bars per flagged-children measure, one bar per snapshot, labelled as in
+    the table; hidden values as in ``_bar_chart``."""
     frame = table.frame
-    rows = [r for r in frame.index if str(r).startswith("Flagged children")]
-    if not rows:
+    measures = [r for r in frame.index if str(r).startswith("Flagged children")]
+    if not measures:
         return None
-    ncols = 2
-    nrows = math.ceil(len(rows) / ncols)
-    with mpl.rc_context(_rc()):
-        fig = Figure(figsize=(5.6, 1.6 * nrows + 0.2))
-        FigureCanvasSVG(fig)
-        axes = fig.subplots(nrows, ncols, squeeze=False)
-        x = np.arange(len(frame.columns))
-        for k, ax in enumerate(axes.flat):
-            if k >= len(rows):
-                ax.set_visible(False)
-                continue
-            values = list(frame.loc[rows[k]])
-            ys = np.array([float(v) if _is_number(v) else np.nan for v in values])
-            top = float(np.nanmax(ys)) if not np.isnan(ys).all() else 0.0
-            top = top or 1.0
-            ax.plot(x, ys, color=_BLUE, marker="o", markersize=4)
-            for xi, v, yi in zip(x, values, ys, strict=True):
-                if _is_number(v):
-                    ax.text(xi, yi + top * 0.12, _fmt(v), ha="center", va="bottom", fontsize=9)
-                elif isinstance(v, str):
-                    ax.text(xi, top * 0.05, v, ha="center", va="bottom", fontsize=9,
-                            color=_GREY, fontstyle="italic")
-            ax.set_ylim(0, top * 1.5)
-            ax.set_title(_wrap(str(rows[k]).removeprefix("Flagged children: "), 40),
-                         fontsize=9, loc="left")
-            ax.set_xticks(x, labels=list(frame.columns), fontsize=8)
-            ax.set_xlim(-0.4, len(x) - 0.6)
-            ax.set_yticks([])
-            for side in ("top", "right", "left"):
-                ax.spines[side].set_visible(False)
-        fig.tight_layout(h_pad=1.0)
-        return _svg(fig, prefix, table.title)
+    dates = [str(c) for c in frame.columns]
+    values = [v for r in measures for v in frame.loc[r]]
+    top = max((s[1] for v in values if (s := _span(v)) is not None), default=0.0)
+    if not top:
+        return None
+    label_w = _label_width([[d] for d in dates])
+    body: list[str] = []
+    y = float(_PAD)
+    for r in measures:
+        for line in _wrap(str(r).removeprefix("Flagged children: "), 70):
+            y += _LINE
+            body.append(f'<text x="0" y="{y:.1f}" font-weight="bold">{_esc(line)}</text>')
+        y += 4
+        part, y = _bars([([d], v) for d, v in zip(dates, frame.loc[r], strict=True)],
+                        top * 1.05, label_w, y)
+        body += part
+        y += 4
+    return _svg_doc(table.title, body, y + 4)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -1231,6 +1424,9 @@ def _key_figures(s: Summary) -> str:
         row = frame.loc["Lists 4 to 8, each child once"]
         boxes.append((row["Flagged"], "children flagged CSA-FE"))
         boxes.append((row["% flagged"], "% of children on lists 4 to 8 flagged"))
+        if "Flagged per 10,000 children" in frame.columns:
+            boxes.append((row["Flagged per 10,000 children"],
+                          "flagged children per 10,000 children aged 0-17"))
     for label in ("List 7: Child protection plans", "List 8: Children in care"):
         if label in frame.index:
             boxes.append((frame.loc[label, "Flagged"],
@@ -1248,8 +1444,10 @@ def _render_html(s: Summary) -> str:
     meta = [("Data as at", fmt_date(s.as_of) + (f" (snapshots: {dates})" if len(snaps) > 1
                                                 else "")),
             ("Files", ", ".join(Path(f).name for f in s.files)),
-            ("Small numbers", "suppressed: counts of 1 to 4 are shown as <5, and other cells "
-             "as [c] where they would let a small count be worked out" if s.suppressed else
+            ("Small numbers", "suppressed: counts of 1 to 4 are shown as <5, a 0 beside a <5 in "
+             "its row as [c], and other cells as [c] where they would let a small count be "
+             "worked out, or as the range of large numbers the other figures confine them to "
+             "(22-25)" if s.suppressed else
              "NOT suppressed: for internal use only, do not publish or share")]
     parts = [
         "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
@@ -1282,7 +1480,9 @@ def _render_html(s: Summary) -> str:
     legend = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>"
                      for k, v in SYMBOLS.items() if s.suppressed or k == "-")
     parts.append(f"<footer><p>Symbols:</p><ul>{legend}</ul><p>Charts show only the figures "
-                 "their tables show; hidden figures are labelled, not drawn. Made by jtai "
+                 "their tables show: a hidden figure known to lie in a range (22-25, or <5 for "
+                 "1 to 4) is drawn as a pale, dashed bar over that range; [c] is labelled, not "
+                 "drawn. Charts are drawn by jtai itself (SVG), no plotting library. Made by jtai "
                  f"{html.escape(__version__)}. This page holds counts only: no child's ID or "
                  "details.</p></footer>")
     parts += ["</main>", "</body>", "</html>", ""]

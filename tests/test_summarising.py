@@ -23,6 +23,7 @@ from jtai_cli.summarising import (
     HIDDEN,
     PRIMARY,
     PUBLISHED,
+    RANGE,
     SECONDARY,
     SMALL,
     pinned_cells,
@@ -259,9 +260,21 @@ def test_one_small_cell_in_a_row_hides_the_next_smallest_in_its_row_and_column()
 
 
 def test_zero_is_shown_and_not_chosen_to_hide_a_small_count_when_another_cell_will_do():
-    table = np.array([[2, 0, 9, 11]])
-    status = suppress_table(table, row_totals=True, col_totals=False)
-    assert status.tolist() == [[PRIMARY, PUBLISHED, SECONDARY, PUBLISHED]]
+    # One column of groups with its total: a 0 in another row says nothing about the "<5".
+    table = np.array([[2], [0], [9], [11]])
+    status = suppress_table(table, row_totals=False, col_totals=True)
+    assert status.tolist() == [[PRIMARY], [PUBLISHED], [SECONDARY], [PUBLISHED]]
+
+
+def test_summary_zero_beside_a_small_count_in_its_row_is_suppressed_too():
+    # Flagged "<5", not flagged 0: every child of the group is flagged. The 0 is hidden.
+    table = np.array([[3, 0, 3], [10, 12, 22], [13, 12, 25]])
+    status = suppress_table(table, row_totals=True, col_totals=True)
+    assert status[0, 1] != PUBLISHED and status[0, 0] == PRIMARY
+    assert pinned_cells(table, status, row_totals=True, col_totals=True) == []
+    # Without a "<5" in the row a 0 is shown.
+    table = np.array([[0, 9, 9], [10, 12, 22], [10, 21, 31]])
+    assert suppress_table(table, row_totals=True, col_totals=True)[0, 0] == PUBLISHED
 
 
 def test_the_simple_row_and_column_rule_is_not_enough_and_a_bridge_is_closed():
@@ -367,7 +380,7 @@ def test_cp_plans_of_flagged_children_with_and_without_the_sexual_abuse_category
     assert sa.to_dict() == {
         "Sexual abuse is the latest category": 1,
         "Sexual abuse was the initial category only": 1,
-        "Another category: CSA-FE surfaced through a secondary factor": 1,
+        "Another category, never sexual abuse": 1,
         "All flagged children on a CP plan": 3,
     }
     cat = s["category_of_abuse"]
@@ -417,10 +430,17 @@ def test_suppressed_tables_protect_every_small_count(tmp_path):
     raw = summarise(lists_workbook(tmp_path, extra6=20, name="again.xlsx"), suppress=False)
     for name, t in s.tables.items():
         counts = [c for c in t.frame.columns if not str(c).startswith("%")]
+        counts = [c for c in counts if "per 10,000" not in str(c)]
         pub = t.frame[counts].to_numpy(dtype=object)
         true = raw[name][counts].to_numpy(dtype=object).astype(np.int64)
-        status = np.where(pub == SMALL, PRIMARY, np.where(pub == HIDDEN, SECONDARY, PUBLISHED))
+        ranged = np.vectorize(lambda v: isinstance(v, str) and RANGE.match(v) is not None)(pub)
+        status = np.where(pub == SMALL, PRIMARY, np.where((pub == HIDDEN) | ranged, SECONDARY,
+                                                          PUBLISHED))
         assert (pub[status == PUBLISHED] == true[status == PUBLISHED]).all()
+        # a range holds the true figure and is a range of large numbers
+        for (i, j) in np.argwhere(ranged):
+            lo, hi = map(int, RANGE.match(pub[i, j]).groups())
+            assert 5 <= lo <= true[i, j] <= hi, (name, pub[i, j], true[i, j])
         has_rt = name in {"by_list", "journey", "additional"} or t.total_row is not None \
             and len(counts) > 1
         has_ct = t.total_row is not None
@@ -602,8 +622,109 @@ def test_additional_fields_from_their_own_sheet(tmp_path, schemas):
     })
     s = summarise(path, as_of=AS_OF, suppress=False)
     add = s["additional"]
-    assert add.loc["Multi-agency involvement"].tolist() == [6, 0, 1, 7, pytest.approx(85.7)]
+    # Option A (an additional fields sheet): the base is the flagged children on it, the
+    # sample; A6 (flagged, not in the sample) and Z (on no list) are not counted.
+    assert add.loc["Multi-agency involvement"].tolist() == [6, 0, 0, 6, 100.0]
     assert add.loc["Known to the YOT", "No"] == 6
+    assert "sample" in s.tables["additional"].description
     # a child on the additional sheet only is neither on the lists nor flagged
     assert s["by_list"].loc["Any list, each child once", "Children"] == 8
     assert s["journey"].loc["Child in need (list 6)", "Flagged children"] == 7
+
+
+# --------------------------------------------------------------------------- issue 12, part 4
+
+
+def _answers_workbook(tmp_path, *, sheet: bool) -> Path:
+    """Ten flagged children; the seven answers beside them (option B) or on a sheet (A)."""
+    headers = ["Child Unique ID", "Is CSA-FE a current or significant factor?",
+               "Is there multi-agency involvement?"]
+    rows = [row6(f"A{i}", "Y") for i in range(10)] + [row6(f"N{i}") for i in range(6)]
+    if not sheet:
+        answers = ["Y"] * 4 + ["N"] * 3 + [None] * 3  # 3 not recorded
+        cols = L6 + headers[1:]
+        body = [r + ["Y", a] for r, a in zip(rows, answers + [None] * 6, strict=True)]
+        return make_workbook(tmp_path, {"List 6": [cols, *body]})
+    add = [headers] + [[f"A{i}", "Y", "Y" if i < 6 else "N"] for i in range(8)]
+    return make_workbook(tmp_path, {"List 6": [L6, *rows], "Additional": add})
+
+
+def test_summary_percent_yes_is_of_those_asked_and_answering_not_recorded_shown(tmp_path):
+    s = summarise(_answers_workbook(tmp_path, sheet=False), as_of=AS_OF, suppress=False)
+    add = s["additional"]
+    row = add.loc["Multi-agency involvement"]
+    assert row["Yes"] == 4 and row["No"] == 3 and row["Not recorded"] == 3
+    assert row["Children asked"] == 10
+    assert row["% yes of those answering"] == pytest.approx(57.1)  # 4 of 7, not 4 of 10
+    assert "Option B" in s.tables["additional"].description
+
+
+def test_summary_option_a_base_is_the_sample_and_says_it_is_not_prevalence(tmp_path):
+    s = summarise(_answers_workbook(tmp_path, sheet=True), as_of=AS_OF, suppress=False)
+    add = s["additional"]
+    assert add.loc["Multi-agency involvement", "Children asked"] == 8
+    assert add.loc["Multi-agency involvement", "% yes of those answering"] == 75.0
+    desc = s.tables["additional"].description
+    assert "sample of 20" in desc and "not how common" in desc
+    assert "sample" in s.to_html()
+
+
+def test_summary_secondary_suppression_is_shown_as_a_range_and_drawn_as_one(tmp_path):
+    # List 8: 2 flagged of 27: "Not flagged" is hidden but must be 23 to 26 (27 minus 1-4).
+    l8 = [row8(f"K{i:02d}", "Y" if i < 2 else "N") for i in range(27)]
+    l6 = [row6(f"S{i:02d}", "Y" if i < 10 else "N") for i in range(30)]
+    path = make_workbook(tmp_path, {"List 6": [title("List 6"), L6, *l6],
+                                    "List 8": [title("List 8"), L8, *l8]})
+    s = summarise(path)
+    row = s["by_list"].loc["List 8: Children in care"]
+    assert row["Flagged"] == SMALL and row["Children"] == 27
+    assert row["Not flagged"] == "23-26"
+    # the same hidden total, in the legal status table, shows the same range
+    assert s["legal_status"].loc["All children on list 8", "Not flagged"] == "23-26"
+    assert "23-26" in json.dumps(s.to_dict())
+
+
+def test_summary_a_range_bar_is_drawn_for_a_range_value(tmp_path):
+    import pandas as pd
+
+    from jtai_cli.summarising import SummaryTable, _bar_chart
+
+    frame = pd.DataFrame({"Flagged": [30, "22-25", SMALL, HIDDEN]},
+                         index=pd.Index(["a", "b <&> 'c'", "d", "e"], name="Group"),
+                         dtype=object)
+    svg = _bar_chart(SummaryTable("t", "T & <t>", "", frame, chart="Flagged"), "c0")
+    assert svg is not None
+    assert svg.count('class="range"') == 2  # 22-25 and <5 (1 to 4)
+    assert "b &lt;&amp;&gt; &#x27;c&#x27;" in svg and "<title>T &amp; &lt;t&gt;" in svg
+    assert ">22-25</text>" in svg and ">[c]</text>" in svg
+
+
+def test_summary_no_causal_label_for_other_categories(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False)
+    text = json.dumps(s.to_dict()) + s.to_html()
+    assert "surfaced" not in text and "secondary factor" not in text
+
+
+def test_summary_population_adds_rates_per_10000_with_the_base_stated(tmp_path):
+    s = summarise(lists_workbook(tmp_path), suppress=False, population=40_000)
+    by_list = s["by_list"]
+    assert by_list.loc["List 6: Children in need", "Flagged per 10,000 children"] == 1.5
+    assert by_list.loc["List 6: Children in need", "Children per 10,000 children"] == 3.0
+    assert "40,000" in s.tables["by_list"].description
+    assert any("40,000" in n for n in s.notes)
+    hidden = summarise(lists_workbook(tmp_path, name="b.xlsx"), population=40_000)["by_list"]
+    assert hidden.loc["List 8: Children in care", "Flagged per 10,000 children"] == HIDDEN
+    assert "Flagged per 10,000 children" not in summarise(lists_workbook(
+        tmp_path, name="c.xlsx"))["by_list"].columns
+
+
+def test_summary_charts_need_no_plotting_library(tmp_path, monkeypatch):
+    import sys
+    import tomllib
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # any import of it would fail
+    html = summarise(lists_workbook(tmp_path)).to_html()
+    assert html.count("<svg") >= 5
+    deps = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(
+        encoding="utf-8"))["project"]["dependencies"]
+    assert not any(d.startswith("matplotlib") for d in deps)

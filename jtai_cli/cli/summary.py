@@ -37,6 +37,19 @@ def summary(
                      show_default=False),
     ] = None,
     as_of: AsOfSummary = None,
+    population: Annotated[
+        int | None,
+        typer.Option("--population", min=1, help="The area's 0-17 population (e.g. a published "
+                     "mid-year estimate): adds rates per 10,000 children to the table by list, "
+                     "with the base stated.", show_default=False),
+    ] = None,
+    option: Annotated[
+        str | None,
+        typer.Option("--option", help="A or B (Annex C): the base of the seven answers' "
+                     "'% yes'. A: the inspector's sample of 20 (a sample, not a prevalence); "
+                     "B: every flagged child. Default: A when there is an additional fields "
+                     "sheet, else B.", show_default=False),
+    ] = None,
     no_suppress: Annotated[
         bool,
         typer.Option("--no-suppress", help="Show counts of 1 to 4 as they are. For internal "
@@ -48,14 +61,20 @@ def summary(
 ) -> None:
     """Count the children flagged at risk of or subject to CSA-FE, by list, age, gender,
     ethnicity, disability, team, legal status, need and category of abuse, and follow them
-    across the lists. Counts of 1 to 4 are shown as <5, and other figures hidden ([c]) where
-    they would give a small count away. Several dated workbooks give a trend.
+    across the lists. Counts of 1 to 4 are shown as <5, a 0 beside a <5 in its row is hidden
+    too, and other figures hidden ([c]) where they would give a small count away; a hidden
+    figure the others confine to a range of large numbers is shown as that range (22-25). The
+    seven answers' "% yes" is of the children asked and answering (option A: the inspector's
+    sample of 20, not a prevalence). Several dated workbooks give a trend.
 
     Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
     """
     day = parse_day(as_of)
-    result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress),
-                        debug=debug)
+    opt = option.upper() if option else None
+    if opt not in (None, "A", "B"):
+        raise typer.BadParameter("--option is A or B")
+    result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress,
+                                          option=opt, population=population), debug=debug)
     if output is not None:
         render.run(lambda: result.write_html(output), debug=debug)
     if xlsx is not None:
@@ -78,14 +97,17 @@ def _render(result: Summary, console: Console) -> None:
                        style="bold"))
     if result.suppressed:
         console.print(Text("Small numbers suppressed: <5 is 1 to 4 children; [c] is hidden so "
-                           "that a number under 5 cannot be worked out.", style="dim"))
+                           "that a number under 5 cannot be worked out; 22-25 is hidden but "
+                           "confined to that range by the other figures.", style="dim"))
     else:
         console.print(Text("NOT suppressed: internal use only, do not publish or share.",
                            style="bold red"))
     for note in result.notes:
         console.print(Text(f"Note: {note}", style="yellow"))
     for t in result.tables.values():
-        table = Table(title=t.title, title_justify="left", title_style="bold")
+        table = Table(title=t.title, title_justify="left", title_style="bold",
+                      caption=t.description if t.name == "additional" else None,
+                      caption_justify="left")
         table.add_column(str(t.frame.index.name or ""), overflow="fold")
         for col in t.frame.columns:
             table.add_column(str(col), justify="right")

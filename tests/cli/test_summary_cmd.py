@@ -108,3 +108,16 @@ def test_two_snapshots_give_a_trend(tmp_path):
     got = json.loads(result.stdout)
     assert [s["as_of"] for s in got["snapshots"]] == ["2026-08-24", AS_OF.isoformat()]
     assert got["tables"]["trend"]["columns"] == ["24/08/2026", "23/11/2026"]
+
+
+def test_population_and_option_are_passed(tmp_path):
+    path = workbook(tmp_path, flagged=12, others=30)
+    result = runner.invoke(app, ["summary", str(path), "--json", "--population", "30000",
+                                 "--option", "b"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got == summarise(path, population=30000, option="B").to_dict()
+    row = got["tables"]["by_list"]["rows"][0]["values"]
+    assert row["Flagged per 10,000 children"] == 4.0
+    assert runner.invoke(app, ["summary", str(path), "--population", "0"]).exit_code == 2
+    assert runner.invoke(app, ["summary", str(path), "--option", "C"]).exit_code == 2
