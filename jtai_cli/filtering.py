@@ -16,8 +16,14 @@ Criteria come in two kinds:
   allocated team (contacts, YOT, NPS) keeps the rows of children allocated to that team on
   another list.
 
-The paragraph 33 preset ``referrals_csa`` is: the referrals list, rows dated in the three months
-before the as-of date, for children flagged CSA-FE on any list.
+The ``referrals_csa`` preset is "referrals of children flagged elsewhere: a draft to review":
+the referrals list, rows dated in the three months before the as-of date, for children flagged
+CSA-FE on any list. It is a starting point, never the para 33 list itself: para 33 asks for
+referrals "that relate to" CSA-FE, which only the local authority can judge. The preset misses
+referrals of children flagged on no list (often those that ended in no further action, the ones
+inspectors most want) and keeps referrals of flagged children that are about something else.
+The para 33 list is its own list (``schemas/referrals_csa_fe.yaml``, the "Para 33" sheet of
+``jtai template``), with why each referral relates to CSA-FE, and ``validate`` checks it.
 """
 
 from __future__ import annotations
@@ -38,8 +44,16 @@ from .validation import Dataset, ParsedList, load_dataset
 
 #: The look-back windows ``within`` accepts.
 WITHIN = {"3m": 3, "6m": 6, "12m": 12}
-#: What the paragraph 33 preset picks.
+#: What the referrals_csa preset picks.
 REFERRALS_CSA = {"lists": ("referrals",), "csa_only": True, "within": "3m"}
+#: What the referrals_csa preset's output is, said wherever it is shown.
+REFERRALS_CSA_CAVEAT = (
+    "Referrals of children flagged elsewhere: a draft to review, not the para 33 list. Para 33 "
+    "asks for referrals that relate to CSA-FE, which only the local authority can judge: this "
+    "draft misses referrals of children flagged on no list (such as those that ended in no "
+    "further action) and keeps referrals of flagged children that are about something else. "
+    "Review it, then fill in the 'Para 33' sheet of jtai template, saying why each referral "
+    "relates to CSA-FE.")
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class FilterResult:
         lists: counts per list written, in guidance order.
         children_flagged: how many children are flagged CSA-FE on any list (with
             ``csa_only``), else None.
+        caveat: what the output is not, where that needs saying (the referrals_csa draft).
     """
 
     files: tuple[str, ...]
@@ -88,6 +103,7 @@ class FilterResult:
     criteria: tuple[str, ...]
     lists: tuple[ListFiltered, ...]
     children_flagged: int | None = None
+    caveat: str | None = None
 
     @property
     def rows_out(self) -> int:
@@ -106,6 +122,7 @@ class FilterResult:
             "as_of_source": self.as_of_source,
             "criteria": list(self.criteria),
             "children_flagged": self.children_flagged,
+            "caveat": self.caveat,
             "lists": {lf.list: lf.to_dict() for lf in self.lists},
         }
 
@@ -301,8 +318,9 @@ def filter_lists(
             on lists without a team, the rows of children allocated to it on another list.
         ids: a file of child IDs (one per line, or a column headed Child Unique ID), or the
             IDs themselves as a list or set; keep only those children.
-        referrals_csa: the paragraph 33 preset: referrals in the three months before
-            ``as_of`` for children flagged CSA-FE on any list.
+        referrals_csa: referrals of children flagged elsewhere, a draft to review (not the
+            para 33 list): referrals in the three months before ``as_of`` for children
+            flagged CSA-FE on any list.
         schemas: the list schemas to use (default: the shipped ones).
 
     Returns:
@@ -315,7 +333,7 @@ def filter_lists(
         JtaiError: an input cannot be used, or the output cannot be written.
 
     Example:
-        >>> result = filter_lists(["lists.xlsx", "referrals.csv"], "para33.xlsx",
+        >>> result = filter_lists(["lists.xlsx", "referrals.csv"], "draft.xlsx",
         ...                       referrals_csa=True, as_of=dt.date(2026, 11, 23))  # doctest: +SKIP
         >>> result.lists[0].rows_out  # doctest: +SKIP
         14
@@ -410,13 +428,16 @@ def filter_lists(
     if suffix == ".csv":
         write_csv(out, frames[chosen[0]], inputs=protect)
     else:
-        about = ExtraSheet("Filter", _about_rows(paths, data.as_of, criteria, counts),
+        caveat_rows = [[REFERRALS_CSA_CAVEAT], []] if referrals_csa else []
+        about = ExtraSheet("Filter", caveat_rows + _about_rows(paths, data.as_of, criteria,
+                                                               counts),
                            widths=(40, 12, 12, 60))
         write_lists_workbook(out, frames, schemas=schemas, as_of=stamp, columns=columns,
                              sheets_after=[about], inputs=protect)
     return FilterResult(tuple(str(p) for p in paths), out, data.as_of, data.as_of_source,
                         tuple(criteria), tuple(counts),
-                        len(flagged) if flagged is not None else None)
+                        len(flagged) if flagged is not None else None,
+                        REFERRALS_CSA_CAVEAT if referrals_csa else None)
 
 
 def _row_mask(
@@ -460,7 +481,8 @@ def _criteria(
     out: list[str] = []
     if preset:
         first = months_before(as_of, 3)
-        return [f"paragraph 33: referrals dated {fmt_date(first)} to {fmt_date(as_of)} (the three "
+        return [f"referrals of children flagged elsewhere (a draft to review, not the para 33 "
+                f"list): referrals dated {fmt_date(first)} to {fmt_date(as_of)} (the three "
                 "months before the as-of date) for children flagged CSA-FE on any list"]
     if lists_given:
         out.append("lists: " + ", ".join(_short(schemas.lists[n]) for n in chosen))

@@ -459,7 +459,9 @@ def _load(root: Path) -> SchemaSet:
 
 
 def _list_order(schema: ListSchema) -> tuple[int, str]:
-    extra = {"yot": 90, "nps": 91, "additional_fields": 92, "multi_agency_meetings": 93}
+    # The para 33 list follows list 3, whose columns it shares.
+    extra = {"yot": 90, "nps": 91, "additional_fields": 92, "multi_agency_meetings": 93,
+             "referrals_csa_fe": 3}
     return (schema.list_number or extra.get(schema.name, 99), schema.name)
 
 

@@ -44,7 +44,7 @@ Option = Literal["A", "B"]
 TEMPLATE_LISTS: tuple[str, ...] = (
     "contacts", "referrals", "assessments", "section_47", "children_in_need",
     "child_protection", "children_in_care_reduced", "yot", "nps", "additional_fields",
-    "multi_agency_meetings",
+    "multi_agency_meetings", "referrals_csa_fe",
 )
 #: Lists the local authority sends by 3pm on day 2 (paras 17-21, 26).
 DAY_2_LISTS: tuple[str, ...] = (
@@ -62,7 +62,7 @@ _DUE: dict[str, tuple[int, str]] = {
     "child_protection": (2, "paras 17-21"), "children_in_care_reduced": (2, "paras 17-21"),
     "children_in_care": (2, "paras 17-21"), "yot": (2, "paras 17-21"),
     "nps": (2, "paras 17-21"), "additional_fields": (2, "para 26"),
-    "multi_agency_meetings": (3, "para 31"),
+    "multi_agency_meetings": (3, "para 31"), "referrals_csa_fe": (8, "para 33"),
 }
 
 

@@ -64,9 +64,12 @@ def filter_(
     ] = None,
     referrals_csa: Annotated[
         bool,
-        typer.Option("--referrals-csa", help="Paragraph 33: referrals in the three months "
-                     "before --as-of for children flagged CSA-FE on any list. Give the referrals "
-                     "and lists 4-8 together."),
+        typer.Option("--referrals-csa", help="Referrals of children flagged elsewhere: a "
+                     "draft to review, not the para 33 list. Referrals in the three months "
+                     "before --as-of for children flagged CSA-FE on any list (give the "
+                     "referrals and lists 4-8 together). It misses referrals of children "
+                     "flagged nowhere (e.g. ended in no further action) and keeps unrelated "
+                     "ones; the para 33 list is the 'Para 33' sheet of jtai template."),
     ] = False,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
@@ -79,7 +82,7 @@ def filter_(
     Excel would run as a formula is prefixed with '. A .csv output holds one list: pick it with
     --list.
 
-    Example: jtai filter lists.xlsx referrals.csv --referrals-csa --as-of 23/11/2026 -o para33.csv
+    Example: jtai filter lists.xlsx referrals.csv --referrals-csa --as-of 23/11/2026 -o draft.csv
     """
     day = parse_day(as_of)
     result = render.run(lambda: filter_lists(
@@ -99,6 +102,8 @@ def render_filter(result: FilterResult, console: Console) -> None:
     console.print(Text(f"Filtered {', '.join(result.files)} (as of {result.as_of:%d/%m/%Y}"
                        f"{source})", style="bold"))
     console.print("Rows kept where: " + "; ".join(result.criteria))
+    if result.caveat:
+        console.print(Text(result.caveat, style="yellow"))
     if result.children_flagged is not None:
         console.print(f"{result.children_flagged} children are flagged CSA-FE on at least one "
                       "list.")
