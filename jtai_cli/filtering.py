@@ -428,7 +428,7 @@ def filter_lists(
     if suffix == ".csv":
         write_csv(out, frames[chosen[0]], inputs=protect)
     else:
-        caveat_rows = [[REFERRALS_CSA_CAVEAT], []] if referrals_csa else []
+        caveat_rows: list[list[object]] = [[REFERRALS_CSA_CAVEAT], []] if referrals_csa else []
         about = ExtraSheet("Filter", caveat_rows + _about_rows(paths, data.as_of, criteria,
                                                                counts),
                            widths=(40, 12, 12, 60))
