@@ -718,8 +718,13 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
         no = set(got.loc[got[role] == "N", "key"])
         out["q_" + role] = np.where(out.index.isin(yes), "Yes",
                                     np.where(out.index.isin(no), "No", NOT_RECORDED))
-    # Option A: the children on the additional fields sheet, the inspector's sample.
-    out["sampled"] = out.index.isin(sampled)
+    # Option A: the children on the additional fields sheet, the inspector's sample; without
+    # such a sheet, the children with any of the seven answers (only the sample is asked).
+    answered = pd.Series(False, index=out.index)
+    for role in ADDITIONAL_ROLES:
+        if "q_" + role in out:
+            answered |= out["q_" + role] != NOT_RECORDED
+    out["sampled"] = out.index.isin(sampled) if sampled else answered
     return out
 
 

@@ -125,7 +125,12 @@ def deadline_lines(option: Option, *, notified: dt.date | None = None,
         if days is not None and d.day not in days:
             continue
         when = due_text(d, dated=notified is not None)
-        rows.append([when[0].upper() + when[1:], d.who, d.what, d.source, d.note or ""])
+        note = d.note or ""
+        if d.bank_holiday and notified is not None:
+            note = (f"{note} " if note else "") + (
+                f"BANK HOLIDAY ({d.bank_holiday}): flagged, not moved; moving it is the lead "
+                "inspector's call.")
+        rows.append([when[0].upper() + when[1:], d.who, d.what, d.source, note])
     return rows
 
 

@@ -728,3 +728,12 @@ def test_summary_charts_need_no_plotting_library(tmp_path, monkeypatch):
     deps = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(
         encoding="utf-8"))["project"]["dependencies"]
     assert not any(d.startswith("matplotlib") for d in deps)
+
+
+def test_summary_option_a_without_a_sheet_takes_the_answered_children_as_the_sample(tmp_path):
+    path = _answers_workbook(tmp_path, sheet=False)  # answers beside 7 of 10 flagged children
+    s = summarise(path, as_of=AS_OF, suppress=False, option="A")
+    row = s["additional"].loc["Multi-agency involvement"]
+    assert row["Children asked"] == 10  # field 1 is answered Y for all ten
+    assert row["Not recorded"] == 3 and row["% yes of those answering"] == pytest.approx(57.1)
+    assert "sample of 20" in s.tables["additional"].description

@@ -248,3 +248,10 @@ def test_export_never_overwrites_its_input(tmp_path):
     with pytest.raises(OutputRefused):
         export_lists(src, src, option="B", as_of=AS_OF)
     assert sha256(src) == before
+
+
+def test_para9_template_timetable_flags_a_bank_holiday(tmp_path):
+    rows = deadline_lines("A", notified=D(2026, 12, 21))
+    christmas = [r for r in rows if "25/12/2026" in r[0]]
+    assert christmas and all("BANK HOLIDAY (Christmas Day)" in r[4] for r in christmas)
+    assert not any("BANK HOLIDAY" in r[4] for r in rows if "23/12/2026" in r[0])
