@@ -124,3 +124,13 @@ def test_schemas_show_lists_every_column():
     assert headers[:2] == ["Child Unique ID", "Gender"]
     bad = runner.invoke(app, ["schemas", "show", "nope"])
     assert bad.exit_code == 2 and "no list called 'nope'" in bad.stderr
+
+
+def test_schemas_show_a_code_list_lists_its_codes():
+    result = runner.invoke(app, ["schemas", "show", "primary_need", "--format", "json"])
+    assert result.exit_code == 0
+    codes = json.loads(result.stdout)["codes"]
+    assert codes[0] == {"value": "N1 - Abuse or neglect", "code": "N1",
+                        "label": "Abuse or neglect"}
+    text = runner.invoke(app, ["schemas", "show", "primary_need"])
+    assert "N1 - Abuse or neglect" in text.stdout
