@@ -231,9 +231,9 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
             continue
         lines = _lines(report, part)
         shown = lines[:limit]
-        title = f"{counted(len(part), noun).capitalize()}" + (
-            f", on {len(lines)} lines" if len(lines) != len(part) else "")
-        console.print(_findings_table(title[0].upper() + title[1:], shown, style))
+        title = f"{noun.capitalize()}s ({len(part):,}" + (
+            f", on {len(lines):,} lines)" if len(lines) != len(part) else ")")
+        console.print(_findings_table(title, shown, style))
         if len(lines) > limit:
             console.print(Text(_not_shown(report, lines[limit:], part, shown, noun),
                                style="red" if severity == "error" else "yellow"))

@@ -156,7 +156,7 @@ def test_a_rule_on_many_cells_of_one_column_is_one_line_and_errors_come_first(tm
     assert out.count("code-not-in-list") == 2          # 12 gender cells on one line, 1 more
     assert "12 cells (rows 2, 3, 4, 5, ... 13): 'Q' is not one of the gender codes" in out
     assert "B2 +11" in out
-    assert "13 errors, on 2 lines" in out
+    assert "Errors (13, on 2 lines)" in out
     assert "(13 errors, 0 warnings, 0 values coerced)" in out
 
 
