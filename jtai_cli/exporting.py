@@ -256,8 +256,9 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         for i, g in enumerate(group_findings(main).to_dict("records"), start=1):
             rule = CATALOGUE.get(str(g["rule"]))
             by_rule.write_string(i, 0, str(g["severity"]), fills[str(g["severity"])])
-            by_rule.write_row(i, 1, [g["rule"], rule.title if rule else "", g["sheet"],
-                                     g["column"], int(g["count"]), g["message"]])
+            by_rule.write_row(i, 1, [_plain(v) for v in (
+                g["rule"], rule.title if rule else "", g["sheet"], g["column"],
+                int(g["count"]), g["message"])])
             _write_link(by_rule, i, 7, _link(titles, g["sheet"], g["first_cell"]), link_fmt)
         if not len(main):
             by_rule.write_string(1, 0, "No errors or warnings.")
@@ -268,8 +269,8 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             sheet_c.set_column(c, c, width)
         sheet_c.write_row(0, 0, _COERCED_HEADERS, bold)
         for i, g in enumerate(_coerced_groups(coerced).to_dict("records"), start=1):
-            sheet_c.write_row(i, 0, [g["sheet"], g["column"], g["message"], int(g["count"]),
-                                     g["rule"]])
+            sheet_c.write_row(i, 0, [_plain(v) for v in (
+                g["sheet"], g["column"], g["message"], int(g["count"]), g["rule"])])
             _write_link(sheet_c, i, 5, _link(titles, g["sheet"], g["first_cell"]), link_fmt)
         if not len(coerced):
             sheet_c.write_string(1, 0, "No values needed reading in the template's form.")
