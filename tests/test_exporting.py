@@ -50,3 +50,14 @@ def test_issues_list_errors_first_coloured_and_by_rule_counts_them(tmp_path):
         ("warning", "reason-without-end-date", "Reason for Closure", 1)]
     assert by_rule[0][2] == "Impossible date"
     assert by_rule[0][7] == '=HYPERLINK("#\'List_6\'!G3","G3")'
+
+
+def test_a_finding_about_a_whole_sheet_is_listed_by_rule_with_a_blank_column(tmp_path):
+    from test_validation import YOT
+
+    path = make_workbook(tmp_path, {"List_6": [L6, row6()], "NPS": [YOT] + [["C1", "CIN"]] * 6})
+    out = tmp_path / "checked.xlsx"
+    validate_workbook(path, as_of=AS_OF, report_path=out)
+    by_rule = list(openpyxl.load_workbook(out)["By rule"].iter_rows(min_row=2, values_only=True))
+    assert ("error", "too-many-rows", "More rows than the guidance allows", "NPS", None, 1) in [
+        r[:6] for r in by_rule]

@@ -187,3 +187,14 @@ def test_meetings_not_checked_when_nothing_says_which_week(tmp_path):
     r = check(tmp_path, {"Meetings": [MEETINGS] + [[f"C{i}", "Strategy discussion", d]
                                                    for i, d in enumerate(dates)]})
     assert not r.where(rule="meeting-outside-fieldwork-week")
+
+
+def test_answers_beside_a_child_flagged_n_are_a_warning_on_the_answer(tmp_path):
+    headers = [*L6, *ANSWERS]
+    r = check(tmp_path, {"List_6": [headers, _with_answers(row6(**{"CSA-FE": "Y"}), ["Y"] * 7),
+                                    _with_answers(row6(Child_Unique_ID="C2"),
+                                                  [None, "N", *[None] * 5])]})
+    assert found(r, "answers-for-unflagged-child") == [
+        ("List_6", 3, "Multi-agency involvement (Y/N)")]
+    assert "flagged N for CSA-FE on this row" in r.where(
+        rule="answers-for-unflagged-child")[0]["message"]
