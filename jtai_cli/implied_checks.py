@@ -73,17 +73,26 @@ def _present(pl: ParsedList, role: str) -> str | None:
     return col.header if col is not None and col.header in pl.positions else None
 
 
-def _flags(data: Dataset) -> dict[str, list[tuple[ParsedList, int, str]]]:
-    """Each child's CSA-FE flags (Y or N) with where they were given, over every list."""
+def _flags(data: Dataset, keys: set[str]) -> dict[str, list[tuple[ParsedList, int, str]]]:
+    """The CSA-FE flags (Y or N) of these children, with where each was given, on every list.
+
+    Only the rows of the children asked about are visited (a national return has millions of
+    rows, these rules ask about a few thousand children at most).
+    """
     out: dict[str, list[tuple[ParsedList, int, str]]] = {}
+    if not keys:
+        return out
+    wanted = list(keys)
     for pl in data.lists:
         col = _present(pl, "csa_flag")
         if col is None:
             continue
+        rows = np.flatnonzero(pl.keys.isin(wanted).to_numpy(dtype=bool))
         values = pl.typed[col].to_numpy(dtype=object)
-        for pos, (key, flag) in enumerate(zip(pl.keys, values, strict=True)):
-            if isinstance(key, str) and flag in ("Y", "N"):
-                out.setdefault(key, []).append((pl, pos, str(flag)))
+        for pos in rows:
+            key, flag = str(pl.keys.iat[int(pos)]), values[pos]
+            if flag in ("Y", "N"):
+                out.setdefault(key, []).append((pl, int(pos), str(flag)))
     return out
 
 
@@ -179,7 +188,9 @@ def check_yot_nps_flag(data: Dataset) -> None:
     (para 21), so such a child would be flagged Y on lists 6, 7 or 8 (para 19). A warning:
     the flag or the YOT/NPS row may be the one to change.
     """
-    flags = _flags(data)
+    listed = {k for pl in data.lists if pl.schema.by_role("status") is not None
+              for k in pl.keys if isinstance(k, str)}
+    flags = _flags(data, listed)
     for pl in data.lists:
         if pl.schema.by_role("status") is None:
             continue
@@ -207,14 +218,16 @@ def check_yot_under_10(data: Dataset) -> None:
     warning, not a guidance rule. The age is the YOT list's own (date of birth, else age)
     or, when it has neither, the child's date of birth on another list.
     """
+    on_yot = [k for pl in data.of("yot") for k in pl.keys if isinstance(k, str)]
     dobs: dict[str, pd.Timestamp] = {}
-    for pl in data.lists:
+    for pl in data.lists if on_yot else []:
         col = _present(pl, "date_of_birth")
         if col is None:
             continue
-        for key, d in zip(pl.keys, pl.typed[col], strict=True):
-            if isinstance(key, str) and not pd.isna(d):
-                dobs.setdefault(key, d)
+        rows = np.flatnonzero((pl.keys.isin(on_yot) & pl.typed[col].notna()).to_numpy(bool))
+        given = pl.typed[col].to_numpy(dtype="datetime64[ns]")
+        for at in rows:
+            dobs.setdefault(str(pl.keys.iat[int(at)]), pd.Timestamp(given[at]))
     as_of = data.as_of
     for pl in data.of("yot"):
         id_col = _present(pl, "child_id")
@@ -278,9 +291,8 @@ def check_answers_complete(data: Dataset, option: str | None) -> None:
     answered: dict[str, set[str]] = {}
     for pl in _lists_6_8(data):
         for role, rows in _answered(pl).items():
-            for key in pl.keys[rows]:
-                if isinstance(key, str):
-                    answered.setdefault(key, set()).add(role)
+            for key in pl.keys[rows].dropna().unique():
+                answered.setdefault(key, set()).add(role)
     done: set[str] = set(on_sheet)
     for pl in _lists_6_8(data):
         flag_col = _present(pl, "csa_flag")
@@ -289,14 +301,15 @@ def check_answers_complete(data: Dataset, option: str | None) -> None:
         flags = pl.typed[flag_col].to_numpy(dtype=object)
         pos, msgs = [], []
         col_for: list[str] = []
-        for i, (key, flag) in enumerate(zip(pl.keys, flags, strict=True)):
-            if flag != "Y" or not isinstance(key, str) or key in done:
+        for i in np.flatnonzero(flags == "Y"):
+            key = pl.keys.iat[int(i)]
+            if not isinstance(key, str) or key in done:
                 continue
             done.add(key)  # one finding per child, on the first list that flags them
             missing = [r for r in ADDITIONAL_ROLES if r not in answered.get(key, set())]
             if not missing:
                 continue
-            pos.append(i)
+            pos.append(int(i))
             what = ("none of the seven additional answers is given" if len(missing) == 7 else
                     "no answer to: " + "; ".join(QUESTION_WORDS[r] for r in missing))
             msgs.append(f"flagged CSA-FE, but {what} (option B asks them for every flagged "
@@ -340,7 +353,13 @@ def check_answers_for_unflagged(data: Dataset) -> None:
     warning, as the flag may be the one to correct. Children on no list with a CSA-FE flag are
     not judged.
     """
-    flags = _flags(data)
+    answering: set[str] = set()
+    for pl in data.lists:
+        answered = _answered(pl)
+        if answered:
+            rows = np.logical_or.reduce(list(answered.values()))
+            answering.update(k for k in pl.keys[rows] if isinstance(k, str))
+    flags = _flags(data, answering)
 
     def unflagged(key: object) -> list[tuple[ParsedList, int, str]]:
         given = flags.get(key, []) if isinstance(key, str) else []
