@@ -32,7 +32,7 @@ import pandas as pd
 from ._files import atomic_write, check_output
 from .errors import OutputRefused
 from .reading import RawSheet, Workbook, read_workbook
-from .reporting import ValidationReport
+from .reporting import ValidationReport, counted
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
 _RANK = {"error": 0, "warning": 1, "coerced": 2}
@@ -241,8 +241,8 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             _write_link(issues, i, 8, link, link_fmt)
         if not records:
             issues.write_string(1, 0, "No errors or warnings."
-                                + (f" {len(coerced):,} values were read in the template's "
-                                   "form: see the Coerced sheet." if len(coerced) else
+                                + (f" {counted(len(coerced), 'value')} read in the "
+                                   "template's form: see the Coerced sheet." if len(coerced) else
                                    " Every list passed every check."))
         issues.freeze_panes(1, 0)
         issues.autofilter(0, 0, max(len(records), 1), len(_ISSUE_HEADERS) - 1)

@@ -26,7 +26,7 @@ def test_coerced_cells_are_filled_not_commented_and_grouped_on_their_own_sheet(t
     assert ws["B3"].value == "M" and ws["B3"].fill.start_color.rgb.endswith("FFEB9C")
     assert ws["B3"].comment is None
     issues = list(wb["Issues"].iter_rows(min_row=2, values_only=True))
-    assert issues[0][0].startswith("No errors or warnings. 6 values were read")
+    assert issues[0][0].startswith("No errors or warnings. 6 values read in the")
     coerced = list(wb["Coerced"].iter_rows(min_row=2, values_only=True))
     assert [r[:5] for r in coerced] == [
         ("List_6", "Gender", "'M' read as 'a) Male'", 4, "code-coerced"),
