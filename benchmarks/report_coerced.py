@@ -8,6 +8,17 @@ Issues row. Run::
 It writes ``coerced-<rows>.xlsx`` (synthetic: 'M'/'F' genders, 'WBRI', 'No', 'Yes', 'N1 Abuse
 or neglect' and text dates, so about six coerced cells a row), then runs the command once and
 prints the seconds and the peak memory (RSS of the child, from ``resource``).
+
+Measured on 2 shared cores (load average 8-11 from other jobs, so wall times are noisy; user
+CPU from ``time`` is the steadier figure), before and after the Coerced sheet replaced a
+comment and an Issues row per coerced cell:
+
+| rows (coerced cells) | before: wall / user CPU | after: wall / user CPU | copy size |
+|---|---|---|---|
+| 10,000 (70,000) | 89.7 s / 28.1 s | 21.3 s / 6.8 s | 5.8 MB -> 0.5 MB |
+| 60,000 (420,000) | 527 s, 855 s / 136.8 s (peak 1.36 GB) | 95 s, 103 s / 18.1 s (peak 0.81 GB) | 34.7 MB -> 2.9 MB |
+
+``validate`` without ``--report`` on the 10,000 rows: 9.9 s / 2.7 s.
 """
 
 from __future__ import annotations
