@@ -582,8 +582,12 @@ def _care_period(
 def _meetings(
     rng: random.Random, book: CodeBook, csa_open: list[Child], as_of: dt.date
 ) -> list[tuple[Child, Episode]]:
-    """About eight meetings for CSA-FE children in the fortnight after the as-of date."""
+    """About eight meetings for CSA-FE children in the fieldwork week after the as-of date."""
     weekdays = [as_of + _days(d) for d in range(1, 15) if (as_of + _days(d)).weekday() < 5]
+    # All in the fieldwork week (para 31): the week after the as-of Monday. The same ten
+    # weekdays are drawn from as before (so the seeded draws do not change) and folded into it.
+    fieldwork = as_of + _days(7 - as_of.weekday())
+    weekdays = [fieldwork + _days(d.weekday()) for d in weekdays]
     chosen = rng.sample(csa_open, min(len(csa_open), 8))
     out = []
     for c in chosen:
@@ -1097,6 +1101,7 @@ class Mess:
         self.yot()
         self.nps()
         self.meetings()
+        self.implied()
 
     def csa_flag_disagrees(self) -> None:
         """CSA-FE flag N on one row of a child flagged Y on at least two others."""
@@ -1434,8 +1439,10 @@ class Mess:
 
         ghost = next(c for c in kids if c.status is None and c.age >= 12 and c.id not in self.used)
         self.plant(s, add(ghost, "CIN"), id_h, "not-on-lists-6-8")
-        only6 = next(c for c in kids if c.status == "CIN" and c.age >= 10
-                     and c.id not in self.used and c not in self.pop.yot)
+        # A CSA-FE child: a YOT child flagged N would also (rightly) be yot-nps-not-flagged.
+        fits = [c for c in kids if c.status == "CIN" and c.age >= 10
+                and c.id not in self.used and c not in self.pop.yot]
+        only6 = next((c for c in fits if c.csa), fits[0])
         self.plant(s, add(only6, "CP"), status, "status-not-matching")
 
     def nps(self) -> None:
@@ -1471,6 +1478,23 @@ class Mess:
                     if self.get(s, r, kind) == cin_review), None)
         if hit is not None:
             self.coerce(s, hit[2], kind, "LAC review")
+
+
+    def implied(self) -> None:
+        """Problems the guidance implies (jtai_cli/implied_checks.py); planted last so the
+        seeded choices above stay as they were."""
+        s = next(x for x in self.order if x.schema.list_number == 8)
+        postcode = next((c.header for c in s.schema.columns
+                         if normalise(c.header) == "placement postcode"), None)
+        if postcode is not None and postcode in s.columns:
+            _, _, r = self.find(s, lambda c, e, r: True, "a placement", plain=False)
+            self.set(s, r, postcode, "nope")  # as in a real third-party sample
+            self.plant(s, r, postcode, "postcode-not-recognised")
+        s = self.sheet("multi_agency_meetings")
+        date = self.header(s, pred=lambda c: c.type == "date")
+        _, e, r = self.find(s, lambda c, e, r: True, "a meeting", plain=False)
+        self.set(s, r, date, e.start + _days(21))
+        self.plant(s, r, date, "meeting-outside-fieldwork-week")
 
 
 def write_messy(

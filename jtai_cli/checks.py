@@ -84,6 +84,9 @@ def run_checks(data: Dataset) -> None:
         check_list(data, pl)
     check_one_row_per_child(data)
     check_across_lists(data)
+    from .implied_checks import run_implied_checks  # imports this module: import late
+
+    run_implied_checks(data)
 
 
 # --------------------------------------------------------------------------- one list

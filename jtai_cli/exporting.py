@@ -1,9 +1,12 @@
 """Write the highlighted copy of a checked workbook.
 
 The copy keeps every original sheet and every value (dates stay dates, text stays text, hidden
-sheets stay hidden); bad cells are filled red, coerced cells amber and cells with a warning
-orange, each with a comment giving the rule and what was expected, and a first sheet ``Issues``
-lists every finding with a link to its cell. The input is never touched.
+sheets stay hidden); bad cells are filled red and cells with a warning orange, each with a
+comment giving the rule and what was expected; a first sheet ``Issues`` lists every error and
+warning (errors first) with a link to its cell, ``By rule`` counts them by rule and column,
+and ``Coerced`` groups the cells read in the template's form ('M' read as 'a) Male', 5,321
+cells), which are filled amber but carry no comment or Issues row each. The input is never
+touched.
 
 The copy is rebuilt cell by cell from what was read, with xlsxwriter in constant-memory mode,
 rather than by loading and re-saving the original with openpyxl: that keeps values but not the
@@ -23,18 +26,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._files import atomic_write, check_output
 from .errors import OutputRefused
 from .reading import RawSheet, Workbook, read_workbook
-from .reporting import ValidationReport
+from .reporting import ValidationReport, counted
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
 _RANK = {"error": 0, "warning": 1, "coerced": 2}
 _ISSUE_HEADERS = ["Sheet", "Row", "Column", "Severity", "Rule", "Message", "Expected", "Value",
                   "Go to cell"]
 _ISSUE_WIDTHS = (18, 7, 30, 9, 22, 70, 35, 20, 11)
+_BY_RULE_HEADERS = ["Severity", "Rule", "What it means", "Sheet", "Column", "Cells",
+                    "First finding", "Go to first"]
+_BY_RULE_WIDTHS = (9, 24, 34, 18, 30, 8, 70, 11)
+_COERCED_HEADERS = ["Sheet", "Column", "Read as", "Cells", "Rule", "Go to first"]
+_COERCED_WIDTHS = (18, 30, 60, 9, 16, 11)
+#: A column with at most this many distinct readings gets one Coerced line per reading.
+_FEW_READINGS = 12
 _BAD_TITLE = re.compile(r"[\[\]\*\?/\\:]")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 EXCEL_MAX_ROWS = 1_048_576
@@ -108,15 +119,66 @@ def _comment_text(recs: list[dict[str, Any]]) -> str:
     )
 
 
+def _coerced_groups(df: pd.DataFrame) -> pd.DataFrame:
+    """Coerced findings grouped for the Coerced sheet: by column and rule, and by what was
+    read as what when a column has only a few distinct readings ('M' read as 'a) Male')."""
+    from .reporting import group_findings
+
+    if not len(df):
+        return group_findings(df)
+    keys = ["file", "sheet", "column", "rule"]
+    distinct = df.groupby(keys, sort=False, dropna=False)["message"].transform("nunique")
+    few = (distinct <= _FEW_READINGS).to_numpy()
+    # Where readings are few, each is a group of its own: fold the message into the column
+    # key for grouping, then restore the column.
+    grouping = df.assign(column=np.where(few, df["column"].astype(str) + "\x00"
+                                         + df["message"].astype(str), df["column"]))
+    groups = group_findings(grouping)
+    split = groups["column"].astype(str).str.split("\x00", n=1, expand=True)
+    groups["column"] = split[0]
+    if split.shape[1] > 1:
+        many = split[1].isna()
+        groups.loc[many, "message"] = "e.g. " + groups.loc[many, "message"].astype(str)
+    # As the sheets read: sheet by sheet, column by column, the commonest reading first.
+    sheet_order = {s: i for i, s in enumerate(dict.fromkeys(groups["sheet"]))}
+    col = [_col_index(m.group(1)) if isinstance(c, str) and (m := _CELL.match(c)) else -1
+           for c in groups["first_cell"]]
+    groups = groups.assign(_s=groups["sheet"].map(sheet_order), _c=col, _n=-groups["count"])
+    return groups.sort_values(["_s", "_c", "_n"], kind="stable").drop(columns=["_s", "_c", "_n"])
+
+
+def _link(titles: dict[str, str], sheet: object, cell: object) -> str | None:
+    if str(sheet) in titles and isinstance(cell, str) and _CELL.match(cell):
+        return f"'{titles[str(sheet)]}'!{cell}"
+    return None
+
+
+def _write_link(ws: Any, row: int, col: int, link: str | None, fmt: Any) -> None:
+    if link:
+        target = link.replace('"', '""')
+        ref = link.split("!")[1]
+        ws.write_formula(row, col, f'=HYPERLINK("#{target}","{ref}")', fmt, ref)
+
+
 def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Path) -> Path:
     import xlsxwriter
 
+    from .issues import CATALOGUE
+
     df = report.findings
     df = df[df["file"] == src] if len(df) else df
-    records = [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
+    # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
+    # fill, and one line per column and reading on the Coerced sheet (issue 15: 166,000
+    # commented cells and Issues rows cost 20 s and helped nobody).
+    is_coerced = (df["severity"] == "coerced").to_numpy() if len(df) else np.zeros(0, bool)
+    main = df[~is_coerced]
+    if len(main):
+        main = main.iloc[np.argsort(main["severity"].map(_RANK).to_numpy(), kind="stable")]
+    coerced = df[is_coerced]
+    records = [{str(k): v for k, v in rec.items()} for rec in main.to_dict("records")]
     names = [s.name for s in wb_in.sheets]
     titles: dict[str, str] = {}
-    taken: list[str] = ["Issues"]
+    taken: list[str] = ["Issues", "By rule", "Coerced"]
     for name in names:
         titles[name] = safe_title(name, taken)
         taken.append(titles[name])
@@ -136,6 +198,16 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
                 by_cell[sheet][int(row) - 1][col].append(rec)
                 link = f"'{titles[sheet]}'!{ref}"
         links.append(link)
+    # Coerced cells: only a fill (sheet -> row -> columns).
+    filled: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    letters: dict[str, int] = {}
+    for sheet, cell in zip(coerced["sheet"], coerced["cell"], strict=True):
+        m = _CELL.match(cell) if isinstance(cell, str) else None
+        if m is None or sheet not in titles:
+            continue
+        if m.group(1) not in letters:
+            letters[m.group(1)] = _col_index(m.group(1))
+        filled[sheet][int(m.group(2)) - 1].add(letters[m.group(1)])
 
     with atomic_write(dest, report.files) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {
@@ -155,26 +227,58 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         limit = EXCEL_MAX_ROWS - 2
         for i, (rec, link) in enumerate(zip(records, links, strict=True), start=1):
             if i > limit:
-                issues.write_string(i, 0, f"... and {len(records) - limit} more findings: see "
-                                    "the JSON report (jtai validate --format json)")
+                issues.write_string(i, 0, f"... and {len(records) - limit:,} more errors and "
+                                    "warnings: see the JSON report (jtai validate --format "
+                                    "json)")
                 break
             row = rec["row"]
             issues.write_row(i, 0, [
                 rec["sheet"], None if row is None or pd.isna(row) else int(row),
-                rec["column"], rec["severity"], rec["rule"], rec["message"],
-                rec["expected"], rec["value"]])
-            if link:
-                target = link.replace('"', '""')
-                ref = link.split("!")[1]
-                issues.write_formula(i, 8, f'=HYPERLINK("#{target}","{ref}")', link_fmt, ref)
+                rec["column"]])
+            issues.write_string(i, 3, str(rec["severity"]), fills[str(rec["severity"])])
+            issues.write_row(i, 4, [rec["rule"], rec["message"], rec["expected"],
+                                    rec["value"]])
+            _write_link(issues, i, 8, link, link_fmt)
         if not records:
-            issues.write_string(1, 0, "No findings: every list passed every check.")
+            issues.write_string(1, 0, "No errors or warnings."
+                                + (f" {counted(len(coerced), 'value')} read in the "
+                                   "template's form: see the Coerced sheet." if len(coerced) else
+                                   " Every list passed every check."))
         issues.freeze_panes(1, 0)
         issues.autofilter(0, 0, max(len(records), 1), len(_ISSUE_HEADERS) - 1)
 
+        from .reporting import group_findings
+
+        by_rule = wb.add_worksheet("By rule")
+        for c, width in enumerate(_BY_RULE_WIDTHS):
+            by_rule.set_column(c, c, width)
+        by_rule.write_row(0, 0, _BY_RULE_HEADERS, bold)
+        for i, g in enumerate(group_findings(main).to_dict("records"), start=1):
+            rule = CATALOGUE.get(str(g["rule"]))
+            by_rule.write_string(i, 0, str(g["severity"]), fills[str(g["severity"])])
+            by_rule.write_row(i, 1, [_plain(v) for v in (
+                g["rule"], rule.title if rule else "", g["sheet"], g["column"],
+                int(g["count"]), g["message"])])
+            _write_link(by_rule, i, 7, _link(titles, g["sheet"], g["first_cell"]), link_fmt)
+        if not len(main):
+            by_rule.write_string(1, 0, "No errors or warnings.")
+        by_rule.freeze_panes(1, 0)
+
+        sheet_c = wb.add_worksheet("Coerced")
+        for c, width in enumerate(_COERCED_WIDTHS):
+            sheet_c.set_column(c, c, width)
+        sheet_c.write_row(0, 0, _COERCED_HEADERS, bold)
+        for i, g in enumerate(_coerced_groups(coerced).to_dict("records"), start=1):
+            sheet_c.write_row(i, 0, [_plain(v) for v in (
+                g["sheet"], g["column"], g["message"], int(g["count"]), g["rule"])])
+            _write_link(sheet_c, i, 5, _link(titles, g["sheet"], g["first_cell"]), link_fmt)
+        if not len(coerced):
+            sheet_c.write_string(1, 0, "No values needed reading in the template's form.")
+        sheet_c.freeze_panes(1, 0)
+
         for raw in wb_in.sheets:
-            _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}), fills,
-                        date_fills)
+            _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}),
+                        filled.get(raw.name, {}), fills, date_fills)
         wb.close()
     return dest
 
@@ -200,6 +304,7 @@ def _plain(v: object) -> object:
 def _copy_sheet(
     wb: Any, sheet: RawSheet, title: str,
     flagged: dict[int, dict[int, list[dict[str, Any]]]],
+    filled: dict[int, set[int]],
     fills: dict[str, Any], date_fills: dict[str, Any],
 ) -> None:
     ws = wb.add_worksheet(title)
@@ -209,8 +314,18 @@ def _copy_sheet(
         ws.set_column(c, c, 14)
     for r, row in enumerate(rows):
         cells = flagged.get(r)
+        amber = filled.get(r)
         if any(v != "" and v is not None for v in row):
             ws.write_row(r, 0, [_plain(v) for v in row])
+        if amber:
+            for c in sorted(amber - set(cells or ())):
+                value = _plain(row[c]) if c < len(row) else None
+                fmt = (date_fills if isinstance(value, dt.date | dt.datetime)
+                       else fills)["coerced"]
+                if value is None:
+                    ws.write_blank(r, c, None, fmt)
+                else:
+                    ws.write(r, c, value, fmt)
         if not cells:
             continue
         for c, recs in sorted(cells.items()):

@@ -133,6 +133,31 @@ CATALOGUE: dict[str, Rule] = {
              "The same child is flagged at risk of CSA-FE on one list and not on another."),
         Rule("formula-cell", _W, "Formula found",
              "The cell holds a formula; its last calculated value was used."),
+        # rules the guidance implies (implied_checks.py)
+        Rule("postcode-not-recognised", _E, "Not a UK postcode",
+             "List 8's placement postcode is a UK postcode (SW1A 1AA) or, where only that is "
+             "given, its outward code (SW1A) (guidance para 20; Annex A list 8)."),
+        Rule("unborn-due-date-passed", _E, "Unborn child's due date has passed",
+             "An unborn child's expected date of birth is before the as-of date: give the date "
+             "of birth and age if the child has been born (guidance para 20)."),
+        Rule("yot-nps-not-flagged", _W, "YOT/NPS child not flagged CSA-FE",
+             "The YOT and NPS lists hold cases with current or significant CSA-FE concerns "
+             "(guidance para 21), but lists 6-8 flag this child N."),
+        Rule("yot-child-under-10", _W, "YOT child under 10",
+             "Youth offending teams work with children aged 10 and over (jtai's check: the age "
+             "of criminal responsibility, not a guidance rule)."),
+        Rule("answers-missing", _E, "Flagged child without the seven answers",
+             "Under option B the seven Y/N answers are given for each child flagged CSA-FE "
+             "(guidance para 26)."),
+        Rule("too-many-selected", _E, "More than 20 children selected",
+             "Under option A the lead inspector selects 20 children for the seven answers "
+             "(guidance paras 22-23)."),
+        Rule("answers-for-unflagged-child", _W, "Answers for a child not flagged CSA-FE",
+             "The seven answers are asked for children flagged CSA-FE (guidance paras 22-23, "
+             "26), but no list flags this child Y."),
+        Rule("meeting-outside-fieldwork-week", _W, "Meeting outside the fieldwork week",
+             "The meetings list is of meetings in the fieldwork week (guidance para 31); "
+             "checked only when the sheet's title or most of its meetings show the week."),
     ]
 }
 

@@ -254,13 +254,54 @@ def _code_text(value: object) -> str | None:
     return None
 
 
+_YES_NO_LISTS = frozenset({"yes_no", "annex_yes_no", "annex_yes_no_unknown"})
+
+
+def _list_words(codes: CompiledCodes) -> str:
+    """The code list as an analyst names it: "Y/N", "primary need code", never its file name."""
+    if codes.name in _YES_NO_LISTS:
+        return "Y/N"
+    title = re.sub(r"\s*\(list \d+\)$", "", codes.title or codes.name.replace("_", " "))
+    title = re.sub(r"\s+codes?$", "", title)
+    return title[:1].lower() + title[1:] if not title[:2].isupper() else title
+
+
 def _expected_codes(codes: CompiledCodes) -> str:
     values = codes.values
     if len(values) <= 8:
         return "one of: " + ", ".join(values)
-    return f"one of the {len(values)} codes in the {codes.name.replace('_', ' ')} list, e.g. " + (
-        ", ".join(values[:3])
-    )
+    return (f"one of the {len(values)} {_list_words(codes)} codes, e.g. {', '.join(values[:3])}"
+            f" (see them all: jtai schemas show {codes.name})")
+
+
+def nearest_codes(text: str, codes: CompiledCodes) -> str | None:
+    """The codes a wrong value most likely meant, in words: 'Health' -> "3A-3F (Health
+    services)"; None when nothing is close.
+
+    Codes whose label holds every word of the value come first (so a value naming several
+    codes suggests them all); else the closest spellings by difflib's ratio.
+    """
+    import difflib
+
+    from .schemas import normalise
+
+    words = normalise(text).split()
+    if not words:
+        return None
+    hits = [v for v in codes.values
+            if all(w in normalise(f"{codes.short.get(v, '')} {codes.labels.get(v, v)}").split()
+                   for w in words)]
+    if not hits:
+        close = difflib.get_close_matches(normalise(text), list(codes.lookup), n=3, cutoff=0.75)
+        hits = list(dict.fromkeys(codes.lookup[c] for c in close))
+    if not hits:
+        return None
+    labels = {codes.labels.get(v, v) for v in hits}
+    if len(hits) > 1 and len(labels) == 1 and all(v in codes.short for v in hits):
+        first, last = codes.short[hits[0]], codes.short[hits[-1]]
+        sep = "-" if len(hits) > 2 else ", "
+        return f"{first}{sep}{last} ({labels.pop()})"
+    return ", ".join(f"'{v}'" for v in hits[:3]) + (" ..." if len(hits) > 3 else "")
 
 
 def parse_code(value: object, codes: CompiledCodes) -> Parsed:
@@ -278,8 +319,12 @@ def parse_code(value: object, codes: CompiledCodes) -> Parsed:
         return Parsed(text, OK)
     found = codes.match(text)
     if found is None:
+        near = nearest_codes(stripped, codes)
+        what = ("a Y/N answer" if codes.name in _YES_NO_LISTS
+                else f"one of the {_list_words(codes)} codes")
         return Parsed(None, ERROR, "code-not-in-list",
-                      f"'{stripped}' is not in the {codes.name.replace('_', ' ')} list",
+                      f"'{stripped}' is not {what}"
+                      + (f"; did you mean {near}?" if near else ""),
                       _expected_codes(codes))
     return Parsed(found, COERCED, "code-coerced", f"'{text}' read as '{found}'",
                   f"'{found}' as written in the template")

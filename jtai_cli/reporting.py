@@ -11,7 +11,7 @@ import builtins
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,62 @@ def column_letter(index: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "coerced": 2}
+#: Columns of ``group_findings``'s table.
+GROUP_FIELDS = ("file", "sheet", "column", "rule", "severity", "count", "first_cell",
+                "first_row", "rows", "values", "message", "expected")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun, singular or plural: "1 error", "2 errors", "1,250 cells".
+
+    Example:
+        >>> counted(1, "error"), counted(3, "child", "children")
+        ('1 error', '3 children')
+    """
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def group_findings(findings: pd.DataFrame, *, max_values: int = 3) -> pd.DataFrame:
+    """One row per (file, sheet, column, rule): how many cells, where first, and examples.
+
+    The groups come in the order of their first finding (errors before warnings before
+    coercions when ``findings`` is sorted so). ``rows`` holds every Excel row of the group;
+    ``values`` the first few distinct values; ``message`` and ``expected`` are the first
+    finding's.
+    """
+    if not len(findings):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GROUP_FIELDS})
+    keys = ["file", "sheet", "column", "rule"]
+    grouped = findings.groupby(keys, sort=False, dropna=False)
+    rows_all = findings["row"].to_numpy(dtype=object)
+    values_all = findings["value"].to_numpy(dtype=object)
+    cells_all = findings["cell"].to_numpy(dtype=object)
+    out = []
+    for key_, idx in grouped.indices.items():
+        key = tuple(None if isinstance(k, float) and np.isnan(k) else k
+                    for k in cast(tuple[object, ...], key_))
+        first = int(idx[0])
+        seen: list[str] = []
+        for v in values_all[idx]:
+            if v is not None and v not in seen:
+                seen.append(v)
+                if len(seen) == max_values:
+                    break
+        rec = findings.iloc[first]
+        rows = [int(r) for r in rows_all[idx] if r is not None and not pd.isna(r)]
+        out.append({
+            "file": key[0], "sheet": key[1], "column": key[2], "rule": key[3],
+            "severity": rec["severity"], "count": len(idx), "first_cell": cells_all[first],
+            "first_row": rows[0] if rows else None, "rows": rows, "values": seen,
+            "message": rec["message"], "expected": rec["expected"], "_first": first,
+        })
+    df = pd.DataFrame(out)
+    df["_v"] = df["severity"].map(_SEVERITY_ORDER)
+    df = df.sort_values(["_v", "_first"], kind="stable")
+    return df[list(GROUP_FIELDS)].reset_index(drop=True)
 
 
 class FindingsBuilder:

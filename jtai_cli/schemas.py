@@ -203,6 +203,8 @@ class CompiledCodes:
     values: tuple[str, ...]
     lookup: dict[str, str]
     labels: dict[str, str]
+    title: str = ""
+    short: dict[str, str] = field(default_factory=dict)  # value -> its code (3A), if it has one
 
     def match(self, raw: object) -> str | None:
         """Return the canonical value for ``raw``, or None if it is not in the list."""
@@ -259,7 +261,9 @@ def compile_codes(codes: CodeList, where: str = "") -> CompiledCodes:
     for entry in codes.codes:
         lookup[normalise(entry.value)] = entry.value
     labels = {e.value: (e.label or e.value) for e in codes.codes}
-    return CompiledCodes(codes.name, tuple(e.value for e in codes.codes), lookup, labels)
+    short = {e.value: e.code for e in codes.codes if e.code}
+    return CompiledCodes(codes.name, tuple(e.value for e in codes.codes), lookup, labels,
+                         codes.title, short)
 
 
 # --------------------------------------------------------------------------- schema set
@@ -523,8 +527,11 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
     from .errors import UsageError
 
     schemas = schemas or load_schemas()
+    if name not in schemas.lists and name in schemas.codes:
+        return _code_list_view(schemas.codes[name])
     if name not in schemas.lists:
-        raise UsageError(f"no list called '{name}': choose one of {', '.join(schemas.lists)}")
+        raise UsageError(f"no list called '{name}': choose one of {', '.join(schemas.lists)} "
+                         "(or a code list, as named in a column's codes)")
     s = schemas.lists[name]
     return {
         "name": s.name, "title": s.title, "description": s.description, "source": s.source,
@@ -537,4 +544,13 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
              "role": c.role, "description": c.description, "source": c.source}
             for c in s.columns
         ],
+    }
+
+
+def _code_list_view(codes: CompiledCodes) -> dict[str, object]:
+    """A code list as plain data: what ``jtai schemas show primary_need`` prints."""
+    return {
+        "name": codes.name, "title": codes.title, "description": "",
+        "codes": [{"value": v, "code": codes.short.get(v), "label": codes.labels.get(v, v)}
+                  for v in codes.values],
     }

@@ -200,3 +200,23 @@ def test_row_keys_are_the_id_key_of_each_rows_id():
     for i, value in enumerate(parsed.values):
         assert keys.iloc[i] == (id_key(value) if isinstance(value, str) else None), ids[i]
     assert keys.iloc[1] == "1" and keys.iloc[-1] == "0A1" and keys.iloc[-2] == "0"
+
+
+# --------------------------------------------------------------------------- code messages
+
+
+def test_code_errors_name_the_list_in_analyst_words_and_suggest_the_nearest(schemas):
+    from jtai_cli.parsing import parse_code
+
+    health = parse_code("Health", schemas.codes["contact_source"])
+    assert health.message == ("'Health' is not one of the contact or referral source codes; did "
+                              "you mean 3A-3F (Health services)?")
+    assert "e.g. a) 1A: Individual" in health.expected
+    assert "jtai schemas show contact_source" in health.expected
+    yn = parse_code("Maybe", schemas.codes["annex_yes_no"])
+    assert yn.message == "'Maybe' is not a Y/N answer"
+    assert "annex" not in yn.message + yn.expected
+    typo = parse_code("Mael", schemas.codes["gender"])
+    assert typo.message.endswith("did you mean 'a) Male'?")
+    far = parse_code("U9", schemas.codes["placement_type"])
+    assert "did you mean" not in far.message

@@ -215,7 +215,12 @@ def test_para_26_option_b_export_puts_the_answers_beside_every_csa_fe_child(tmp_
 
 def test_option_b_export_notes_csa_fe_children_missing_answers(tmp_path):
     src = build(tmp_path, [child("C1", fields=eligible()), child("C2", fields=None)])
-    r = export_lists(src, tmp_path / "day2.xlsx", option="B", as_of=AS_OF)
+    # Under option B a flagged child without the seven answers is an error (para 26,
+    # answers-missing), so the export is refused unless errors are allowed.
+    refused = export_lists(src, tmp_path / "day2.xlsx", option="B", as_of=AS_OF)
+    assert not refused.written
+    assert [f["rule"] for f in refused.report.where(severity="error")] == ["answers-missing"]
+    r = export_lists(src, tmp_path / "day2.xlsx", option="B", as_of=AS_OF, allow_errors=True)
     assert any(n.startswith("1 CSA-FE child on lists 6-8 has one or more of the seven")
                for n in r.notes)
 

@@ -301,8 +301,9 @@ def test_csa_flag_disagreement_is_a_warning(tmp_path):
 
 
 def test_yot_child_must_be_on_lists_6_to_8_with_the_status_stated(tmp_path):
-    sheets = {"List_6": [L6, row6(), row6(Child_Unique_ID="C2")],
-              "List_7": [L7, row7()],
+    # Flagged Y: a YOT child flagged N is a warning of its own (yot-nps-not-flagged).
+    sheets = {"List_6": [L6, row6(**{"CSA-FE": "Y"}), row6(Child_Unique_ID="C2")],
+              "List_7": [L7, row7(**{"CSA-FE": "Y"})],
               "List_8": [["Child Unique ID", "Date Started to be Looked After", "Placement Type",
                           "Child's Legal Status"]],
               "YOT": [YOT, ["C1", "CP"], ["C2", "CP"], ["C9", "CIN"]]}

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from jtai_cli.reporting import counted
 from jtai_cli.templating import export_lists
 
 from . import render
@@ -62,7 +63,8 @@ def export(
         for note in result.notes:
             console.print(Text(f"Note: {note}", style="yellow"))
         if not result.written:
+            errors = counted(result.report.counts()["error"], "error")
             render.err_console().print(Text(
-                f"Not written: the lists have {result.report.counts()['error']} errors (shown "
+                f"Not written: the lists have {errors} (shown "
                 "above). Fix them, or use --allow-errors to write anyway.", style="bold red"))
     raise typer.Exit(render.EXIT_OK if result.report.valid else render.EXIT_ERRORS)

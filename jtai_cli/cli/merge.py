@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jtai_cli.merging import MergeResult, merge_workbooks
+from jtai_cli.reporting import counted
 
 from . import render
 from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
@@ -51,7 +52,7 @@ def merge(
     elif not (quiet and result.valid):
         if quiet:
             c = result.validation.counts()
-            render.err_console().print(f"{c['error']} errors in {output}")
+            render.err_console().print(f"{counted(c['error'], 'error')} in {output}")
         else:
             console = render.out_console()
             render_merge(result, console)

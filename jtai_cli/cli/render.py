@@ -76,22 +76,114 @@ def _severity_style(sev: str) -> str:
     return {"error": "bold red", "warning": "yellow", "coerced": "cyan"}.get(sev, "")
 
 
-def _findings_table(title: str, part: pd.DataFrame, limit: int, style: str) -> Table:
+#: A rule firing on this many cells of one column is shown as one line.
+GROUP_AT = 3
+
+
+def _rows_text(rows: list[int]) -> str:
+    if len(rows) <= 6:
+        return ", ".join(map(str, rows))
+    return ", ".join(map(str, rows[:4])) + f", ... {rows[-1]}"
+
+
+def _lines(report: ValidationReport, part: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Table lines for one severity: single findings, and one line per rule that fires on
+    GROUP_AT or more cells of one column (count, rows, first values)."""
+    from jtai_cli.reporting import counted, group_findings
+
+    groups = group_findings(part)
+    big = groups[groups["count"] >= GROUP_AT]
+    big_keys: dict[tuple[object, ...], dict[str, Any]] = {
+        (g["file"], g["sheet"], _key(g["column"]), g["rule"]): {str(k): v for k, v in g.items()}
+        for g in big.to_dict("records")}
+    lines: list[tuple[str, ...]] = []
+    done: set[tuple[object, ...]] = set()
+    for rec in part.to_dict("records"):
+        key = (rec["file"], rec["sheet"], _key(rec["column"]), rec["rule"])
+        where = report.sheet_key(str(rec["file"]), str(rec["sheet"]))
+        g = big_keys.get(key)
+        if g is None:
+            row = "" if rec["row"] is None or pd.isna(rec["row"]) else str(int(rec["row"]))
+            lines.append((where, rec["cell"] or (f"row {row}" if row else ""),
+                          str(rec["column"] or ""), str(rec["message"]), str(rec["rule"])))
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        values = ", ".join(f"'{v}'" for v in g["values"])
+        n = int(g["count"])
+        lines.append((where, f"{g['first_cell'] or ''} +{n - 1}", str(g["column"] or ""),
+                      f"{counted(n, 'cell')} (rows {_rows_text(g['rows'])}): "
+                      f"{g['message']}" + (f" (values include {values})" if values else ""),
+                      str(g["rule"])))
+    return lines
+
+
+def _plain(*cells: str) -> list[Text]:
+    """Cells as plain text: "[a.xlsx]List_6" and values with brackets are not rich markup."""
+    return [Text(c) for c in cells]
+
+
+def _key(column: object) -> object:
+    return None if column is None or (isinstance(column, float) and pd.isna(column)) else column
+
+
+def _findings_table(title: str, lines: list[tuple[str, ...]], style: str) -> Table:
     t = Table(title=title, title_justify="left", title_style=style)
-    t.add_column("Sheet", overflow="fold", max_width=14)
+    t.add_column("Sheet", overflow="fold", max_width=20)
     t.add_column("Cell", no_wrap=True)
     t.add_column("Column", overflow="fold", max_width=24)
     t.add_column("What is wrong", overflow="fold", ratio=1, min_width=36)
     t.add_column("Rule", style="dim", overflow="fold", max_width=22)
-    for rec in part.head(limit).to_dict("records"):
-        row = "" if rec["row"] is None or pd.isna(rec["row"]) else str(int(rec["row"]))
-        t.add_row(str(rec["sheet"]), rec["cell"] or (f"row {row}" if row else ""),
-                  str(rec["column"] or ""), rec["message"], rec["rule"])
+    for line in lines:
+        t.add_row(*_plain(*line))
     return t
+
+
+def _not_shown(report: ValidationReport, hidden: list[tuple[str, ...]], part: pd.DataFrame,
+               shown: list[tuple[str, ...]], noun: str) -> str:
+    """Which sheets and rules the lines cut off hold, so no error is hidden unnamed."""
+    from jtai_cli.reporting import counted
+
+    shown_keys = {(line[0], line[4], line[2], line[1]) for line in shown}
+    rest = part.assign(_where=[report.sheet_key(str(f), str(s))
+                               for f, s in zip(part["file"], part["sheet"], strict=True)])
+    keep = [(w, r, str(c or ""), cell or "") not in shown_keys
+            for w, r, c, cell in zip(rest["_where"], rest["rule"], rest["column"],
+                                     rest["cell"], strict=True)]
+    rest = rest[keep]
+    per_sheet: dict[str, list[str]] = {}
+    for where, rule in zip(rest["_where"], rest["rule"], strict=True):
+        per_sheet.setdefault(str(where), []).append(str(rule))
+    per_sheet = {w: [f"{r} x{rules.count(r)}" for r in dict.fromkeys(rules)]
+                 for w, rules in per_sheet.items()}
+    parts = "; ".join(f"{w}: {', '.join(rules)}" for w, rules in per_sheet.items())
+    return (f"Not shown above: {counted(len(rest), noun)} on {len(hidden)} more lines: {parts}. "
+            "See them all in the highlighted copy (--report) or with --format json.")
+
+
+def quiet_line(report: ValidationReport) -> str:
+    """The one line ``-q`` prints when something is wrong, naming each file and its errors."""
+    from pathlib import Path
+
+    from jtai_cli.reporting import counted
+
+    df = report.findings
+    parts = []
+    for f in report.files:
+        n = int(((df["file"] == f) & (df["severity"] == "error")).sum()) if len(df) else 0
+        name = Path(f).name if len(report.files) > 1 else f
+        if f in report.unusable_files:
+            parts.append(f"{name}: cannot be used ({report.unusable_files[f]})")
+        elif n:
+            parts.append(f"{name}: {counted(n, 'error')}")
+    return "; ".join(parts) or "no errors"
 
 
 def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:
     """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
+    from jtai_cli.reporting import counted
+
     names = ", ".join(report.files)
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
     console.print(Text(f"Checked {names} (as of {report.as_of:%d/%m/%Y}{source})", style="bold"))
@@ -110,7 +202,8 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         if info.list is None:
             skipped.setdefault(_why_skipped(info.note), []).append(key)
             continue
-        table.add_row(key, _list_title(report, info.list), str(info.header_row), str(info.rows),
+        table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
+                              str(info.rows)),
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
                       str(counts["warning"]), str(counts["coerced"]))
     console.print(table)
@@ -121,41 +214,53 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         for col in ("Sheet", "Header in the file", "Read as"):
             t.add_column(col, overflow="fold")
         for row in mapped[:limit]:
-            t.add_row(*row)
+            t.add_row(*_plain(*row))
         console.print(t)
         if len(mapped) > limit:
-            console.print(Text(f"... and {len(mapped) - limit} more (--format json lists them "
-                               "all)", style="dim"))
+            console.print(Text(f"... and {len(mapped) - limit} more headers read as the "
+                               "template's (--format json lists them all)", style="dim"))
     if skipped:
         console.print(Text("Not checked: " + "; ".join(
             f"{', '.join(keys)} ({why})" for why, keys in skipped.items()), style="dim"))
 
     df = report.findings
-    for severity, title, style in (("error", "Errors", "bold red"),
-                                   ("warning", "Warnings", "bold yellow")):
+    for severity, noun, style in (("error", "error", "bold red"),
+                                  ("warning", "warning", "bold yellow")):
         part = df[df["severity"] == severity] if len(df) else df
-        if len(part):
-            console.print(_findings_table(f"{title} ({len(part)})", part, limit, style))
-            if len(part) > limit:
-                console.print(Text(f"... and {len(part) - limit} more {title.lower()}: see the "
-                                   "highlighted copy (--report) or --format json", style="dim"))
+        if not len(part):
+            continue
+        lines = _lines(report, part)
+        shown = lines[:limit]
+        title = f"{noun.capitalize()}s ({len(part):,}" + (
+            f", on {len(lines):,} lines)" if len(lines) != len(part) else ")")
+        console.print(_findings_table(title, shown, style))
+        if len(lines) > limit:
+            console.print(Text(_not_shown(report, lines[limit:], part, shown, noun),
+                               style="red" if severity == "error" else "yellow"))
     coerced = df[df["severity"] == "coerced"] if len(df) else df
     if len(coerced):
-        t = Table(title=f"Values read in the template's form ({len(coerced)} cells, not errors)",
-                  title_justify="left", title_style="bold cyan")
+        t = Table(title=f"Values read in the template's form ({counted(len(coerced), 'cell')}, "
+                        "not errors)", title_justify="left", title_style="bold cyan")
         for col in ("Sheet", "Column", "Cells", "Example"):
             t.add_column(col, overflow="fold")
-        grouped = coerced.groupby(["sheet", "column", "rule"], sort=False, dropna=False)
-        for (sheet, column, _rule), g in list(grouped)[:limit]:
-            t.add_row(str(sheet), str(column or ""), str(len(g)), str(g["message"].iloc[0]))
+        grouped = list(coerced.groupby(["file", "sheet", "column", "rule"], sort=False,
+                                       dropna=False))
+        for (file, sheet, column, _rule), g in grouped[:limit]:
+            t.add_row(*_plain(report.sheet_key(str(file), str(sheet)), str(column or ""),
+                              f"{len(g):,}", str(g["message"].iloc[0])))
         console.print(t)
+        if len(grouped) > limit:
+            console.print(Text(f"... and {len(grouped) - limit} more columns with values read "
+                               "in the template's form (--report lists them on its Coerced "
+                               "sheet)", style="dim"))
 
     c = report.counts()
     verdict = ("VALID: no errors" if report.valid
                else "NOT VALID: fix the errors above before sending")
     style = "bold green" if report.valid else "bold red"
-    console.print(Text(f"{verdict} ({c['error']} errors, {c['warning']} warnings, "
-                       f"{c['coerced']} values coerced)", style=style))
+    console.print(Text(f"{verdict} ({counted(c['error'], 'error')}, "
+                       f"{counted(c['warning'], 'warning')}, "
+                       f"{counted(c['coerced'], 'value')} coerced)", style=style))
 
 
 def _why_skipped(note: str | None) -> str:

@@ -45,12 +45,13 @@ def list_schemas(
 
 @app.command("show")
 def show_schema(
-    name: Annotated[str, typer.Argument(help="The list's name, as in 'jtai schemas list'.")],
+    name: Annotated[str, typer.Argument(help="The list's name, as in 'jtai schemas list', or a "
+                                           "code list's (primary_need).")],
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     debug: Debug = False,
 ) -> None:
-    """Show one list's columns: header, type, required, codes and rules.
+    """Show one list's columns (header, type, required, codes, rules), or a code list's codes.
 
     Example: jtai schemas show children_in_need
     """
@@ -60,6 +61,14 @@ def show_schema(
         return
     console = render.out_console()
     console.print(Text(str(view["title"]), style="bold"))
+    if "codes" in view:  # a code list
+        table = Table()
+        for col in ("Value as written in the template", "Code", "Meaning"):
+            table.add_column(col, overflow="fold")
+        for c in view["codes"]:  # type: ignore[attr-defined]
+            table.add_row(c["value"], c["code"] or "", c["label"])
+        console.print(table)
+        return
     console.print(str(view["description"]))
     table = Table(show_lines=True)
     for col in ("Header", "Type", "Required", "Codes / rules", "Also accepted", "Meaning"):

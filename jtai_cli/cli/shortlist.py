@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jtai_cli.reporting import counted
 from jtai_cli.shortlisting import MIX_RULE, Shortlist
 from jtai_cli.shortlisting import shortlist as build_shortlist
 
@@ -129,7 +130,8 @@ def render_shortlist(result: Shortlist, console: Console, *, output: Path | None
         head = (f"Option A, first stage: {len(result.picks)} CSA-FE children proposed for the "
                 f"seven additional questions{as_of}")
     else:
-        head = (f"Option {result.option}: {len(result.picks)} children proposed to track"
+        head = (f"Option {result.option}: {counted(len(result.picks), 'child', 'children')} "
+                "proposed to track"
                 f"{as_of}")
     console.print(Text(head, style="bold"))
     if result.stage_note:

@@ -59,9 +59,7 @@ def validate(
         render.print_json(result.to_dict())
     elif quiet:
         if result.exit_code:
-            c = result.counts()
-            render.err_console().print(
-                f"{c['error']} errors in {', '.join(map(str, result.files))}")
+            render.err_console().print(render.quiet_line(result))
     else:
         render.render_report(result, render.out_console())
         if report is not None:

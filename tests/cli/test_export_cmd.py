@@ -38,7 +38,7 @@ def test_refused_with_exit_1_and_the_findings_shown(tmp_path):
     result = runner.invoke(app, ["export", str(src), "--option", "B", "-o", str(out),
                                  "--as-of", "2026-11-23"])
     assert result.exit_code == 1
-    assert "'Q' is not in the gender list" in result.stdout
+    assert "'Q' is not one of the gender codes" in result.stdout
     assert "Not written" in result.stderr and "--allow-errors" in result.stderr
     assert not out.exists()
     result = runner.invoke(app, ["export", str(src), "--option", "B", "-o", str(out),

@@ -124,3 +124,70 @@ def test_schemas_show_lists_every_column():
     assert headers[:2] == ["Child Unique ID", "Gender"]
     bad = runner.invoke(app, ["schemas", "show", "nope"])
     assert bad.exit_code == 2 and "no list called 'nope'" in bad.stderr
+
+
+def test_schemas_show_a_code_list_lists_its_codes():
+    result = runner.invoke(app, ["schemas", "show", "primary_need", "--format", "json"])
+    assert result.exit_code == 0
+    codes = json.loads(result.stdout)["codes"]
+    assert codes[0] == {"value": "N1 - Abuse or neglect", "code": "N1",
+                        "label": "Abuse or neglect"}
+    text = runner.invoke(app, ["schemas", "show", "primary_need"])
+    assert "N1 - Abuse or neglect" in text.stdout
+
+
+def _render(report, limit=60):
+    import io
+
+    from rich.console import Console
+
+    from jtai_cli.cli.render import render_report
+
+    buf = io.StringIO()
+    render_report(report, Console(file=buf, width=200, color_system=None), limit=limit)
+    return buf.getvalue()
+
+
+def test_a_rule_on_many_cells_of_one_column_is_one_line_and_errors_come_first(tmp_path):
+    rows = [L6] + [[f"C{i}", "Q", *GOOD[2:]] for i in range(12)]
+    rows.append(["C99", "a) Male", "a) WBRI", dt.date(2015, 4, 3), 11, "Maybe", *GOOD[6:]])
+    report = validate_workbook(make_workbook(tmp_path, {"List_6": rows}), as_of=AS_OF)
+    out = _render(report)
+    assert out.count("code-not-in-list") == 2          # 12 gender cells on one line, 1 more
+    assert "12 cells (rows 2, 3, 4, 5, ... 13): 'Q' is not one of the gender codes" in out
+    assert "B2 +11" in out
+    assert "Errors (13, on 2 lines)" in out
+    assert "(13 errors, 0 warnings, 0 values coerced)" in out
+
+
+def test_errors_cut_off_are_named_by_sheet_and_rule(tmp_path):
+    rows = [L6] + [[f"C{i}", "a) Male", "a) WBRI", dt.date(2015, 4, 3), 11, "b) No",
+                    "31/02/2026" if i % 2 else "bad", *GOOD[7:]] for i in range(4)]
+    report = validate_workbook(make_workbook(tmp_path, {"List_6": rows}), as_of=AS_OF)
+    out = _render(report, limit=1)
+    assert "... and" not in out
+    assert "Not shown above: 3 errors on 3 more lines: List_6: " in out
+    assert "date-impossible x2" in out and "date-not-recognised x1" in out
+
+
+def test_singular_counts():
+    from jtai_cli.reporting import counted
+
+    assert counted(1, "error") == "1 error"
+    assert counted(0, "error") == "0 errors"
+    assert counted(2, "child", "children") == "2 children"
+
+
+def test_several_files_every_row_and_the_quiet_line_name_the_file(tmp_path):
+    a = make_workbook(tmp_path, {"List_6": [L6, BAD]}, name="a.xlsx")
+    b = make_workbook(tmp_path, {"List_6": [L6, GOOD]}, name="b.xlsx")
+    c = make_workbook(tmp_path, {"List_6": [L6, [*BAD[:6], "bad", *BAD[7:]]]}, name="c.xlsx")
+    result = runner.invoke(app, ["validate", str(a), str(b), str(c), "--each", "--as-of",
+                                 "2026-11-23"])
+    rows = [line for line in result.stdout.splitlines() if "List_6" in line and "│" in line]
+    assert rows and all("[a.xlsx]List_6" in r or "[b.xlsx]List_6" in r or "[c.xlsx]List_6" in r
+                        for r in rows)
+    quiet = runner.invoke(app, ["validate", str(a), str(b), str(c), "--each", "--as-of",
+                                "2026-11-23", "-q"])
+    assert quiet.exit_code == 1
+    assert quiet.stderr.strip() == "a.xlsx: 1 error; c.xlsx: 1 error"
