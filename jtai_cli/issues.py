@@ -54,8 +54,12 @@ CATALOGUE: dict[str, Rule] = {
              "still checked."),
         Rule("file-kind-mismatch", _W, "File name does not match its content",
              "The file's extension says one kind of file but it holds another."),
-        Rule("column-missing", _E, "Required column missing",
-             "A column the list must have was not found among the headers."),
+        Rule("essential-column-missing", _E, "Essential column missing",
+             "A column the list cannot be used without (the child's ID, the CSA-FE flag, the "
+             "date that says who belongs on the list) was not found among the headers."),
+        Rule("column-missing", _W, "Column not given",
+             "A column the guidance asks for \"where possible\" (para 19) was not found among "
+             "the headers; the list was checked without it."),
         Rule("column-unknown", _W, "Unknown column",
              "A header that is not part of the list; its values were not checked."),
         Rule("column-duplicate", _E, "Column given twice",
@@ -99,10 +103,15 @@ CATALOGUE: dict[str, Rule] = {
              "follows."),
         Rule("date-in-future", _E, "Date in the future",
              "Only an (expected) date of birth or a planned meeting may be after the as-of date."),
+        Rule("date-booked", _W, "Date booked ahead",
+             "A conference date after the as-of date on an open section 47 enquiry (no outcome "
+             "yet) is read as the date booked (para 32: the list includes open enquiries)."),
         Rule("age-dob-mismatch", _E, "Age does not match date of birth",
              "Age of child should be the age at the last birthday on the as-of date."),
         Rule("aged-18-or-over", _E, "Child aged 18 or over",
-             "The lists are of children under 18 (guidance para 18)."),
+             "The lists are of children under 18 (guidance para 18): at the contact, referral, "
+             "assessment or enquiry, at the end of a closed episode, or on the extraction day "
+             "while the case is open."),
         Rule("unborn-age-not-minus-one", _E, "Unborn child with an age",
              "An unborn child's age is -1 or blank."),
         Rule("unborn-no-expected-dob", _W, "Unborn child without an expected date of birth",
@@ -130,7 +139,8 @@ CATALOGUE: dict[str, Rule] = {
              "The status given on the YOT or NPS list (CIN, CP or CLA) should match the list "
              "the child is on."),
         Rule("csa-flag-disagrees", _W, "CSA-FE flag differs across lists",
-             "The same child is flagged at risk of CSA-FE on one list and not on another."),
+             "The same child is flagged at risk of CSA-FE on one list and not on another (Y on "
+             "list 8, which asks \"has been\", with N on a list that asks \"is\" agrees)."),
         Rule("formula-cell", _W, "Formula found",
              "The cell holds a formula; its last calculated value was used."),
     ]
