@@ -264,8 +264,9 @@ def _check_under_18(
     # Dates centuries away (reported by other rules) are clipped so the arithmetic below
     # cannot overflow; nobody is under 18 on them either way.
     last_ts = pd.Timestamp(last)
-    event = event.clip(lower=last_ts - pd.Timedelta(days=200 * 366),
-                       upper=last_ts + pd.Timedelta(days=200 * 366))
+    low, high = last_ts - pd.Timedelta(days=200 * 366), last_ts + pd.Timedelta(days=200 * 366)
+    event = event.where((event >= low) | event.isna(), low).where(
+        (event <= high) | event.isna(), high)
     when = event.fillna(first_ts)
     ends = at is not None and schema.column(at).role == "end_date"
     limit = pd.Series(17, index=t.index, dtype="int64")
