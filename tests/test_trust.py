@@ -197,6 +197,19 @@ def test_the_header_says_which_dates_were_used_and_why(tmp_path):
     assert "as of 22/11/2026 to 23/11/2026" in text and "docProps/core.xml" in text
 
 
+def test_a_folder_checked_file_by_file_keeps_each_files_own_window(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    a = _birthday_workbook(tmp_path, saved=AS_OF)
+    shutil.move(a, folder / "a.xlsx")
+    b = _birthday_workbook(tmp_path, saved=days(20))
+    shutil.move(b, folder / "b.xlsx")
+    report = validate_workbook(folder, today=days(30), workers=1)
+    assert report.valid, errors(report)
+    assert report.as_of_window == (D(2026, 11, 22), days(20))
+    assert "a.xlsx" in report.as_of_source and "b.xlsx" in report.as_of_source
+
+
 # --------------------------------------------------------------------------- 2. under 18
 
 
