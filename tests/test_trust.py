@@ -343,6 +343,13 @@ def test_para32_a_future_icpc_with_its_outcome_given_is_an_error(tmp_path):
     assert errors(r) == [("List_5", 2, "date-in-future")]
 
 
+def test_para32_a_held_icpc_without_its_outcome_still_warns(tmp_path):
+    # The booking excuse is for a date after the as-of date only: a conference already held
+    # should say whether it led to a plan.
+    r = _s47(tmp_path, **{ICPC: days(-2)})
+    assert [f["rule"] for f in r.where()] == ["end-date-without-reason"]
+
+
 # --------------------------------------------------------------------------- 5. look-back
 
 
