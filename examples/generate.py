@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Generate the synthetic example workbooks in ``examples/``: one clean, one messy.
+"""Generate the synthetic example workbooks in ``examples/``: clean, messy and edge cases.
 
 Everything here is invented. Child IDs are random numbers, teams are "North Team" and the like,
 workers come from a short list of made-up names, and one sentinel name ("Zebedee Quuxington")
@@ -10,8 +10,9 @@ Every header, code value and column type comes from the list schemas in ``schema
 time, so the examples follow the schemas when they change::
 
     python examples/generate.py                      # writes examples/lists_clean.xlsx,
-                                                     # lists_messy.xlsx and
-                                                     # lists_messy.expected.json
+                                                     # lists_messy.xlsx,
+                                                     # lists_messy.expected.json and
+                                                     # lists_edge.xlsx
     python examples/generate.py --children 20000 --out /tmp/big   # a benchmark-sized pair
 
 From Python (benchmarks)::
@@ -22,6 +23,8 @@ From Python (benchmarks)::
 
 ``lists_messy.expected.json`` lists every finding planted in the messy workbook as
 ``{"sheet", "row" (Excel row), "column" (header as written, or null), "rule"}``.
+``lists_edge.xlsx`` holds only legitimate returns that look wrong (``build_edge``): it must
+validate with no error, with ``--as-of`` its extraction day or without it a week later.
 """
 
 from __future__ import annotations
@@ -1536,11 +1539,220 @@ def dump_manifest(manifest: Sequence[dict[str, Any]]) -> str:
     return "[\n" + lines + "\n]\n"
 
 
+# --------------------------------------------------------------------------- the edge workbook
+
+
+@dataclass(frozen=True)
+class EdgeCase:
+    """One legitimate return that looks wrong, planted in ``lists_edge.xlsx``.
+
+    ``name`` is how the tests refer to it; ``paragraph`` the guidance paragraph that makes it
+    right; ``sheet`` and ``child`` where it is (``child`` None: the case is the sheet's layout).
+    """
+
+    name: str
+    paragraph: str
+    sheet: str
+    child: str | None
+    why: str
+
+
+#: The edge workbook was extracted on this day and saved the same evening; it has no "as at"
+#: title (the official template has none), so a check a week later must work the day out.
+EDGE_EXTRACTED = AS_OF
+EDGE_SAVED = dt.datetime(2026, 11, 23, 17, 30, 0)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` years earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _default_value(col: Column, schemas: SchemaSet, day: dt.date) -> Any:
+    """A valid value for a required column the edge case does not care about."""
+    if col.type in ("code", "yes_no"):
+        codes = schemas.codes_for(col)
+        assert codes is not None
+        if col.type == "yes_no":
+            return next(v for v in codes.values if normalise(codes.means(v)) in ("no", "n"))
+        return codes.values[0]
+    if col.type == "date":
+        return day - dt.timedelta(days=3)
+    if col.type == "integer":
+        return max(col.rules.at_least or 0, 0)
+    if col.role == "worker":
+        return WORKERS[0]
+    return TEAMS[0]
+
+
+def _edge_record(schema: ListSchema, schemas: SchemaSet, columns: Sequence[str], day: dt.date,
+                 values: Mapping[str, Any]) -> list[Any]:
+    """One row: the values given (by header or role), valid defaults for other required ones."""
+    out: list[Any] = []
+    for header in columns:
+        col = schema.column(header)
+        if header in values:
+            out.append(values[header])
+        elif col.role is not None and col.role in values:
+            out.append(values[col.role])
+        elif col.required:
+            out.append(_default_value(col, schemas, day))
+        else:
+            out.append(None)
+    return out
+
+
+def build_edge(as_of: dt.date = EDGE_EXTRACTED,
+               schemas: SchemaSet | None = None) -> tuple[list[Sheet], list[EdgeCase]]:
+    """The legitimate-but-odd returns of the domain brief, one named child each.
+
+    Every row is right; a validator that reports an error here raises a false alarm. The
+    lists have no title rows (as the official template), so no "as at" date.
+    """
+    schemas = schemas or load_schemas()
+    e = as_of
+
+    def day(n: int) -> dt.date:
+        return e + dt.timedelta(days=n)
+
+    def born(years: int, days_later: int = 0) -> dt.date:
+        return _years_before(e, years) + dt.timedelta(days=days_later)
+
+    cases: list[EdgeCase] = []
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
+        "contacts", "referrals", "section_47", "children_in_need", "child_protection",
+        "children_in_care_reduced")}
+    sheet_of = {"contacts": "List_1", "referrals": "List_3", "section_47": "List_5",
+                "children_in_need": "List_6", "child_protection": "List_7",
+                "children_in_care_reduced": "List_8"}
+
+    def child(name: str, paragraph: str, list_name: str, cid: str, why: str,
+              **values: Any) -> None:
+        rows[list_name].append({"child_id": cid, **values})
+        cases.append(EdgeCase(name, paragraph, sheet_of[list_name], cid, why))
+
+    def age(dob: dt.date) -> int:
+        return age_on(dob, e)
+
+    # Para 18 at the event: a contact made at 17 by a young person 18 today.
+    dob = _years_before(day(-20), 18)
+    child("contact_made_at_17", "18", "contacts", "E101",
+          "contact 60 days ago, aged 17; 18 since 20 days ago",
+          date_of_birth=dob, age=age(dob), start_date=day(-60))
+    # Decimal ages exported by the case system (6.14): read as 6 and still checked.
+    dob = born(6, -50)
+    child("decimal_age", "20", "contacts", "E102", "age exported as 6.14 years",
+          date_of_birth=dob, age=6.14, start_date=day(-5))
+    # A birthday in the week after extraction: the age is right on the extraction day.
+    dob = born(10, 3)
+    child("birthday_after_extraction", "20", "contacts", "E103",
+          "age 9 on the extraction day; 10 three days later, before the check",
+          date_of_birth=dob, age=age(dob), start_date=day(-10))
+    # The latest event in the lists: the day before extraction.
+    dob = born(12, -100)
+    child("latest_event_day_before_extraction", "20", "contacts", "E104",
+          "a contact the day before extraction bounds the extraction day from below",
+          date_of_birth=dob, age=age(dob), start_date=day(-1))
+    # Work before birth: contacts, referrals, CIN and CP for an unborn baby.
+    edd = day(90)
+    child("pre_birth_contact", "20", "contacts", "E105", "unborn: no date of birth, age -1",
+          expected_date_of_birth=edd, age=-1, start_date=day(-40))
+    child("pre_birth_referral", "20", "referrals", "E105", "referral before birth",
+          expected_date_of_birth=edd, age=-1, start_date=day(-38))
+    child("pre_birth_cin", "20", "children_in_need", "E105", "CIN episode before birth",
+          expected_date_of_birth=edd, age=-1, start_date=day(-37))
+    child("pre_birth_cp_plan", "20", "child_protection", "E105", "CP plan before birth",
+          expected_date_of_birth=edd, age=-1, start_date=day(-20))
+    # Para 32: a conference booked after the extraction day on an open enquiry.
+    dob = born(8, -30)
+    child("icpc_booked_on_open_enquiry", "32", "section_47", "E106",
+          "ICPC dated 5 days after extraction, no outcome yet",
+          date_of_birth=dob, age=age(dob), start_date=day(-10),
+          **{"Date of Initial Child Protection Conference": day(5),
+             "Was an Initial Child Protection Conference deemed unnecessary?": "b) No"})
+    # Para 32: "subject of a section 47 enquiry in the six months": started 8 months ago,
+    # still open.
+    dob = born(14, -200)
+    child("s47_started_8_months_ago_still_open", "32", "section_47", "E107",
+          "enquiry started 8 months ago, no conference and none deemed unnecessary yet",
+          date_of_birth=dob, age=age(dob), start_date=months_before(e, 8))
+    # Para 18 at the event: CIN case transferred to adult services (RC6) last month.
+    dob = _years_before(day(-25), 18) - dt.timedelta(days=10)
+    child("rc6_transfer_to_adult_services", "18", "children_in_need", "E108",
+          "CIN closed 25 days ago, RC6, 10 days after the 18th birthday",
+          date_of_birth=dob, age=age(dob), start_date=day(-400), end_date=day(-25),
+          **{"Reason for Closure": "RC6 - Transferred to adult social care services"})
+    # Para 18 at the event: ceased care aged 18 and stayed with carers (E17) last month.
+    dob = _years_before(day(-30), 18) - dt.timedelta(days=14)
+    child("e17_ceased_care_at_18", "18", "children_in_care_reduced", "E109",
+          "ceased care 30 days ago, E17, two weeks after the 18th birthday",
+          date_of_birth=dob, age=age(dob), start_date=day(-900), end_date=day(-30),
+          **{"Reason Ceased to be Looked After":
+             "v) E17: Aged 18+ and remained with current carers"})
+    # List 8 asks "has been" at risk, list 6 "is": Y on 8 with N on 6 is consistent.
+    dob = born(11, -60)
+    child("list8_has_been_y_list6_is_n", "20", "children_in_need", "E110",
+          "CSA-FE N on list 6 (is at risk)", date_of_birth=dob, age=age(dob),
+          start_date=day(-300), csa_flag="N")
+    child("list8_has_been_y_list6_is_n", "20", "children_in_care_reduced", "E110",
+          "CSA-FE Y on list 8 (has been at risk)", date_of_birth=dob, age=age(dob),
+          start_date=day(-200), csa_flag="Y")
+
+    sheets: list[Sheet] = []
+    for list_name, recs in rows.items():
+        schema = schemas.lists[list_name]
+        columns = [c.header for c in schema.columns]
+        if list_name == "referrals":
+            # Para 19: the fields "where possible": a column not given is not an error.
+            columns.remove("Referral Source")
+        records = []
+        for values in recs:
+            by_header = {k: v for k, v in values.items() if k in columns}
+            by_role = {k: v for k, v in values.items() if k not in columns}
+            if "csa_flag" not in by_role:
+                by_role["csa_flag"] = "N"
+            records.append(_edge_record(schema, schemas, columns, e, {**by_role, **by_header}))
+        sheets.append(Sheet(sheet_of[list_name], schema, columns, records, []))
+    cases.append(EdgeCase("missing_non_essential_column", "19", "List_3", None,
+                          "the referrals list has no Referral Source column"))
+    cases.append(EdgeCase("no_as_at_title_checked_a_week_later", "20", "List_1", None,
+                          "no title rows; saved on the extraction day"))
+    return sheets, cases
+
+
+def write_edge(path: str | Path, as_of: dt.date = EDGE_EXTRACTED) -> list[EdgeCase]:
+    """Write ``lists_edge.xlsx``: legitimate edge cases only, so ``jtai validate`` exits 0.
+
+    The file's saved date (``docProps/core.xml``) is fixed at the extraction day, as an LA's
+    export would carry it; openpyxl's own ``save`` would stamp the time of writing instead.
+    """
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    sheets, cases = build_edge(as_of)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook(write_only=True)
+    stamp = dt.datetime.combine(as_of, EDGE_SAVED.time())
+    wb.properties.creator = "jtai examples/generate.py (synthetic data)"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    for sheet in sheets:
+        _write_part(wb, sheet, sheet.name, 0, len(sheet.records))
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return cases
+
+
 # --------------------------------------------------------------------------- command line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write lists_clean.xlsx, lists_messy.xlsx and lists_messy.expected.json."""
+    """Write lists_clean.xlsx, lists_messy.xlsx, lists_messy.expected.json, lists_edge.xlsx."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
@@ -1560,7 +1772,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{clean}: written. The messy workbook was not: {exc} "
               "(about 150 children or more are needed)", file=sys.stderr)
         return 2
+    edge = args.out / "lists_edge.xlsx"
+    cases = write_edge(edge)
     print(f"{clean}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"{edge}: {len(cases)} legitimate edge cases")
     print(f"{messy}: {len(manifest)} planted findings "
           f"(manifest {args.out / 'lists_messy.expected.json'})")
     return 0

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .parsing import BLANK, fmt_date, is_blank, show
-from .schemas import ListSchema
+from .schemas import ListSchema, normalise
 from .validation import Dataset, ParsedList
 
 STATUS_LIST = {"CIN": 6, "CP": 7, "CLA": 8}
@@ -29,6 +29,22 @@ def months_before(day: dt.date, months: int) -> dt.date:
     import calendar
 
     return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def age_at(dob: pd.Series, when: pd.Series) -> pd.Series:
+    """Age in whole years at the last birthday on each row's own date (vectorised)."""
+    had_birthday = (dob.dt.month < when.dt.month) | (
+        (dob.dt.month == when.dt.month) & (dob.dt.day <= when.dt.day)
+    )
+    age: pd.Series = when.dt.year - dob.dt.year - (~had_birthday).astype("int64")
+    return age
+
+
+def _on(first: dt.date, last: dt.date) -> str:
+    """"on 23/11/2026", or "on any day from 16/11/2026 to 23/11/2026" for a window."""
+    if first == last:
+        return f"on {fmt_date(last)}"
+    return f"on any day from {fmt_date(first)} to {fmt_date(last)}"
 
 
 def age_on(dob: pd.Series, when: dt.date) -> pd.Series:
@@ -95,7 +111,8 @@ def run_checks(data: Dataset) -> None:
 def check_list(data: Dataset, pl: ParsedList) -> None:
     """Rules that need only one list's rows."""
     emit = _Emitter(data, pl)
-    schema, t, as_of = pl.schema, pl.typed, data.as_of
+    schema, t = pl.schema, pl.typed
+    first, last = data.window(pl)
     present = set(pl.positions)
 
     for col in schema.columns:
@@ -105,10 +122,11 @@ def check_list(data: Dataset, pl: ParsedList) -> None:
                  f"'{col.header}' is blank but every row needs it", col.description or "a value")
 
     _check_dates(data, pl, emit)
-    _check_age(pl, emit, as_of)
-    _check_pairs(pl, emit)
+    _check_age(pl, emit, first, last)
+    _check_under_18(data, pl, emit, first, last)
+    _check_pairs(pl, emit, last)
     _check_ranges(data, pl, emit)
-    _check_period(pl, emit, as_of)
+    _check_period(data, pl, emit, first)
 
     if schema.max_rows is not None and len(t) > schema.max_rows:
         data.findings.add(
@@ -118,17 +136,49 @@ def check_list(data: Dataset, pl: ParsedList) -> None:
         )
 
 
+def _booked(pl: ParsedList, header: str, last: dt.date) -> np.ndarray:
+    """Rows whose ``header`` date, after the as-of date, is a booking: its outcome is blank.
+
+    Guidance para 32: the section 47 list "includes open enquiries ... yet to reach decision";
+    an open enquiry may carry the date its initial conference is booked for. The outcome
+    columns are those the schema expects with the date (``expected_with``): while all are
+    blank the conference has not been held, so a later date is a booking.
+    """
+    s = pl.typed[header]
+    future = np.array((s > pd.Timestamp(last)).to_numpy(dtype=bool, na_value=False))
+    for col in pl.schema.columns:
+        if col.rules.expected_with == header and col.header in pl.positions:
+            future &= pl.parsed[col.header].state == BLANK
+    return future
+
+
 def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
-    as_of = pd.Timestamp(data.as_of)
+    """Dates after the extraction day; looked after before birth.
+
+    A date after the last day the lists may have been extracted on is a mistake, except a
+    date the schema allows in the future (an expected date of birth, a meeting in the
+    fieldwork week) and a booking (``may_be_booked``: a warning, see ``_booked``).
+    """
+    last = data.window(pl)[1]
+    as_of = pd.Timestamp(last)
     dob_col = pl.schema.by_role("date_of_birth")
     for col in pl.schema.columns:
         if col.type != "date" or col.header not in pl.positions or col.rules.allow_future:
             continue
         s = pl.typed[col.header]
-        pos = np.flatnonzero((s > as_of).to_numpy())
+        future = np.array((s > as_of).to_numpy(dtype=bool, na_value=False))
+        if col.rules.may_be_booked:
+            booked = _booked(pl, col.header, last)
+            pos = np.flatnonzero(booked)
+            emit("date-booked", pos, col.header,
+                 [f"{d} is after the as-of date {fmt_date(last)}: read as the date booked, as "
+                  "the outcome is still blank" for d in _dates(s.iloc[pos])],
+                 f"a date on or before {fmt_date(last)}, or a booking on an open enquiry")
+            future &= ~booked
+        pos = np.flatnonzero(future)
         emit("date-in-future", pos, col.header,
-             [f"{d} is after the as-of date {fmt_date(data.as_of)}" for d in _dates(s.iloc[pos])],
-             f"a date on or before {fmt_date(data.as_of)}")
+             [f"{d} is after the as-of date {fmt_date(last)}" for d in _dates(s.iloc[pos])],
+             f"a date on or before {fmt_date(last)}")
     if pl.schema.list_number == 8 and dob_col is not None:
         start = pl.schema.by_role("start_date")
         if start is not None and start.header in pl.positions:
@@ -140,44 +190,44 @@ def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
                  "a date on or after the date of birth")
 
 
-def _check_age(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
+def _check_age(pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date) -> None:
+    """The age column against the date of birth, on the extraction day (or window).
+
+    "Age of child (years)" is the age at the last birthday on the day the lists were
+    extracted. When that day is only known to lie in a window (see ``extraction``), an age
+    right on some day of the window is right: a birthday that fell between the extraction
+    and the check is not a mistake.
+    """
     schema, t = pl.schema, pl.typed
     dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
     edd_c = schema.by_role("expected_date_of_birth")
     dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index)
     age = t[age_c.header] if age_c else pd.Series(pd.NA, index=t.index, dtype="Int64")
     edd = t[edd_c.header] if edd_c else pd.Series(pd.NaT, index=t.index)
-    born = dob.notna() & (dob <= pd.Timestamp(as_of))
+    born = dob.notna() & (dob <= pd.Timestamp(last))
     unborn_dob = dob.notna() & ~born
-    expected = age_on(dob, as_of)
+    youngest = age_on(dob, first).where(dob <= pd.Timestamp(first), -1)
+    oldest = age_on(dob, last)
     age_f = age.astype("float64")
+    on = _on(first, last)
 
     if age_c and age_c.header in pl.positions:
-        mismatch = born & age.notna() & (age_f != expected)
-        pos = np.flatnonzero(mismatch.to_numpy())
+        mismatch = born & age.notna() & ((age_f < youngest) | (age_f > oldest))
+        pos = np.flatnonzero(mismatch.to_numpy(dtype=bool, na_value=False))
         emit("age-dob-mismatch", pos, age_c.header,
-             [f"age {int(a)} does not match the date of birth {d}: on {fmt_date(as_of)} the "
-              f"child is {int(e)}" + (" (age -1 means unborn)" if a == -1 else "")
-              for a, d, e in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), expected.iloc[pos],
-                                 strict=True)],
-             f"the age at the last birthday on {fmt_date(as_of)}")
+             [f"age {int(a)} does not match the date of birth {d}: {on} the child is "
+              + (f"{int(y)}" if y == o else f"{int(y)} or {int(o)}")
+              + (" (age -1 means unborn)" if a == -1 else "")
+              for a, d, y, o in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), youngest.iloc[pos],
+                                    oldest.iloc[pos], strict=True)],
+             f"the age at the last birthday {on}")
         bad_unborn = unborn_dob & age.notna() & (age_f != -1)
-        pos = np.flatnonzero(bad_unborn.to_numpy())
+        pos = np.flatnonzero(bad_unborn.to_numpy(dtype=bool, na_value=False))
         emit("unborn-age-not-minus-one", pos, age_c.header,
-             [f"the date of birth {d} is after {fmt_date(as_of)}, so the child is unborn, but "
+             [f"the date of birth {d} is after {fmt_date(last)}, so the child is unborn, but "
               f"the age is {int(a)}" for d, a in zip(_dates(dob.iloc[pos]), age_f.iloc[pos],
                                                      strict=True)],
              "-1 or blank for an unborn child")
-
-    over = (born & (expected >= 18)) | (dob.isna() & age.notna() & (age_f >= 18))
-    pos = np.flatnonzero(over.fillna(False).to_numpy(dtype=bool))
-    col = dob_c.header if dob_c and dob_c.header in pl.positions else (
-        age_c.header if age_c else None)
-    ages = np.where(dob.iloc[pos].notna(), expected.iloc[pos], age_f.iloc[pos])
-    emit("aged-18-or-over", pos, col,
-         [f"the child is {int(a)} on {fmt_date(as_of)}; the lists are of children under 18"
-          for a in ages],
-         "a child under 18 (guidance para 18)")
 
     if age_c:
         no_edd = (age_f == -1) & dob.isna() & edd.isna()
@@ -191,7 +241,76 @@ def _check_age(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
              "the expected date of birth, if known")
 
 
-def _check_pairs(pl: ParsedList, emit: _Emitter) -> None:
+def _check_under_18(
+    data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date
+) -> None:
+    """Guidance para 18, "These should be children under the age of 18", at the right moment.
+
+    The list's ``under_18_at`` column says when: a contact, referral, assessment or enquiry at
+    its own date; a CIN episode, plan or period of care that has ended at its end date (and
+    one that ended on the 18th birthday was a child's); one still open on the extraction day
+    (the window's first day, when that day is a window). A young person who ceased care aged
+    18 ("E17 aged 18+ and remained with current carers") or whose case was transferred to
+    adult services (RC6), reasons marked ``reached_18`` in the code lists, is legitimate at 18
+    (not 19). Without a date of birth the age column is used, less the birthdays that may
+    have fallen since the event.
+    """
+    schema, t = pl.schema, pl.typed
+    dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
+    dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    age = (t[age_c.header] if age_c else pd.Series(pd.NA, index=t.index, dtype="Int64")
+           ).astype("float64")
+    at = schema.under_18_at
+    first_ts = pd.Timestamp(first)
+    event = (t[at] if at and at in pl.positions
+             else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]"))
+    # Dates centuries away (reported by other rules) are clipped so the arithmetic below
+    # cannot overflow; nobody is under 18 on them either way.
+    last_ts = pd.Timestamp(last)
+    low, high = last_ts - pd.Timedelta(days=200 * 366), last_ts + pd.Timedelta(days=200 * 366)
+    event = event.where((event >= low) | event.isna(), low).where(
+        (event <= high) | event.isna(), high)
+    when = event.fillna(first_ts)
+    ends = at is not None and schema.column(at).role == "end_date"
+    limit = pd.Series(17, index=t.index, dtype="int64")
+    if ends:
+        # The last day of the episode is the day before it ended (care ends on the birthday).
+        when = when.where(event.isna(), event - pd.Timedelta(days=1))
+        reason = next((c for c in schema.columns if c.rules.only_with == at
+                       and c.header in pl.positions), None)
+        codes = data.schemas.codes_for(reason) if reason is not None else None
+        if reason is not None and codes is not None and codes.reached_18:
+            adult = t[reason.header].isin(list(codes.reached_18)) & event.notna()
+            limit = limit.where(~adult.to_numpy(), 18)
+    born = dob.notna() & (dob <= when)
+    by_dob = age_at(dob, when).where(born)
+    # Age column only: it is the age on the extraction day, so at an earlier event the child
+    # may have been younger by the birthdays since (at most one a year, rounded up).
+    gap = (last_ts - when).dt.days.clip(lower=0).where(event.notna(), 0)
+    by_age = age - np.ceil(gap / 365.0)
+    at_event = by_dob.where(dob.notna(), by_age)
+    over = (at_event > limit).to_numpy(dtype=bool, na_value=False)
+    pos = np.flatnonzero(over)
+    col = dob_c.header if dob_c and dob_c.header in pl.positions else (
+        age_c.header if age_c else None)
+    msgs = []
+    for a, d, has_dob in zip(at_event.iloc[pos], _dates(event.iloc[pos]),
+                             dob.iloc[pos].notna(), strict=True):
+        years = f"{'' if has_dob else 'at least '}{int(a)}"
+        if not d:
+            msgs.append(f"the child is {years} {_on(first, last)} and the case is still open; "
+                        "the lists are of children under 18")
+        elif ends:
+            msgs.append(f"the child was already {years} before the {str(at).strip()} ({d}); "
+                        "the lists are of children under 18")
+        else:
+            msgs.append(f"the child was {years} on the {at} ({d}); the lists are of children "
+                        "under 18")
+    emit("aged-18-or-over", pos, col, msgs,
+         "a child under 18 at the event, or while the case is open (guidance para 18)")
+
+
+def _check_pairs(pl: ParsedList, emit: _Emitter, last: dt.date) -> None:
     t, present = pl.typed, set(pl.positions)
     for col in pl.schema.columns:
         r = col.rules
@@ -212,7 +331,10 @@ def _check_pairs(pl: ParsedList, emit: _Emitter) -> None:
                  f"blank while {r.only_with} is blank")
         if r.expected_with and r.expected_with in present:
             blank = pl.parsed[col.header].state == BLANK
-            pos = np.flatnonzero(blank & t[r.expected_with].notna().to_numpy())
+            given = np.array(t[r.expected_with].notna().to_numpy())
+            if pl.schema.column(r.expected_with).rules.may_be_booked:
+                given &= ~_booked(pl, r.expected_with, last)  # no outcome yet: not held
+            pos = np.flatnonzero(blank & given)
             emit("end-date-without-reason", pos, col.header,
                  f"'{r.expected_with}' is given but '{col.header}' is blank",
                  f"a {col.header.lower()} when {r.expected_with} is given")
@@ -252,7 +374,17 @@ def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
             raise AssertionError(f"pandera check {text} failed on column {col.header}")
 
 
-def _check_period(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
+def _check_period(data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date) -> None:
+    """Rows outside the list's look-back period, in the guidance's words (paras 20 and 32).
+
+    "In the three months before" (contacts, referrals) reads a ``starts`` date; "at the point
+    of inspection and those who ceased ... in the three months before" (lists 6-8) and
+    "assessments that have started but are not yet completed" read an ``ends`` date, blank
+    meaning still open. "Subject of a section 47 enquiry in the six months ... includes open
+    enquiries" puts in scope an enquiry that started earlier but was still going in the six
+    months: nothing in ``ended_by`` says it had ended, or it ended within them. The period is
+    counted back from the first day the lists may have been extracted on (the lenient end).
+    """
     period = pl.schema.period
     if period is None:
         return
@@ -260,22 +392,47 @@ def _check_period(pl: ParsedList, emit: _Emitter, as_of: dt.date) -> None:
     assert anchor is not None
     if anchor not in pl.positions:
         return
-    start = months_before(as_of, period.months)
+    start = months_before(first, period.months)
     s = pl.typed[anchor]
-    pos = np.flatnonzero((s < pd.Timestamp(start)).to_numpy(dtype=bool, na_value=False))
+    before = np.array((s < pd.Timestamp(start)).to_numpy(dtype=bool, na_value=False))
+    ended_by = [h for h in period.ended_by if h in pl.positions]
+    if ended_by and before.any():
+        ended = np.zeros(len(s), dtype=bool)
+        ended_in = np.zeros(len(s), dtype=bool)
+        for header in ended_by:
+            col, v = pl.schema.column(header), pl.typed[header]
+            if col.type == "date":
+                ended |= v.notna().to_numpy()
+                ended_in |= (v >= pd.Timestamp(start)).to_numpy(dtype=bool, na_value=False)
+            else:
+                codes = data.schemas.codes_for(col)
+                yes = {c for c in (codes.values if codes else ())
+                       if normalise(codes.means(c) if codes else c) in ("yes", "y")}
+                ended |= v.isin(list(yes)).to_numpy()
+        before &= ended & ~ended_in
+    pos = np.flatnonzero(before)
     what = "on or after" if period.starts else "blank (still open) or on or after"
+    if ended_by:
+        what = "still going on or ended after, or started on or after"
     emit("outside-period", pos, anchor,
          [f"{anchor} {d} is before {fmt_date(start)}, the start of the {period.months}-month "
-          f"period for {pl.label}" for d in _dates(s.iloc[pos])],
+          f"period for {pl.label}" + (" and the enquiry had ended before it" if ended_by else "")
+          for d in _dates(s.iloc[pos])],
          f"{what} {fmt_date(start)}")
 
 
 def check_one_row_per_child(data: Dataset) -> None:
-    """Lists 6, 7 and 8 hold one row per child, even when a list runs over several sheets."""
+    """Lists 6, 7 and 8 hold one row per child, even when a list runs over several sheets.
+
+    The two forms of list 8 (full ILACS and reduced JTAI; para 20: "the local area can choose
+    to provide either") are checked each on its own: a child on both is the same period of
+    care given twice, not two rows of one list (``merge`` notes such children, and the
+    cross-list rules still compare their details).
+    """
     groups: dict[object, list[int]] = {}
     for li, pl in enumerate(data.lists):
         if pl.schema.one_row_per_child:
-            groups.setdefault(pl.schema.list_number or pl.name, []).append(li)
+            groups.setdefault(pl.name, []).append(li)
     for members in groups.values():
         df = pd.concat([pd.DataFrame({"li": li, "pos": np.arange(len(data.lists[li].keys)),
                                       "key": data.lists[li].keys}) for li in members],
@@ -333,11 +490,18 @@ def _frame(data: Dataset) -> pd.DataFrame:
             "id": pl.typed[id_col.header].astype(object),
             "dob": col("date_of_birth"), "gender": col("gender"), "csa": col("csa_flag"),
             "status": col("status"),
+            "has_been": _has_been(s),
         }))
     if not parts:
-        return pd.DataFrame(columns=["li", "pos", "key", "id", "dob", "gender", "csa", "status"])
+        return pd.DataFrame(columns=["li", "pos", "key", "id", "dob", "gender", "csa", "status",
+                                     "has_been"])
     df = pd.concat(parts, ignore_index=True)
     return df[df["key"].notna()]
+
+
+def _has_been(schema: ListSchema) -> bool:
+    flag = schema.by_role("csa_flag")
+    return flag is not None and flag.rules.has_been
 
 
 def check_across_lists(data: Dataset) -> None:
@@ -348,7 +512,11 @@ def check_across_lists(data: Dataset) -> None:
     keys = pd.factorize(df["key"].to_numpy(dtype=object))[0]
     _conflicts(data, df, keys, "dob", "dob-mismatch", "date_of_birth")
     _conflicts(data, df, keys, "gender", "gender-mismatch", "gender")
-    _conflicts(data, df, keys, "csa", "csa-flag-disagrees", "csa_flag")
+    # List 8 asks whether the child "has been" at risk, lists 4-7 whether the child "is": a Y
+    # on list 8 agrees with anything (N now, Y once), so only its N is compared.
+    ever_y = (df["has_been"].astype(bool) & (df["csa"] == "Y")).to_numpy()
+    _conflicts(data, df.assign(csa=df["csa"].where(~ever_y, None)), keys, "csa",
+               "csa-flag-disagrees", "csa_flag")
     _conflicts(data, df, keys, "id", "id-leading-zeros", "child_id")
     _yot_nps(data, df)
 
@@ -394,6 +562,10 @@ def _conflicts(
     stats = stats.reset_index()
     if rule == "id-leading-zeros":
         stats["n"] = stats["_v"].str.len()
+    elif rule == "csa-flag-disagrees":
+        # A tie between Y and N: the N is the row to look at (a child at risk left unflagged
+        # is missed by the inspectors; one flagged in error costs a look).
+        stats["n"] = stats["n"] + 0.5 * (stats["_v"] == "Y")
     stats = stats.sort_values(["key", "n", "first"], ascending=[True, False, True])
     usual = stats.drop_duplicates("key").set_index("key")
     ref = sub.set_index("_order").loc[usual["first"].to_numpy(), ["li", "pos"]]

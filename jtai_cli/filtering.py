@@ -423,7 +423,7 @@ def filter_lists(
         counts.append(ListFiltered(name, schema.title, rows_in, len(frame),
                                    tuple(sorted(not_applied))))
 
-    stamp = data.as_of if data.as_of_source != "today" else None
+    stamp = data.as_of if data.as_of_exact else None  # a window is not one date to stamp
     protect = [*paths, Path(ids)] if isinstance(ids, str | Path) else paths
     if suffix == ".csv":
         write_csv(out, frames[chosen[0]], inputs=protect)

@@ -148,17 +148,21 @@ def check_placement_postcode(data: Dataset) -> None:
 
 def check_unborn_due_date_passed(data: Dataset) -> None:
     """``unborn-due-date-passed``: an unborn child whose expected date of birth is before the
-    as-of date (Annex A: "If unborn: expected date of birth", para 20).
+    as-of date, or before the first day of the extraction window when the as-of date was worked
+    out (Annex A: "If unborn: expected date of birth", para 20).
 
     The child is unborn when the date of birth is blank and the age is -1 or blank; an expected
     date of birth before the as-of date then means the child has been born (or the date is
     wrong) and the row needs the date of birth and age.
     """
-    as_of = pd.Timestamp(data.as_of)
     for pl in data.lists:
         edd_col = _present(pl, "expected_date_of_birth")
         if edd_col is None:
             continue
+        # Passed even on the first day the list may have been extracted on: a due date inside
+        # the extraction window may have been right on the day the list was taken.
+        first = data.window(pl)[0]
+        as_of = pd.Timestamp(first)
         t = pl.typed
         edd = t[edd_col]
         dob_col = pl.schema.by_role("date_of_birth")
@@ -172,9 +176,9 @@ def check_unborn_due_date_passed(data: Dataset) -> None:
         _Emitter(data, pl)(
             "unborn-due-date-passed", pos, edd_col,
             [f"the expected date of birth {fmt_date(d)} is before the as-of date "
-             f"{fmt_date(data.as_of)}: if the child has been born, give the date of birth and "
+             f"{fmt_date(first)}: if the child has been born, give the date of birth and "
              "age" for d in edd.iloc[pos]],
-            f"an expected date of birth after {fmt_date(data.as_of)}, or the date of birth")
+            f"an expected date of birth after {fmt_date(first)}, or the date of birth")
 
 
 # --------------------------------------------------------------------------- YOT and NPS

@@ -54,8 +54,13 @@ CATALOGUE: dict[str, Rule] = {
              "still checked."),
         Rule("file-kind-mismatch", _W, "File name does not match its content",
              "The file's extension says one kind of file but it holds another."),
-        Rule("column-missing", _E, "Required column missing",
-             "A column the list must have was not found among the headers."),
+        Rule("essential-column-missing", _E, "Essential column missing",
+             "A column the list cannot be used without (the child's ID, the CSA-FE flag para "
+             "19 asks for, the date that says who belongs on the list) was not found among "
+             "the headers."),
+        Rule("column-missing", _W, "Column not given",
+             "A column the guidance asks for \"where possible\" (para 19) was not found among "
+             "the headers; the list was checked without it."),
         Rule("column-unknown", _W, "Unknown column",
              "A header that is not part of the list; its values were not checked."),
         Rule("column-duplicate", _E, "Column given twice",
@@ -76,7 +81,8 @@ CATALOGUE: dict[str, Rule] = {
         Rule("not-a-whole-number", _E, "Not a whole number",
              "The column holds whole numbers."),
         Rule("number-coerced", _C, "Number read from text",
-             "A number stored as text was read as a number."),
+             "A number stored as text was read as a number, or a decimal age (6.14) as its "
+             "whole years."),
         Rule("number-too-small", _E, "Number below the minimum",
              "The number is below the smallest value the column allows."),
         Rule("number-too-large", _E, "Number above the maximum",
@@ -99,10 +105,16 @@ CATALOGUE: dict[str, Rule] = {
              "follows."),
         Rule("date-in-future", _E, "Date in the future",
              "Only an (expected) date of birth or a planned meeting may be after the as-of date."),
+        Rule("date-booked", _W, "Date booked ahead",
+             "A conference date after the as-of date on an open section 47 enquiry (no outcome "
+             "yet) is read as the date booked (para 32: the list includes open enquiries)."),
         Rule("age-dob-mismatch", _E, "Age does not match date of birth",
-             "Age of child should be the age at the last birthday on the as-of date."),
+             "Age of child should be the age at the last birthday on the day the lists were "
+             "extracted (on some day of the window, when that day was worked out)."),
         Rule("aged-18-or-over", _E, "Child aged 18 or over",
-             "The lists are of children under 18 (guidance para 18)."),
+             "The lists are of children under 18 (guidance para 18): at the contact, referral, "
+             "assessment or enquiry, at the end of a closed episode, or on the extraction day "
+             "while the case is open."),
         Rule("unborn-age-not-minus-one", _E, "Unborn child with an age",
              "An unborn child's age is -1 or blank."),
         Rule("unborn-no-expected-dob", _W, "Unborn child without an expected date of birth",
@@ -115,7 +127,9 @@ CATALOGUE: dict[str, Rule] = {
         Rule("end-date-without-reason", _W, "End date without a reason",
              "A closure or ceased date is given without its reason."),
         Rule("outside-period", _W, "Row outside the list's period",
-             "The row falls outside the look-back period the guidance gives for this list."),
+             "The row falls outside the look-back period the guidance gives for this list "
+             "(paras 20 and 32: e.g. \"subject of a section 47 enquiry in the six months\", "
+             "so an enquiry still going then is in)."),
         Rule("duplicate-child", _E, "Child listed twice",
              "Lists 6, 7 and 8 hold one row per child, for their most recent episode."),
         # across lists
@@ -130,7 +144,9 @@ CATALOGUE: dict[str, Rule] = {
              "The status given on the YOT or NPS list (CIN, CP or CLA) should match the list "
              "the child is on."),
         Rule("csa-flag-disagrees", _W, "CSA-FE flag differs across lists",
-             "The same child is flagged at risk of CSA-FE on one list and not on another."),
+             "The same child is flagged at risk of CSA-FE on one list and not on another (para "
+             "20: Y on list 8, which asks \"has been\", with N on a list that asks \"is\" "
+             "agrees)."),
         Rule("formula-cell", _W, "Formula found",
              "The cell holds a formula; its last calculated value was used."),
         # rules the guidance implies (implied_checks.py)

@@ -388,10 +388,11 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
             cols = ", ".join(f"'{c.strip()}'" for c in unknown)
             notes.append(f"{where}: column(s) {cols} are not columns of the list and were not "
                          "carried over.")
-    if data.as_of_source == "today":
-        notes.append("The inputs' titles give no single 'as at' date (none, or several that "
-                     "differ), so the merged sheets carry none and were checked as at today: "
-                     "give --as-of to set the date.")
+    if not data.as_of_exact:
+        notes.append("The inputs give no single 'as at' date (no titles saying one, or several "
+                     "that differ), so the merged sheets carry none and were checked on the "
+                     f"dates worked out from the inputs ({data.as_of_source}): give --as-of "
+                     "to set the date.")
     full, reduced = merged.get("children_in_care"), merged.get("children_in_care_reduced")
     if full is not None and reduced is not None:
         both = ({k for pl in data.of("children_in_care") for k in pl.keys.dropna()}
@@ -535,13 +536,16 @@ def merge_workbooks(
 
     sources = ExtraSheet("Sources", sources_sheet(accounting, rows, unreadable, notes, files),
                          widths=(34, 24, 10, 18, 18, 60, 12))
-    stamp = data.as_of if data.as_of_source != "today" else None
+    # One date for every list is written into the titles and the output checked on it. A
+    # window (no "as at" title) is not: the merged file is then checked on the window worked
+    # out from it, which starts at the same latest event and ends no earlier.
+    stamp = data.as_of if data.as_of_exact else None
     write_lists_workbook(
         out, {name: m.frame for name, m in merged.items()}, schemas=schemas, as_of=stamp,
         columns={name: list(m.frame.columns) for name, m in merged.items()},
         sheets_after=[sources], inputs=paths,
     )
-    report = validate_workbook(out, as_of=data.as_of, schemas=schemas)
+    report = validate_workbook(out, as_of=stamp, schemas=schemas)
     return MergeResult(files, out, data.as_of, accounting, rows, conflicts, unreadable, notes,
                        report)
 

@@ -241,6 +241,29 @@ def parse_integer(value: object, *, from_text: bool = False) -> Parsed:
                   "a whole number")
 
 
+_DECIMAL_TEXT = re.compile(r"^\d{1,3}\.\d+$")
+
+
+def parse_age(value: object, *, from_text: bool = False) -> Parsed:
+    """Read an age in years: a whole number, or a decimal age read as its whole years.
+
+    Several case systems export age in years with decimals (6.14); the Annex A column is the
+    age at the last birthday, so 6.14 is read as 6 and reported as a coercion (never silent),
+    and is then checked against the date of birth like any other age.
+    """
+    if isinstance(value, float) and not math.isnan(value) and not value.is_integer() and (
+            0 <= value < 1000):
+        text = repr(value)
+    elif isinstance(value, str) and _DECIMAL_TEXT.match(value.strip()):
+        text = value.strip()
+    else:
+        return parse_integer(value, from_text=from_text)
+    years = math.floor(float(text))
+    return Parsed(years, COERCED, "number-coerced",
+                  f"the decimal age {text} read as {years} (whole years at the last birthday)",
+                  "the age in whole years")
+
+
 # --------------------------------------------------------------------------- codes
 
 
@@ -462,6 +485,9 @@ def parse_column(
     if column.type == "date":
         def fn(v: object) -> Parsed:
             return parse_date(v, from_text=from_text)
+    elif column.type == "integer" and column.role == "age":
+        def fn(v: object) -> Parsed:
+            return parse_age(v, from_text=from_text)
     elif column.type == "integer":
         def fn(v: object) -> Parsed:
             return parse_integer(v, from_text=from_text)

@@ -205,8 +205,11 @@ class ValidationReport:
 
     Attributes:
         files: the inputs, as given.
-        as_of: the date ages, periods and "future" are measured from.
-        as_of_source: where that date came from ("given", a sheet title, or "today").
+        as_of: the date ages, periods and "future" are measured from (the last day of the
+            extraction window when the date was worked out as a window).
+        as_of_source: where that date came from and why ("given", a sheet title, or the
+            window from the latest event in the lists to the file's saved date).
+        as_of_first: the first day of that window (None or ``as_of``: one date).
         sheets: one ``SheetInfo`` per sheet read.
         findings: one row per finding (see ``FINDING_FIELDS``).
     """
@@ -217,6 +220,20 @@ class ValidationReport:
     findings: pd.DataFrame
     as_of_source: str = "given"
     unusable_files: dict[str, str] = field(default_factory=dict)
+    as_of_first: dt.date | None = None
+
+    @property
+    def as_of_window(self) -> tuple[dt.date, dt.date]:
+        """The first and last day the lists may have been extracted on (equal when exact)."""
+        return (self.as_of_first or self.as_of, self.as_of)
+
+    @property
+    def as_of_text(self) -> str:
+        """The date as shown to the analyst: "23/11/2026" or "16/11/2026 to 23/11/2026"."""
+        first, last = self.as_of_window
+        if first == last:
+            return f"{last:%d/%m/%Y}"
+        return f"{first:%d/%m/%Y} to {last:%d/%m/%Y}"
 
     @property
     def exit_code(self) -> int:
@@ -284,6 +301,8 @@ class ValidationReport:
             "valid": self.valid,
             "as_of": self.as_of.isoformat(),
             "as_of_source": self.as_of_source,
+            "as_of_window": {"from": self.as_of_window[0].isoformat(),
+                             "to": self.as_of_window[1].isoformat()},
             "files": self.files,
             "lists": {self.sheet_key(s): s.to_dict() for s in self.sheets},
             "unusable_files": self.unusable_files,

@@ -94,6 +94,10 @@ class Code(_Model):
     code: str | None = None
     label: str | None = None
     also_accept: list[str] = []
+    #: The episode ended because the young person reached 18 (E17 "Aged 18+ and remained with
+    #: current carers", RC6 "Transferred to adult social care services"): being 18 at its end
+    #: is legitimate (guidance para 18 holds at the event).
+    reached_18: bool = False
 
 
 class CodeList(_Model):
@@ -115,6 +119,12 @@ class Rules(_Model):
     at_least: int | None = None
     at_most: int | None = None
     allow_future: bool = False
+    #: A date after the as-of date is a booking, not a mistake, while the row is still open
+    #: (a conference booked on an open section 47 enquiry): a warning, not an error.
+    may_be_booked: bool = False
+    #: The CSA-FE flag asks whether the child "has been" at risk (list 8), not whether the
+    #: child "is" (lists 4-7): Y here with N on a list that asks "is" is consistent.
+    has_been: bool = False
 
 
 class Column(_Model):
@@ -124,6 +134,7 @@ class Column(_Model):
     also_accept: list[str] = []
     type: ColumnType
     required: bool = False
+    essential: bool = False
     codes: str | None = None
     role: Role | None = None
     rules: Rules = Rules()
@@ -136,6 +147,8 @@ class Column(_Model):
             raise ValueError(f"column '{self.header}' has type code but no 'codes:' list named")
         if self.type not in ("code", "yes_no") and self.codes:
             raise ValueError(f"column '{self.header}' names codes but its type is {self.type}")
+        if self.essential and not self.required:
+            raise ValueError(f"column '{self.header}' is essential, so it must be required too")
         return self
 
     @property
@@ -152,11 +165,17 @@ class Period(_Model):
     months: int
     starts: str | None = None
     ends: str | None = None
+    #: With ``starts``: columns that say the row ended (a date, or a Y/N answered Y). A row
+    #: that started before the period is still in it while none of them says it had ended
+    #: (the enquiry was still going), or when an end date falls in the period.
+    ended_by: list[str] = []
 
     @model_validator(mode="after")
     def _one_anchor(self) -> Period:
         if (self.starts is None) == (self.ends is None):
             raise ValueError("period needs exactly one of 'starts' or 'ends'")
+        if self.ended_by and self.starts is None:
+            raise ValueError("period 'ended_by' goes with 'starts'")
         return self
 
 
@@ -173,6 +192,9 @@ class ListSchema(_Model):
     one_row_per_child: bool = False
     max_rows: int | None = None
     period: Period | None = None
+    #: The date the child must be under 18 on (guidance para 18): this column's date when
+    #: given (the contact, the referral, the closure), else the as-of date (still open).
+    under_18_at: str | None = None
     columns: list[Column]
 
     def column(self, header: str) -> Column:
@@ -205,6 +227,7 @@ class CompiledCodes:
     labels: dict[str, str]
     title: str = ""
     short: dict[str, str] = field(default_factory=dict)  # value -> its code (3A), if it has one
+    reached_18: frozenset[str] = frozenset()
 
     def match(self, raw: object) -> str | None:
         """Return the canonical value for ``raw``, or None if it is not in the list."""
@@ -263,7 +286,8 @@ def compile_codes(codes: CodeList, where: str = "") -> CompiledCodes:
     labels = {e.value: (e.label or e.value) for e in codes.codes}
     short = {e.value: e.code for e in codes.codes if e.code}
     return CompiledCodes(codes.name, tuple(e.value for e in codes.codes), lookup, labels,
-                         codes.title, short)
+                         codes.title, short,
+                         frozenset(e.value for e in codes.codes if e.reached_18))
 
 
 # --------------------------------------------------------------------------- schema set
@@ -392,8 +416,16 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
                 )
     if schema.period:
         anchor = schema.period.starts or schema.period.ends
-        if anchor not in headers:
-            raise SchemaInvalid(f"period names '{anchor}', not a column of this list", file=path)
+        for named in (anchor, *schema.period.ended_by):
+            if named not in headers:
+                raise SchemaInvalid(f"period names '{named}', not a column of this list",
+                                    file=path)
+    if schema.under_18_at is not None and schema.under_18_at not in headers:
+        raise SchemaInvalid(f"under_18_at names '{schema.under_18_at}', not a column of this "
+                            "list", file=path)
+    if not any(c.essential for c in schema.columns if c.role == "child_id"):
+        raise SchemaInvalid("the child_id column must be essential: the list cannot be used "
+                            "without it", file=path)
     roles = [c.role for c in schema.columns if c.role]
     dupes = {r for r in roles if roles.count(r) > 1}
     if dupes:
@@ -539,6 +571,7 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
         "period": s.period.model_dump(exclude_none=True) if s.period else None,
         "columns": [
             {"header": c.header, "type": c.type, "required": c.required,
+             "essential": c.essential,
              "codes": c.code_list_name if c.type == "code" or c.codes else None,
              "rules": c.rules.model_dump(exclude_defaults=True), "also_accept": c.also_accept,
              "role": c.role, "description": c.description, "source": c.source}

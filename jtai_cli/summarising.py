@@ -737,9 +737,9 @@ def _load_snapshots(
         data = load_dataset(path, schemas=schemas)
         if as_of is not None:
             data.as_of, data.as_of_source = as_of, "given"
-        elif data.as_of_source == "today":
+        elif not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
-                         f"today ({fmt_date(data.as_of)}); use --as-of to set it")
+                         f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
         if not data.lists:
             raise SheetMissing("no sheet holds a JTAI list (contacts, referrals, assessments, "
                                "section 47, lists 6-8, YOT, NPS): nothing to summarise",

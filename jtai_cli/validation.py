@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FileNotFound
+from .extraction import AsOf, read_as_of, saved_date, window
 from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
@@ -122,6 +123,26 @@ class Dataset:
     schemas: SchemaSet
     workbooks: list[Workbook] = field(default_factory=list)
     as_of_source: str = "given"
+    #: The first day of the extraction window (None: ``as_of`` is the one date).
+    as_of_first: dt.date | None = None
+    #: Each list's own date or window, by (file, sheet), where it differs from the dataset's.
+    list_as_of: dict[tuple[str, str], AsOf] = field(default_factory=dict)
+
+    @property
+    def as_of_window(self) -> tuple[dt.date, dt.date]:
+        """The first and last day the lists may have been extracted on (equal when exact)."""
+        return (self.as_of_first or self.as_of, self.as_of)
+
+    @property
+    def as_of_exact(self) -> bool:
+        """True when one date holds for every list (given, or from the titles)."""
+        return (self.as_of_first in (None, self.as_of)
+                and all(a.is_exact and a.last == self.as_of for a in self.list_as_of.values()))
+
+    def window(self, pl: ParsedList) -> tuple[dt.date, dt.date]:
+        """The first and last day this list may have been extracted on."""
+        own = self.list_as_of.get((pl.file, pl.sheet))
+        return (own.first, own.last) if own is not None else self.as_of_window
 
     def of(self, name: str) -> list[ParsedList]:
         """The parsed lists with this schema name."""
@@ -199,14 +220,45 @@ def _title(sheet: RawSheet, header_idx: int) -> str | None:
     return " / ".join(parts) if parts else None
 
 
+def _missing_columns(
+    info: SheetInfo, schema: ListSchema, findings: FindingsBuilder, order: tuple[int, int]
+) -> None:
+    """One finding per missing column, never one per row.
+
+    Guidance para 19: "Where possible, the list should include the fields stated": a column
+    not given is a warning. Only an ``essential`` column (the schema says which: the child's
+    ID, the CSA-FE flag where the list asks it, the date that says who belongs on the list)
+    is an error, since the list cannot be used without it.
+    """
+    for header in info.missing_columns:
+        col = schema.column(header)
+        if col.essential:
+            findings.add("essential-column-missing", file=info.file, sheet=info.sheet, row=None,
+                         column=header, message=f"the column '{header}' was not found in row "
+                         f"{info.header_row} of the sheet, and {schema.title} cannot be checked "
+                         "without it", expected=header, list_name=schema.name,
+                         order=(*order, -1))
+        else:
+            findings.add("column-missing", file=info.file, sheet=info.sheet, row=None,
+                         column=header, message=f"the column '{header}' was not found in row "
+                         f"{info.header_row} of the sheet; the guidance asks for it \"where "
+                         "possible\" (para 19), so the list was checked without it",
+                         expected=header, list_name=schema.name, order=(*order, -1))
+
+
 def parse_list(
     sheet: RawSheet,
     match: _Match,
     schemas: SchemaSet,
     findings: FindingsBuilder,
     order: tuple[int, int],
+    continuation: bool = False,
 ) -> tuple[ParsedList, SheetInfo]:
-    """Parse one identified sheet into a ``ParsedList``, adding column and value findings."""
+    """Parse one identified sheet into a ``ParsedList``, adding column and value findings.
+
+    ``continuation``: the sheet carries on a list begun on an earlier sheet of the same file
+    ("List_1 (2)"), whose missing columns were already reported.
+    """
     schema = match.schema
     file, sname = sheet.file, sheet.name
     header = sheet.rows[match.header_idx]
@@ -240,10 +292,8 @@ def parse_list(
     for col in schema.columns:
         if col.header not in positions and col.required:
             info.missing_columns.append(col.header)
-            findings.add("column-missing", file=file, sheet=sname, row=None, column=col.header,
-                         message=f"required column '{col.header}' was not found in row "
-                                 f"{header_row} of the sheet",
-                         expected=col.header, list_name=schema.name, order=(*order, -1))
+    if not continuation:  # one finding per column per list, not one per part of it
+        _missing_columns(info, schema, findings, order)
 
     # Cells, column by column, then drop rows that are blank in every list column.
     body = sheet.rows[match.header_idx + 1:]
@@ -368,10 +418,11 @@ def _col_letter(j: int) -> str:
 def load_dataset(
     paths: str | Path | Sequence[str | Path],
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     schemas: SchemaSet | None = None,
     progress: Progress | None = None,
     keep_rows: bool = False,
+    today: dt.date | None = None,
 ) -> Dataset:
     """Read every file, find each list and parse it; no rules run yet.
 
@@ -382,10 +433,12 @@ def load_dataset(
         progress: called as ``progress(step, done, total)`` while working (for a progress bar).
         keep_rows: keep every sheet's raw rows in ``Dataset.workbooks`` (for writing the
             highlighted copy); by default a parsed sheet's row lists are freed.
+        today: the day of the check (default: the computer's date); see ``validate_workbook``.
 
     Raises:
         JtaiError: a file cannot be used at all.
     """
+    given = read_as_of(as_of)  # a bad date is a usage error before any file is read
     tell = progress or _no_progress
     schemas = schemas or load_schemas()
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -405,10 +458,11 @@ def load_dataset(
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
     _note_duplicated_lists(lists, findings)
-    source = "given"
-    if as_of is None:
-        as_of, source = _as_at_from_titles(lists, sheets)
-    return Dataset(files, as_of, lists, sheets, findings, schemas, workbooks, source)
+    if given is not None:
+        return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given")
+    overall, own = _work_out_as_of(files, lists, sheets, today or dt.date.today())
+    return Dataset(files, overall.last, lists, sheets, findings, schemas, workbooks,
+                   overall.source, overall.first, own)
 
 
 def _load_lists(
@@ -439,7 +493,10 @@ def _load_lists(
             if not keep_rows:
                 sheet.rows = []
             continue
-        pl, info = parse_list(sheet, match, schemas, findings, (fi, si))
+        continuation = any(p.file == sheet.file and p.name == match.schema.name
+                           and _is_continuation(sheet.name, p.sheet)
+                           for p in lists[lists_before:])
+        pl, info = parse_list(sheet, match, schemas, findings, (fi, si), continuation)
         if info.rows == 0:
             findings.add("sheet-empty", file=sheet.file, sheet=sheet.name, row=None,
                          column=None, message=f"{match.schema.title}: headers found in row "
@@ -484,27 +541,92 @@ def _load_lists(
                      order=(fi, -1, -1))
 
 
-def _as_at_from_titles(lists: list[ParsedList], sheets: list[SheetInfo]) -> tuple[dt.date, str]:
-    """The date in a title such as "List 6: Children in need (data as at 23/11/2026)", or today.
-
-    Exports often say when they were run; ages and periods are then checked as at that date,
-    so a workbook checked next week gives the same answer as today.
-    """
+def _title_date(title: str | None) -> dt.date | None:
+    """The date in a title such as "List 6: Children in need (data as at 23/11/2026)"."""
     from .parsing import parse_date
 
-    found: dict[dt.date, str] = {}
+    m = _AS_AT.search(title) if title else None
+    if not m:
+        return None
+    p = parse_date(m.group(1))
+    return p.value if isinstance(p.value, dt.date) else None
+
+
+def _latest_event(lists: Sequence[ParsedList], cap: dt.date) -> tuple[dt.date, str] | None:
+    """The latest date of an event the lists record, up to ``cap``, and where it is.
+
+    Events are the dates that cannot be after the extraction (contacts, starts, closures);
+    dates of birth, expected dates of birth and dates allowed in the future (a booked
+    conference, a meeting in the fieldwork week) are left out. A date after ``cap`` is a
+    mistake (reported as ``date-in-future``), not a bound.
+    """
+    best: tuple[dt.date, str] | None = None
+    limit = pd.Timestamp(cap)
+    for pl in lists:
+        for col in pl.schema.columns:
+            if (col.type != "date" or col.header not in pl.positions or col.rules.allow_future
+                    or col.rules.may_be_booked
+                    or col.role in ("date_of_birth", "expected_date_of_birth")):
+                continue
+            s = pl.typed[col.header]
+            s = s[s <= limit]
+            if not len(s) or s.isna().all():
+                continue
+            day = s.max().date()
+            if best is None or day > best[0]:
+                best = (day, f"{pl.label} '{col.header}'")
+    return best
+
+
+def _work_out_as_of(
+    files: Sequence[str], lists: list[ParsedList], sheets: list[SheetInfo], today: dt.date
+) -> tuple[AsOf, dict[tuple[str, str], AsOf]]:
+    """The date or window each list is judged on, when no as-of date is given.
+
+    See ``extraction`` for the policy: a list's own "as at" title; one title date for a whole
+    file when its titles agree; otherwise the window from the latest event in the file's
+    untitled lists to the file's saved date (or today, if earlier).
+
+    Returns:
+        The dataset's date or window (spanning every list's), and each list's own.
+    """
+    titled: dict[tuple[str, str], dt.date] = {}
     for info in sheets:
-        if not info.title:
+        day = _title_date(info.title) if info.list else None
+        if day is not None:
+            titled[(info.file, info.sheet)] = day
+    own: dict[tuple[str, str], AsOf] = {}
+    for f in dict.fromkeys(files):
+        in_file = [pl for pl in lists if pl.file == f]
+        dates = {titled[(pl.file, pl.sheet)] for pl in in_file if (pl.file, pl.sheet) in titled}
+        if len(dates) == 1:
+            day = dates.pop()
+            sheet = next(pl.sheet for pl in in_file if titled.get((pl.file, pl.sheet)) == day)
+            for pl in in_file:
+                own[(pl.file, pl.sheet)] = AsOf(day, day, f"the title of sheet '{sheet}'")
             continue
-        m = _AS_AT.search(info.title)
-        if m:
-            p = parse_date(m.group(1))
-            if isinstance(p.value, dt.date):
-                found.setdefault(p.value, info.sheet)
-    if len(found) == 1:
-        day, sheet = next(iter(found.items()))
-        return day, f"the title of sheet '{sheet}'"
-    return dt.date.today(), "today"
+        untitled = [pl for pl in in_file if (pl.file, pl.sheet) not in titled]
+        saved = saved_date(f)
+        cap = min(saved[0], today) if saved is not None else today
+        win = window(_latest_event(untitled, cap), saved, today)
+        for pl in in_file:
+            day = titled.get((pl.file, pl.sheet))
+            own[(pl.file, pl.sheet)] = (
+                AsOf(day, day, f"the title of sheet '{pl.sheet}'") if day is not None else win)
+    values = list(dict.fromkeys(own.values()))
+    if not values:
+        saved = saved_date(files[0]) if files else None
+        values = [window(None, saved, today)]
+    if len(values) == 1:
+        return values[0], {}
+    first = min(a.first for a in values)
+    last = max(a.last for a in values)
+    parts = []
+    for a in values:
+        where = [sheet for (_, sheet), b in own.items() if b == a]
+        parts.append(f"sheet{'s' if len(where) > 1 else ''} {', '.join(repr(w) for w in where)}: "
+                     f"{a.describe()} ({a.source})")
+    return AsOf(first, last, "each list its own date: " + "; ".join(parts)), own
 
 
 def _out_of_scope(sheet: RawSheet) -> bool:
@@ -614,20 +736,24 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path],
 def validate_workbook(
     path: str | Path | Sequence[str | Path],
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     schemas: SchemaSet | None = None,
     report_path: str | Path | None = None,
     separately: bool | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> ValidationReport:
     """Check every JTAI list in a workbook (or in several files).
 
     Args:
         path: a workbook or CSV file, several, or a folder of them.
-        as_of: the date ages, look-back periods and "in the future" are measured from.
-            Default: the "as at" date in the sheets' titles (e.g. "data as at 23/11/2026")
-            when they agree on one, otherwise today.
+        as_of: the day the lists were extracted: ages, look-back periods and "in the
+            future" are measured from it. A date, an ISO string (2026-11-23) or a UK one
+            (23/11/2026). Default: worked out from the workbook (see ``extraction``): a
+            list's "as at" title date, else the window from the latest event in the lists
+            to the file's saved date, an age being right if right on some day of it.
+            ``report.as_of_source`` says which and why.
         schemas: the list schemas to use (default: the shipped ones).
         report_path: also write the highlighted copy of the workbook here (see
             ``export_annotated_workbook``); a folder when several files are checked.
@@ -637,12 +763,15 @@ def validate_workbook(
             Default: separately when a folder is given, together otherwise.
         workers: worker processes for ``separately`` (default: one per core).
         progress: called as ``progress(step, done, total)`` while working.
+        today: the day of the check, which bounds the extraction window (default: the
+            computer's date; tests pass a fixed day).
 
     Returns:
         The report; ``report.valid`` is False when any error was found, and
         ``report.exit_code`` folds in files that could not be used.
 
     Raises:
+        UsageError: ``as_of`` is text that is not a date.
         JtaiError: a file cannot be used at all (only when checking files together).
 
     Example:
@@ -651,6 +780,7 @@ def validate_workbook(
         False
         >>> report.to_frame()[["sheet", "row", "column", "rule"]].head(3)  # doctest: +SKIP
     """
+    as_of = read_as_of(as_of)  # a bad date is refused before any work
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
     if report_path is not None and not Path(report_path).is_dir():
@@ -659,10 +789,10 @@ def validate_workbook(
         check_output(report_path, files)  # refuse a bad output before the work, not after
     workbooks: list[Workbook] = []
     if each and len(files) > 1:
-        report = _validate_each(files, as_of, workers, progress)
+        report = _validate_each(files, as_of, workers, progress, today)
     else:
         report, workbooks = _validate_together(files, as_of, schemas, progress,
-                                               keep_rows=report_path is not None)
+                                               keep_rows=report_path is not None, today=today)
     if report_path is not None:
         if progress:
             progress("Writing the highlighted copy", 0, 1)
@@ -674,28 +804,28 @@ def validate_workbook(
 
 def _validate_together(
     files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
-    progress: Progress | None, *, keep_rows: bool = False,
+    progress: Progress | None, *, keep_rows: bool = False, today: dt.date | None = None,
 ) -> tuple[ValidationReport, list[Workbook]]:
     from .checks import run_checks
 
     data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
-                        keep_rows=keep_rows)
+                        keep_rows=keep_rows, today=today)
     if progress:
         progress("Checking the rules", 0, 1)
     run_checks(data)
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                              data.as_of_source)
+                              data.as_of_source, as_of_first=data.as_of_window[0])
     return report, data.workbooks if keep_rows else []
 
 
 def _validate_one(
-    paths: list[Path], as_of: dt.date | None
+    paths: list[Path], as_of: dt.date | None, today: dt.date | None = None
 ) -> tuple[ValidationReport | None, tuple[str, str] | None]:
     """Worker: one file's (or one list's parts') report, or which file cannot be used and why."""
     from .errors import JtaiError
 
     try:
-        return _validate_together(paths, as_of, None, None)[0], None
+        return _validate_together(paths, as_of, None, None, today=today)[0], None
     except JtaiError as exc:
         named = exc.file if exc.file in {str(p) for p in paths} else str(paths[0])
         return None, (named, exc.message)
@@ -725,7 +855,7 @@ def file_units(files: Sequence[Path]) -> list[list[Path]]:
 
 def _validate_each(
     files: Sequence[Path], as_of: dt.date | None, workers: int | None,
-    progress: Progress | None,
+    progress: Progress | None, today: dt.date | None = None,
 ) -> ValidationReport:
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -735,12 +865,12 @@ def _validate_each(
     results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
     if n <= 1:
         for i, unit in enumerate(units):
-            results[i] = _validate_one(unit, as_of)
+            results[i] = _validate_one(unit, as_of, today)
             if progress:
                 progress("Checking files", i + 1, len(units))
     else:
         with ProcessPoolExecutor(max_workers=n) as pool:
-            futures = {pool.submit(_validate_one, unit, as_of): i
+            futures = {pool.submit(_validate_one, unit, as_of, today): i
                        for i, unit in enumerate(units)}
             from concurrent.futures import as_completed
 
@@ -767,9 +897,19 @@ def _validate_each(
             ordered.append(extra[extra["file"] == failure[0]])
     findings = pd.concat([x for x in ordered if len(x)], ignore_index=True) if any(
         len(x) for x in ordered) else extra
-    as_ofs = {r.as_of for r in reports if r is not None}
-    day = as_of or (as_ofs.pop() if len(as_ofs) == 1 else dt.date.today())
-    source = "given" if as_of else ("each file's own" if reports else "today")
-    sheets = [s for r in reports if r is not None for s in r.sheets]
-    return ValidationReport([str(f) for f in files], day, sheets, findings, source,
-                            unusable_files=unusable)
+    checked = [r for r in reports if r is not None]
+    sheets = [s for r in checked for s in r.sheets]
+    if as_of is not None or not checked:
+        day = as_of or today or dt.date.today()
+        return ValidationReport([str(f) for f in files], day, sheets, findings,
+                                "given" if as_of else "today", unusable_files=unusable)
+    windows = {(r.as_of_window, r.as_of_source) for r in checked}
+    if len(windows) == 1:
+        (first, last), source = windows.pop()
+    else:
+        first = min(r.as_of_window[0] for r in checked)
+        last = max(r.as_of_window[1] for r in checked)
+        source = "each file its own: " + "; ".join(
+            f"{Path(r.files[0]).name}: {r.as_of_text} ({r.as_of_source})" for r in checked)
+    return ValidationReport([str(f) for f in files], last, sheets, findings, source,
+                            unusable_files=unusable, as_of_first=first)

@@ -25,7 +25,7 @@ from jtai_cli.schemas import load_schemas
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 AS_OF = dt.date(2026, 11, 23)
-FILES = ("lists_clean.xlsx", "lists_messy.xlsx", "lists_messy.expected.json")
+FILES = ("lists_clean.xlsx", "lists_messy.xlsx", "lists_messy.expected.json", "lists_edge.xlsx")
 
 #: Every "what goes wrong in real exports" case of the domain brief, as the rule that reports it.
 PROBLEMS_OF_THE_BRIEF = {
@@ -55,7 +55,7 @@ def generate() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory, generate: ModuleType) -> Path:
-    """The three example files generated now, with the default seed and size."""
+    """The example files generated now, with the default seed and size."""
     out = tmp_path_factory.mktemp("fresh")
     assert generate.main(["--out", str(out)]) == 0
     return out

@@ -186,7 +186,7 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
 
     names = ", ".join(report.files)
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
-    console.print(Text(f"Checked {names} (as of {report.as_of:%d/%m/%Y}{source})", style="bold"))
+    console.print(Text(f"Checked {names} (as of {report.as_of_text}{source})", style="bold"))
     summary = report.summary()
     by_sheet: dict[str, dict[str, int]] = summary["by_sheet"]  # type: ignore[assignment]
 
