@@ -177,7 +177,7 @@ def test_security_headers_on_pages_downloads_static_and_refusals(client, state):
         assert "unsafe-inline" not in csp and "http" not in csp
         assert r.headers["cache-control"] == "no-store"
         assert r.headers["x-content-type-options"] == "nosniff"
-        assert r.headers["referrer-policy"] == "no-referrer"
+        assert r.headers["referrer-policy"] == "same-origin"
 
 
 def test_pages_use_no_inline_script_or_style_and_nothing_from_elsewhere(client):

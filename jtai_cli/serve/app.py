@@ -42,11 +42,13 @@ COOKIE = "jtai_token"
 #: Sent with every response. ``default-src 'self'`` forbids inline scripts and styles and
 #: anything from another site; the page uses only /static/jtai.css and /static/jtai.js.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "Content-Security-Policy": "default-src 'self'; base-uri 'none'; "
                                "form-action 'self'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer Chrome sends "Origin: null" on a form
+    # POST, and the Origin check could not tell the page from another site.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
