@@ -327,6 +327,38 @@ def test_a_hostile_file_is_a_message_never_a_server_error(client, state, name, e
     assert str(state.workdir) not in page
 
 
+def test_dangerous_files_through_a_real_server_under_a_memory_limit(tmp_path):
+    """Bombs, the far cell, entity expansion: refused by the server with a message. The server
+    runs in its own process under an address-space limit, so a broken guard fails this test
+    instead of taking pytest with it."""
+    import resource
+
+    import httpx
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "jtai_cli", "serve", "--port", "0",
+                             "--no-open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, preexec_fn=limit)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    base, token = url.split("/?token=")
+    try:
+        for name, _error, phrases in [u for u in UNUSABLE if u[0] in DANGEROUS]:
+            path = Path(__file__).parent / "hostile" / name
+            r = httpx.post(f"{base}/api/validate", files=upload(path), timeout=300,
+                           headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 422, (name, r.text)
+            message = r.json()["error"]
+            assert message.startswith(f"{name}: ") and all(p in message for p in phrases)
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+
+
 def test_a_workbook_with_no_lists_is_a_report_not_an_error(client):
     r = client.post("/api/validate", files=upload(Path(__file__).parent / "hostile" /
                                                   "no_lists.xlsx"), headers=ORIGIN)
@@ -509,6 +541,17 @@ def test_summary_page_tables_and_downloads(client, tmp_path):
     assert "Small numbers suppressed" in page
     html = client.get(f"{url}/download/html")
     assert html.text == lib.to_html()
+    # Shown as jtai summary writes it: its inline chart styles allowed by hash, nothing else.
+    report = client.get(f"{url}/report")
+    assert report.text == lib.to_html()
+    csp = report.headers["content-security-policy"]
+    assert csp.startswith("default-src 'none'; style-src 'unsafe-hashes' 'sha256-")
+    assert "unsafe-inline" not in csp and "script" not in csp
+    import base64
+    import hashlib
+
+    style = re.search(r'\sstyle="([^"]*)"', report.text).group(1)
+    assert base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() in csp
     r = client.get(f"{url}/download/xlsx")
     (tmp_path / "s.xlsx").write_bytes(r.content)
     assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames[0] == "About"

@@ -256,7 +256,8 @@ class Guard(BaseHTTPMiddleware):
             response.set_cookie(state.cookie, state.token, httponly=True, samesite="strict",
                                 path="/")
         for name, value in SECURITY_HEADERS.items():
-            response.headers[name] = value
+            if name not in response.headers:  # a route may only send a stricter policy
+                response.headers[name] = value
         return response
 
 

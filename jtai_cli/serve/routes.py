@@ -15,7 +15,10 @@ name; it is never a server error.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import html
 import json
 import re
 import threading
@@ -574,6 +577,33 @@ async def summary_result(request: Request) -> Response:
                  files=", ".join(job.names))
 
 
+def report_csp(page: str) -> str:
+    """A Content Security Policy for the summary's own HTML report, shown as it is.
+
+    The report (``Summary.to_html``, what ``jtai summary -o`` writes) is one self-contained
+    page whose charts are inline SVG with inline styles. Rather than allowing inline styles,
+    this policy allows exactly the style elements and attributes the page holds, by hash, and
+    nothing else: no script, no fetch, no form.
+    """
+    styles = {html.unescape(m) for m in re.findall(r"<style[^>]*>(.*?)</style>", page, re.S)}
+    attrs = {html.unescape(m) for m in re.findall(r'\sstyle="([^"]*)"', page)}
+    hashes = " ".join(sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in styles | attrs))
+    return (f"default-src 'none'; style-src 'unsafe-hashes' {hashes}; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'")
+
+
+async def summary_report(request: Request) -> Response:
+    """The report with its charts, exactly as ``jtai summary -o summary.html`` writes it."""
+    job = _state(request).job(request.path_params["job"], "summary")
+    if job is None:
+        return _problem_page(request, Problem("This summary is no longer here: upload the "
+                                              "lists again.", 404), "/summary")
+    page = (job.folder / "summary.html").read_text(encoding="utf-8")
+    return HTMLResponse(page, headers={"Content-Security-Policy": report_csp(page)})
+
+
 async def summary_download(request: Request) -> Response:
     job = _state(request).job(request.path_params["job"], "summary")
     what = request.path_params["what"]
@@ -673,6 +703,7 @@ def routes(state: ServeState) -> list[BaseRoute]:
         Route("/summary", summary_form),
         Route("/summary", summary_start, methods=["POST"]),
         Route("/summary/{job}", summary_result),
+        Route("/summary/{job}/report", summary_report),
         Route("/summary/{job}/download/{what}", summary_download),
         Route("/api/validate", api_validate, methods=["POST"]),
         Route("/api/shortlist", api_shortlist, methods=["POST"]),
