@@ -186,6 +186,17 @@ def test_check_download_and_shortlist_in_headless_chromium(browser, server, tmp_
     ids = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "table.picks td.id")]
     assert first_id not in ids
 
+    # The summary's report with its charts: inline styles allowed by hash only.
+    driver.find_element(By.LINK_TEXT, "Summary").click()
+    driver.find_element(By.ID, "file").send_keys(str(EXAMPLES / "lists_clean.xlsx"))
+    driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    _wait(lambda: driver.find_elements(By.LINK_TEXT, "Open the report with charts"),
+          "the summary")
+    driver.find_element(By.LINK_TEXT, "Open the report with charts").click()
+    _wait(lambda: driver.find_elements(By.TAG_NAME, "svg"), "the charts")
+    bar = driver.find_element(By.CSS_SELECTOR, "svg path")
+    assert bar.value_of_css_property("fill") not in ("", "none")  # its style was applied
+
     problems = [e["message"] for e in driver.get_log("browser")
                 if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]]
     assert problems == []
