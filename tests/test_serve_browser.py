@@ -200,3 +200,12 @@ def test_check_download_and_shortlist_in_headless_chromium(browser, server, tmp_
     problems = [e["message"] for e in driver.get_log("browser")
                 if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]]
     assert problems == []
+
+
+def test_a_missing_browser_skips_locally_but_fails_where_required(monkeypatch):
+    monkeypatch.setenv("JTAI_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="JTAI_REQUIRE_BROWSER=1 but no browser"):
+        _need("no browser")
+    monkeypatch.delenv("JTAI_REQUIRE_BROWSER")
+    with pytest.raises(pytest.skip.Exception):
+        _need("no browser")
