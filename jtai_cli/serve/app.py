@@ -9,7 +9,7 @@ Security, as for a local notebook server (each point is tested in tests/test_ser
 - **Origin check** on every POST: a browser's POST must come from the page itself; a POST
   with no Origin header (a script, not a browser) must carry the token itself, not the cookie.
 - **Headers**: ``Content-Security-Policy: default-src 'self'`` (no inline script or style, no
-  other site), ``Cache-Control: no-store``, no referrer, no framing.
+  other site), ``Cache-Control: no-store``, referrers only to the page itself, no framing.
 - **Limits** on the size and number of uploaded files (see ``uploads.py``).
 - **Private folder**: uploads and outputs live in one folder readable only by this user,
   emptied after ``idle`` seconds without a request and removed when the server stops.

@@ -29,7 +29,6 @@ def bind(port: int) -> socket.socket:
         sock.close()
         raise
     sock.listen(64)
-    sock.set_inheritable(True)
     return sock
 
 
