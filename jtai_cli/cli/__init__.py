@@ -42,6 +42,10 @@ app.command("template")(template_cmd.template)
 app.command("export")(export_cmd.export)
 app.command("tracking")(tracking_cmd.tracking)
 app.add_typer(schemas_cmd.app, name="schemas")
+# serve imports only typer here; Starlette and uvicorn (the serve extra) load inside the command.
+from .serve import serve as serve_cmd  # noqa: E402
+
+app.command("serve")(serve_cmd)
 
 
 def main() -> None:

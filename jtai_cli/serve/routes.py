@@ -1,0 +1,714 @@
+"""The pages and the JSON API. Each calls the same library function as the command line.
+
+| page | library call | command line |
+|---|---|---|
+| /check | ``validate_workbook(files, report_path=...)`` | ``jtai validate --report`` |
+| /shortlist | ``shortlist(files, option=..., output=...)`` | ``jtai shortlist -o`` |
+| /timetable | ``timetable.timeline(notified, option)`` | ``jtai timeline --ics`` |
+| /summary | ``summarise(files)`` | ``jtai summary -o --xlsx`` |
+| POST /api/validate | ``ValidationReport.to_dict()`` | ``jtai validate --format json`` |
+
+A file that cannot be used is a message on the page (422, or 400 for a form filled in
+wrongly), in the library's own words with the private folder's paths replaced by the file's
+name; it is never a server error.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from jtai_cli import __version__
+from jtai_cli.csv_output import csv_text
+from jtai_cli.errors import JtaiError, UsageError
+from jtai_cli.issues import CATALOGUE
+
+from .app import Job, ServeState
+from .uploads import Form, FormRefused, read_form
+
+T = TypeVar("T")
+STATIC = Path(__file__).parent / "static"
+#: Findings shown under each rule before pointing at the downloads.
+DRILL_LIMIT = 200
+_PARA = re.compile(r"\b(?:guidance )?(paras? \d+(?:\s*(?:-|to|and|,)\s*\d+)*)", re.IGNORECASE)
+
+_env = Environment(loader=PackageLoader("jtai_cli.serve", "templates"),
+                   autoescape=select_autoescape(default=True, default_for_string=True),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+class Problem(Exception):
+    """What to tell the user instead of a result, and the HTTP status to send it with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _state(request: Request) -> ServeState:
+    state: ServeState = request.app.state.jtai
+    return state
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    state = _state(request)
+    html = _env.get_template(template).render(
+        version=__version__, idle_minutes=max(1, round(state.idle / 60)),
+        path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _problem_page(request: Request, problem: Problem, back: str) -> HTMLResponse:
+    return _page(request, "problem.html", status=problem.status, message=problem.message,
+                 back=back)
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    # Exactly as `jtai validate --format json` prints it (jtai_cli/cli/render.print_json).
+    return Response(json.dumps(data, ensure_ascii=False, default=str) + "\n",
+                    status_code=status, media_type="application/json")
+
+
+def _call(job: Job, fn: Callable[[], T]) -> T:
+    """Call the library; unusable input becomes a ``Problem`` in plain words."""
+    try:
+        return fn()
+    except UsageError as exc:
+        raise Problem(job.plain(str(exc)), 400) from None
+    except JtaiError as exc:
+        raise Problem(job.plain(str(exc)), 422) from None
+    except Exception as exc:
+        # A bug in jtai: its type only (a message may hold a cell's value).
+        raise Problem(f"jtai hit an internal problem ({type(exc).__name__}) and made no result. "
+                      "Run the same check with `jtai validate --debug` and report it.",
+                      500) from None
+
+
+def parse_day(text: str, what: str) -> dt.date | None:
+    """A date typed in a form: 2026-11-23 (as a date picker sends it) or 23/11/2026."""
+    text = text.strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+        if not m:
+            raise Problem(f"The {what} is not a date: use 2026-11-23 or 23/11/2026.", 400)
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise Problem(f"The {what} is not a real date (dates are day first).", 400) from None
+
+
+def _option(text: str, required: bool = True) -> str | None:
+    value = text.strip().upper()
+    if not value and not required:
+        return None
+    if value not in ("A", "B"):
+        raise Problem("Choose option A or option B.", 400)
+    return value
+
+
+def _ids(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out += [p.strip() for p in re.split(r"[,\s;]+", v) if p.strip()]
+    return list(dict.fromkeys(out))
+
+
+async def _upload(request: Request, kind: str) -> tuple[Job, Form]:
+    """A new job holding the form's files; ``Problem`` if the form is unusable."""
+    state = _state(request)
+    job = state.new_job(kind)
+    try:
+        form = await read_form(request, job.folder, state.limits)
+    except FormRefused as exc:
+        state.drop(job)
+        raise Problem(str(exc), exc.status) from None
+    for _field, name, path in form.files:
+        job.inputs.append(path)
+        job.names.append(name)
+    if not job.inputs:
+        state.drop(job)
+        raise Problem("Choose at least one file to upload.", 400)
+    return job, form
+
+
+def _plain_data(job: Job, data: Any) -> Any:
+    """``data`` with the private folder's paths replaced by the uploaded files' names."""
+    folder = str(job.folder)
+    if isinstance(data, str):
+        return job.plain(data) if folder in data else data
+    if isinstance(data, dict):
+        return {_plain_data(job, k): _plain_data(job, v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain_data(job, v) for v in data]
+    return data
+
+
+def _download(job: Job, path: Path, name: str, media: str) -> Response:
+    if not path.is_file():
+        return Response("That file is no longer here: check again.\n", status_code=404,
+                        media_type="text/plain")
+    return FileResponse(path, media_type=media, filename=name)
+
+
+def _stem(job: Job) -> str:
+    return Path(job.names[0]).stem if len(job.names) == 1 else "lists"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --------------------------------------------------------------------------- check a workbook
+
+
+async def home(request: Request) -> Response:
+    return _page(request, "home.html")
+
+
+def _run_check(job: Job) -> None:
+    """Thread: validate, write the highlighted copy, note the result or the problem."""
+    from jtai_cli.validation import validate_workbook
+
+    several = len(job.inputs) > 1
+    out = job.folder / ("highlighted" if several else "highlighted.xlsx")
+    if several:
+        out.mkdir(mode=0o700)
+    try:
+        report = _call(job, lambda: validate_workbook(
+            job.inputs, as_of=job.options.get("as_of"), report_path=out,
+            progress=job.progress))
+        if several:
+            with zipfile.ZipFile(job.folder / "highlighted.zip", "w") as z:
+                for f in sorted(out.iterdir()):
+                    z.write(f, f.name)
+        job.extra["json"] = _plain_data(job, report.to_dict())
+        job.result = report
+        job.status = "done"
+    except Problem as exc:
+        job.error, job.error_status, job.status = exc.message, exc.status, "failed"
+
+
+async def check_start(request: Request) -> Response:
+    try:
+        job, form = await _upload(request, "check")
+        job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
+    except Problem as exc:
+        return _problem_page(request, exc, "/")
+    threading.Thread(target=_run_check, args=(job,), name="jtai-check", daemon=True).start()
+    return RedirectResponse(f"/check/{job.id}", status_code=303)
+
+
+def _norm_id(value: object) -> str:
+    text = str(value).strip()
+    if re.fullmatch(r"\d+\.0", text):
+        text = text[:-2]
+    return text.lstrip("0") if text.isdigit() else text.casefold()
+
+
+def _child_rows(job: Job, child: str) -> set[tuple[str, str, int]]:
+    """(file, sheet, Excel row) of every row whose child ID is ``child``.
+
+    The report names cells, not children, so the lists are read again (once per job, and
+    only when the child filter is used) to find each row's child ID.
+    """
+    from jtai_cli.reading import read_workbook
+
+    index: dict[str, set[tuple[str, str, int]]] | None = job.extra.get("child_index")
+    if index is None:
+        index = {}
+        report = job.result
+        books: dict[str, Any] = {}
+        for info in report.sheets:
+            if info.list is None or not info.header_row:
+                continue
+            id_header = next((w for w, c in info.columns.items()
+                              if re.sub(r"\W", "", c.lower()) in ("childuniqueid", "childid")),
+                             None)
+            if id_header is None:
+                continue
+            if info.file not in books:
+                books[info.file] = read_workbook(info.file)
+            sheet = next((s for s in books[info.file].sheets if s.name == info.sheet), None)
+            if sheet is None or len(sheet.rows) < info.header_row:
+                continue
+            header = [str(c).strip() if c is not None else ""
+                      for c in sheet.rows[info.header_row - 1]]
+            if id_header.strip() not in header:
+                continue
+            j = header.index(id_header.strip())
+            for r in range(info.header_row, len(sheet.rows)):
+                row = sheet.rows[r]
+                if j < len(row) and row[j] not in (None, ""):
+                    index.setdefault(_norm_id(row[j]), set()).add((info.file, info.sheet, r + 1))
+        job.extra["child_index"] = index
+    return index.get(_norm_id(child), set())
+
+
+def _groups(df: pd.DataFrame) -> list[dict[str, Any]]:
+    order = {"error": 0, "warning": 1, "coerced": 2}
+    groups: list[dict[str, Any]] = []
+    for rule, part in df.groupby("rule", sort=False):
+        info = CATALOGUE.get(str(rule))
+        severity = str(part["severity"].iloc[0])
+        text = info.description if info else ""
+        m = _PARA.search(text) or _PARA.search(str(part["message"].iloc[0]))
+        shown = part.head(DRILL_LIMIT)
+        rows = [{"where": w, "cell": c or (f"row {int(r)}" if pd.notna(r) else ""),
+                 "column": col or "", "message": msg, "expected": exp or ""}
+                for w, c, r, col, msg, exp in zip(shown["where"], shown["cell"], shown["row"],
+                                                  shown["column"], shown["message"],
+                                                  shown["expected"], strict=True)]
+        groups.append({
+            "rule": str(rule), "severity": severity, "count": len(part),
+            "title": info.title if info else str(rule), "meaning": text,
+            "paragraph": m.group(1) if m else None, "rows": rows,
+            "more": max(0, len(part) - DRILL_LIMIT),
+            "sheets": sorted({str(w) for w in part["where"].unique()}),
+        })
+    groups.sort(key=lambda g: (order.get(str(g["severity"]), 3), -int(g["count"])))
+    return groups
+
+
+async def check_result(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "check")
+    if job is None:
+        return _problem_page(request, Problem("This check is no longer here (results are "
+                                              "removed after a while without use): upload the "
+                                              "file again.", 404), "/")
+    if job.status == "running":
+        return _page(request, "progress.html", job=job,
+                     percent=round(100 * job.done / max(job.total, 1)))
+    if job.status == "failed":
+        return _problem_page(request, Problem(job.error or "", job.error_status), "/")
+    report = job.result
+    df = report.findings
+    keys = {(f, s): report.sheet_key(f, s) for f, s in
+            {(i.file, i.sheet) for i in report.sheets}}
+    if len(df):
+        df = df.assign(where=[keys.get((f, s), str(s)) for f, s in zip(df["file"], df["sheet"],
+                                                                       strict=True)])
+    q = request.query_params
+    sheet, severity, child = q.get("sheet", ""), q.get("severity", ""), q.get("child", "").strip()
+    if len(df) and sheet:
+        df = df[df["where"] == sheet]
+    if len(df) and severity in ("error", "warning", "coerced"):
+        df = df[df["severity"] == severity]
+    child_found = None
+    if len(df) and child:
+        rows = await run_in_threadpool(lambda: _child_rows(job, child))
+        child_found = bool(rows)
+        hit = [(f, s, int(r)) in rows if pd.notna(r) else False
+               for f, s, r in zip(df["file"], df["sheet"], df["row"], strict=True)]
+        df = df[hit]
+    summary = report.summary()
+    from jtai_cli.schemas import load_schemas
+
+    titles = {name: schema.title for name, schema in load_schemas().lists.items()}
+    lists = []
+    for info in report.sheets:
+        key = report.sheet_key(info)
+        counts = summary["by_sheet"][key]
+        lists.append({"key": key, "list": titles.get(info.list or "", info.list),
+                      "title": info.title or "",
+                      "header_row": info.header_row, "rows": info.rows, "note": info.note,
+                      **counts})
+    return _page(request, "check.html", job=job, report=report, counts=report.counts(),
+                 lists=lists, groups=_groups(df) if len(df) else [], shown=len(df),
+                 sheet=sheet, severity=severity, child=child, child_found=child_found,
+                 several=len(job.inputs) > 1, stem=_stem(job), files=", ".join(job.names),
+                 sheets=[i["key"] for i in lists])
+
+
+async def check_download(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "check")
+    what = request.path_params["what"]
+    if job is None or job.status != "done":
+        return Response("That check is no longer here.\n", status_code=404,
+                        media_type="text/plain")
+    stem = _stem(job)
+    if what == "highlighted":
+        if len(job.inputs) > 1:
+            return _download(job, job.folder / "highlighted.zip", f"{stem}-checked.zip",
+                             "application/zip")
+        return _download(job, job.folder / "highlighted.xlsx", f"{stem}-checked.xlsx", XLSX)
+    if what == "json":
+        return Response(json.dumps(job.extra["json"], ensure_ascii=False, default=str) + "\n",
+                        media_type="application/json", headers={
+                            "Content-Disposition": f'attachment; filename="{stem}-report.json"'})
+    if what == "csv":
+        frame = job.result.to_frame()
+        frame["file"] = [job.plain(str(f)) for f in frame["file"]]
+        text = "\ufeff" + csv_text(frame)  # byte-order mark: Excel reads it as UTF-8
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="{stem}-findings.csv"'})
+    return Response("No such download.\n", status_code=404, media_type="text/plain")
+
+
+# --------------------------------------------------------------------------- shortlist
+
+
+def _run_shortlist(job: Job) -> Any:
+    from jtai_cli.shortlisting import shortlist
+
+    o = job.options
+    out = job.folder / "shortlist.xlsx"
+    result = _call(job, lambda: shortlist(
+        job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
+        exclude=o["exclude"], as_of=o["as_of"], output=out, notified=o["notified"]))
+    job.result = result
+    job.status = "done"
+    return result
+
+
+def _shortlist_options(form: Form) -> dict[str, Any]:
+    seed = form.get("seed", "0") or "0"
+    if not re.fullmatch(r"\d{1,9}", seed):
+        raise Problem("The seed is a whole number, e.g. 0.", 400)
+    return {"option": _option(form.get("option")), "seed": int(seed),
+            "include": _ids(form.getall("include")), "exclude": _ids(form.getall("exclude")),
+            "as_of": parse_day(form.get("as_of"), "as-of date"),
+            "notified": parse_day(form.get("notified"), "notification date")}
+
+
+async def shortlist_form(request: Request) -> Response:
+    return _page(request, "shortlist_form.html")
+
+
+async def shortlist_start(request: Request) -> Response:
+    state = _state(request)
+    try:
+        job, form = await _upload(request, "shortlist")
+        try:
+            job.options = _shortlist_options(form)
+            await run_in_threadpool(_run_shortlist, job)
+        except Problem:
+            state.drop(job)
+            raise
+    except Problem as exc:
+        return _problem_page(request, exc, "/shortlist")
+    return RedirectResponse(f"/shortlist/{job.id}", status_code=303)
+
+
+async def shortlist_again(request: Request) -> Response:
+    """Re-propose with the children ticked to include or exclude."""
+    job = _state(request).job(request.path_params["job"], "shortlist")
+    if job is None:
+        return _problem_page(request, Problem("This shortlist is no longer here: upload the "
+                                              "lists again.", 404), "/shortlist")
+    try:
+        form = await _fields_only(request, job)
+        include, exclude = _ids(form.getall("include")), _ids(form.getall("exclude"))
+        both = sorted(set(include) & set(exclude))
+        if both:
+            raise Problem("A child cannot be both included and excluded: "
+                          f"{', '.join(both)}.", 400)
+        job.options.update(include=include, exclude=exclude)
+        await run_in_threadpool(_run_shortlist, job)
+    except FormRefused as exc:
+        return _problem_page(request, Problem(str(exc), exc.status), f"/shortlist/{job.id}")
+    except Problem as exc:
+        return _problem_page(request, exc, f"/shortlist/{job.id}")
+    return RedirectResponse(f"/shortlist/{job.id}", status_code=303)
+
+
+async def _fields_only(request: Request, job: Job) -> Form:
+    """A form with no files (the include/exclude boxes), in any encoding a form may use."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        scratch = job.folder / f"form-{len(list(job.folder.iterdir()))}"
+        scratch.mkdir(mode=0o700)
+        form = await read_form(request, scratch, _state(request).limits)
+        if form.files:
+            raise FormRefused("This form takes no files.", 400)
+        return form
+    body = await request.body()
+    if len(body) > _state(request).limits.fields * _state(request).limits.field_bytes:
+        raise FormRefused("The form is too large.", 413)
+    from urllib.parse import parse_qs
+
+    return Form(fields=dict(parse_qs(body.decode("utf-8", "replace"),
+                                      keep_blank_values=True)))
+
+
+async def shortlist_result(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "shortlist")
+    if job is None:
+        return _problem_page(request, Problem("This shortlist is no longer here: upload the "
+                                              "lists again.", 404), "/shortlist")
+    return _page(request, "shortlist.html", job=job, result=job.result,
+                 include=job.options["include"], exclude=job.options["exclude"],
+                 not_picked_ids={cid for cid, _ in job.result.not_picked},
+                 files=", ".join(job.names))
+
+
+async def shortlist_download(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "shortlist")
+    if job is None:
+        return Response("That shortlist is no longer here.\n", status_code=404,
+                        media_type="text/plain")
+    name = "for-the-la.xlsx" if job.result.stage == "select-20" else "selection.xlsx"
+    return _download(job, job.folder / "shortlist.xlsx", name, XLSX)
+
+
+# --------------------------------------------------------------------------- timetable
+
+
+def _timeline(request: Request) -> Any:
+    from jtai_cli.timetable import timeline
+
+    q = request.query_params
+    notified = parse_day(q.get("notified", ""), "notification date")
+    if notified is None:
+        return None
+    option = _option(q.get("option", ""), required=False)
+    try:
+        return timeline(notified, option)  # type: ignore[arg-type]
+    except JtaiError as exc:
+        raise Problem(str(exc), 400) from None
+
+
+async def timetable(request: Request) -> Response:
+    try:
+        tl = _timeline(request)
+    except Problem as exc:
+        return _problem_page(request, exc, "/timetable")
+    q = request.query_params
+    return _page(request, "timetable.html", tl=tl, notified=q.get("notified", ""),
+                 option=q.get("option", "").upper(),
+                 query=str(request.url.query))
+
+
+async def timetable_ics(request: Request) -> Response:
+    try:
+        tl = _timeline(request)
+    except Problem as exc:
+        return _problem_page(request, exc, "/timetable")
+    if tl is None:
+        return _problem_page(request, Problem("Give the notification date.", 400), "/timetable")
+    return Response(tl.to_ics().encode("utf-8"), media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="jtai.ics"'})
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _run_summary(job: Job) -> Any:
+    from jtai_cli.summarising import summarise
+
+    result = _call(job, lambda: summarise(job.inputs, as_of=job.options.get("as_of")))
+    _call(job, lambda: result.write_html(job.folder / "summary.html"))
+    _call(job, lambda: result.to_xlsx(job.folder / "summary.xlsx"))
+    job.result = result
+    job.status = "done"
+    return result
+
+
+async def summary_form(request: Request) -> Response:
+    return _page(request, "summary_form.html")
+
+
+async def summary_start(request: Request) -> Response:
+    state = _state(request)
+    try:
+        job, form = await _upload(request, "summary")
+        try:
+            job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
+            await run_in_threadpool(_run_summary, job)
+        except Problem:
+            state.drop(job)
+            raise
+    except Problem as exc:
+        return _problem_page(request, exc, "/summary")
+    return RedirectResponse(f"/summary/{job.id}", status_code=303)
+
+
+def _cell(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+async def summary_result(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "summary")
+    if job is None:
+        return _problem_page(request, Problem("This summary is no longer here: upload the "
+                                              "lists again.", 404), "/summary")
+    result = job.result
+    tables = []
+    for t in result.tables.values():
+        rows = [{"label": str(label), "total": label == t.total_row,
+                 "cells": [(_cell(v), isinstance(v, str)) for v in row]}
+                for label, row in t.frame.iterrows()]
+        tables.append({"name": t.name, "title": t.title, "description": t.description,
+                       "index": str(t.frame.index.name or ""),
+                       "columns": [str(c) for c in t.frame.columns], "rows": rows})
+    return _page(request, "summary.html", job=job, result=result, tables=tables,
+                 dates=", ".join(f"{s.as_of:%d/%m/%Y}" for s in result.snapshots),
+                 files=", ".join(job.names))
+
+
+def report_csp(page: str) -> str:
+    """A Content Security Policy for the summary's own HTML report, shown as it is.
+
+    The report (``Summary.to_html``, what ``jtai summary -o`` writes) is one self-contained
+    page whose charts are inline SVG with inline styles. Rather than allowing inline styles,
+    this policy allows exactly the style elements and attributes the page holds, by hash, and
+    nothing else: no script, no fetch, no form.
+    """
+    styles = {html.unescape(m) for m in re.findall(r"<style[^>]*>(.*?)</style>", page, re.S)}
+    attrs = {html.unescape(m) for m in re.findall(r'\sstyle="([^"]*)"', page)}
+    hashes = " ".join(sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in styles | attrs))
+    return (f"default-src 'none'; style-src 'unsafe-hashes' {hashes}; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'")
+
+
+async def summary_report(request: Request) -> Response:
+    """The report with its charts, exactly as ``jtai summary -o summary.html`` writes it."""
+    job = _state(request).job(request.path_params["job"], "summary")
+    if job is None:
+        return _problem_page(request, Problem("This summary is no longer here: upload the "
+                                              "lists again.", 404), "/summary")
+    page = (job.folder / "summary.html").read_text(encoding="utf-8")
+    return HTMLResponse(page, headers={"Content-Security-Policy": report_csp(page)})
+
+
+async def summary_download(request: Request) -> Response:
+    job = _state(request).job(request.path_params["job"], "summary")
+    what = request.path_params["what"]
+    if job is None:
+        return Response("That summary is no longer here.\n", status_code=404,
+                        media_type="text/plain")
+    if what == "html":
+        return _download(job, job.folder / "summary.html", "summary.html", "text/html")
+    if what == "xlsx":
+        return _download(job, job.folder / "summary.xlsx", "summary.xlsx", XLSX)
+    return Response("No such download.\n", status_code=404, media_type="text/plain")
+
+
+# --------------------------------------------------------------------------- JSON API
+
+
+async def _api(request: Request, kind: str, work: Callable[[Job, Form], Any]) -> Response:
+    state = _state(request)
+    try:
+        job, form = await _upload(request, kind)
+    except Problem as exc:
+        return _json({"error": exc.message}, exc.status)
+    try:
+        return _json(await run_in_threadpool(work, job, form))
+    except Problem as exc:
+        return _json({"error": exc.message}, exc.status)
+    finally:
+        state.drop(job)
+
+
+def _api_validate(job: Job, form: Form) -> Any:
+    from jtai_cli.validation import validate_workbook
+
+    as_of = parse_day(form.get("as_of"), "as-of date")
+    report = _call(job, lambda: validate_workbook(job.inputs, as_of=as_of))
+    return _plain_data(job, report.to_dict())
+
+
+def _api_shortlist(job: Job, form: Form) -> Any:
+    from jtai_cli.shortlisting import shortlist
+
+    o = _shortlist_options(form)
+    result = _call(job, lambda: shortlist(
+        job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
+        exclude=o["exclude"], as_of=o["as_of"], notified=o["notified"]))
+    return _plain_data(job, result.to_dict())
+
+
+def _api_summary(job: Job, form: Form) -> Any:
+    from jtai_cli.summarising import summarise
+
+    as_of = parse_day(form.get("as_of"), "as-of date")
+    result = _call(job, lambda: summarise(job.inputs, as_of=as_of))
+    return _plain_data(job, result.to_dict())
+
+
+async def api_validate(request: Request) -> Response:
+    return await _api(request, "api", _api_validate)
+
+
+async def api_shortlist(request: Request) -> Response:
+    return await _api(request, "api", _api_shortlist)
+
+
+async def api_summary(request: Request) -> Response:
+    return await _api(request, "api", _api_summary)
+
+
+async def api_timeline(request: Request) -> Response:
+    try:
+        tl = _timeline(request)
+    except Problem as exc:
+        return _json({"error": exc.message}, exc.status)
+    if tl is None:
+        return _json({"error": "Give the notification date: ?notified=2026-11-23."}, 400)
+    return _json(tl.to_dict())
+
+
+async def api_version(request: Request) -> Response:
+    return _json({"version": __version__})
+
+
+def routes(state: ServeState) -> list[BaseRoute]:
+    """Every page, download, API endpoint and the static files."""
+    return [
+        Route("/", home),
+        Route("/check", check_start, methods=["POST"]),
+        Route("/check/{job}", check_result),
+        Route("/check/{job}/download/{what}", check_download),
+        Route("/shortlist", shortlist_form),
+        Route("/shortlist", shortlist_start, methods=["POST"]),
+        Route("/shortlist/{job}", shortlist_result),
+        Route("/shortlist/{job}", shortlist_again, methods=["POST"]),
+        Route("/shortlist/{job}/workbook.xlsx", shortlist_download),
+        Route("/timetable", timetable),
+        Route("/timetable/jtai.ics", timetable_ics),
+        Route("/summary", summary_form),
+        Route("/summary", summary_start, methods=["POST"]),
+        Route("/summary/{job}", summary_result),
+        Route("/summary/{job}/report", summary_report),
+        Route("/summary/{job}/download/{what}", summary_download),
+        Route("/api/validate", api_validate, methods=["POST"]),
+        Route("/api/shortlist", api_shortlist, methods=["POST"]),
+        Route("/api/summary", api_summary, methods=["POST"]),
+        Route("/api/timeline", api_timeline),
+        Route("/api/version", api_version),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
