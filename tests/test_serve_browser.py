@@ -194,8 +194,8 @@ def test_check_download_and_shortlist_in_headless_chromium(browser, server, tmp_
           "the summary")
     driver.find_element(By.LINK_TEXT, "Open the report with charts").click()
     _wait(lambda: driver.find_elements(By.TAG_NAME, "svg"), "the charts")
-    bar = driver.find_element(By.CSS_SELECTOR, "svg path")
-    assert bar.value_of_css_property("fill") not in ("", "none")  # its style was applied
+    bar = driver.find_element(By.CSS_SELECTOR, "svg rect.bar")
+    assert bar.value_of_css_property("fill") not in ("", "none")  # drawn, with its colour
 
     problems = [e["message"] for e in driver.get_log("browser")
                 if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]]
