@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._files import atomic_write, check_output
+from ._files import check_output
 from .errors import OutputRefused
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import ValidationReport
@@ -35,7 +35,6 @@ _RANK = {"error": 0, "warning": 1, "coerced": 2}
 _ISSUE_HEADERS = ["Sheet", "Row", "Column", "Severity", "Rule", "Message", "Expected", "Value",
                   "Go to cell"]
 _ISSUE_WIDTHS = (18, 7, 30, 9, 22, 70, 35, 20, 11)
-_BAD_TITLE = re.compile(r"[\[\]\*\?/\\:]")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -89,15 +88,10 @@ def export_annotated_workbook(
 
 
 def safe_title(name: str, taken: Sequence[str]) -> str:
-    """A sheet name Excel accepts: no []*?/\\: characters, at most 31 long, not taken."""
-    base = _BAD_TITLE.sub("_", name)[:31] or "Sheet"
-    title, n = base, 2
-    lowered = {t.lower() for t in taken}
-    while title.lower() in lowered:
-        suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
-        n += 1
-    return title
+    """A sheet name Excel accepts (see ``writing.safe_sheet_name``)."""
+    from .writing import safe_sheet_name
+
+    return safe_sheet_name(name, taken)
 
 
 def _comment_text(recs: list[dict[str, Any]]) -> str:
@@ -109,7 +103,7 @@ def _comment_text(recs: list[dict[str, Any]]) -> str:
 
 
 def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Path) -> Path:
-    import xlsxwriter
+    from .writing import sheet_ref, xlsx_output
 
     df = report.findings
     df = df[df["file"] == src] if len(df) else df
@@ -134,14 +128,10 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             if m:
                 col = _col_index(m.group(1))
                 by_cell[sheet][int(row) - 1][col].append(rec)
-                link = f"'{titles[sheet]}'!{ref}"
+                link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
 
-    with atomic_write(dest, report.files) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "default_date_format": "dd/mm/yyyy",
-        })
+    with xlsx_output(dest, report.files, constant_memory=True) as wb:
         fills = {sev: wb.add_format({"bg_color": colour}) for sev, colour in FILLS.items()}
         date_fills = {sev: wb.add_format({"bg_color": colour, "num_format": "dd/mm/yyyy"})
                       for sev, colour in FILLS.items()}
@@ -165,7 +155,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
                 rec["expected"], rec["value"]])
             if link:
                 target = link.replace('"', '""')
-                ref = link.split("!")[1]
+                ref = link.rsplit("!", 1)[1]
                 issues.write_formula(i, 8, f'=HYPERLINK("#{target}","{ref}")', link_fmt, ref)
         if not records:
             issues.write_string(1, 0, "No findings: every list passed every check.")
@@ -175,7 +165,6 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         for raw in wb_in.sheets:
             _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}), fills,
                         date_fills)
-        wb.close()
     return dest
 
 

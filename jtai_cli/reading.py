@@ -265,7 +265,7 @@ def read_workbook(
 
         zkind, scans = _inspect_zip(p, size, read_first)
         sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind),
-                                     lazy=lazy)
+                                     lazy=lazy, checked=True)
         for sheet in sheets:
             if sheet.name in early:
                 sheet._pending = early.pop(sheet.name)
@@ -389,10 +389,15 @@ def _inspect_zip(
     if len(infos) > MAX_PARTS:
         raise _bomb(p, f"the workbook holds {len(infos):,} parts (a workbook has tens)")
     by_name: dict[str, zipfile.ZipInfo] = {}
+    folded: set[str] = set()
     for info in infos:
-        if info.filename in by_name:
+        # The reader finds parts ignoring case (and '\\' for '/'): two parts it could take
+        # for each other would let the scan check one and the reader read the other.
+        fold = _fold(info.filename)
+        if info.filename in by_name or fold in folded:
             raise _damaged(p, f"part '{info.filename}' appears twice")
         by_name[info.filename] = info
+        folded.add(fold)
     kind = _zip_kind(p, by_name)
 
     total = 0
@@ -619,11 +624,15 @@ class _PartReader:
     ) -> dict[str, _Scan]:
         """Scan every worksheet the workbook lists, by sheet name, telling ``on_scan`` each."""
         scans: dict[str, _Scan] = {}
+        by_target: dict[str, _Scan] = {}
         for name, target in targets:
+            if target in by_target:  # two sheets on one part: the reader reads it twice
+                scans[name] = by_target[target]
+                continue
             info = by_name.get(target)
             if info is None or target in self.done:
-                continue  # the reader will say the part is missing
-            scans[name] = self.scan_sheet(info, name)
+                continue  # no scan: the sheet is refused, never read unchecked
+            scans[name] = by_target[target] = self.scan_sheet(info, name)
             on_scan(name, scans[name])
         return scans
 
@@ -963,6 +972,28 @@ def _parse_ref(ref: bytes) -> tuple[int, int] | None:
     return int(m.group(2)), _col_number(m.group(1)) - 1
 
 
+def _fold(name: str) -> str:
+    """A part name as the reader compares it: case ignored, '\\' read as '/'."""
+    return name.replace("\\", "/").lower()
+
+
+def _resolve_part(target: str, by_name: dict[str, zipfile.ZipInfo]) -> str:
+    """The zip part a workbook relationship points at, found as the reader finds it.
+
+    The reader (calamine) strips a leading '/' or else puts ``xl/`` before the target, with
+    no other normalisation, and then matches part names ignoring case (tried on this
+    version: ``Worksheets/Sheet1.xml`` and ``/XL/worksheets/sheet1.xml`` are read,
+    ``./worksheets/sheet1.xml`` is not). Returns the real name of the part it would read, or
+    the name it looks for when none matches (that sheet then has no scan, and is refused
+    rather than read).
+    """
+    path = target[1:] if target.startswith("/") else f"xl/{target}"
+    if path in by_name:
+        return path
+    folded = _fold(path)
+    return next((name for name in by_name if _fold(name) == folded), path)
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -984,9 +1015,7 @@ def _sheet_targets(reader: _PartReader, by_name: dict[str, zipfile.ZipInfo]) -> 
         for rel in rels:
             rid, target = rel.get("Id"), rel.get("Target")
             if rid and target and rel.get("TargetMode") != "External":
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                    posixpath.join("xl", target))
-                targets[rid] = path
+                targets[rid] = _resolve_part(target, by_name)
     out = []
     for el in wb_xml.iter():
         if _local(el.tag) != "sheet":
@@ -1031,7 +1060,10 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
         scan = cur[0]
         if ns == ns_table and local == "table":
             s = _Scan()
-            scans[attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")] = s
+            name = attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")
+            if name in scans:  # one name, two tables: only one would be counted
+                raise _damaged(p, f"two sheets are named '{name}'")
+            scans[name] = s
             cur[0] = s
             pos.row, pos.col, pos.rrep = 0, 0, 1
             return
@@ -1145,7 +1177,8 @@ def _check_ole(p: Path, size: int) -> None:
 
 
 def _read_with_calamine(
-    p: Path, scans: dict[str, _Scan], *, by_content: bool, lazy: bool = False
+    p: Path, scans: dict[str, _Scan], *, by_content: bool, lazy: bool = False,
+    checked: bool = False,
 ) -> list[RawSheet]:
     def unreadable(kind: str) -> WorkbookUnreadable:
         return WorkbookUnreadable(
@@ -1155,7 +1188,7 @@ def _read_with_calamine(
         )
 
     with _panics_kept_off_stderr():
-        return _calamine_sheets(p, scans, by_content, {}, unreadable, lazy)
+        return _calamine_sheets(p, scans, by_content, {}, unreadable, lazy, checked)
 
 
 def _open_calamine(p: Path, by_content: bool) -> Any:
@@ -1203,11 +1236,20 @@ def _lazy_loader(
     return load
 
 
+def _unchecked(p: Path, sheet: str) -> WorkbookUnreadable:
+    return WorkbookUnreadable(
+        f"sheet '{sheet}' could not be found where the workbook says it is, so it could not "
+        "be checked before reading (jtai never reads a sheet it has not checked): the file "
+        "may be damaged or not made by Excel; open it in Excel and save it again as .xlsx",
+        file=p)
+
+
 def _calamine_sheets(
     p: Path, scans: dict[str, _Scan], by_content: bool, read: dict[str, _Scan],
     unreadable: Callable[[str], WorkbookUnreadable],
-    lazy: bool = False,
+    lazy: bool = False, checked: bool = False,
 ) -> list[RawSheet]:
+    """Every sheet through calamine; with ``checked``, each must have passed the scan."""
     from python_calamine import PasswordError
 
     sheets: list[RawSheet] = []
@@ -1220,6 +1262,8 @@ def _calamine_sheets(
                         continue
                     hidden = not str(meta.visible).endswith(".Visible")
                     scan = scans.get(meta.name)
+                    if scan is None and checked:
+                        raise _unchecked(p, meta.name)
                     if lazy and scan is not None:
                         # The pre-read scan already bounded this sheet (at most MAX_CELLS); its
                         # cells are read when needed and freed after, one sheet at a time, so the
