@@ -32,6 +32,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import struct
 import sys
 import tempfile
@@ -58,8 +59,20 @@ from .errors import (
 #: A 1,048,576-row sheet of 40 columns is about 1.5 GB of XML; 4 GB leaves room for that.
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 #: Refuse a zip part that expands more than this many times its stored size once it is past
-#: 100 MB. Real sheet XML compresses 10-30 times; bombs compress 1000s of times.
-MAX_RATIO = 400
+#: ``RATIO_FROM`` bytes. Real sheet XML compresses about 10 times (measured: 9.8-10.6 on the
+#: generated LA workbook; Excel's own sheets 8-30); bombs compress 1000s of times.
+MAX_RATIO = 100
+RATIO_FROM = 32 * 1024**2
+#: A workbook with more sheets than this is refused: no real return has more than a few dozen,
+#: and each sheet costs time and memory whether or not it holds a list.
+MAX_SHEETS = 500
+#: Excel's most characters in one cell. A shared string (or a cell's text) whose XML runs past
+#: ``MAX_TEXT_XML`` bytes (room for 32,767 characters, escaped, in rich-text runs) is refused.
+EXCEL_MAX_TEXT = 32_767
+MAX_TEXT_XML = 2 * 1024**2
+#: The most cells an .ods may expand to once its repeated cells are counted out: the reader
+#: makes every repeat a cell of its own (1.1 KB can repeat a value over 33 million cells).
+MAX_ODS_CELLS = 8 * 1024**2
 #: Refuse a zip with more parts than this (a workbook has tens).
 MAX_PARTS = 10_000
 #: The most cells (rows times columns, counted from A1, all sheets together) read from one file:
@@ -236,6 +249,9 @@ def read_workbook(
         ['List_1', 'List_3']
     """
     p = Path(path)
+    from ._bounded import note_reading
+
+    note_reading(p)
     try:
         exists, is_dir = p.exists(), p.is_dir()
     except OSError:  # e.g. a name too long for the file system
@@ -244,6 +260,17 @@ def read_workbook(
         raise FileNotFound("no such file: check the path and the file name", file=p)
     if is_dir:
         raise FileNotFound("this is a folder, not a file: give the workbook's path", file=p)
+    try:
+        regular = stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        regular = True  # opening it below gives the reason
+    if not regular:
+        # Opening a named pipe waits for a writer, for ever: never open one.
+        raise WorkbookUnreadable(
+            "this is not a regular file (it is a pipe, a device or a socket): save the lists "
+            "to a file and give jtai that",
+            file=p,
+        )
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:
@@ -349,6 +376,7 @@ class _Scan:
     formulas: list[tuple[int, int]] = field(default_factory=list)
     formula_count: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    cells: int = 0  # cell elements counted as they streamed (an .ods: cells after repeats)
 
     @property
     def area(self) -> int:
@@ -403,7 +431,7 @@ def _inspect_zip(
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > 100 * 1024**2 and info.file_size > MAX_RATIO * max(
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(
             info.compress_size, 1
         ):
             ratio = info.file_size // max(info.compress_size, 1)
@@ -477,6 +505,18 @@ def _too_many_cells(p: Path, scans: dict[str, _Scan]) -> WorkbookTooLarge:
     return WorkbookTooLarge(
         f"{where}; jtai reads at most {MAX_CELLS:,} cells from one file so that it never runs "
         f"out of memory: {fix}",
+        file=p,
+    )
+
+
+def _too_many_elements(p: Path, sheet: str | None, cells: int,
+                       limit: int = MAX_CELLS) -> WorkbookTooLarge:
+    where = f"sheet '{sheet}'" if sheet else "the workbook"
+    return WorkbookTooLarge(
+        f"{where} holds more than {limit:,} cells (counted as they were read: {cells:,} so "
+        "far), more than jtai reads from one file so that it never runs out of memory; no "
+        "real list is this big (many cells may be written over the same place): split the "
+        "workbook, or export the lists as CSV files",
         file=p,
     )
 
@@ -599,12 +639,39 @@ class _PartReader:
                               f"{declared:,} its directory says")
 
     def check(self, info: zipfile.ZipInfo) -> None:
-        """Stream a part through for its size and for DTDs."""
+        """Stream a part through for its size and for DTDs; bound a shared-strings table.
+
+        The reader holds every shared string in memory before it reads a sheet, so the table
+        (the part whose root is ``<sst``) is counted as it streams: at most ``MAX_CELLS``
+        strings, none longer than Excel allows (``MAX_TEXT_XML`` bytes of XML between one
+        ``<si>`` or ``</si>`` and the next, checked a window at a time: linear).
+        """
         tail = b""
+        sst: bool | None = None
+        markers = since = 0
         for chunk in self.stream(info):
             if _DTD.search(tail + chunk[:16]) or _DTD.search(chunk):
                 raise _entities(self.p, f"part '{info.filename}'")
             tail = chunk[-16:]
+            if sst is None:
+                sst = _SST.search(chunk[:4096]) is not None
+            if not sst:
+                continue
+            markers += chunk.count(b"si>")  # <si> and </si> (any prefix): two per string
+            if markers > 2 * MAX_CELLS + 2:
+                raise _too_many_strings(self.p, info.filename, markers // 2)
+            for lo in range(0, len(chunk), _TEXT_WINDOW):
+                hi = min(lo + _TEXT_WINDOW, len(chunk))
+                at = chunk.rfind(b"si>", lo, hi)
+                since = since + hi - lo if at < 0 else hi - at
+                if since > MAX_TEXT_XML:
+                    raise WorkbookTooLarge(
+                        f"part '{info.filename}' holds a piece of text far longer than the "
+                        f"{EXCEL_MAX_TEXT:,} characters Excel allows in a cell: no real "
+                        "workbook does this; open the file in Excel and save it again, or "
+                        "export the lists as CSV files",
+                        file=self.p,
+                    )
 
     def read_small(self, info: zipfile.ZipInfo) -> bytes:
         """A small part (workbook.xml, relationships) whole, after the same checks."""
@@ -663,6 +730,8 @@ class _PartReader:
             scan = exact.result()
         if scan.area > MAX_CELLS:
             raise _too_many_cells(self.p, {sheet: scan})
+        if scan.cells > MAX_CELLS:
+            raise _too_many_elements(self.p, sheet, scan.cells)
         return scan
 
     # ------------------------------------------------------------------ ods
@@ -673,10 +742,25 @@ class _PartReader:
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-#: <c r="K7" t="e">...<v>#N/A</v>: an error cell, its reference and its error text.
-_ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3}\d{1,7})"[^>]*>'
-    rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</', re.DOTALL)
+#: <c r="K7" t="e">...<v>#N/A</v>: an error cell's tag (never past the next '<'), its type,
+#: the end of the cell and its value.
+_CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\t\n\r ]([^<>]*)>")
+_ERROR_TYPE = re.compile(rb'(?:^|[\t\n\r ])t[\t\n\r ]*=[\t\n\r ]*["\']e["\']')
+_CELL_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>([^<]{1,40})</")
+
+
+_SST = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst[\t\n\r />]")
+_TEXT_WINDOW = 1024**2
+
+
+def _too_many_strings(p: Path, part: str, n: int) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"part '{part}' holds more than {MAX_CELLS:,} pieces of text ({n:,} so far), more "
+        "than jtai reads from one file so that it never runs out of memory: split the "
+        "workbook, or export the lists as CSV files",
+        file=p,
+    )
 
 
 def _entities(p: Path, part: str) -> WorkbookUnreadable:
@@ -728,8 +812,10 @@ _TIERS = (
 )
 _CELL_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?c[\t\n\r />]")
 _ATTR_R = re.compile(rb"(?:^|[\t\n\r ])r[\t\n\r ]*=[\t\n\r ]*([\"'])(.*?)\1", re.DOTALL)
+# Attribute values cannot hold '<', so no match runs past the next tag: the walk is linear.
 _TAG = re.compile(
-    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f)(?=[\t\n\r />])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f)(?=[\t\n\r />])"
+    rb"((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
 )
 _CELL_REF = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
 
@@ -742,12 +828,13 @@ class _Patterns:
     def __init__(self, prefix: bytes):
         c = b"<" + re.escape(prefix) + b"c"
         self.tag = b"<" + prefix + b"c"
+        self.counted = self.tag + b' r="'
         self.tiers = [
             (re.compile(c + rb'(?=[\t\n\r /<>])(?! r="' + cols + rows + rb'")'), n_rows, n_cols)
             for cols, rows, n_rows, n_cols in _TIERS
         ]
         self.formula = re.compile(b"<" + re.escape(prefix) + rb"f[\t\n\r />]")
-        self.cell_tag = re.compile(c + rb"[\t\n\r /]([^>]*)")
+        self.cell_tag = re.compile(c + rb"[\t\n\r /]([^<>]*)")
         # Cells written with no prefix, or another one, alongside these. (Each search starts
         # with a literal, and look-behinds come after it, to keep the search fast.)
         if prefix:
@@ -795,6 +882,8 @@ class _SheetScanner:
         #: With ``every_tier``, which tiers no piece so far has contradicted.
         self.holding: list[bool] | None = [True] * len(_TIERS) if every_tier else None
         self.rows = self.cols = 0
+        self.cells = 0
+        self.last_row = 0  # the exact walk: rows must ascend, as Excel writes them
         self.far_row = self.far_col = ""
         self.formulas: list[tuple[int, int]] = []
         self.formula_count = 0
@@ -813,6 +902,14 @@ class _SheetScanner:
             f"sheet '{self.sheet}' refers to {cell}, beyond Excel's "
             f"{EXCEL_MAX_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns: the file is damaged or "
             "was not made by a spreadsheet program",
+            file=self.p,
+        )
+
+    def _out_of_order(self, row: int) -> WorkbookUnreadable:
+        return WorkbookUnreadable(
+            f"sheet '{self.sheet}' lists row {row:,} after row {self.last_row:,}: Excel writes "
+            "rows in order and refuses a file that does not, so this file is damaged or was "
+            "not made by a spreadsheet program; open it in Excel and save it again",
             file=self.p,
         )
 
@@ -849,11 +946,15 @@ class _SheetScanner:
             else:
                 self.needs_exact = True
                 return False
-        if pat.formula.search(piece):
-            self._formulas(piece)
+        # Every cell tag here is written `<c r="...` (the tiers hold): count them, so that
+        # millions of cells all claiming one small area are not taken for a small sheet.
+        self.cells += piece.count(pat.counted)
+        if self.cells > MAX_CELLS:
+            raise _too_many_elements(self.p, self.sheet, self.cells)
+        start = self._formulas(piece) if pat.formula.search(piece) else 0
         if b't="e"' in piece:
             self._errors(piece)
-        self._remember_last_cell(piece)
+        self._remember_last_cell(piece, start)
         return True
 
     def _grow(self, rows: int, cols: int, far_row: str, far_col: str) -> None:
@@ -862,20 +963,24 @@ class _SheetScanner:
         if cols > self.cols:
             self.cols, self.far_col = cols, far_col
 
-    def _cell_ref_before(self, piece: bytes, end: int) -> bytes | None:
-        """The r= of the last cell tag before ``end`` in the piece (None if there is none)."""
+    def _cell_ref_before(self, piece: bytes, end: int, start: int = 0) -> bytes | None:
+        """The r= of the last cell tag in ``piece[start:end]`` (None if there is none).
+
+        Callers pass ``start`` so that no byte is walked back over twice: a formula after
+        megabytes of tags that only start like a cell (``<cx/>``) once made this quadratic.
+        """
         assert self.pat is not None
-        i = piece.rfind(self.pat.tag, 0, end)
+        i = piece.rfind(self.pat.tag, start, end)
         while i >= 0:
             m = self.pat.cell_tag.match(piece, i)
             if m:
                 r = _ATTR_R.search(m.group(1))
                 return r.group(2) if r else b""
-            i = piece.rfind(self.pat.tag, 0, i)
+            i = piece.rfind(self.pat.tag, start, i)
         return None
 
-    def _remember_last_cell(self, piece: bytes) -> None:
-        ref = self._cell_ref_before(piece, len(piece))
+    def _remember_last_cell(self, piece: bytes, start: int = 0) -> None:
+        ref = self._cell_ref_before(piece, len(piece), start)
         if ref is not None:
             self.last_cell = ref
 
@@ -883,26 +988,50 @@ class _SheetScanner:
         """Cells stored as an Excel error (t="e", e.g. a failed lookup's #N/A).
 
         python-calamine reads them as empty, which would turn "#N/A" into "blank"; keeping
-        the error text lets validation say what the cell really holds.
+        the error text lets validation say what the cell really holds. Linear in the piece:
+        each cell tag is matched once (it cannot run past the next '<'), and each error
+        cell's value is looked for within the next 2,000 bytes, for at most
+        ``FORMULA_CELLS_KEPT`` cells.
         """
-        for m in _ERROR_CELL.finditer(piece):
+        for m in _CELL_OPEN.finditer(piece):
             if len(self.errors) >= FORMULA_CELLS_KEPT:
                 return
-            pos = _parse_ref(m.group(1))
-            text = m.group(2).decode("ascii", "replace").strip()
-            if pos is not None and text.startswith("#"):
+            attrs = m.group(1)
+            if not _ERROR_TYPE.search(attrs):
+                continue
+            r = _ATTR_R.search(attrs)
+            if r is None or attrs.rstrip().endswith(b"/"):
+                continue
+            end = m.end()
+            close = _CELL_CLOSE.search(piece, end, end + 2000)
+            v = _VALUE.search(piece, end, close.start() if close else end + 2000)
+            pos = _parse_ref(r.group(2))
+            if v is None or pos is None:
+                continue
+            text = v.group(1).decode("ascii", "replace").strip()
+            if text.startswith("#"):
                 self.errors[(pos[0], pos[1])] = text[:20]
 
-    def _formulas(self, piece: bytes) -> None:
+    def _formulas(self, piece: bytes) -> int:
+        """Count formula cells and note where the first ones are; return where the last was.
+
+        Each formula's cell is looked for back to the previous formula only, so the piece is
+        walked once whatever it holds.
+        """
         assert self.pat is not None
+        lo = 0
         for m in self.pat.formula.finditer(piece):
             self.formula_count += 1
             if len(self.formulas) >= FORMULA_CELLS_KEPT:
                 continue
-            ref = self._cell_ref_before(piece, m.start())
-            pos = _parse_ref(self.last_cell if ref is None else ref)
+            ref = self._cell_ref_before(piece, m.start(), lo)
+            lo = m.start()
+            if ref is not None:
+                self.last_cell = ref
+            pos = _parse_ref(self.last_cell)
             if pos is not None:
                 self.formulas.append(pos)
+        return lo
 
     # -------------------------------------------------------------- the exact walk
 
@@ -921,6 +1050,9 @@ class _SheetScanner:
                     if not digits.isdigit() or len(digits) > 7 or int(digits) > EXCEL_MAX_ROWS:
                         raise self._beyond(digits.decode("ascii", "replace"))
                     self.row_index = max(int(digits) - 1, 0)
+                    if self.row_index + 1 <= self.last_row:
+                        raise self._out_of_order(self.row_index + 1)
+                self.last_row = self.row_index + 1
                 self.col_index = 0
                 if empty:
                     self.row_index += 1
@@ -929,6 +1061,9 @@ class _SheetScanner:
                 if closing:
                     self.cell = None
                     continue
+                self.cells += 1
+                if self.cells > MAX_CELLS:
+                    raise _too_many_elements(self.p, self.sheet, self.cells)
                 r = _ATTR_R.search(attrs)
                 if r:
                     ref = r.group(2).strip()
@@ -962,7 +1097,7 @@ class _SheetScanner:
                                  key=lambda rc: rc[0] * rc[1])
             self._grow(n_rows, n_cols, "", "")
         return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
-                     self.formulas, self.formula_count, self.errors)
+                     self.formulas, self.formula_count, self.errors, self.cells)
 
 
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:
@@ -1016,10 +1151,12 @@ def _sheet_targets(reader: _PartReader, by_name: dict[str, zipfile.ZipInfo]) -> 
             rid, target = rel.get("Id"), rel.get("Target")
             if rid and target and rel.get("TargetMode") != "External":
                 targets[rid] = _resolve_part(target, by_name)
-    out = []
+    out: list[tuple[str, str]] = []
     for el in wb_xml.iter():
         if _local(el.tag) != "sheet":
             continue
+        if len(out) >= MAX_SHEETS:
+            raise _too_many_sheets(reader.p)
         name = el.get("name") or ""
         rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
         if rid in targets:
@@ -1063,6 +1200,8 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             name = attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")
             if name in scans:  # one name, two tables: only one would be counted
                 raise _damaged(p, f"two sheets are named '{name}'")
+            if len(scans) >= MAX_SHEETS:
+                raise _too_many_sheets(p)
             scans[name] = s
             cur[0] = s
             pos.row, pos.col, pos.rrep = 0, 0, 1
@@ -1078,7 +1217,7 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             col, row = pos.col, pos.row
             pos.col = col + crep
             has_value = f"{ns_office}|value-type" in attrs
-            pos.cell = (row, col, crep)
+            pos.cell = None if has_value else (row, col, crep)
             if has_value:
                 _grow_ods(scan, row, col, crep, pos.rrep)
             if f"{ns_table}|formula" in attrs:
@@ -1089,6 +1228,7 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
         if pos.cell is not None:  # text inside a cell: the cell holds something
             row, col, crep = pos.cell
             _grow_ods(scan, row, col, crep, pos.rrep)
+            pos.cell = None  # counted once
 
     def end(name: str) -> None:
         ns, _, local = name.rpartition("|")
@@ -1111,6 +1251,9 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             parser.Parse(chunk, False)
             if sum(s.area for s in scans.values()) > MAX_CELLS:
                 raise _too_many_cells(p, scans)
+            cells = sum(s.cells for s in scans.values())
+            if cells > MAX_ODS_CELLS:
+                raise _too_many_elements(p, None, cells, MAX_ODS_CELLS)
         parser.Parse(b"", True)
     except _Refused:
         raise _entities(p, "part 'content.xml'") from None
@@ -1128,6 +1271,8 @@ def _repeat(value: str | None) -> int:
 
 
 def _grow_ods(scan: _Scan, row: int, col: int, crep: int, rrep: int) -> None:
+    # The reader makes each repeat a cell of its own: count what the repeats expand to.
+    scan.cells += crep * rrep
     last_row, last_col = row + rrep, col + crep
     if last_row > scan.max_row:
         scan.max_row = last_row
@@ -1236,6 +1381,15 @@ def _lazy_loader(
     return load
 
 
+def _too_many_sheets(p: Path) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"the workbook has more than {MAX_SHEETS} sheets; a JTAI return has a few dozen at "
+        "most, and jtai refuses more so that a file cannot tie it up for hours: copy the "
+        "sheets with the lists into a new workbook",
+        file=p,
+    )
+
+
 def _unchecked(p: Path, sheet: str) -> WorkbookUnreadable:
     return WorkbookUnreadable(
         f"sheet '{sheet}' could not be found where the workbook says it is, so it could not "
@@ -1257,6 +1411,8 @@ def _calamine_sheets(
         try:
             wb = _open_calamine(p, by_content)
             try:
+                if len(wb.sheets_metadata) > MAX_SHEETS:
+                    raise _too_many_sheets(p)
                 for meta in wb.sheets_metadata:
                     if str(meta.typ).endswith("ChartSheet"):
                         continue

@@ -396,6 +396,10 @@ def load_dataset(
     workbooks: list[Workbook] = []
     # One reader thread reads the next sheet while this one is parsed (at most two at once).
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jtai-reader")
+    # Start the reader thread now, while memory is plentiful: a thread that cannot start for
+    # want of memory (a hostile file read under the command's memory limit) leaves Python
+    # 3.11's Thread.start() waiting for ever, where a running thread is simply reused.
+    reader.submit(int).result()
     try:
         for fi, path in enumerate(path_list):
             tell(f"Reading {Path(path).name}", fi, len(path_list))

@@ -186,12 +186,12 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part_file(tmp_path):
     out = tmp_path / "report.xlsx"
     out.write_bytes(b"the previous report")
     for interruption in (RuntimeError("disk full"), KeyboardInterrupt()):
-        with pytest.raises(type(interruption)), atomic_write(out, []) as tmp:
+        with pytest.raises(type(interruption)), atomic_write(out, [], force=True) as tmp:
             tmp.write_bytes(b"half a workb")
             raise interruption
         assert out.read_bytes() == b"the previous report"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
-    with atomic_write(out, []) as tmp:
+    with atomic_write(out, [], force=True) as tmp:
         tmp.write_bytes(b"new")
     assert out.read_bytes() == b"new"
     with pytest.raises(OutputRefused):

@@ -44,14 +44,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
 
 
-def run(fn: Callable[[], T], *, debug: bool) -> T:
+def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
     """Call the library; turn unusable input into one red panel and exit code 3.
 
     A bug in jtai shows its type only (messages may hold cell values) and exits 4; ``--debug``
-    shows the full traceback instead.
+    shows the full traceback instead. With ``force``, outputs may replace files jtai did not
+    write (``--force``).
     """
+    from jtai_cli._files import replacing_allowed
+
     try:
-        return fn()
+        with replacing_allowed(force):
+            return fn()
     except JtaiError as exc:
         if debug:
             traceback.print_exc()
@@ -62,6 +66,13 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
+    except MemoryError:
+        err_console().print(Panel(
+            Text("jtai ran out of memory on this input (the file is far bigger inside than a "
+                 "JTAI list): split the workbook or export the lists as CSV files, or close "
+                 "other programs and try again. Outputs not completed were not written."),
+            title="jtai: cannot use this input", border_style="red", expand=False))
+        raise typer.Exit(EXIT_UNUSABLE) from None
     except Exception as exc:
         if debug:
             raise
@@ -70,6 +81,24 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
                  "Run the same command with --debug to see the details, and report it."),
             title="jtai: internal error", border_style="red", expand=False))
         raise typer.Exit(EXIT_BUG) from None
+
+
+def out_of_memory(file: str | None, limit: int) -> None:
+    """The one message when the reading child process was killed (see ``_bounded``)."""
+    gb = f"{limit / 1024**3:.1f} GB"
+    if file:
+        text = (f"{file}: jtai ran out of memory reading this file (it allows itself {gb} on "
+                "this computer) and stopped. The file is far bigger inside than a JTAI list, "
+                "or is built to exhaust memory: split the workbook, export the lists as CSV "
+                "files, or check where the file came from.")
+        title = "jtai: cannot use this input"
+    else:
+        text = (f"jtai stopped unexpectedly (it allows itself {gb} of memory on this "
+                "computer). Nothing more was written. Run the same command with --debug to "
+                "see the details, and report it.")
+        title = "jtai: internal error"
+    err_console().print(Panel(Text(text, overflow="fold"), title=title, border_style="red",
+                              expand=False))
 
 
 def _severity_style(sev: str) -> str:

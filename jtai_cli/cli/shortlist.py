@@ -15,7 +15,7 @@ from jtai_cli.shortlisting import Shortlist
 from jtai_cli.shortlisting import shortlist as build_shortlist
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, parse_day
 
 #: Children shown in the "not picked" table before pointing at --format json.
 LIMIT = 40
@@ -63,6 +63,7 @@ def shortlist(
     as_of: AsOf = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Propose the children to ask about (option A: 20) or to track (five to seven).
@@ -83,7 +84,7 @@ def shortlist(
     notified_day = parse_day(notified)
     result = render.run(lambda: build_shortlist(
         files, option=option.value, seed=seed, include=include or (), exclude=exclude or (),
-        as_of=day, output=output, notified=notified_day), debug=debug)
+        as_of=day, output=output, notified=notified_day), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     else:

@@ -13,7 +13,7 @@ from rich.text import Text
 from jtai_cli.summarising import Summary, summarise
 
 from . import render
-from .options import Debug, Files, Format, Json, OutputFormat, parse_day
+from .options import Debug, Files, Force, Format, Json, OutputFormat, parse_day
 
 AsOfSummary = Annotated[
     str | None,
@@ -44,6 +44,7 @@ def summary(
     ] = False,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Count the children flagged at risk of or subject to CSA-FE, by list, age, gender,
@@ -55,11 +56,11 @@ def summary(
     """
     day = parse_day(as_of)
     result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress),
-                        debug=debug)
+                        debug=debug, force=force)
     if output is not None:
-        render.run(lambda: result.write_html(output), debug=debug)
+        render.run(lambda: result.write_html(output), debug=debug, force=force)
     if xlsx is not None:
-        render.run(lambda: result.to_xlsx(xlsx), debug=debug)
+        render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
         return
