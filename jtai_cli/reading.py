@@ -200,7 +200,7 @@ def _looks_like_text(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 with a byte-order mark (Excel's "Unicode text")
     if b"\x00" in head:
-        return False
+        return _wide_text(head) is not None
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -213,6 +213,28 @@ def _looks_like_text(head: bytes) -> bool:
         return True
     odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch in "\x7f\ufffd")
     return odd <= max(1, len(text) // 200)
+
+
+def _wide_text(head: bytes) -> str | None:
+    """'utf-16-le'/'-be' or 'utf-32-le'/'-be' for text of that kind without a byte-order mark.
+
+    Told by where the zero bytes fall: ASCII text in UTF-16 has a zero in every other byte,
+    in UTF-32 three in every four.
+    """
+    sample = head[: len(head) // 4 * 4]
+    if len(sample) < 8:
+        return None
+    zeros = [sum(1 for b in sample[i::4] if b == 0) / (len(sample) // 4) for i in range(4)]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.5:
+        return "utf-32-le"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.5:
+        return "utf-32-be"
+    odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+    if odd > 0.7 and even < 0.3:
+        return "utf-16-le"
+    if even > 0.7 and odd < 0.3:
+        return "utf-16-be"
+    return None
 
 
 def read_workbook(
@@ -1587,17 +1609,42 @@ _panics_kept_off_stderr = _StderrGuard()
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes as UK Excel saves them: UTF-8 (with or without BOM), else Windows-1252.
 
+    UTF-16 with or without a byte-order mark is read too. A file that is UTF-8 except for
+    some lines (one pasted in from another file, saved in Windows-1252) is read line by line,
+    each line in its own encoding, and its encoding is ``mixed`` so the caller can say so:
+    decoding the whole file as Windows-1252 would silently garble every accented name in the
+    UTF-8 lines.
+
     Returns:
-        The text and the encoding used.
+        The text and the encoding used (``mixed`` for the line-by-line case).
+
+    Raises:
+        UnicodeError: the text is UTF-32, which no spreadsheet program saves as CSV.
     """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnicodeError("utf-32")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    wide = _wide_text(data[:8192]) if b"\x00" in data[:8192] else None
+    if wide is not None:
+        if wide.startswith("utf-32"):
+            raise UnicodeError("utf-32")
+        return data.decode(wide, errors="replace"), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    parts: list[str] = []
+    utf8_lines = 0
+    for line in data.splitlines(keepends=True):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            parts.append(line.decode("cp1252", errors="replace"))
+    return "".join(parts), "mixed" if utf8_lines else "cp1252"
 
 
 def guess_delimiter(text: str) -> str:
@@ -1731,9 +1778,24 @@ def _read_csv(p: Path, size: int) -> RawSheet:
         data = p.read_bytes()
     except OSError as exc:
         raise WorkbookUnreadable(f"cannot read the file ({exc.strerror})", file=p) from None
-    text, _encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeError:
+        raise WorkbookUnreadable(
+            "this text file is in UTF-32, which no spreadsheet program saves as CSV: open it "
+            "in Excel or a text editor and save it as 'CSV UTF-8'",
+            file=p,
+        ) from None
     del data
     delimiter = guess_delimiter(text)
+    # Count before parsing: a file of nothing but delimiters is hundreds of millions of
+    # empty cells, which would cost gigabytes before the row-by-row count saw them.
+    if text.count(delimiter) + text.count("\n") > 2 * MAX_CELLS:
+        raise WorkbookTooLarge(
+            f"this CSV file holds more than {MAX_CELLS:,} cells, more than jtai reads from "
+            "one file: split it",
+            file=p,
+        )
     rows: list[list[object]] = []
     cells = 0
     try:
@@ -1762,4 +1824,10 @@ def _read_csv(p: Path, size: int) -> RawSheet:
     for r in rows:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
-    return RawSheet(str(p), p.name, rows, from_text=True)
+    sheet = RawSheet(str(p), p.name, rows, from_text=True)
+    if encoding == "mixed":
+        sheet.notes.append(
+            "this file mixes two text encodings (most lines UTF-8, some Windows-1252, as when "
+            "lines are pasted in from another file): each line was read in its own encoding; "
+            "check accented names, and save the file again as 'CSV UTF-8'")
+    return sheet
