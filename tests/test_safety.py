@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import warnings
@@ -471,3 +472,105 @@ print("ok")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
     assert "network access attempted" not in result.stderr
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def test_debug_shows_the_frames_of_a_library_error_but_not_its_message(tmp_path, monkeypatch):
+    import jtai_cli.checks as checks
+
+    def broken(data):
+        raise ValueError(f"cannot compare {SENTINEL_NAME}\x1b[2J")
+
+    monkeypatch.setattr(checks, "run_checks", broken)
+    result = runner.invoke(app, ["validate", str(sentinel_workbook(tmp_path)), "--debug"])
+    assert result.exit_code == 4
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "builtins.ValueError (message not shown" in result.stderr
+    assert "in broken" in result.stderr  # the frames are there
+    assert no_sentinel(result.stderr) and "\x1b" not in result.stderr
+
+
+def test_an_existing_file_jtai_did_not_write_is_kept_unless_force(tmp_path):
+    from jtai_cli._files import written_by_jtai
+
+    data = tmp_path / "lists.xlsx"
+    shutil.copy(EXAMPLES / "lists_clean.xlsx", data)
+    before = data.read_bytes()
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(data)])
+    assert result.exit_code == 3
+    assert "jtai did not write it" in result.stderr.replace("\n", " ").replace("│", "")
+    assert data.read_bytes() == before
+    # jtai's own output may be replaced; --force replaces any file.
+    ours = tmp_path / "blank.xlsx"
+    for _ in range(2):
+        assert runner.invoke(app, ["template", "--option", "A", "-o", str(ours)]).exit_code == 0
+    assert written_by_jtai(ours) and not written_by_jtai(data)
+    assert runner.invoke(app, ["template", "--option", "A", "-o", str(data),
+                               "--force"]).exit_code == 0
+    assert written_by_jtai(data)
+
+
+def test_outputs_that_cannot_be_written_are_exit_3_with_the_path(tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        out = locked / "blank.xlsx"
+        result = runner.invoke(app, ["template", "--option", "A", "-o", str(out)])
+        assert result.exit_code == 3
+        assert "cannot write in the folder" in " ".join(result.stderr.split())
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_device_or_pipe_as_output_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "out.xlsx"
+    os.mkfifo(fifo)
+    for out in (fifo, Path("/dev/null")):
+        result = runner.invoke(app, ["template", "--option", "A", "-o", str(out), "--force"])
+        assert result.exit_code == 3, result.stderr
+        assert "not a regular file" in " ".join(result.stderr.split())
+
+
+def test_a_full_disk_is_the_users_situation_not_a_bug(tmp_path, monkeypatch):
+    import errno
+
+    from jtai_cli import _files
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_files.os, "replace", full)
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 3
+    assert "the disk is full" in " ".join(result.stderr.split())
+    assert list(tmp_path.iterdir()) == []  # no part file left behind
+
+
+def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_path,
+                                                                          monkeypatch):
+    import tempfile
+
+    from jtai_cli.writing import xlsx_output
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(KeyboardInterrupt), xlsx_output(tmp_path / "o.xlsx",
+                                                       constant_memory=True) as wb:
+        ws = wb.add_worksheet("S")
+        for r in range(5000):
+            ws.write_row(r, 0, [SENTINEL_ID, SENTINEL_NAME])
+        folder = Path(wb.tmpdir)
+        assert folder.parent == tmp_path / "tmp" and (folder.stat().st_mode & 0o077) == 0
+        assert any(folder.iterdir())  # the rows really went to temp files there
+        raise KeyboardInterrupt
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]

@@ -58,7 +58,7 @@ def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
             return fn()
     except JtaiError as exc:
         if debug:
-            traceback.print_exc()
+            print_safe_traceback(exc)
         title = ("jtai: check the command" if isinstance(exc, UsageError)
                  else "jtai: cannot use this input")
         err_console().print(Panel(Text(str(exc), overflow="fold"), title=title,
@@ -75,12 +75,46 @@ def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
         raise typer.Exit(EXIT_UNUSABLE) from None
     except Exception as exc:
         if debug:
-            raise
+            print_safe_traceback(exc)
+            raise typer.Exit(EXIT_BUG) from None
         err_console().print(Panel(
             Text(f"jtai hit an internal problem ({type(exc).__name__}). Nothing was written. "
                  "Run the same command with --debug to see the details, and report it."),
             title="jtai: internal error", border_style="red", expand=False))
         raise typer.Exit(EXIT_BUG) from None
+
+
+def print_safe_traceback(exc: BaseException) -> None:
+    """``--debug``'s traceback: every frame (file, line, function, code), no cell value.
+
+    A library's exception message may quote a cell ("could not convert 'Zebedee' to
+    float"), and a name with a control character once carried child data into the printed
+    traceback; so only jtai's own errors (whose messages name files, sheets, rows and
+    columns) keep their message, and every other exception shows its type alone.
+    """
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        chain.append(cur)
+        seen.add(id(cur))
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
+    lines: list[str] = []
+    for i, e in enumerate(reversed(chain)):
+        if i:
+            lines.append("\nDuring handling of the above exception, another was raised:\n\n")
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_list(traceback.extract_tb(e.__traceback__)))
+        name = f"{type(e).__module__}.{type(e).__qualname__}"
+        if isinstance(e, JtaiError):
+            lines.append(f"{name}: {e}\n")
+        else:
+            lines.append(f"{name} (message not shown: it may quote a cell's value)\n")
+    text = "".join(lines)
+    # Control characters from a file or sheet name must not rewrite the terminal.
+    text = "".join(ch if ch in "\n\t" or ch >= " " else "?" for ch in text)
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def out_of_memory(file: str | None, limit: int) -> None:
