@@ -32,6 +32,22 @@ STAMP_NAME = "Written by"
 TEXT_STAMPS = (b"Made by jtai ", b"PRODID:-//jtai//")
 
 _force: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_force", default=False)
+#: What each output looked like when jtai renamed it into place (see ``still_ours``).
+_written: dict[str, tuple[int, int, int, int]] = {}
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def still_ours(path: str | Path) -> bool:
+    """True while ``path`` is still the very file jtai last wrote there (same inode, size
+    and time): so a step that re-reads an output (merge checks the workbook it wrote) reads
+    jtai's file, not one another program put there since."""
+    try:
+        return _written.get(str(Path(path).resolve())) == _identity(os.stat(path))
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -160,7 +176,9 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
         if out.exists() and not out.is_file():  # made a pipe or device meanwhile
             raise OutputRefused("the output path became something other than a file while "
                                 "jtai worked: nothing was written", file=out)
+        identity = _identity(os.stat(tmp))  # a rename keeps the inode and times
         os.replace(tmp, out)
+        _written[str(out.resolve())] = identity
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

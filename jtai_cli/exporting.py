@@ -73,8 +73,21 @@ def export_annotated_workbook(
                 "existing folder; one <name>.checked.xlsx is written per file",
                 file=out,
             )
-        targets = [(f, out / f"{Path(f).stem}.checked.xlsx") for f in report.files
-                   if f not in report.unusable_files]
+        targets = []
+        taken: set[str] = set()
+        for f in report.files:
+            if f in report.unusable_files:
+                continue
+            # Same-named inputs from different folders (north/lists.xlsx, south/lists.xlsx)
+            # get different copies, never one written over the other.
+            name, n = f"{Path(f).stem}.checked.xlsx", 2
+            if name.lower() in taken and Path(f).parent.name:
+                name = f"{Path(f).stem} ({Path(f).parent.name}).checked.xlsx"
+            while name.lower() in taken:
+                name = f"{Path(f).stem} ({n}).checked.xlsx"
+                n += 1
+            taken.add(name.lower())
+            targets.append((f, out / name))
     for _src, dest in targets:
         check_output(dest, report.files)
     read = {str(wb.path): wb for wb in workbooks or ()}

@@ -574,3 +574,35 @@ def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_p
         raise KeyboardInterrupt
     assert list((tmp_path / "tmp").iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+
+
+def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
+    from jtai_cli.exporting import export_annotated_workbook
+
+    for area in ("north", "south"):
+        (tmp_path / area).mkdir()
+        shutil.copy(EXAMPLES / "lists_clean.xlsx", tmp_path / area / "lists.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    files = [tmp_path / "north" / "lists.xlsx", tmp_path / "south" / "lists.xlsx"]
+    report = validate_workbook(files, separately=True)
+    written = export_annotated_workbook(report, out)
+    assert len({p.name for p in written}) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["lists (south).checked.xlsx",
+                                                     "lists.checked.xlsx"]
+
+
+def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monkeypatch):
+    from jtai_cli import merging
+    from jtai_cli.errors import OutputRefused
+
+    out = tmp_path / "merged.xlsx"
+    real = merging.validate_workbook
+
+    def swapped(path, **kw):
+        Path(path).write_bytes((EXAMPLES / "lists_clean.xlsx").read_bytes())  # another program
+        return real(path, **kw)
+
+    monkeypatch.setattr(merging, "validate_workbook", swapped)
+    with pytest.raises(OutputRefused, match="replaced or changed by another program"):
+        merging.merge_workbooks([EXAMPLES / "lists_clean.xlsx"], out)

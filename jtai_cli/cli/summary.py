@@ -60,7 +60,13 @@ def summary(
     if output is not None:
         render.run(lambda: result.write_html(output), debug=debug, force=force)
     if xlsx is not None:
-        render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force)
+        try:
+            render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force)
+        except typer.Exit:
+            if output is not None:  # say what was written before this step failed
+                render.err_console().print(
+                    f"The report {output} was written (complete) before this failed.")
+            raise
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
         return
