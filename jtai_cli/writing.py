@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import math
 import re
 import shutil
@@ -90,6 +91,7 @@ def xlsx_output(
         ...     wb.add_worksheet("Sheet").write(0, 0, "=HYPERLINK(1)")  # stays text
     """
     import xlsxwriter
+    import xlsxwriter.exceptions
 
     from . import __version__
 
@@ -98,7 +100,13 @@ def xlsx_output(
                                             "constant_memory": constant_memory})
         wb.set_custom_property(STAMP_NAME, f"jtai {__version__}")
         yield wb
-        wb.close()
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:
+            # A full disk or a lost folder while saving: an OSError, which atomic_write
+            # reports as the user's situation (exit 3 with the path), not a bug.
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise (cause or OSError(errno.EIO, "the workbook could not be saved")) from None
 
 
 _BAD_TITLE = re.compile(r"[\[\]*?/\\:\x00-\x1f\x7f]")

@@ -606,3 +606,18 @@ def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monk
     monkeypatch.setattr(merging, "validate_workbook", swapped)
     with pytest.raises(OutputRefused, match="replaced or changed by another program"):
         merging.merge_workbooks([EXAMPLES / "lists_clean.xlsx"], out)
+
+
+def test_a_disk_that_fills_while_a_workbook_is_saved_is_exit_3(tmp_path, monkeypatch):
+    import errno
+
+    import xlsxwriter.workbook
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", full)
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 3, result.stderr
+    assert "the disk is full" in " ".join(result.stderr.split())
+    assert list(tmp_path.iterdir()) == []
