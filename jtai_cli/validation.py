@@ -733,6 +733,7 @@ def _validate_each(
 ) -> ValidationReport:
     import os
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     units = file_units(files)
     n = min(len(units), workers or os.cpu_count() or 1)
@@ -749,7 +750,16 @@ def _validate_each(
             from concurrent.futures import as_completed
 
             for done, fut in enumerate(as_completed(futures), start=1):
-                results[futures[fut]] = fut.result()
+                try:
+                    results[futures[fut]] = fut.result()
+                except BrokenProcessPool:
+                    # A worker was killed (out of memory while reading, most likely): the
+                    # files it had not finished are unusable, said so, not an internal error.
+                    unit = units[futures[fut]]
+                    results[futures[fut]] = (None, (str(unit[0]), (
+                        "not checked: the process checking it stopped (it ran out of memory "
+                        "reading one of the files, or the reader crashed on it); check this "
+                        "file on its own to see which")))
                 if progress:
                     progress("Checking files", done, len(units))
     reports = [results[i][0] for i in range(len(units))]

@@ -621,3 +621,31 @@ def test_a_disk_that_fills_while_a_workbook_is_saved_is_exit_3(tmp_path, monkeyp
     assert result.exit_code == 3, result.stderr
     assert "the disk is full" in " ".join(result.stderr.split())
     assert list(tmp_path.iterdir()) == []
+
+
+def _killed_on_b(paths, as_of):
+    """A folder worker that dies on b.xlsx as the kernel's out-of-memory killer would kill it
+    (module level, so the process pool can send it to its workers)."""
+    import os
+    import signal
+
+    from jtai_cli import validation
+
+    if Path(paths[0]).name == "b.xlsx":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return validation._validate_together(paths, as_of, None, None)[0], None
+
+
+def test_a_folder_worker_killed_while_reading_is_exit_3_not_an_internal_error(tmp_path,
+                                                                              monkeypatch):
+    from jtai_cli import validation
+
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        shutil.copy(EXAMPLES / "lists_clean.xlsx", folder / name)
+    monkeypatch.setattr(validation, "_validate_one", _killed_on_b)
+    result = runner.invoke(app, ["validate", str(folder), "--workers", "2"])
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "the process checking it stopped" in " ".join(result.stdout.split())
+    assert "Traceback" not in result.stdout + result.stderr
