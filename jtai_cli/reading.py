@@ -535,7 +535,8 @@ def _too_many_cells(p: Path, scans: dict[str, _Scan]) -> WorkbookTooLarge:
 
 
 def _too_many_elements(p: Path, sheet: str | None, cells: int,
-                       limit: int = MAX_CELLS) -> WorkbookTooLarge:
+                       limit: int | None = None) -> WorkbookTooLarge:
+    limit = MAX_CELLS if limit is None else limit
     where = f"sheet '{sheet}'" if sheet else "the workbook"
     return WorkbookTooLarge(
         f"{where} holds more than {limit:,} cells (counted as they were read: {cells:,} so "
