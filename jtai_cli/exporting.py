@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._files import atomic_write, check_output
+from ._files import check_output
 from .errors import OutputRefused
+from .issues import CATALOGUE
 from .reading import RawSheet, Workbook, read_workbook
-from .reporting import ValidationReport, counted
+from .reporting import ValidationReport, counted, group_findings
+from .writing import safe_sheet_name, sheet_ref, xlsx_output
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
 _RANK = {"error": 0, "warning": 1, "coerced": 2}
@@ -46,7 +48,6 @@ _COERCED_HEADERS = ["Sheet", "Column", "Read as", "Cells", "Rule", "Go to first"
 _COERCED_WIDTHS = (18, 30, 60, 9, 16, 11)
 #: A column with at most this many distinct readings gets one Coerced line per reading.
 _FEW_READINGS = 12
-_BAD_TITLE = re.compile(r"[\[\]\*\?/\\:]")
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -85,8 +86,21 @@ def export_annotated_workbook(
                 "existing folder; one <name>.checked.xlsx is written per file",
                 file=out,
             )
-        targets = [(f, out / f"{Path(f).stem}.checked.xlsx") for f in report.files
-                   if f not in report.unusable_files]
+        targets = []
+        taken: set[str] = set()
+        for f in report.files:
+            if f in report.unusable_files:
+                continue
+            # Same-named inputs from different folders (north/lists.xlsx, south/lists.xlsx)
+            # get different copies, never one written over the other.
+            name, n = f"{Path(f).stem}.checked.xlsx", 2
+            if name.lower() in taken and Path(f).parent.name:
+                name = f"{Path(f).stem} ({Path(f).parent.name}).checked.xlsx"
+            while name.lower() in taken:
+                name = f"{Path(f).stem} ({n}).checked.xlsx"
+                n += 1
+            taken.add(name.lower())
+            targets.append((f, out / name))
     for _src, dest in targets:
         check_output(dest, report.files)
     read = {str(wb.path): wb for wb in workbooks or ()}
@@ -100,15 +114,8 @@ def export_annotated_workbook(
 
 
 def safe_title(name: str, taken: Sequence[str]) -> str:
-    """A sheet name Excel accepts: no []*?/\\: characters, at most 31 long, not taken."""
-    base = _BAD_TITLE.sub("_", name)[:31] or "Sheet"
-    title, n = base, 2
-    lowered = {t.lower() for t in taken}
-    while title.lower() in lowered:
-        suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
-        n += 1
-    return title
+    """A sheet name Excel accepts (see ``writing.safe_sheet_name``)."""
+    return safe_sheet_name(name, taken)
 
 
 def _comment_text(recs: list[dict[str, Any]]) -> str:
@@ -122,8 +129,6 @@ def _comment_text(recs: list[dict[str, Any]]) -> str:
 def _coerced_groups(df: pd.DataFrame) -> pd.DataFrame:
     """Coerced findings grouped for the Coerced sheet: by column and rule, and by what was
     read as what when a column has only a few distinct readings ('M' read as 'a) Male')."""
-    from .reporting import group_findings
-
     if not len(df):
         return group_findings(df)
     keys = ["file", "sheet", "column", "rule"]
@@ -149,22 +154,18 @@ def _coerced_groups(df: pd.DataFrame) -> pd.DataFrame:
 
 def _link(titles: dict[str, str], sheet: object, cell: object) -> str | None:
     if str(sheet) in titles and isinstance(cell, str) and _CELL.match(cell):
-        return f"'{titles[str(sheet)]}'!{cell}"
+        return f"{sheet_ref(titles[str(sheet)])}!{cell}"
     return None
 
 
 def _write_link(ws: Any, row: int, col: int, link: str | None, fmt: Any) -> None:
     if link:
         target = link.replace('"', '""')
-        ref = link.split("!")[1]
+        ref = link.rsplit("!", 1)[1]
         ws.write_formula(row, col, f'=HYPERLINK("#{target}","{ref}")', fmt, ref)
 
 
 def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Path) -> Path:
-    import xlsxwriter
-
-    from .issues import CATALOGUE
-
     df = report.findings
     df = df[df["file"] == src] if len(df) else df
     # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
@@ -196,7 +197,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             if m:
                 col = _col_index(m.group(1))
                 by_cell[sheet][int(row) - 1][col].append(rec)
-                link = f"'{titles[sheet]}'!{ref}"
+                link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
     # Coerced cells: only a fill (sheet -> row -> columns).
     filled: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
@@ -209,11 +210,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             letters[m.group(1)] = _col_index(m.group(1))
         filled[sheet][int(m.group(2)) - 1].add(letters[m.group(1)])
 
-    with atomic_write(dest, report.files) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "default_date_format": "dd/mm/yyyy",
-        })
+    with xlsx_output(dest, report.files, constant_memory=True) as wb:
         fills = {sev: wb.add_format({"bg_color": colour}) for sev, colour in FILLS.items()}
         date_fills = {sev: wb.add_format({"bg_color": colour, "num_format": "dd/mm/yyyy"})
                       for sev, colour in FILLS.items()}
@@ -247,8 +244,6 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         issues.freeze_panes(1, 0)
         issues.autofilter(0, 0, max(len(records), 1), len(_ISSUE_HEADERS) - 1)
 
-        from .reporting import group_findings
-
         by_rule = wb.add_worksheet("By rule")
         for c, width in enumerate(_BY_RULE_WIDTHS):
             by_rule.set_column(c, c, width)
@@ -279,7 +274,6 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         for raw in wb_in.sheets:
             _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}),
                         filled.get(raw.name, {}), fills, date_fills)
-        wb.close()
     return dest
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import SheetMissing, UsageError
+from ._files import still_ours
+from .errors import OutputRefused, SheetMissing, UsageError
 from .parsing import ERROR, show
 from .reporting import SCHEMA_VERSION, ValidationReport
 from .schemas import ListSchema, SchemaSet
@@ -546,6 +547,15 @@ def merge_workbooks(
         sheets_after=[sources], inputs=paths,
     )
     report = validate_workbook(out, as_of=stamp, schemas=schemas)
+    if not still_ours(out):
+        # Another program replaced the merged workbook while it was being checked: the
+        # report would describe its file, not jtai's.
+        raise OutputRefused(
+            "the merged workbook was replaced or changed by another program while jtai "
+            "checked it, so the check is not of what jtai wrote: run the merge again, "
+            "writing to a file no other program uses",
+            file=out,
+        )
     return MergeResult(files, out, data.as_of, accounting, rows, conflicts, unreadable, notes,
                        report)
 

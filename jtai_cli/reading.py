@@ -32,6 +32,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import struct
 import sys
 import tempfile
@@ -58,8 +59,20 @@ from .errors import (
 #: A 1,048,576-row sheet of 40 columns is about 1.5 GB of XML; 4 GB leaves room for that.
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
 #: Refuse a zip part that expands more than this many times its stored size once it is past
-#: 100 MB. Real sheet XML compresses 10-30 times; bombs compress 1000s of times.
-MAX_RATIO = 400
+#: ``RATIO_FROM`` bytes. Real sheet XML compresses about 10 times (measured: 9.8-10.6 on the
+#: generated LA workbook; Excel's own sheets 8-30); bombs compress 1000s of times.
+MAX_RATIO = 100
+RATIO_FROM = 32 * 1024**2
+#: A workbook with more sheets than this is refused: no real return has more than a few dozen,
+#: and each sheet costs time and memory whether or not it holds a list.
+MAX_SHEETS = 500
+#: Excel's most characters in one cell. A shared string (or a cell's text) whose XML runs past
+#: ``MAX_TEXT_XML`` bytes (room for 32,767 characters, escaped, in rich-text runs) is refused.
+EXCEL_MAX_TEXT = 32_767
+MAX_TEXT_XML = 2 * 1024**2
+#: The most cells an .ods may expand to once its repeated cells are counted out: the reader
+#: makes every repeat a cell of its own (1.1 KB can repeat a value over 33 million cells).
+MAX_ODS_CELLS = 8 * 1024**2
 #: Refuse a zip with more parts than this (a workbook has tens).
 MAX_PARTS = 10_000
 #: The most cells (rows times columns, counted from A1, all sheets together) read from one file:
@@ -187,7 +200,7 @@ def _looks_like_text(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 with a byte-order mark (Excel's "Unicode text")
     if b"\x00" in head:
-        return False
+        return _wide_text(head) is not None
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -200,6 +213,28 @@ def _looks_like_text(head: bytes) -> bool:
         return True
     odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n\f") or ch in "\x7f\ufffd")
     return odd <= max(1, len(text) // 200)
+
+
+def _wide_text(head: bytes) -> str | None:
+    """'utf-16-le'/'-be' or 'utf-32-le'/'-be' for text of that kind without a byte-order mark.
+
+    Told by where the zero bytes fall: ASCII text in UTF-16 has a zero in every other byte,
+    in UTF-32 three in every four.
+    """
+    sample = head[: len(head) // 4 * 4]
+    if len(sample) < 8:
+        return None
+    zeros = [sum(1 for b in sample[i::4] if b == 0) / (len(sample) // 4) for i in range(4)]
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.5:
+        return "utf-32-le"
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.5:
+        return "utf-32-be"
+    odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+    if odd > 0.7 and even < 0.3:
+        return "utf-16-le"
+    if even > 0.7 and odd < 0.3:
+        return "utf-16-be"
+    return None
 
 
 def read_workbook(
@@ -236,6 +271,9 @@ def read_workbook(
         ['List_1', 'List_3']
     """
     p = Path(path)
+    from ._bounded import note_reading
+
+    note_reading(p)
     try:
         exists, is_dir = p.exists(), p.is_dir()
     except OSError:  # e.g. a name too long for the file system
@@ -244,6 +282,17 @@ def read_workbook(
         raise FileNotFound("no such file: check the path and the file name", file=p)
     if is_dir:
         raise FileNotFound("this is a folder, not a file: give the workbook's path", file=p)
+    try:
+        regular = stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        regular = True  # opening it below gives the reason
+    if not regular:
+        # Opening a named pipe waits for a writer, for ever: never open one.
+        raise WorkbookUnreadable(
+            "this is not a regular file (it is a pipe, a device or a socket): save the lists "
+            "to a file and give jtai that",
+            file=p,
+        )
     try:
         size = p.stat().st_size
         with p.open("rb") as fh:
@@ -257,15 +306,18 @@ def read_workbook(
     suffix = p.suffix.lower()
     if kind == "zip":
         early: dict[str, Future[_Cells]] = {}
+        books: list[_OpenBook] = []  # the workbook, opened once for all lazily read sheets
 
         def read_first(zkind: str, name: str, scan: _Scan) -> None:
             if lazy and reader is not None and not early:
+                books.append(_OpenBook(p, _suffix_mismatch(suffix, zkind)))
                 early[name] = reader.submit(
-                    _lazy_loader(p, name, _suffix_mismatch(suffix, zkind), scan))
+                    _lazy_loader(p, name, books[0].by_content, scan, books[0]))
 
         zkind, scans = _inspect_zip(p, size, read_first)
-        sheets = _read_with_calamine(p, scans, by_content=_suffix_mismatch(suffix, zkind),
-                                     lazy=lazy)
+        by_content = _suffix_mismatch(suffix, zkind)
+        sheets = _read_with_calamine(p, scans, by_content=by_content, lazy=lazy, checked=True,
+                                     book=books[0] if books else _OpenBook(p, by_content))
         for sheet in sheets:
             if sheet.name in early:
                 sheet._pending = early.pop(sheet.name)
@@ -349,6 +401,7 @@ class _Scan:
     formulas: list[tuple[int, int]] = field(default_factory=list)
     formula_count: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    cells: int = 0  # cell elements counted as they streamed (an .ods: cells after repeats)
 
     @property
     def area(self) -> int:
@@ -389,16 +442,21 @@ def _inspect_zip(
     if len(infos) > MAX_PARTS:
         raise _bomb(p, f"the workbook holds {len(infos):,} parts (a workbook has tens)")
     by_name: dict[str, zipfile.ZipInfo] = {}
+    folded: set[str] = set()
     for info in infos:
-        if info.filename in by_name:
+        # The reader finds parts ignoring case (and '\\' for '/'): two parts it could take
+        # for each other would let the scan check one and the reader read the other.
+        fold = _fold(info.filename)
+        if info.filename in by_name or fold in folded:
             raise _damaged(p, f"part '{info.filename}' appears twice")
         by_name[info.filename] = info
+        folded.add(fold)
     kind = _zip_kind(p, by_name)
 
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > 100 * 1024**2 and info.file_size > MAX_RATIO * max(
+        if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(
             info.compress_size, 1
         ):
             ratio = info.file_size // max(info.compress_size, 1)
@@ -472,6 +530,19 @@ def _too_many_cells(p: Path, scans: dict[str, _Scan]) -> WorkbookTooLarge:
     return WorkbookTooLarge(
         f"{where}; jtai reads at most {MAX_CELLS:,} cells from one file so that it never runs "
         f"out of memory: {fix}",
+        file=p,
+    )
+
+
+def _too_many_elements(p: Path, sheet: str | None, cells: int,
+                       limit: int | None = None) -> WorkbookTooLarge:
+    limit = MAX_CELLS if limit is None else limit
+    where = f"sheet '{sheet}'" if sheet else "the workbook"
+    return WorkbookTooLarge(
+        f"{where} holds more than {limit:,} cells (counted as they were read: {cells:,} so "
+        "far), more than jtai reads from one file so that it never runs out of memory; no "
+        "real list is this big (many cells may be written over the same place): split the "
+        "workbook, or export the lists as CSV files",
         file=p,
     )
 
@@ -594,12 +665,39 @@ class _PartReader:
                               f"{declared:,} its directory says")
 
     def check(self, info: zipfile.ZipInfo) -> None:
-        """Stream a part through for its size and for DTDs."""
+        """Stream a part through for its size and for DTDs; bound a shared-strings table.
+
+        The reader holds every shared string in memory before it reads a sheet, so the table
+        (the part whose root is ``<sst``) is counted as it streams: at most ``MAX_CELLS``
+        strings, none longer than Excel allows (``MAX_TEXT_XML`` bytes of XML between one
+        ``<si>`` or ``</si>`` and the next, checked a window at a time: linear).
+        """
         tail = b""
+        sst: bool | None = None
+        markers = since = 0
         for chunk in self.stream(info):
             if _DTD.search(tail + chunk[:16]) or _DTD.search(chunk):
                 raise _entities(self.p, f"part '{info.filename}'")
             tail = chunk[-16:]
+            if sst is None:
+                sst = _SST.search(chunk[:4096]) is not None
+            if not sst:
+                continue
+            markers += chunk.count(b"si>")  # <si> and </si> (any prefix): two per string
+            if markers > 2 * MAX_CELLS + 2:
+                raise _too_many_strings(self.p, info.filename, markers // 2)
+            for lo in range(0, len(chunk), _TEXT_WINDOW):
+                hi = min(lo + _TEXT_WINDOW, len(chunk))
+                at = chunk.rfind(b"si>", lo, hi)
+                since = since + hi - lo if at < 0 else hi - at
+                if since > MAX_TEXT_XML:
+                    raise WorkbookTooLarge(
+                        f"part '{info.filename}' holds a piece of text far longer than the "
+                        f"{EXCEL_MAX_TEXT:,} characters Excel allows in a cell: no real "
+                        "workbook does this; open the file in Excel and save it again, or "
+                        "export the lists as CSV files",
+                        file=self.p,
+                    )
 
     def read_small(self, info: zipfile.ZipInfo) -> bytes:
         """A small part (workbook.xml, relationships) whole, after the same checks."""
@@ -619,11 +717,15 @@ class _PartReader:
     ) -> dict[str, _Scan]:
         """Scan every worksheet the workbook lists, by sheet name, telling ``on_scan`` each."""
         scans: dict[str, _Scan] = {}
+        by_target: dict[str, _Scan] = {}
         for name, target in targets:
+            if target in by_target:  # two sheets on one part: the reader reads it twice
+                scans[name] = by_target[target]
+                continue
             info = by_name.get(target)
             if info is None or target in self.done:
-                continue  # the reader will say the part is missing
-            scans[name] = self.scan_sheet(info, name)
+                continue  # no scan: the sheet is refused, never read unchecked
+            scans[name] = by_target[target] = self.scan_sheet(info, name)
             on_scan(name, scans[name])
         return scans
 
@@ -654,6 +756,8 @@ class _PartReader:
             scan = exact.result()
         if scan.area > MAX_CELLS:
             raise _too_many_cells(self.p, {sheet: scan})
+        if scan.cells > MAX_CELLS:
+            raise _too_many_elements(self.p, sheet, scan.cells)
         return scan
 
     # ------------------------------------------------------------------ ods
@@ -664,10 +768,25 @@ class _PartReader:
 
 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-#: <c r="K7" t="e">...<v>#N/A</v>: an error cell, its reference and its error text.
-_ERROR_CELL = re.compile(
-    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3}\d{1,7})"[^>]*>'
-    rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</', re.DOTALL)
+#: <c r="K7" t="e">...<v>#N/A</v>: an error cell's tag (never past the next '<'), its type,
+#: the end of the cell and its value.
+_CELL_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\t\n\r ]([^<>]*)>")
+_ERROR_TYPE = re.compile(rb'(?:^|[\t\n\r ])t[\t\n\r ]*=[\t\n\r ]*["\']e["\']')
+_CELL_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>([^<]{1,40})</")
+
+
+_SST = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst[\t\n\r />]")
+_TEXT_WINDOW = 1024**2
+
+
+def _too_many_strings(p: Path, part: str, n: int) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"part '{part}' holds more than {MAX_CELLS:,} pieces of text ({n:,} so far), more "
+        "than jtai reads from one file so that it never runs out of memory: split the "
+        "workbook, or export the lists as CSV files",
+        file=p,
+    )
 
 
 def _entities(p: Path, part: str) -> WorkbookUnreadable:
@@ -719,8 +838,10 @@ _TIERS = (
 )
 _CELL_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?c[\t\n\r />]")
 _ATTR_R = re.compile(rb"(?:^|[\t\n\r ])r[\t\n\r ]*=[\t\n\r ]*([\"'])(.*?)\1", re.DOTALL)
+# Attribute values cannot hold '<', so no match runs past the next tag: the walk is linear.
 _TAG = re.compile(
-    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f)(?=[\t\n\r />])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|f)(?=[\t\n\r />])"
+    rb"((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>"
 )
 _CELL_REF = re.compile(rb"([A-Za-z]{0,3})([0-9]{1,7})")
 
@@ -733,12 +854,13 @@ class _Patterns:
     def __init__(self, prefix: bytes):
         c = b"<" + re.escape(prefix) + b"c"
         self.tag = b"<" + prefix + b"c"
+        self.counted = self.tag + b' r="'
         self.tiers = [
             (re.compile(c + rb'(?=[\t\n\r /<>])(?! r="' + cols + rows + rb'")'), n_rows, n_cols)
             for cols, rows, n_rows, n_cols in _TIERS
         ]
         self.formula = re.compile(b"<" + re.escape(prefix) + rb"f[\t\n\r />]")
-        self.cell_tag = re.compile(c + rb"[\t\n\r /]([^>]*)")
+        self.cell_tag = re.compile(c + rb"[\t\n\r /]([^<>]*)")
         # Cells written with no prefix, or another one, alongside these. (Each search starts
         # with a literal, and look-behinds come after it, to keep the search fast.)
         if prefix:
@@ -786,6 +908,8 @@ class _SheetScanner:
         #: With ``every_tier``, which tiers no piece so far has contradicted.
         self.holding: list[bool] | None = [True] * len(_TIERS) if every_tier else None
         self.rows = self.cols = 0
+        self.cells = 0
+        self.last_row = 0  # the exact walk: rows must ascend, as Excel writes them
         self.far_row = self.far_col = ""
         self.formulas: list[tuple[int, int]] = []
         self.formula_count = 0
@@ -804,6 +928,14 @@ class _SheetScanner:
             f"sheet '{self.sheet}' refers to {cell}, beyond Excel's "
             f"{EXCEL_MAX_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns: the file is damaged or "
             "was not made by a spreadsheet program",
+            file=self.p,
+        )
+
+    def _out_of_order(self, row: int) -> WorkbookUnreadable:
+        return WorkbookUnreadable(
+            f"sheet '{self.sheet}' lists row {row:,} after row {self.last_row:,}: Excel writes "
+            "rows in order and refuses a file that does not, so this file is damaged or was "
+            "not made by a spreadsheet program; open it in Excel and save it again",
             file=self.p,
         )
 
@@ -840,11 +972,15 @@ class _SheetScanner:
             else:
                 self.needs_exact = True
                 return False
-        if pat.formula.search(piece):
-            self._formulas(piece)
+        # Every cell tag here is written `<c r="...` (the tiers hold): count them, so that
+        # millions of cells all claiming one small area are not taken for a small sheet.
+        self.cells += piece.count(pat.counted)
+        if self.cells > MAX_CELLS:
+            raise _too_many_elements(self.p, self.sheet, self.cells)
+        start = self._formulas(piece) if pat.formula.search(piece) else 0
         if b't="e"' in piece:
             self._errors(piece)
-        self._remember_last_cell(piece)
+        self._remember_last_cell(piece, start)
         return True
 
     def _grow(self, rows: int, cols: int, far_row: str, far_col: str) -> None:
@@ -853,20 +989,24 @@ class _SheetScanner:
         if cols > self.cols:
             self.cols, self.far_col = cols, far_col
 
-    def _cell_ref_before(self, piece: bytes, end: int) -> bytes | None:
-        """The r= of the last cell tag before ``end`` in the piece (None if there is none)."""
+    def _cell_ref_before(self, piece: bytes, end: int, start: int = 0) -> bytes | None:
+        """The r= of the last cell tag in ``piece[start:end]`` (None if there is none).
+
+        Callers pass ``start`` so that no byte is walked back over twice: a formula after
+        megabytes of tags that only start like a cell (``<cx/>``) once made this quadratic.
+        """
         assert self.pat is not None
-        i = piece.rfind(self.pat.tag, 0, end)
+        i = piece.rfind(self.pat.tag, start, end)
         while i >= 0:
             m = self.pat.cell_tag.match(piece, i)
             if m:
                 r = _ATTR_R.search(m.group(1))
                 return r.group(2) if r else b""
-            i = piece.rfind(self.pat.tag, 0, i)
+            i = piece.rfind(self.pat.tag, start, i)
         return None
 
-    def _remember_last_cell(self, piece: bytes) -> None:
-        ref = self._cell_ref_before(piece, len(piece))
+    def _remember_last_cell(self, piece: bytes, start: int = 0) -> None:
+        ref = self._cell_ref_before(piece, len(piece), start)
         if ref is not None:
             self.last_cell = ref
 
@@ -874,26 +1014,50 @@ class _SheetScanner:
         """Cells stored as an Excel error (t="e", e.g. a failed lookup's #N/A).
 
         python-calamine reads them as empty, which would turn "#N/A" into "blank"; keeping
-        the error text lets validation say what the cell really holds.
+        the error text lets validation say what the cell really holds. Linear in the piece:
+        each cell tag is matched once (it cannot run past the next '<'), and each error
+        cell's value is looked for within the next 2,000 bytes, for at most
+        ``FORMULA_CELLS_KEPT`` cells.
         """
-        for m in _ERROR_CELL.finditer(piece):
+        for m in _CELL_OPEN.finditer(piece):
             if len(self.errors) >= FORMULA_CELLS_KEPT:
                 return
-            pos = _parse_ref(m.group(1))
-            text = m.group(2).decode("ascii", "replace").strip()
-            if pos is not None and text.startswith("#"):
+            attrs = m.group(1)
+            if not _ERROR_TYPE.search(attrs):
+                continue
+            r = _ATTR_R.search(attrs)
+            if r is None or attrs.rstrip().endswith(b"/"):
+                continue
+            end = m.end()
+            close = _CELL_CLOSE.search(piece, end, end + 2000)
+            v = _VALUE.search(piece, end, close.start() if close else end + 2000)
+            pos = _parse_ref(r.group(2))
+            if v is None or pos is None:
+                continue
+            text = v.group(1).decode("ascii", "replace").strip()
+            if text.startswith("#"):
                 self.errors[(pos[0], pos[1])] = text[:20]
 
-    def _formulas(self, piece: bytes) -> None:
+    def _formulas(self, piece: bytes) -> int:
+        """Count formula cells and note where the first ones are; return where the last was.
+
+        Each formula's cell is looked for back to the previous formula only, so the piece is
+        walked once whatever it holds.
+        """
         assert self.pat is not None
+        lo = 0
         for m in self.pat.formula.finditer(piece):
             self.formula_count += 1
             if len(self.formulas) >= FORMULA_CELLS_KEPT:
                 continue
-            ref = self._cell_ref_before(piece, m.start())
-            pos = _parse_ref(self.last_cell if ref is None else ref)
+            ref = self._cell_ref_before(piece, m.start(), lo)
+            lo = m.start()
+            if ref is not None:
+                self.last_cell = ref
+            pos = _parse_ref(self.last_cell)
             if pos is not None:
                 self.formulas.append(pos)
+        return lo
 
     # -------------------------------------------------------------- the exact walk
 
@@ -912,6 +1076,9 @@ class _SheetScanner:
                     if not digits.isdigit() or len(digits) > 7 or int(digits) > EXCEL_MAX_ROWS:
                         raise self._beyond(digits.decode("ascii", "replace"))
                     self.row_index = max(int(digits) - 1, 0)
+                    if self.row_index + 1 <= self.last_row:
+                        raise self._out_of_order(self.row_index + 1)
+                self.last_row = self.row_index + 1
                 self.col_index = 0
                 if empty:
                     self.row_index += 1
@@ -920,6 +1087,9 @@ class _SheetScanner:
                 if closing:
                     self.cell = None
                     continue
+                self.cells += 1
+                if self.cells > MAX_CELLS:
+                    raise _too_many_elements(self.p, self.sheet, self.cells)
                 r = _ATTR_R.search(attrs)
                 if r:
                     ref = r.group(2).strip()
@@ -953,7 +1123,7 @@ class _SheetScanner:
                                  key=lambda rc: rc[0] * rc[1])
             self._grow(n_rows, n_cols, "", "")
         return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
-                     self.formulas, self.formula_count, self.errors)
+                     self.formulas, self.formula_count, self.errors, self.cells)
 
 
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:
@@ -961,6 +1131,28 @@ def _parse_ref(ref: bytes) -> tuple[int, int] | None:
     if m is None or not m.group(1):
         return None
     return int(m.group(2)), _col_number(m.group(1)) - 1
+
+
+def _fold(name: str) -> str:
+    """A part name as the reader compares it: case ignored, '\\' read as '/'."""
+    return name.replace("\\", "/").lower()
+
+
+def _resolve_part(target: str, by_name: dict[str, zipfile.ZipInfo]) -> str:
+    """The zip part a workbook relationship points at, found as the reader finds it.
+
+    The reader (calamine) strips a leading '/' or else puts ``xl/`` before the target, with
+    no other normalisation, and then matches part names ignoring case (tried on this
+    version: ``Worksheets/Sheet1.xml`` and ``/XL/worksheets/sheet1.xml`` are read,
+    ``./worksheets/sheet1.xml`` is not). Returns the real name of the part it would read, or
+    the name it looks for when none matches (that sheet then has no scan, and is refused
+    rather than read).
+    """
+    path = target[1:] if target.startswith("/") else f"xl/{target}"
+    if path in by_name:
+        return path
+    folded = _fold(path)
+    return next((name for name in by_name if _fold(name) == folded), path)
 
 
 def _local(tag: str) -> str:
@@ -984,13 +1176,13 @@ def _sheet_targets(reader: _PartReader, by_name: dict[str, zipfile.ZipInfo]) -> 
         for rel in rels:
             rid, target = rel.get("Id"), rel.get("Target")
             if rid and target and rel.get("TargetMode") != "External":
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                    posixpath.join("xl", target))
-                targets[rid] = path
-    out = []
+                targets[rid] = _resolve_part(target, by_name)
+    out: list[tuple[str, str]] = []
     for el in wb_xml.iter():
         if _local(el.tag) != "sheet":
             continue
+        if len(out) >= MAX_SHEETS:
+            raise _too_many_sheets(reader.p)
         name = el.get("name") or ""
         rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
         if rid in targets:
@@ -1031,7 +1223,12 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
         scan = cur[0]
         if ns == ns_table and local == "table":
             s = _Scan()
-            scans[attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")] = s
+            name = attrs.get(f"{ns_table}|name", f"Sheet{len(scans) + 1}")
+            if name in scans:  # one name, two tables: only one would be counted
+                raise _damaged(p, f"two sheets are named '{name}'")
+            if len(scans) >= MAX_SHEETS:
+                raise _too_many_sheets(p)
+            scans[name] = s
             cur[0] = s
             pos.row, pos.col, pos.rrep = 0, 0, 1
             return
@@ -1046,7 +1243,7 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             col, row = pos.col, pos.row
             pos.col = col + crep
             has_value = f"{ns_office}|value-type" in attrs
-            pos.cell = (row, col, crep)
+            pos.cell = None if has_value else (row, col, crep)
             if has_value:
                 _grow_ods(scan, row, col, crep, pos.rrep)
             if f"{ns_table}|formula" in attrs:
@@ -1057,6 +1254,7 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
         if pos.cell is not None:  # text inside a cell: the cell holds something
             row, col, crep = pos.cell
             _grow_ods(scan, row, col, crep, pos.rrep)
+            pos.cell = None  # counted once
 
     def end(name: str) -> None:
         ns, _, local = name.rpartition("|")
@@ -1079,6 +1277,9 @@ def _scan_ods(p: Path, stream: Iterator[bytes]) -> dict[str, _Scan]:
             parser.Parse(chunk, False)
             if sum(s.area for s in scans.values()) > MAX_CELLS:
                 raise _too_many_cells(p, scans)
+            cells = sum(s.cells for s in scans.values())
+            if cells > MAX_ODS_CELLS:
+                raise _too_many_elements(p, None, cells, MAX_ODS_CELLS)
         parser.Parse(b"", True)
     except _Refused:
         raise _entities(p, "part 'content.xml'") from None
@@ -1096,6 +1297,8 @@ def _repeat(value: str | None) -> int:
 
 
 def _grow_ods(scan: _Scan, row: int, col: int, crep: int, rrep: int) -> None:
+    # The reader makes each repeat a cell of its own: count what the repeats expand to.
+    scan.cells += crep * rrep
     last_row, last_col = row + rrep, col + crep
     if last_row > scan.max_row:
         scan.max_row = last_row
@@ -1145,7 +1348,8 @@ def _check_ole(p: Path, size: int) -> None:
 
 
 def _read_with_calamine(
-    p: Path, scans: dict[str, _Scan], *, by_content: bool, lazy: bool = False
+    p: Path, scans: dict[str, _Scan], *, by_content: bool, lazy: bool = False,
+    checked: bool = False, book: _OpenBook | None = None,
 ) -> list[RawSheet]:
     def unreadable(kind: str) -> WorkbookUnreadable:
         return WorkbookUnreadable(
@@ -1155,7 +1359,7 @@ def _read_with_calamine(
         )
 
     with _panics_kept_off_stderr():
-        return _calamine_sheets(p, scans, by_content, {}, unreadable, lazy)
+        return _calamine_sheets(p, scans, by_content, {}, unreadable, lazy, checked, book)
 
 
 def _open_calamine(p: Path, by_content: bool) -> Any:
@@ -1181,10 +1385,46 @@ def _sheet_cells(
     return rows, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged]
 
 
+class _OpenBook:
+    """One workbook opened once for all its lazily read sheets, closed when each was read.
+
+    Opening an .xlsx makes the reader parse its shared strings and styles again; once per
+    sheet, 3,000 sheets took 63 s and 2.1 GB. The reads come from one reader thread (or the
+    main thread, one at a time), so a lock is enough. A sheet read again after the book was
+    closed (its rows were freed) reopens it.
+    """
+
+    def __init__(self, p: Path, by_content: bool):
+        self.p, self.by_content = p, by_content
+        self.lock = threading.Lock()
+        self.wb: Any = None
+        self.wanted: set[str] = set()
+        self.read: set[str] = set()
+
+    def want(self, name: str) -> None:
+        with self.lock:
+            self.wanted.add(name)
+
+    def cells(self, name: str, scan: _Scan) -> _Cells:
+        with self.lock:
+            if self.wb is None:
+                self.wb = _open_calamine(self.p, self.by_content)
+            try:
+                return _sheet_cells(self.wb.get_sheet_by_name(name), scan)
+            finally:
+                self.read.add(name)
+                if self.read >= self.wanted:
+                    wb, self.wb = self.wb, None
+                    wb.close()
+                trim_heap()  # the reader's cells are freed: hand their pages back
+
+
 def _lazy_loader(
-    p: Path, name: str, by_content: bool, scan: _Scan
+    p: Path, name: str, by_content: bool, scan: _Scan, book: _OpenBook | None = None
 ) -> Callable[[], _Cells]:
-    """Read one sheet when asked: reopening is nearly free, holding every sheet is not."""
+    """Read one sheet when asked, from ``book`` (opened once for every sheet)."""
+    shared = book if book is not None else _OpenBook(p, by_content)
+    shared.want(name)
 
     def load() -> _Cells:
         def unreadable(kind: str) -> WorkbookUnreadable:
@@ -1193,21 +1433,34 @@ def _lazy_loader(
                 "open it in Excel and save it again as .xlsx", file=p)
 
         with _panics_kept_off_stderr(), _reader_errors(p, unreadable):
-            wb = _open_calamine(p, by_content)
-            try:
-                return _sheet_cells(wb.get_sheet_by_name(name), scan)
-            finally:
-                wb.close()
-                trim_heap()  # the reader's cells are freed: hand their pages back
+            return shared.cells(name, scan)
 
     return load
+
+
+def _too_many_sheets(p: Path) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"the workbook has more than {MAX_SHEETS} sheets; a JTAI return has a few dozen at "
+        "most, and jtai refuses more so that a file cannot tie it up for hours: copy the "
+        "sheets with the lists into a new workbook",
+        file=p,
+    )
+
+
+def _unchecked(p: Path, sheet: str) -> WorkbookUnreadable:
+    return WorkbookUnreadable(
+        f"sheet '{sheet}' could not be found where the workbook says it is, so it could not "
+        "be checked before reading (jtai never reads a sheet it has not checked): the file "
+        "may be damaged or not made by Excel; open it in Excel and save it again as .xlsx",
+        file=p)
 
 
 def _calamine_sheets(
     p: Path, scans: dict[str, _Scan], by_content: bool, read: dict[str, _Scan],
     unreadable: Callable[[str], WorkbookUnreadable],
-    lazy: bool = False,
+    lazy: bool = False, checked: bool = False, book: _OpenBook | None = None,
 ) -> list[RawSheet]:
+    """Every sheet through calamine; with ``checked``, each must have passed the scan."""
     from python_calamine import PasswordError
 
     sheets: list[RawSheet] = []
@@ -1215,17 +1468,22 @@ def _calamine_sheets(
         try:
             wb = _open_calamine(p, by_content)
             try:
+                if len(wb.sheets_metadata) > MAX_SHEETS:
+                    raise _too_many_sheets(p)
                 for meta in wb.sheets_metadata:
                     if str(meta.typ).endswith("ChartSheet"):
                         continue
                     hidden = not str(meta.visible).endswith(".Visible")
                     scan = scans.get(meta.name)
+                    if scan is None and checked:
+                        raise _unchecked(p, meta.name)
                     if lazy and scan is not None:
                         # The pre-read scan already bounded this sheet (at most MAX_CELLS); its
                         # cells are read when needed and freed after, one sheet at a time, so the
                         # whole-workbook total does not apply.
                         raw = RawSheet(str(p), meta.name, [], hidden=hidden,
-                                       loader=_lazy_loader(p, meta.name, by_content, scan))
+                                       loader=_lazy_loader(p, meta.name, by_content, scan,
+                                                           book))
                     else:
                         sheet = wb.get_sheet_by_name(meta.name)
                         end = sheet.end
@@ -1387,17 +1645,42 @@ _panics_kept_off_stderr = _StderrGuard()
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes as UK Excel saves them: UTF-8 (with or without BOM), else Windows-1252.
 
+    UTF-16 with or without a byte-order mark is read too. A file that is UTF-8 except for
+    some lines (one pasted in from another file, saved in Windows-1252) is read line by line,
+    each line in its own encoding, and its encoding is ``mixed`` so the caller can say so:
+    decoding the whole file as Windows-1252 would silently garble every accented name in the
+    UTF-8 lines.
+
     Returns:
-        The text and the encoding used.
+        The text and the encoding used (``mixed`` for the line-by-line case).
+
+    Raises:
+        UnicodeError: the text is UTF-32, which no spreadsheet program saves as CSV.
     """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnicodeError("utf-32")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    wide = _wide_text(data[:8192]) if b"\x00" in data[:8192] else None
+    if wide is not None:
+        if wide.startswith("utf-32"):
+            raise UnicodeError("utf-32")
+        return data.decode(wide, errors="replace"), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    parts: list[str] = []
+    utf8_lines = 0
+    for line in data.splitlines(keepends=True):
+        try:
+            parts.append(line.decode("utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            parts.append(line.decode("cp1252", errors="replace"))
+    return "".join(parts), "mixed" if utf8_lines else "cp1252"
 
 
 def guess_delimiter(text: str) -> str:
@@ -1531,9 +1814,24 @@ def _read_csv(p: Path, size: int) -> RawSheet:
         data = p.read_bytes()
     except OSError as exc:
         raise WorkbookUnreadable(f"cannot read the file ({exc.strerror})", file=p) from None
-    text, _encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeError:
+        raise WorkbookUnreadable(
+            "this text file is in UTF-32, which no spreadsheet program saves as CSV: open it "
+            "in Excel or a text editor and save it as 'CSV UTF-8'",
+            file=p,
+        ) from None
     del data
     delimiter = guess_delimiter(text)
+    # Count before parsing: a file of nothing but delimiters is hundreds of millions of
+    # empty cells, which would cost gigabytes before the row-by-row count saw them.
+    if text.count(delimiter) + text.count("\n") > 2 * MAX_CELLS:
+        raise WorkbookTooLarge(
+            f"this CSV file holds more than {MAX_CELLS:,} cells, more than jtai reads from "
+            "one file: split it",
+            file=p,
+        )
     rows: list[list[object]] = []
     cells = 0
     try:
@@ -1562,4 +1860,10 @@ def _read_csv(p: Path, size: int) -> RawSheet:
     for r in rows:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
-    return RawSheet(str(p), p.name, rows, from_text=True)
+    sheet = RawSheet(str(p), p.name, rows, from_text=True)
+    if encoding == "mixed":
+        sheet.notes.append(
+            "this file mixes two text encodings (most lines UTF-8, some Windows-1252, as when "
+            "lines are pasted in from another file): each line was read in its own encoding; "
+            "check accented names, and save the file again as 'CSV UTF-8'")
+    return sheet

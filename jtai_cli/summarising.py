@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1518,15 +1519,13 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def _write_xlsx(s: Summary, path: Path, inputs: Iterable[str | Path]) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """The summary tables as a workbook, through jtai's one xlsx writer (text stays text).
 
-    from ._files import atomic_write
+    Labels come from the lists (a team name may start with '='): written as text, never as
+    a formula.
+    """
+    from .writing import xlsx_output
 
-    wb = Workbook()
-    about = wb.worksheets[0]
-    about.title = "About"
-    bold = Font(bold=True)
     rows: list[list[object]] = [
         ["Children at risk of or subject to sexual abuse in the family environment"],
         ["Data as at", fmt_date(s.as_of)],
@@ -1542,42 +1541,53 @@ def _write_xlsx(s: Summary, path: Path, inputs: Iterable[str | Path]) -> Path:
     used = {"about"}
     names = {name: _sheet_name(_SHEETS.get(name, t.title), used) for name, t in s.tables.items()}
     rows += [[names[n], t.title] for n, t in s.tables.items()]
-    for r in rows:
-        about.append(r)
-    about["A1"].font = Font(bold=True, size=14)
-    about.column_dimensions["A"].width = 24
-    about.column_dimensions["B"].width = 100
 
-    fill = PatternFill("solid", fgColor="F3F2F1")
-    for name, t in s.tables.items():
-        ws = wb.create_sheet(names[name])
-        ws.append([t.title])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append([t.description])
-        ws.append([])
-        header = [t.frame.index.name or "", *[str(c) for c in t.frame.columns]]
-        ws.append(header)
-        for cell in ws[4]:
-            cell.font, cell.fill = bold, fill
-        for label, row in t.frame.iterrows():
-            values: list[object] = [str(label)]
-            for v in row:
-                values.append("-" if v is None else _plain(v))
-            ws.append(values)
-            r = ws.max_row
-            for c, v in enumerate(row, start=2):
-                cell = ws.cell(r, c)
-                cell.alignment = Alignment(horizontal="right")
-                if isinstance(v, float):
-                    cell.number_format = "0.0"
-            if label == t.total_row:
-                for cell in ws[r]:
-                    cell.font = bold
-        ws.column_dimensions["A"].width = max(18, min(60, max(
-            len(str(x)) for x in [header[0], *t.frame.index]) + 2))
-        for j, col in enumerate(t.frame.columns, start=2):
-            ws.column_dimensions[ws.cell(4, j).column_letter].width = max(10, len(str(col)) + 2)
-        ws.freeze_panes = "B5"
-    with atomic_write(path, list(inputs)) as tmp:
-        wb.save(tmp)
+    with xlsx_output(path, list(inputs)) as wb:
+        bold = wb.add_format({"bold": True})
+        head = wb.add_format({"bold": True, "bg_color": "#F3F2F1"})
+        right = wb.add_format({"align": "right"})
+        right_1dp = wb.add_format({"align": "right", "num_format": "0.0"})
+        bold_right = wb.add_format({"align": "right", "bold": True})
+        bold_right_1dp = wb.add_format({"align": "right", "bold": True, "num_format": "0.0"})
+
+        def put(ws: Any, r: int, c: int, v: object, fmt: Any = None) -> None:
+            if v is None:
+                if fmt is not None:
+                    ws.write_blank(r, c, None, fmt)
+            elif isinstance(v, bool):
+                ws.write_boolean(r, c, v, fmt)
+            elif isinstance(v, int | float):
+                ws.write_number(r, c, v, fmt)
+            else:
+                ws.write_string(r, c, str(v), fmt)
+
+        about = wb.add_worksheet("About")
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                put(about, r, c, _plain(v))
+        about.write_string(0, 0, str(rows[0][0]), wb.add_format({"bold": True, "font_size": 14}))
+        about.set_column(0, 0, 24)
+        about.set_column(1, 1, 100)
+
+        for name, t in s.tables.items():
+            ws = wb.add_worksheet(names[name])
+            ws.write_string(0, 0, t.title, wb.add_format({"bold": True, "font_size": 13}))
+            ws.write_string(1, 0, t.description)
+            header = [t.frame.index.name or "", *[str(c) for c in t.frame.columns]]
+            for c, v in enumerate(header):
+                ws.write_string(3, c, v, head)
+            for r, (label, values) in enumerate(t.frame.iterrows(), start=4):
+                total = label == t.total_row
+                ws.write_string(r, 0, str(label), bold if total else None)
+                for c, v in enumerate(values, start=1):
+                    if isinstance(v, float):
+                        fmt = bold_right_1dp if total else right_1dp
+                    else:
+                        fmt = bold_right if total else right
+                    put(ws, r, c, "-" if v is None else _plain(v), fmt)
+            ws.set_column(0, 0, max(18, min(60, max(
+                len(str(x)) for x in [header[0], *t.frame.index]) + 2)))
+            for j, col in enumerate(t.frame.columns, start=1):
+                ws.set_column(j, j, max(10, len(str(col)) + 2))
+            ws.freeze_panes(4, 1)
     return path

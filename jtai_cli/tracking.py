@@ -11,7 +11,6 @@ inspector.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._files import atomic_write, check_output
+from ._files import check_output
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import ADDITIONAL_ROLES, SchemaSet
@@ -57,7 +56,6 @@ _FIELD_QUESTIONS = {
 # Roles worth showing for each list row, in this order.
 _ROW_ROLES = ("status", "start_date", "end_date", "legal_status", "need", "category_of_abuse",
               "team", "worker", "csa_flag")
-_BAD_TITLE = re.compile(r"[\[\]\*\?/\\:]")
 
 
 @dataclass(frozen=True)
@@ -116,13 +114,9 @@ def _list_rows(data: Dataset, key: str) -> list[str]:
 
 
 def _safe_title(name: str, taken: Sequence[str]) -> str:
-    base = _BAD_TITLE.sub("_", name)[:31].strip("'") or "Child"
-    title, n = base, 2
-    while title.lower() in (t.lower() for t in taken):
-        suffix = f" ({n})"
-        title = base[: 31 - len(suffix)] + suffix
-        n += 1
-    return title
+    from .writing import safe_sheet_name
+
+    return safe_sheet_name(name, taken, fallback="Child")
 
 
 def write_tracking_workbook(
@@ -156,9 +150,6 @@ def write_tracking_workbook(
     Example:
         >>> write_tracking_workbook("lists.xlsx", "C1,C7", "tracking.xlsx")  # doctest: +SKIP
     """
-    import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
     from .templating import due_text, find_deadline
 
     wanted = parse_ids(ids)
@@ -187,66 +178,23 @@ def write_tracking_workbook(
     evals = find_deadline("A", 8, "paras 30, 36", notified)
     dated = notified is not None
 
-    bold = Font(bold=True)
-    title_font = Font(bold=True, size=14)
-    section = PatternFill("solid", fgColor="DDEBF7")
-    to_fill = PatternFill("solid", fgColor="FFF2CC")
-    thin = Side(style="thin", color="999999")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
-    index = wb.create_sheet("Tracked children")
-    index.append(["Children tracked (Annex B tracking tool)"])
-    index["A1"].font = title_font
-    index.append([f"Key documents for these children are due by {due_text(docs, dated=dated)} "
-                  f"(para 34); joint evaluations by {due_text(evals, dated=dated)} (para 36)."])
-    index.append([])
-    index.append(["Case number", "Lists", "Sheet"])
-    for c in index[4]:
-        c.font = bold
-    index.column_dimensions["A"].width = 18
-    index.column_dimensions["B"].width = 60
-    index.column_dimensions["C"].width = 24
-    index.merge_cells("A2:C2")
-    index["A2"].alignment = wrap
-    index.row_dimensions[2].height = 45
-    index.page_setup.fitToWidth = 1
-    index.page_setup.fitToHeight = 0
-    index.sheet_properties.pageSetUpPr.fitToPage = True
-
-    sheet_names: list[str] = []
+    # Collected first, then written with the one xlsx writer (text stays text: a child ID
+    # that starts with '=' is never a formula in the inspector's workbook).
+    sheets: list[tuple[str, list[tuple[str, object, bool, float, bool]]]] = []
+    index_rows: list[tuple[str, str, str]] = []
+    taken = ["Tracked children"]
     for _given, key in found:
         child = children[key]
-        title = _safe_title(f"Child {child.child_id}", [*wb.sheetnames])
-        sheet_names.append(title)
-        ws = wb.create_sheet(title)
-        ws.column_dimensions["A"].width = 48
-        ws.column_dimensions["B"].width = 95
-        row = 1
+        title = _safe_title(f"Child {child.child_id}", taken)
+        taken.append(title)
+        # (label, value, yellow for the inspector, row height, section heading); a None
+        # label is a gap row.
+        items: list[tuple[str, object, bool, float, bool]] = []
 
         def put(label: str, value: object = None, *, fill: bool = False, height: float = 0,
-                head: bool = False, ws: Any = ws) -> None:
-            nonlocal row
-            a = ws.cell(row, 1, label)
-            a.alignment, a.border = wrap, box
-            a.font = bold if head else Font()
-            b = ws.cell(row, 2, value)
-            b.alignment, b.border = wrap, box
-            if head:
-                a.fill = b.fill = section
-            if fill:
-                b.fill = to_fill
-            if height:
-                ws.row_dimensions[row].height = height
-            row += 1
+                head: bool = False, items: list[Any] = items) -> None:
+            items.append((label, value, fill, height, head))
 
-        ws.cell(row, 1, "Tool for tracking children's experiences (Annex B)").font = title_font
-        row += 1
-        ws.cell(row, 1, "Joint targeted area inspection: child sexual abuse in the family "
-                        "environment. Yellow cells are for the inspector.")
-        row += 2
         put("Inspector", None, fill=True)
         put("Inspectorate", inspectorate, fill=inspectorate is None)
         put("Case number", child.child_id)
@@ -276,28 +224,87 @@ def write_tracking_workbook(
                      f"{child.fields.get(r) or 'blank'}" for r in ADDITIONAL_ROLES]
             put("Additional information (the seven Y/N questions, paras 23 and 26)",
                 "\n".join(lines), height=110)
-        row += 1
+        items.append(_GAP)
         put("Evaluation by the local area", head=True)
         put(LOCAL_EVALUATION, None, fill=True, height=90)
-        row += 1
+        items.append(_GAP)
         put("Inspector's evaluation", head=True)
         put(SUMMARY, None, fill=True, height=150)
         for q in ANNEX_B_QUESTIONS:
             put(q, None, fill=True, height=90)
-        ws.freeze_panes = "A2"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToHeight = 0
+        sheets.append((title, items))
+        index_rows.append((child.child_id, ", ".join(child.lists), title))
 
-        r = index.max_row + 1
-        index.cell(r, 1, child.child_id)
-        index.cell(r, 2, ", ".join(child.lists))
-        link = index.cell(r, 3, title)
-        link.hyperlink = f"#'{title}'!A1"
-        link.style = "Hyperlink"
-
-    with atomic_write(output, protected) as tmp:
-        wb.save(tmp)
+    intro = (f"Key documents for these children are due by {due_text(docs, dated=dated)} "
+             f"(para 34); joint evaluations by {due_text(evals, dated=dated)} (para 36).")
+    _write_tracking(output, protected, intro, index_rows, sheets)
     return TrackingResult(Path(output), tuple(children[k].child_id for _, k in found),
-                          tuple(sheet_names), missing)
+                          tuple(title for title, _ in sheets), missing)
+
+
+_GAP: tuple[str, object, bool, float, bool] = ("", None, False, -1.0, False)
+
+
+def _write_tracking(
+    output: str | Path, protected: Sequence[str | Path], intro: str,
+    index_rows: Sequence[tuple[str, str, str]],
+    sheets: Sequence[tuple[str, Sequence[tuple[str, object, bool, float, bool]]]],
+) -> None:
+    """Write the index sheet and one Annex B sheet per child (xlsx_output: text is text)."""
+    from .writing import xlsx_output
+
+    with xlsx_output(output, protected) as wb:
+        title_fmt = wb.add_format({"bold": True, "font_size": 14})
+        bold = wb.add_format({"bold": True})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        cell = {(head, fill): wb.add_format({
+            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
+            "bold": head and not fill, **({"bg_color": "#DDEBF7"} if head else {}),
+            **({"bg_color": "#FFF2CC"} if fill else {})})
+            for head in (False, True) for fill in (False, True)}
+        label_fmt = {head: wb.add_format({
+            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
+            "bold": head, **({"bg_color": "#DDEBF7"} if head else {})})
+            for head in (False, True)}
+        link_fmt = wb.add_format({"font_color": "blue", "underline": 1})
+
+        index = wb.add_worksheet("Tracked children")
+        index.write_string(0, 0, "Children tracked (Annex B tracking tool)", title_fmt)
+        index.merge_range(1, 0, 1, 2, intro, wrap)
+        index.set_row(1, 45)
+        index.write_row(3, 0, ["Case number", "Lists", "Sheet"], bold)
+        index.set_column(0, 0, 18)
+        index.set_column(1, 1, 60)
+        index.set_column(2, 2, 24)
+        index.fit_to_pages(1, 0)
+        for r, (child_id, lists, title) in enumerate(index_rows, start=4):
+            index.write_string(r, 0, child_id)
+            index.write_string(r, 1, lists)
+            target = title.replace("'", "''")
+            index.write_url(r, 2, f"internal:'{target}'!A1", link_fmt, string=title)
+
+        for title, items in sheets:
+            ws = wb.add_worksheet(title)
+            ws.set_column(0, 0, 48)
+            ws.set_column(1, 1, 95)
+            ws.write_string(0, 0, "Tool for tracking children's experiences (Annex B)",
+                            title_fmt)
+            ws.write_string(1, 0, "Joint targeted area inspection: child sexual abuse in the "
+                                  "family environment. Yellow cells are for the inspector.")
+            r = 3
+            for label, value, fill, height, head in items:
+                if height < 0:  # a gap row
+                    r += 1
+                    continue
+                ws.write_string(r, 0, label, label_fmt[head])
+                fmt = cell[(head, fill)]
+                if value is None:
+                    ws.write_blank(r, 1, None, fmt)
+                else:
+                    ws.write_string(r, 1, str(value), fmt)
+                if height:
+                    ws.set_row(r, height)
+                r += 1
+            ws.freeze_panes(1, 0)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)

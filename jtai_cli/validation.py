@@ -449,6 +449,10 @@ def load_dataset(
     workbooks: list[Workbook] = []
     # One reader thread reads the next sheet while this one is parsed (at most two at once).
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jtai-reader")
+    # Start the reader thread now, while memory is plentiful: a thread that cannot start for
+    # want of memory (a hostile file read under the command's memory limit) leaves Python
+    # 3.11's Thread.start() waiting for ever, where a running thread is simply reused.
+    reader.submit(int).result()
     try:
         for fi, path in enumerate(path_list):
             tell(f"Reading {Path(path).name}", fi, len(path_list))
@@ -859,6 +863,7 @@ def _validate_each(
 ) -> ValidationReport:
     import os
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     units = file_units(files)
     n = min(len(units), workers or os.cpu_count() or 1)
@@ -875,7 +880,16 @@ def _validate_each(
             from concurrent.futures import as_completed
 
             for done, fut in enumerate(as_completed(futures), start=1):
-                results[futures[fut]] = fut.result()
+                try:
+                    results[futures[fut]] = fut.result()
+                except BrokenProcessPool:
+                    # A worker was killed (out of memory while reading, most likely): the
+                    # files it had not finished are unusable, said so, not an internal error.
+                    unit = units[futures[fut]]
+                    results[futures[fut]] = (None, (str(unit[0]), (
+                        "not checked: the process checking it stopped (it ran out of memory "
+                        "reading one of the files, or the reader crashed on it); check this "
+                        "file on its own to see which")))
                 if progress:
                     progress("Checking files", done, len(units))
     reports = [results[i][0] for i in range(len(units))]

@@ -12,16 +12,21 @@ and holds the whole workbook in memory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import math
-from collections.abc import Mapping, Sequence
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._files import atomic_write
+from ._files import STAMP_NAME, atomic_write
 from .parsing import fmt_date
 from .schemas import Column, ListSchema, SchemaSet
 
@@ -42,6 +47,93 @@ class ExtraSheet:
     title: str
     rows: list[list[object]]
     widths: Sequence[int] = ()
+
+
+#: How every xlsx output is written: text stays text (a child ID or team name that starts with
+#: '=' never becomes a live formula, nor a 'http' one a link, nor '007' the number 7).
+SAFE_XLSX_OPTIONS: dict[str, object] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": "dd/mm/yyyy",
+}
+
+
+@contextlib.contextmanager
+def private_temp_dir() -> Iterator[str]:
+    """A temporary folder only this user can open, removed however the block ends.
+
+    xlsxwriter's constant-memory mode keeps each sheet's rows (child IDs, names) in temporary
+    files until the workbook is closed; in a folder of their own they are removed on an error
+    or Ctrl-C too, instead of staying in the shared temporary folder.
+    """
+    folder = tempfile.mkdtemp(prefix="jtai-")  # mode 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def xlsx_output(
+    path: str | Path, inputs: Sequence[str | Path] = (), *, constant_memory: bool = False,
+    force: bool = False,
+) -> Iterator[Any]:
+    """The one way jtai writes an .xlsx: an xlsxwriter workbook, text never a formula.
+
+    Written atomically (``atomic_write``), stamped as jtai's in its document properties (so a
+    later run may replace it, and no other file), with xlsxwriter's temporary files in a
+    private folder that is always removed. The workbook is closed (written) when the block
+    ends without an error.
+
+    Example:
+        >>> with xlsx_output("out.xlsx") as wb:  # doctest: +SKIP
+        ...     wb.add_worksheet("Sheet").write(0, 0, "=HYPERLINK(1)")  # stays text
+    """
+    import xlsxwriter
+    import xlsxwriter.exceptions
+
+    from . import __version__
+
+    with atomic_write(path, inputs, force=force) as tmp, private_temp_dir() as folder:
+        wb = xlsxwriter.Workbook(str(tmp), {**SAFE_XLSX_OPTIONS, "tmpdir": folder,
+                                            "constant_memory": constant_memory})
+        wb.set_custom_property(STAMP_NAME, f"jtai {__version__}")
+        yield wb
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:
+            # A full disk or a lost folder while saving: an OSError, which atomic_write
+            # reports as the user's situation (exit 3 with the path), not a bug.
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise (cause or OSError(errno.EIO, "the workbook could not be saved")) from None
+
+
+_BAD_TITLE = re.compile(r"[\[\]*?/\\:\x00-\x1f\x7f]")
+
+
+def safe_sheet_name(name: str, taken: Sequence[str], *, fallback: str = "Sheet") -> str:
+    """A sheet name Excel accepts, for a name that came from an input.
+
+    No ``[]*?/\\:`` or control characters (each becomes '_'), at most 31 characters, no
+    apostrophe at either end, never Excel's reserved ``History``, and not one of ``taken``
+    (ignoring case, as Excel does): a clash gets " (2)", " (3)", ...
+    """
+    base = _BAD_TITLE.sub("_", name)[:31].strip("'").strip() or fallback
+    if base.lower() == "history":
+        base = f"{base} (sheet)"
+    lowered = {t.lower() for t in taken}
+    title, n = base, 2
+    while title.lower() in lowered:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)].rstrip("'") + suffix
+        n += 1
+    return title
+
+
+def sheet_ref(title: str) -> str:
+    """A sheet name quoted for a formula or link: 'O''Neill''s list'."""
+    return "'" + title.replace("'", "''") + "'"
 
 
 def sheet_title(schema: ListSchema) -> str:
@@ -90,6 +182,7 @@ def write_lists_workbook(
     sheets_after: Sequence[ExtraSheet] = (),
     dropdowns: bool = True,
     inputs: Sequence[str | Path] = (),
+    force: bool = False,
 ) -> Path:
     """Write lists to one workbook in the standard layout.
 
@@ -104,6 +197,7 @@ def write_lists_workbook(
         sheets_after: plain sheets written last (e.g. the Sources accounting).
         dropdowns: add Excel drop-downs to code and Y/N columns.
         inputs: files that must not be overwritten.
+        force: replace ``path`` even if it is a file jtai did not write.
 
     Returns:
         The path written.
@@ -112,21 +206,12 @@ def write_lists_workbook(
         >>> write_lists_workbook("blank.xlsx", {"children_in_need": pd.DataFrame()},
         ...                      schemas=load_schemas())  # doctest: +SKIP
     """
-    import xlsxwriter
-
     out = Path(path)
     order = [name for name in schemas.lists if name in lists]
     unknown = [name for name in lists if name not in schemas.lists]
     if unknown:
         raise KeyError(f"unknown list name(s): {', '.join(unknown)}")
-    with atomic_write(out, inputs) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {
-            "constant_memory": True,
-            "strings_to_formulas": False,  # a cell starting with '=' stays text
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "default_date_format": "dd/mm/yyyy",
-        })
+    with xlsx_output(out, inputs, constant_memory=True, force=force) as wb:
         fmt = {
             "title": wb.add_format({"bold": True, "font_size": 13}),
             "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "top",
@@ -150,7 +235,6 @@ def write_lists_workbook(
         if used:
             # Last, because Excel will not hide the first (active) sheet.
             _write_codes_sheet(wb, schemas, used).hide()
-        wb.close()
     return out
 
 

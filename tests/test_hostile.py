@@ -74,10 +74,20 @@ UNUSABLE = [
     ("billion_laughs.xlsx", WorkbookUnreadable, ["sheet 'List_6' declares XML entities",
                                                  "billion laughs", "refused without reading"]),
     ("xxe.xlsx", WorkbookUnreadable, ["sheet 'List_6' declares XML entities"]),
+    # issue 13: what once got past the guards
+    ("case_target.xlsx", WorkbookTooLarge, ["sheet 'List_6' has something in cell XFD1048576"]),
+    ("case_twins.xlsx", WorkbookUnreadable, ["appears twice"]),
+    ("rich_text_cell.xlsx", WorkbookTooLarge, ["far longer than the 32,767 characters"]),
+    ("big_shared_strings.xlsx", WorkbookTooLarge, ["says it expands", "zip bombs"]),
+    ("rows_descending.xlsx", WorkbookUnreadable, ["lists row 4 after row 5"]),
+    ("ods_repeat.ods", WorkbookTooLarge, ["holds more than 8,388,608 cells"]),
+    ("many_sheets.xlsx", WorkbookTooLarge, ["more than 500 sheets"]),
+    ("utf32.csv", WorkbookUnreadable, ["UTF-32", "save it as 'CSV UTF-8'"]),
 ]
 #: Run in a child process: without their guard these kill or swamp the process.
 DANGEROUS = {"bomb_declared.xlsx", "bomb_lying.xlsx", "bomb_overlap.xlsx", "far_cell.xlsx",
-             "billion_laughs.xlsx", "xxe.xlsx", "truncated_ole.xls"}
+             "billion_laughs.xlsx", "xxe.xlsx", "truncated_ole.xls", "case_target.xlsx",
+             "rich_text_cell.xlsx", "big_shared_strings.xlsx", "ods_repeat.ods"}
 
 # file, exit code, rules that must be found, phrase in the terminal output
 READABLE = [
@@ -88,22 +98,29 @@ READABLE = [
     ("merged_hidden.xlsx", 1, {"sheet-hidden", "required-missing"}, "hidden in Excel"),
     ("cp1252.csv", 0, set(), "VALID"),
     ("bom.csv", 0, set(), "VALID"),
+    ("same_row.xlsx", 0, set(), "VALID"),
+    ("formula_after_tags.xlsx", 1, {"formula-cell"}, "holds a formula"),
+    ("error_cells.xlsx", 1, {"excel-error"}, "NOT VALID"),
+    ("mixed_encoding.csv", 0, {"file-kind-mismatch"}, "mixes two text encodings"),
+    ("utf16_nobom.csv", 0, set(), "VALID"),
+    ("odd_sheet_names.xlsx", 0, set(), "VALID"),
 ]
 
 
-def _child(args: list[str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+def _child(args: list[str], timeout: int = 300,
+           limit: int = MEMORY_LIMIT) -> subprocess.CompletedProcess[str]:
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     return subprocess.run([sys.executable, "-m", "jtai_cli", *args], capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=limit, check=False)
+                          text=True, timeout=timeout, preexec_fn=set_limit, check=False)
 
 
 def test_the_corpus_is_small_and_complete():
     names = {p.name for p in HOSTILE.iterdir() if p.suffix != ".py" and p.is_file()}
     expected = {f for f, *_ in UNUSABLE} | {f for f, *_ in READABLE}
     assert expected <= names
-    assert all((HOSTILE / n).stat().st_size < 32 * 1024 for n in names)
+    assert all((HOSTILE / n).stat().st_size < 128 * 1024 for n in names)
 
 
 @pytest.mark.parametrize(("name", "error", "phrases"), UNUSABLE, ids=[c[0] for c in UNUSABLE])
@@ -227,7 +244,7 @@ def test_missing_path_folder_and_output_over_input(tmp_path):
 
 def test_a_million_row_list_is_read_in_bounded_memory(tmp_path):
     """A full 1,048,576-row sheet (List 6, 13 columns): every row read, the last row's error
-    found at its Excel row, within the child's 3 GB address-space limit.
+    found at its Excel row, within a 3.5 GB address-space limit.
 
     Measured on the development machine: about 2.5 s to write the file, 20 s and 1.6 GB
     peak to validate it.
@@ -257,8 +274,11 @@ def test_a_million_row_list_is_read_in_bounded_memory(tmp_path):
                    f'<c r="M{r}" t="inlineStr"><is><t>N</t></is></c></row>')
 
     path = raw_xlsx(tmp_path / "tall.xlsx", [("List_6", sheet_xml(body()))], level=1)
+    # Address space, not resident memory, is what the limit counts: this run's peaks at about
+    # 2.95 GB (1.6 GB resident), and a 3 GB limit left too little margin once the command ran
+    # in its bounded child (one run of two failed at 1.55 GB resident): 3.5 GB.
     result = _child(["validate", str(path), "--as-of", "2026-11-23", "--format", "json"],
-                    timeout=900)
+                    timeout=900, limit=int(3.5 * 1024**3))
     assert result.returncode == 1, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["lists"]["List_6"]["rows"] == 1_048_575
@@ -332,3 +352,123 @@ def test_library_errors_are_all_jtai_errors():
     for _, error, _ in UNUSABLE:
         assert issubclass(error, JtaiError)
     assert issubclass(FileNotFound, JtaiError)
+
+
+# --------------------------------------------------------------------------- issue 13: done means
+
+#: The memory the whole corpus must be handled within (issue 13): a council laptop has 8 GB
+#: or less, and these files are built to take more.
+TWO_GB = 2 * 1024**3
+
+
+def _corpus() -> list[str]:
+    return sorted(p.name for p in HOSTILE.iterdir() if p.suffix != ".py" and p.is_file())
+
+
+@pytest.mark.parametrize("name", _corpus())
+def test_every_corpus_file_ends_within_2_gb_and_a_minute_with_one_message(name, tmp_path):
+    """Through the real command (its bounded child process included), with a report asked
+    for: exit 0, 1 or 3, never a signal, a traceback or exit 4; exit 3 has one message."""
+    path = HOSTILE / name
+    before = digest(path)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (TWO_GB, TWO_GB))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "jtai_cli", "validate", str(path), "--as-of", "2026-11-23",
+         "--report", str(tmp_path / "checked.xlsx")],
+        capture_output=True, text=True, timeout=60, preexec_fn=limit, check=False)
+    assert result.returncode in (0, 1, 3), (result.returncode, result.stderr[-2000:])
+    for noise in ("Traceback", "panicked", "memory allocation", "internal error"):
+        assert noise not in result.stderr, (noise, result.stderr[-2000:])
+    panels = plain(result.stderr).count("jtai: cannot use this input")
+    assert panels == (1 if result.returncode == 3 else 0), result.stderr
+    assert digest(path) == before
+
+
+def test_a_reader_killed_for_memory_is_exit_3_naming_the_file(tmp_path):
+    """Defence in depth: whatever passes the scan but exhausts memory while reading ends as
+    one message and exit 3. A file the scan allows (same_row.xlsx: 200,000 cells) read with
+    the limit set below what reading it takes."""
+    path = HOSTILE / "same_row.xlsx"
+    env = {**__import__("os").environ, "JTAI_MEMORY_LIMIT_GB": "0.9"}
+    probe = subprocess.run([sys.executable, "-m", "jtai_cli", "validate", str(path)],
+                           capture_output=True, text=True, timeout=120, env=env, check=False)
+    if probe.returncode in (0, 1):
+        pytest.skip("this machine reads it within 0.9 GB: nothing to provoke")
+    assert probe.returncode == 3, probe.stderr[-2000:]
+    text = plain(probe.stderr)
+    assert "Traceback" not in probe.stderr
+    assert text.count("jtai: cannot use this input") == 1
+    assert "out of memory" in text
+
+
+def test_the_scan_counts_cells_not_only_the_area(monkeypatch):
+    """same_row.xlsx writes 200,000 cells into row 3: a small area, a large count."""
+    from jtai_cli import reading
+
+    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    with pytest.raises(WorkbookTooLarge, match="holds more than 100,000 cells"):
+        validate_workbook(HOSTILE / "same_row.xlsx")
+
+
+def test_the_shared_strings_are_counted(monkeypatch, tmp_path):
+    from jtai_cli import reading
+
+    sys.path.insert(0, str(HOSTILE))
+    import make_corpus
+
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="'
+           f'{make_corpus._NS}">' + "<si><t>a</t></si>" * 5000 + "</sst>")
+    path = tmp_path / "strings.xlsx"
+    make_corpus._with_sst(path, sst, '<row r="3"><c r="A3" t="s"><v>0</v></c></row>')
+    monkeypatch.setattr(reading, "MAX_CELLS", 1000)
+    with pytest.raises(WorkbookTooLarge, match="more than 1,000 pieces of text"):
+        validate_workbook(path)
+
+
+def test_a_csv_of_delimiters_is_refused_before_it_is_parsed(monkeypatch, tmp_path):
+    from jtai_cli import reading
+
+    path = tmp_path / "commas.csv"
+    path.write_bytes(b"," * 3_000_000)
+    monkeypatch.setattr(reading, "MAX_CELLS", 1_000_000)
+    with pytest.raises(WorkbookTooLarge, match="more than 1,000,000 cells"):
+        validate_workbook(path)
+
+
+def test_a_pipe_given_as_input_is_refused_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "lists.xlsx"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "jtai_cli", "validate", str(fifo)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 3
+    assert "not a regular file" in plain(result.stderr)
+
+
+def test_the_cpu_traps_are_read_in_linear_time():
+    """Readable files that once took minutes; now they must simply be checked (the suite's
+    timeout, not a timed assertion, is what a regression would hit)."""
+    import datetime as dt
+
+    report = validate_workbook(HOSTILE / "formula_after_tags.xlsx", as_of=dt.date(2026, 11, 23))
+    assert len(report.where(rule="formula-cell")) == 1000
+    report = validate_workbook(HOSTILE / "error_cells.xlsx", as_of=dt.date(2026, 11, 23))
+    assert {f["value"] for f in report.where(rule="excel-error")} == {"#N/A", "#REF!"}
+
+
+def test_odd_sheet_names_are_renamed_in_the_highlighted_copy(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "checked.xlsx"
+    result = runner.invoke(app, ["validate", str(HOSTILE / "odd_sheet_names.xlsx"), "--report",
+                                 str(out)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    names = openpyxl.load_workbook(out).sheetnames
+    assert names[0] == "Issues"
+    assert len(names) == len({n.lower() for n in names}) == 6
+    assert all(len(n) <= 31 and not n.startswith("'") and not n.endswith("'") for n in names)
+    assert "History" not in names

@@ -660,7 +660,7 @@ def test_a_reader_error_on_a_sheet_read_ahead_is_raised_when_it_is_used(monkeypa
 
     real = reading._lazy_loader
 
-    def failing(p, name, by_content, scan):
+    def failing(p, name, by_content, scan, book=None):
         if name == "List_3":
             def load():
                 with reading._panics_kept_off_stderr(), reading._reader_errors(
@@ -668,7 +668,7 @@ def test_a_reader_error_on_a_sheet_read_ahead_is_raised_when_it_is_used(monkeypa
                                                            file=p)):
                     raise ValueError("cell text must never reach the message")
             return load
-        return real(p, name, by_content, scan)
+        return real(p, name, by_content, scan, book)
 
     monkeypatch.setattr(reading, "_lazy_loader", failing)
     with pytest.raises(WorkbookUnreadable) as info:
@@ -747,3 +747,22 @@ print("end", file=sys.stderr)
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stderr.decode().split("\n") == ["progress 0", "progress 1", "end", ""]
+
+
+def test_a_workbook_is_opened_once_for_all_its_sheets_not_once_per_sheet(monkeypatch):
+    """Opening an .xlsx parses its shared strings again: 3,000 sheets once took 63 s."""
+    from jtai_cli import validate_workbook
+
+    opened: list[str] = []
+    real = reading._open_calamine
+
+    def counting(p, by_content):
+        opened.append(str(p))
+        return real(p, by_content)
+
+    monkeypatch.setattr(reading, "_open_calamine", counting)
+    validate_workbook(_example())
+    sheets = len(reading.read_workbook(_example()).sheets)
+    assert sheets >= 8
+    # the sheet list, the first sheet read while the others are scanned, then all the rest
+    assert len(opened) - 1 <= 3

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import warnings
@@ -193,12 +194,12 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part_file(tmp_path):
     out = tmp_path / "report.xlsx"
     out.write_bytes(b"the previous report")
     for interruption in (RuntimeError("disk full"), KeyboardInterrupt()):
-        with pytest.raises(type(interruption)), atomic_write(out, []) as tmp:
+        with pytest.raises(type(interruption)), atomic_write(out, [], force=True) as tmp:
             tmp.write_bytes(b"half a workb")
             raise interruption
         assert out.read_bytes() == b"the previous report"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
-    with atomic_write(out, []) as tmp:
+    with atomic_write(out, [], force=True) as tmp:
         tmp.write_bytes(b"new")
     assert out.read_bytes() == b"new"
     with pytest.raises(OutputRefused):
@@ -478,3 +479,180 @@ print("ok")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
     assert "network access attempted" not in result.stderr
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def test_debug_shows_the_frames_of_a_library_error_but_not_its_message(tmp_path, monkeypatch):
+    import jtai_cli.checks as checks
+
+    def broken(data):
+        raise ValueError(f"cannot compare {SENTINEL_NAME}\x1b[2J")
+
+    monkeypatch.setattr(checks, "run_checks", broken)
+    result = runner.invoke(app, ["validate", str(sentinel_workbook(tmp_path)), "--debug"])
+    assert result.exit_code == 4
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "builtins.ValueError (message not shown" in result.stderr
+    assert "in broken" in result.stderr  # the frames are there
+    assert no_sentinel(result.stderr) and "\x1b" not in result.stderr
+
+
+def test_an_existing_file_jtai_did_not_write_is_kept_unless_force(tmp_path):
+    from jtai_cli._files import written_by_jtai
+
+    data = tmp_path / "lists.xlsx"
+    shutil.copy(EXAMPLES / "lists_clean.xlsx", data)
+    before = data.read_bytes()
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(data)])
+    assert result.exit_code == 3
+    assert "jtai did not write it" in result.stderr.replace("\n", " ").replace("│", "")
+    assert data.read_bytes() == before
+    # jtai's own output may be replaced; --force replaces any file.
+    ours = tmp_path / "blank.xlsx"
+    for _ in range(2):
+        assert runner.invoke(app, ["template", "--option", "A", "-o", str(ours)]).exit_code == 0
+    assert written_by_jtai(ours) and not written_by_jtai(data)
+    assert runner.invoke(app, ["template", "--option", "A", "-o", str(data),
+                               "--force"]).exit_code == 0
+    assert written_by_jtai(data)
+
+
+def test_outputs_that_cannot_be_written_are_exit_3_with_the_path(tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        out = locked / "blank.xlsx"
+        result = runner.invoke(app, ["template", "--option", "A", "-o", str(out)])
+        assert result.exit_code == 3
+        assert "cannot write in the folder" in " ".join(result.stderr.split())
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_device_or_pipe_as_output_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "out.xlsx"
+    os.mkfifo(fifo)
+    for out in (fifo, Path("/dev/null")):
+        result = runner.invoke(app, ["template", "--option", "A", "-o", str(out), "--force"])
+        assert result.exit_code == 3, result.stderr
+        assert "not a regular file" in " ".join(result.stderr.split())
+
+
+def test_a_full_disk_is_the_users_situation_not_a_bug(tmp_path, monkeypatch):
+    import errno
+
+    from jtai_cli import _files
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_files.os, "replace", full)
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 3
+    assert "the disk is full" in " ".join(result.stderr.split())
+    assert list(tmp_path.iterdir()) == []  # no part file left behind
+
+
+def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_path,
+                                                                          monkeypatch):
+    import tempfile
+
+    from jtai_cli.writing import xlsx_output
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(KeyboardInterrupt), xlsx_output(tmp_path / "o.xlsx",
+                                                       constant_memory=True) as wb:
+        ws = wb.add_worksheet("S")
+        for r in range(5000):
+            ws.write_row(r, 0, [SENTINEL_ID, SENTINEL_NAME])
+        folder = Path(wb.tmpdir)
+        assert folder.parent == tmp_path / "tmp" and (folder.stat().st_mode & 0o077) == 0
+        assert any(folder.iterdir())  # the rows really went to temp files there
+        raise KeyboardInterrupt
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
+
+
+def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
+    from jtai_cli.exporting import export_annotated_workbook
+
+    for area in ("north", "south"):
+        (tmp_path / area).mkdir()
+        shutil.copy(EXAMPLES / "lists_clean.xlsx", tmp_path / area / "lists.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    files = [tmp_path / "north" / "lists.xlsx", tmp_path / "south" / "lists.xlsx"]
+    report = validate_workbook(files, separately=True)
+    written = export_annotated_workbook(report, out)
+    assert len({p.name for p in written}) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["lists (south).checked.xlsx",
+                                                     "lists.checked.xlsx"]
+
+
+def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monkeypatch):
+    from jtai_cli import merging
+    from jtai_cli.errors import OutputRefused
+
+    out = tmp_path / "merged.xlsx"
+    real = merging.validate_workbook
+
+    def swapped(path, **kw):
+        Path(path).write_bytes((EXAMPLES / "lists_clean.xlsx").read_bytes())  # another program
+        return real(path, **kw)
+
+    monkeypatch.setattr(merging, "validate_workbook", swapped)
+    with pytest.raises(OutputRefused, match="replaced or changed by another program"):
+        merging.merge_workbooks([EXAMPLES / "lists_clean.xlsx"], out)
+
+
+def test_a_disk_that_fills_while_a_workbook_is_saved_is_exit_3(tmp_path, monkeypatch):
+    import errno
+
+    import xlsxwriter.workbook
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", full)
+    result = runner.invoke(app, ["template", "--option", "A", "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 3, result.stderr
+    assert "the disk is full" in " ".join(result.stderr.split())
+    assert list(tmp_path.iterdir()) == []
+
+
+def _killed_on_b(paths, as_of):
+    """A folder worker that dies on b.xlsx as the kernel's out-of-memory killer would kill it
+    (module level, so the process pool can send it to its workers)."""
+    import os
+    import signal
+
+    from jtai_cli import validation
+
+    if Path(paths[0]).name == "b.xlsx":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return validation._validate_together(paths, as_of, None, None)[0], None
+
+
+def test_a_folder_worker_killed_while_reading_is_exit_3_not_an_internal_error(tmp_path,
+                                                                              monkeypatch):
+    from jtai_cli import validation
+
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        shutil.copy(EXAMPLES / "lists_clean.xlsx", folder / name)
+    monkeypatch.setattr(validation, "_validate_one", _killed_on_b)
+    result = runner.invoke(app, ["validate", str(folder), "--workers", "2"])
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "the process checking it stopped" in " ".join(result.stdout.split())
+    assert "Traceback" not in result.stdout + result.stderr

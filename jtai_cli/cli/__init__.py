@@ -12,6 +12,7 @@ import typer
 from . import export as export_cmd
 from . import filter as filter_cmd
 from . import merge as merge_cmd
+from . import render
 from . import schemas as schemas_cmd
 from . import shortlist as shortlist_cmd
 from . import summary as summary_cmd
@@ -49,8 +50,15 @@ app.command("serve")(serve_cmd)
 
 
 def main() -> None:
-    """Entry point of the ``jtai`` console script."""
+    """Entry point of the ``jtai`` console script.
+
+    The command runs in a child process with a memory limit (``jtai_cli/_bounded.py``): a
+    file that makes the reader run out of memory ends in one message and exit code 3.
+    """
+    import sys
+
+    from jtai_cli._bounded import run_bounded
     from jtai_cli._memory import share_one_arena
 
     share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
-    app()
+    sys.exit(run_bounded(app, render.out_of_memory))

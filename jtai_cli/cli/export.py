@@ -12,7 +12,7 @@ from jtai_cli.reporting import counted
 from jtai_cli.templating import export_lists
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, Output, OutputFormat, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, Output, OutputFormat, parse_day
 from .shortlist import Notified, OptionAB
 
 
@@ -26,6 +26,7 @@ def export(
     as_of: AsOf = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Write the day-2 return: lists 6-8 with the CSA-FE flag, and the YOT and NPS lists.
@@ -43,7 +44,7 @@ def export(
     notified_day = parse_day(notified)
     result = render.run(lambda: export_lists(
         files, output, option=option.value, as_of=day, allow_errors=allow_errors,
-        notified=notified_day), debug=debug)
+        notified=notified_day), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     else:

@@ -14,7 +14,7 @@ from rich.text import Text
 from jtai_cli.filtering import FilterResult, filter_lists
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, Quiet, parse_day
 
 
 class Window(StrEnum):
@@ -74,6 +74,7 @@ def filter_(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     quiet: Quiet = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Write the rows that meet every criterion to a workbook (.xlsx) or a CSV (one list).
@@ -88,7 +89,7 @@ def filter_(
     result = render.run(lambda: filter_lists(
         files, output, lists=lists, csa_only=csa_only, open_only=open_only,
         closed_only=closed_only, within=within.value if within else None, as_of=day, team=team,
-        ids=ids, referrals_csa=referrals_csa), debug=debug)
+        ids=ids, referrals_csa=referrals_csa), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     elif not quiet:

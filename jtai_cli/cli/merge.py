@@ -14,7 +14,7 @@ from jtai_cli.merging import MergeResult, merge_workbooks
 from jtai_cli.reporting import counted
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, Quiet, parse_day
 
 #: Rows of the duplicates and conflicts tables shown before pointing at the Sources sheet.
 LIMIT = 30
@@ -31,6 +31,7 @@ def merge(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     quiet: Quiet = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Merge the lists in several workbooks or CSV files into one workbook, losing no row.
@@ -46,7 +47,7 @@ def merge(
     Example: jtai merge lists-6-8.xlsx contacts.csv referrals.csv yot-nps.xlsx -o return.xlsx
     """
     day = parse_day(as_of)
-    result = render.run(lambda: merge_workbooks(files, output, as_of=day), debug=debug)
+    result = render.run(lambda: merge_workbooks(files, output, as_of=day), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     elif not (quiet and result.valid):

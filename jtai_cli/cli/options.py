@@ -61,3 +61,6 @@ Output = Annotated[
     Path,
     typer.Option("--output", "-o", help="File to write.", show_default=False),
 ]
+Force = Annotated[bool, typer.Option("--force", help="Replace an output file even if jtai did "
+                                     "not write it (by default jtai replaces only its own "
+                                     "outputs, never an input).")]

@@ -44,17 +44,21 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
 
 
-def run(fn: Callable[[], T], *, debug: bool) -> T:
+def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
     """Call the library; turn unusable input into one red panel and exit code 3.
 
     A bug in jtai shows its type only (messages may hold cell values) and exits 4; ``--debug``
-    shows the full traceback instead.
+    shows the full traceback instead. With ``force``, outputs may replace files jtai did not
+    write (``--force``).
     """
+    from jtai_cli._files import replacing_allowed
+
     try:
-        return fn()
+        with replacing_allowed(force):
+            return fn()
     except JtaiError as exc:
         if debug:
-            traceback.print_exc()
+            print_safe_traceback(exc)
         title = ("jtai: check the command" if isinstance(exc, UsageError)
                  else "jtai: cannot use this input")
         err_console().print(Panel(Text(str(exc), overflow="fold"), title=title,
@@ -62,14 +66,73 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
+    except MemoryError:
+        err_console().print(Panel(
+            Text("jtai ran out of memory on this input (the file is far bigger inside than a "
+                 "JTAI list): split the workbook or export the lists as CSV files, or close "
+                 "other programs and try again. Outputs not completed were not written."),
+            title="jtai: cannot use this input", border_style="red", expand=False))
+        raise typer.Exit(EXIT_UNUSABLE) from None
     except Exception as exc:
         if debug:
-            raise
+            print_safe_traceback(exc)
+            raise typer.Exit(EXIT_BUG) from None
         err_console().print(Panel(
             Text(f"jtai hit an internal problem ({type(exc).__name__}). Nothing was written. "
                  "Run the same command with --debug to see the details, and report it."),
             title="jtai: internal error", border_style="red", expand=False))
         raise typer.Exit(EXIT_BUG) from None
+
+
+def print_safe_traceback(exc: BaseException) -> None:
+    """``--debug``'s traceback: every frame (file, line, function, code), no cell value.
+
+    A library's exception message may quote a cell ("could not convert 'Zebedee' to
+    float"), and a name with a control character once carried child data into the printed
+    traceback; so only jtai's own errors (whose messages name files, sheets, rows and
+    columns) keep their message, and every other exception shows its type alone.
+    """
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        chain.append(cur)
+        seen.add(id(cur))
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
+    lines: list[str] = []
+    for i, e in enumerate(reversed(chain)):
+        if i:
+            lines.append("\nDuring handling of the above exception, another was raised:\n\n")
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_list(traceback.extract_tb(e.__traceback__)))
+        name = f"{type(e).__module__}.{type(e).__qualname__}"
+        if isinstance(e, JtaiError):
+            lines.append(f"{name}: {e}\n")
+        else:
+            lines.append(f"{name} (message not shown: it may quote a cell's value)\n")
+    text = "".join(lines)
+    # Control characters from a file or sheet name must not rewrite the terminal.
+    text = "".join(ch if ch in "\n\t" or ch >= " " else "?" for ch in text)
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def out_of_memory(file: str | None, limit: int) -> None:
+    """The one message when the reading child process was killed (see ``_bounded``)."""
+    gb = f"{limit / 1024**3:.1f} GB"
+    if file:
+        text = (f"{file}: jtai ran out of memory reading this file (it allows itself {gb} on "
+                "this computer) and stopped. The file is far bigger inside than a JTAI list, "
+                "or is built to exhaust memory: split the workbook, export the lists as CSV "
+                "files, or check where the file came from.")
+        title = "jtai: cannot use this input"
+    else:
+        text = (f"jtai stopped unexpectedly (it allows itself {gb} of memory on this "
+                "computer). Nothing more was written. Run the same command with --debug to "
+                "see the details, and report it.")
+        title = "jtai: internal error"
+    err_console().print(Panel(Text(text, overflow="fold"), title=title, border_style="red",
+                              expand=False))
 
 
 def _severity_style(sev: str) -> str:

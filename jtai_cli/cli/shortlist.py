@@ -16,7 +16,7 @@ from jtai_cli.shortlisting import MIX_RULE, Shortlist
 from jtai_cli.shortlisting import shortlist as build_shortlist
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, parse_day
 
 #: Children shown in the "not picked" table before pointing at --format json.
 LIMIT = 40
@@ -82,6 +82,7 @@ def shortlist(
     as_of: AsOf = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Propose the children to ask about (option A: 20) or to track (five to seven).
@@ -111,7 +112,7 @@ def shortlist(
         files, option=option.value, seed=seed, include=include or (), exclude=exclude or (),
         prefer=prefer or (), require=require or (),
         stage=stage.value if stage else None,
-        as_of=day, output=output, notified=notified_day), debug=debug)
+        as_of=day, output=output, notified=notified_day), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     else:

@@ -13,7 +13,7 @@ from rich.text import Text
 from jtai_cli.summarising import Summary, summarise
 
 from . import render
-from .options import Debug, Files, Format, Json, OutputFormat, parse_day
+from .options import Debug, Files, Force, Format, Json, OutputFormat, parse_day
 
 AsOfSummary = Annotated[
     str | None,
@@ -57,6 +57,7 @@ def summary(
     ] = False,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Count the children flagged at risk of or subject to CSA-FE, by list, age, gender,
@@ -74,11 +75,18 @@ def summary(
     if opt not in (None, "A", "B"):
         raise typer.BadParameter("--option is A or B")
     result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress,
-                                          option=opt, population=population), debug=debug)
+                                          option=opt, population=population),
+                        debug=debug, force=force)
     if output is not None:
-        render.run(lambda: result.write_html(output), debug=debug)
+        render.run(lambda: result.write_html(output), debug=debug, force=force)
     if xlsx is not None:
-        render.run(lambda: result.to_xlsx(xlsx), debug=debug)
+        try:
+            render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force)
+        except typer.Exit:
+            if output is not None:  # say what was written before this step failed
+                render.err_console().print(
+                    f"The report {output} was written (complete) before this failed.")
+            raise
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
         return

@@ -7,7 +7,7 @@ from rich.text import Text
 from jtai_cli.templating import write_template
 
 from . import render
-from .options import Debug, Output, parse_day
+from .options import Debug, Force, Output, parse_day
 from .shortlist import Notified, OptionAB
 
 
@@ -15,6 +15,7 @@ def template(
     option: OptionAB,
     output: Output,
     notified: Notified = None,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Write a blank workbook: every list's sheet with its exact headers, drop-downs and dates.
@@ -27,5 +28,5 @@ def template(
     """
     day = parse_day(notified)
     path = render.run(lambda: write_template(output, option=option.value, notified=day),
-                      debug=debug)
+                      debug=debug, force=force)
     render.out_console().print(Text(f"Blank option {option.value} workbook written to {path}"))

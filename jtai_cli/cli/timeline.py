@@ -13,7 +13,7 @@ from jtai_cli._files import write_text_atomic
 from jtai_cli.timetable import timeline as build_timeline
 
 from . import render
-from .options import Debug, Format, Json, OutputFormat, parse_day
+from .options import Debug, Force, Format, Json, OutputFormat, parse_day
 
 
 def timeline(
@@ -27,6 +27,7 @@ def timeline(
                                              show_default=False)] = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """List every deadline of the fortnight with its date, time and guidance paragraph.
@@ -43,9 +44,9 @@ def timeline(
     opt = option.upper() if option else None
     if opt not in (None, "A", "B"):
         raise typer.BadParameter("--option is A or B")
-    tl = render.run(lambda: build_timeline(day, opt), debug=debug)  # type: ignore[arg-type]
+    tl = render.run(lambda: build_timeline(day, opt), debug=debug, force=force)  # type: ignore[arg-type]
     if ics is not None:
-        render.run(lambda: write_text_atomic(ics, tl.to_ics()), debug=debug)
+        render.run(lambda: write_text_atomic(ics, tl.to_ics()), debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(tl.to_dict())
         return

@@ -10,7 +10,7 @@ from rich.text import Text
 from jtai_cli.tracking import write_tracking_workbook
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, Output, OutputFormat, parse_day
+from .options import AsOf, Debug, Files, Force, Format, Json, Output, OutputFormat, parse_day
 from .shortlist import Notified
 
 
@@ -26,6 +26,7 @@ def tracking(
     as_of: AsOf = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Write one tracking sheet per child, laid out as the inspectors' tool in Annex B.
@@ -43,7 +44,7 @@ def tracking(
     notified_day = parse_day(notified)
     result = render.run(lambda: write_tracking_workbook(
         files, ids, output, as_of=day, notified=notified_day, inspectorate=inspectorate),
-        debug=debug)
+        debug=debug, force=force)
     if json_flag or output_format is OutputFormat.json:
         render.print_json(result.to_dict())
     else:

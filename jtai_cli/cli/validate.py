@@ -10,7 +10,17 @@ import typer
 from jtai_cli.validation import validate_workbook
 
 from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, Quiet, parse_day
+from .options import (
+    AsOf,
+    Debug,
+    Files,
+    Force,
+    Format,
+    Json,
+    OutputFormat,
+    Quiet,
+    parse_day,
+)
 
 
 def validate(
@@ -36,6 +46,7 @@ def validate(
                      show_default=False),
     ] = None,
     quiet: Quiet = False,
+    force: Force = False,
     debug: Debug = False,
 ) -> None:
     """Check every JTAI list in the workbook(s) and say, cell by cell, what is wrong.
@@ -53,7 +64,7 @@ def validate(
         result = render.run(
             lambda: validate_workbook(files, as_of=day, report_path=report, separately=each,
                                       workers=workers, progress=bar),
-            debug=debug,
+            debug=debug, force=force,
         )
     if as_json:
         render.print_json(result.to_dict())

@@ -418,9 +418,168 @@ def make_csvs(out: Path) -> None:
     (out / "bom.csv").write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
 
 
+# --------------------------------------------------------------------------- issue 13 cases
+
+
+def _rezip(src: Path, dest: Path, *, rename: dict[str, str] | None = None,
+           replace: dict[str, tuple[bytes, bytes]] | None = None,
+           add: dict[str, bytes] | None = None, level: int = 9) -> Path:
+    """Copy a zip, renaming parts, replacing bytes in parts and adding parts."""
+    rename, replace, add = rename or {}, replace or {}, add or {}
+    with zipfile.ZipFile(src) as zin:
+        parts = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        for name, data in parts:
+            if name in replace:
+                data = data.replace(*replace[name])
+            z.writestr(rename.get(name, name), data)
+        for name, data in add.items():
+            z.writestr(name, data)
+    return dest
+
+
+def _stray_l6(path: Path) -> Path:
+    stray = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return raw_xlsx(path, [("List_6", sheet_xml([*rows_xml([L6, *L6_ROWS]), stray]))])
+
+
+def make_case_target(out: Path) -> None:
+    """case_target.xlsx: the far cell again, its sheet named in another case in the
+    relationships (``Worksheets/Sheet1.xml``): the reader matches part names ignoring case,
+    and so must the scan (it once skipped the sheet, and the reader aborted the process).
+    case_twins.xlsx: two parts whose names differ only in case."""
+    base = _stray_l6(out / "case_target.xlsx")
+    tmp = out / "case_target.tmp"
+    base.rename(tmp)
+    _rezip(tmp, out / "case_target.xlsx", replace={
+        "xl/_rels/workbook.xml.rels": (b'Target="worksheets/sheet1.xml"',
+                                       b'Target="Worksheets/Sheet1.xml"')})
+    _rezip(tmp, out / "case_twins.xlsx", add={"xl/Worksheets/Sheet1.xml": b"<worksheet/>"})
+    tmp.unlink()
+
+
+def make_counts(out: Path) -> None:
+    """Cells, text and repeats that a used area does not bound.
+
+    - rich_text_cell.xlsx: one shared string of 3 MB of rich-text runs (Excel's limit is
+      32,767 characters; the real attack was 500 MB and 8.9 GB of memory).
+    - big_shared_strings.xlsx: a 40 MB shared-strings table that compresses 1,000 times.
+    - same_row.xlsx: a List 6 whose 3rd row is written 200,000 times (cells all claiming row
+      3): readable, and counted, not taken for a small sheet.
+    - rows_descending.xlsx: cells without references, in rows that go backwards.
+    - ods_repeat.ods: 1 KB repeating one value over 32 x 1,048,576 cells.
+    - many_sheets.xlsx: 600 sheets (all on one part, so the file stays small).
+    """
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           f'<sst xmlns="{_NS}" count="1" uniqueCount="1"><si>'
+           + "<r><t>a</t></r>" * (3 * 1024**2 // 15) + "</si></sst>")
+    cell = '<row r="3"><c r="A3" t="s"><v>0</v></c></row>'
+    _with_sst(out / "rich_text_cell.xlsx", sst, cell)
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+           f'<sst xmlns="{_NS}">' + "<si><t>a</t></si>" * (40 * 1024**2 // 18) + "</sst>")
+    _with_sst(out / "big_shared_strings.xlsx", sst, cell)
+
+    row3 = "".join(cell_xml(f"{col_name(j)}3", v) for j, v in enumerate(L6_ROWS[0]))
+    same = '<c r="A3" t="inlineStr"><is><t>C1001</t></is></c>' * 200_000
+    raw_xlsx(out / "same_row.xlsx", [("List_6", sheet_xml(
+        [*rows_xml([["List 6"], L6]), '<row r="3">', same, row3, "</row>"]))], level=9)
+    body = ['<row r="5"><c t="inlineStr"><is><t>x</t></is></c></row>',
+            '<row r="4"><c t="inlineStr"><is><t>y</t></is></c></row>']
+    raw_xlsx(out / "rows_descending.xlsx", [("List_6", sheet_xml([*rows_xml([L6]), *body]))])
+
+    t = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    o = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    x = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="{o}" '
+        f'xmlns:table="{t}" xmlns:text="{x}"><office:body><office:spreadsheet>'
+        '<table:table table:name="List_6"><table:table-row '
+        'table:number-rows-repeated="1048576"><table:table-cell '
+        'table:number-columns-repeated="32" office:value-type="string"><text:p>C1001</text:p>'
+        "</table:table-cell></table:table-row></table:table></office:spreadsheet>"
+        "</office:body></office:document-content>")
+    with zipfile.ZipFile(out / "ods_repeat.ods", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+
+    n = 600
+    base = _small_l6(out / "many_sheets.xlsx")
+    sheets = "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId1"/>' for i in range(1, n + 1))
+    tmp = out / "many_sheets.tmp"
+    base.rename(tmp)
+    _rezip(tmp, base, replace={"xl/workbook.xml": (
+        b'<sheet name="List_6" sheetId="1" r:id="rId1"/>', sheets.encode())})
+    tmp.unlink()
+
+
+def _with_sst(path: Path, sst: str, body: str) -> None:
+    """A one-sheet workbook with a shared-strings part."""
+    raw_xlsx(path, [("List_6", sheet_xml([body]))], level=9)
+    tmp = path.with_suffix(".tmp")
+    path.rename(tmp)
+    rel = (f'<Relationship Id="rIdS" Type="{_REL}/sharedStrings" '
+           'Target="sharedStrings.xml"/></Relationships>')
+    _rezip(tmp, path, replace={"xl/_rels/workbook.xml.rels": (b"</Relationships>",
+                                                              rel.encode())},
+           add={"xl/sharedStrings.xml": sst.encode()})
+    tmp.unlink()
+
+
+def make_cpu_traps(out: Path) -> None:
+    """XML that once made the scan quadratic (each now linear, and readable).
+
+    - formula_after_tags.xlsx: 4 MB of ``<cx/>`` tags, then formula cells (each formula
+      walked back over all of them: 8 KB took 180 s).
+    - error_cells.xlsx: error cells (t="e") with long gaps before their values, and tags
+      with many attributes (the error-cell pattern rescanned 2,000 characters per cell).
+    """
+    rows: list[str] = list(rows_xml([L6, *L6_ROWS]))
+    rows.insert(1, "<cx/>" * (4 * 1024**2 // 5))
+    formulas = "".join(f'<row r="{r}"><c r="E{r}"><f>1+1</f><v>2</v></c></row>'
+                       for r in range(4, 1004))
+    raw_xlsx(out / "formula_after_tags.xlsx", [("List_6", sheet_xml([*rows, formulas]))],
+             level=9)
+    errors = "".join(
+        f'<row r="{r}"><c r="A{r}" t="e"><f>' + "1+" * 900 + "1</f><v>#N/A</v></c>"
+        + f'<c r="B{r}" t="e" ' + "".join(f'a{i}="1" ' for i in range(300))
+        + "><v>#REF!</v></c></row>"
+        for r in range(4, 3004))
+    raw_xlsx(out / "error_cells.xlsx",
+             [("List_6", sheet_xml([*rows_xml([L6, *L6_ROWS]), errors]))], level=9)
+
+
+def make_encodings(out: Path) -> None:
+    """CSV text in encodings that once went wrong silently.
+
+    - mixed_encoding.csv: UTF-8, but one line saved in Windows-1252 (one byte, 0xE1).
+    - utf16_nobom.csv: UTF-16 little-endian without a byte-order mark.
+    - utf32.csv: UTF-32 with its byte-order mark.
+    """
+    rows = [L6, list(L6_ROWS[0]), list(L6_ROWS[1])]
+    rows[1][11] = "Siobhán O’Neill"
+    rows[2][11] = "Zoë Example"
+    lines = csv_text(rows).split("\r\n")
+    data = "\r\n".join(lines[:2]).encode("utf-8") + b"\r\n" + "\r\n".join(
+        lines[2:]).encode("cp1252")
+    (out / "mixed_encoding.csv").write_bytes(data)
+    (out / "utf16_nobom.csv").write_bytes(csv_text(rows).encode("utf-16-le"))
+    (out / "utf32.csv").write_bytes(csv_text(rows).encode("utf-32"))
+
+
+def make_sheet_names(out: Path) -> None:
+    """odd_sheet_names.xlsx: sheet names Excel allows that a copy cannot simply reuse:
+    apostrophes at the ends, 'History' (reserved), names that clash once cleaned."""
+    rows = [L6, *L6_ROWS]
+    simple_xlsx(out / "odd_sheet_names.xlsx", {
+        "'List_6'": rows, "History": [["notes"]], "Notes 'a'": [["x"]],
+        "Notes:a": [["y"]], "Notes/a": [["z"]]})
+
+
 MAKERS = [make_random, make_truncated, make_encrypted, make_renamed, make_no_lists, make_macro,
           make_bombs, make_far_cell, make_entities, make_formulas, make_merged_hidden,
-          make_csvs]
+          make_csvs, make_case_target, make_counts, make_cpu_traps, make_encodings,
+          make_sheet_names]
 
 
 def main(out: Path = HERE) -> None:
