@@ -5,13 +5,11 @@ Rendering never decides anything: it shows what the library returned.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -19,7 +17,13 @@ from rich.table import Table
 from rich.text import Text
 
 from jtai_cli.errors import JtaiError, UsageError
-from jtai_cli.reporting import ValidationReport
+
+from . import jsonout
+
+if TYPE_CHECKING:  # pandas is imported when a report is rendered, not for --help
+    import pandas as pd
+
+    from jtai_cli.reporting import ValidationReport
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 T = TypeVar("T")
@@ -39,25 +43,28 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
-    """Print JSON on stdout and nothing else."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+print_json = jsonout.print_json
 
 
-def run(fn: Callable[[], T], *, debug: bool) -> T:
+def run(fn: Callable[[], T], *, debug: bool, as_json: bool = False) -> T:
     """Call the library; turn unusable input into one red panel and exit code 3.
 
     A bug in jtai shows its type only (messages may hold cell values) and exits 4; ``--debug``
-    shows the full traceback instead.
+    shows the full traceback instead. With ``as_json`` the problem is a JSON document on
+    stdout instead of the panel.
     """
     try:
         return fn()
     except JtaiError as exc:
         if debug:
             traceback.print_exc()
+        if as_json:
+            jsonout.print_error(jsonout.error_kind(exc), str(exc), exc.file)
+            raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError)
+                             else EXIT_UNUSABLE) from None
         title = ("jtai: check the command" if isinstance(exc, UsageError)
                  else "jtai: cannot use this input")
-        err_console().print(Panel(Text(str(exc), overflow="fold"), title=title,
+        err_console().print(Panel(Text(jsonout.redact(str(exc)), overflow="fold"), title=title,
                                   border_style="red", expand=False))
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
@@ -65,6 +72,11 @@ def run(fn: Callable[[], T], *, debug: bool) -> T:
     except Exception as exc:
         if debug:
             raise
+        if as_json:
+            jsonout.print_error("internal", f"jtai hit an internal problem "
+                                f"({type(exc).__name__}); rerun with --debug and report it",
+                                None)
+            raise typer.Exit(EXIT_BUG) from None
         err_console().print(Panel(
             Text(f"jtai hit an internal problem ({type(exc).__name__}). Nothing was written. "
                  "Run the same command with --debug to see the details, and report it."),
@@ -77,6 +89,8 @@ def _severity_style(sev: str) -> str:
 
 
 def _findings_table(title: str, part: pd.DataFrame, limit: int, style: str) -> Table:
+    import pandas as pd
+
     t = Table(title=title, title_justify="left", title_style=style)
     t.add_column("Sheet", overflow="fold", max_width=14)
     t.add_column("Cell", no_wrap=True)
@@ -92,7 +106,7 @@ def _findings_table(title: str, part: pd.DataFrame, limit: int, style: str) -> T
 
 def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:
     """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
-    names = ", ".join(report.files)
+    names = jsonout.redact(", ".join(report.files))
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
     console.print(Text(f"Checked {names} (as of {report.as_of:%d/%m/%Y}{source})", style="bold"))
     summary = report.summary()

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.shortlisting import Shortlist
-from jtai_cli.shortlisting import shortlist as build_shortlist
+from . import stdio
+from .options import AnnexOption as AnnexOption  # re-exported: its home was here
+from .options import AsOf, Debug, Files, Format, Json, OptionAB, OutputFormat, Quiet, parse_day
 
-from . import render
-from .options import AsOf, Debug, Files, Format, Json, OutputFormat, parse_day
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jtai_cli.shortlisting import Shortlist
 
 #: Children shown in the "not picked" table before pointing at --format json.
 LIMIT = 40
 
 
-class AnnexOption(StrEnum):
-    """Annex C's two ways of providing the lists."""
-
-    A = "A"
-    B = "B"
-
-
-OptionAB = Annotated[
-    AnnexOption,
-    typer.Option("--option", case_sensitive=False, show_default=False,
-                 help="Annex C option: A (the lead inspector picks 20, the local authority "
-                 "answers seven questions about them, then five to seven are tracked) or B (the "
-                 "seven answers come with the lists; five to seven are picked straight away)."),
-]
 Notified = Annotated[
     str | None,
     typer.Option("--notified", show_default=False,
@@ -63,6 +48,7 @@ def shortlist(
     as_of: AsOf = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Propose the children to ask about (option A: 20) or to track (five to seven).
@@ -79,13 +65,24 @@ def shortlist(
 
     Example: jtai shortlist lists.xlsx --option A --notified 2026-11-23 -o for-the-la.xlsx
     """
+    from jtai_cli.shortlisting import shortlist as build_shortlist
+
+    from . import render
+
     day = parse_day(as_of)
     notified_day = parse_day(notified)
-    result = render.run(lambda: build_shortlist(
-        files, option=option.value, seed=seed, include=include or (), exclude=exclude or (),
-        as_of=day, output=output, notified=notified_day), debug=debug)
-    if json_flag or output_format is OutputFormat.json:
+    stdio.refuse_stdout(output, "The shortlist workbook")
+    as_json = json_flag or output_format is OutputFormat.json
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: build_shortlist(
+            paths, option=option.value, seed=seed, include=include or (),
+            exclude=exclude or (), as_of=day, output=output, notified=notified_day),
+            debug=debug, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
+    elif quiet:
+        if not result.complete:
+            render.err_console().print("Fewer than five children can be tracked")
     else:
         render_shortlist(result, render.out_console(), output=output)
     raise typer.Exit(render.EXIT_OK if result.complete else render.EXIT_ERRORS)
@@ -94,6 +91,9 @@ def shortlist(
 def render_shortlist(result: Shortlist, console: Console, *, output: Path | None = None,
                      limit: int = LIMIT) -> None:
     """The picks with their reasons, the children not picked with theirs, and the notes."""
+    from rich.table import Table
+    from rich.text import Text
+
     as_of = f" (as of {result.as_of:%d/%m/%Y})" if result.as_of else ""
     if result.stage == "select-20":
         head = (f"Option A, first stage: {len(result.picks)} CSA-FE children proposed for the "

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-
-from jtai_cli.templating import write_template
-
-from . import render
-from .options import Debug, Output, parse_day
-from .shortlist import Notified, OptionAB
+from . import stdio
+from .options import Debug, OptionAB, Output, Quiet, parse_day
+from .shortlist import Notified
 
 
 def template(
     option: OptionAB,
     output: Output,
     notified: Notified = None,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Write a blank workbook: every list's sheet with its exact headers, drop-downs and dates.
@@ -25,7 +22,15 @@ def template(
 
     Example: jtai template --option B --notified 2026-11-23 -o blank.xlsx
     """
+    from rich.text import Text
+
+    from jtai_cli.templating import write_template
+
+    from . import render
+
     day = parse_day(notified)
+    stdio.refuse_stdout(output, "The blank workbook")
     path = render.run(lambda: write_template(output, option=option.value, notified=day),
                       debug=debug)
-    render.out_console().print(Text(f"Blank option {option.value} workbook written to {path}"))
+    if not quiet:
+        render.out_console().print(Text(f"Blank option {option.value} workbook written to {path}"))
