@@ -49,14 +49,15 @@ def export(
     from rich.table import Table
     from rich.text import Text
 
-    from jtai_cli.templating import export_lists
-
-    from . import render
-
     day = parse_day(as_of)
     notified_day = parse_day(notified)
     stdio.refuse_stdout(output, "The day-2 workbook")
     as_json = json_flag or output_format is OutputFormat.json
+
+    from jtai_cli.templating import export_lists
+
+    from . import render
+
     with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
         result = render.run(lambda: export_lists(
             paths, output, option=option.value, as_of=day, allow_errors=allow_errors,

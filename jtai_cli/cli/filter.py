@@ -89,16 +89,16 @@ def filter_(
 
     Example: jtai filter lists.xlsx referrals.csv --referrals-csa --as-of 23/11/2026 -o para33.csv
     """
-    from jtai_cli.filtering import filter_lists
-
-    from . import render
-
     day = parse_day(as_of)
     wanted = ids_value(ids)
     as_json = json_flag or output_format is OutputFormat.json
     if as_json and stdio.is_stdout(output):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the rows to a file", param_hint="--output")
+    from jtai_cli.filtering import filter_lists
+
+    from . import render
+
     with (stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths,
           stdio.output_to_stdout(output, ".csv") as target):
         assert target is not None

@@ -44,13 +44,13 @@ def merge(
 
     Example: jtai merge lists-6-8.xlsx contacts.csv referrals.csv yot-nps.xlsx -o return.xlsx
     """
+    day = parse_day(as_of)
+    stdio.refuse_stdout(output, "The merged workbook")
+    as_json = json_flag or output_format is OutputFormat.json
     from jtai_cli.merging import merge_workbooks
 
     from . import render
 
-    day = parse_day(as_of)
-    stdio.refuse_stdout(output, "The merged workbook")
-    as_json = json_flag or output_format is OutputFormat.json
     with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
         result = render.run(lambda: merge_workbooks(paths, output, as_of=day), debug=debug,
                             as_json=as_json)

@@ -65,14 +65,14 @@ def shortlist(
 
     Example: jtai shortlist lists.xlsx --option A --notified 2026-11-23 -o for-the-la.xlsx
     """
-    from jtai_cli.shortlisting import shortlist as build_shortlist
-
-    from . import render
-
     day = parse_day(as_of)
     notified_day = parse_day(notified)
     stdio.refuse_stdout(output, "The shortlist workbook")
     as_json = json_flag or output_format is OutputFormat.json
+    from jtai_cli.shortlisting import shortlist as build_shortlist
+
+    from . import render
+
     with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
         result = render.run(lambda: build_shortlist(
             paths, option=option.value, seed=seed, include=include or (),

@@ -57,16 +57,17 @@ def summary(
     """
     from rich.text import Text
 
-    from jtai_cli.summarising import summarise
-
-    from . import render
-
     day = parse_day(as_of)
     stdio.refuse_stdout(xlsx, "The summary workbook", "--xlsx")
     as_json = json_flag or output_format is OutputFormat.json
     if as_json and stdio.is_stdout(output):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the page to a file", param_hint="--output")
+
+    from jtai_cli.summarising import summarise
+
+    from . import render
+
     with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
         result = render.run(lambda: summarise(paths, as_of=day, suppress=not no_suppress),
                             debug=debug, as_json=as_json)

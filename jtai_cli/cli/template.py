@@ -24,12 +24,12 @@ def template(
     """
     from rich.text import Text
 
+    day = parse_day(notified)
+    stdio.refuse_stdout(output, "The blank workbook")
     from jtai_cli.templating import write_template
 
     from . import render
 
-    day = parse_day(notified)
-    stdio.refuse_stdout(output, "The blank workbook")
     path = render.run(lambda: write_template(output, option=option.value, notified=day),
                       debug=debug)
     if not quiet:

@@ -34,11 +34,6 @@ def timeline(
     from rich.table import Table
     from rich.text import Text
 
-    from jtai_cli._files import write_text_atomic
-    from jtai_cli.timetable import timeline as build_timeline
-
-    from . import render
-
     day = parse_day(notified)
     assert day is not None
     opt = option.value if option else None
@@ -46,6 +41,12 @@ def timeline(
     if as_json and stdio.is_stdout(ics):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the calendar to a file", param_hint="--output")
+
+    from jtai_cli._files import write_text_atomic
+    from jtai_cli.timetable import timeline as build_timeline
+
+    from . import render
+
     tl = render.run(lambda: build_timeline(day, opt),  # type: ignore[arg-type]
                     debug=debug, as_json=as_json)
     if stdio.is_stdout(ics):

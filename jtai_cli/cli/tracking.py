@@ -53,15 +53,16 @@ def tracking(
     """
     from rich.text import Text
 
-    from jtai_cli.tracking import write_tracking_workbook
-
-    from . import render
-
     day = parse_day(as_of)
     notified_day = parse_day(notified)
     wanted = ids_value(ids)
     stdio.refuse_stdout(output, "The tracking workbook")
     as_json = json_flag or output_format is OutputFormat.json
+
+    from jtai_cli.tracking import write_tracking_workbook
+
+    from . import render
+
     with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
         result = render.run(lambda: write_tracking_workbook(
             paths, str(wanted) if isinstance(wanted, Path) else (wanted or []), output,

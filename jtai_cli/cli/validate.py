@@ -58,13 +58,14 @@ def validate(
 
     Example: jtai validate lists.xlsx -o lists-checked.xlsx
     """
+    day = parse_day(as_of)
+    stdio.refuse_stdout(report, "The highlighted copy (a workbook)")
+    as_json = json_flag or output_format is OutputFormat.json
+
     from jtai_cli.validation import validate_workbook
 
     from . import render
 
-    day = parse_day(as_of)
-    stdio.refuse_stdout(report, "The highlighted copy (a workbook)")
-    as_json = json_flag or output_format is OutputFormat.json
     with (stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths,
           render.ProgressBar(enabled=not (quiet or as_json)) as bar):
         result = render.run(
