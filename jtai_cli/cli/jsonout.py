@@ -35,7 +35,7 @@ def remove_alias(path: str) -> None:
 
 def redact(text: str) -> str:
     """The text with temporary paths replaced by their names."""
-    for path, name in _ALIASES.items():
+    for path, name in sorted(_ALIASES.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(path, name)
     return text
 

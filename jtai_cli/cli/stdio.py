@@ -42,6 +42,29 @@ def _copy_bounded(source: BinaryIO, target: Path, limit: int) -> int:
     return size
 
 
+def _suffix_for(copy: Path) -> str:
+    """The file name extension standard input's content calls for (sniffed as jtai sniffs any
+    file), so that the copy is not reported as a file whose name does not match its content.
+    Content jtai cannot read keeps no extension, and gets jtai's usual message."""
+    import zipfile
+
+    from jtai_cli.reading import sniff_kind
+
+    with copy.open("rb") as fh:
+        head = fh.read(8192)
+    kind = sniff_kind(copy, head)
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(copy) as zf:  # the names only: nothing is unpacked here
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return ""
+        if "xl/workbook.xml" in names:
+            return ".xlsx"
+        return ".ods" if {"content.xml", "mimetype"} <= names else ""
+    return {"ole": ".xls", "parquet": ".parquet", "text": ".csv"}.get(kind, "")
+
+
 @contextmanager
 def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = False,
                  limit: int = STDIN_LIMIT, stream: BinaryIO | None = None,
@@ -61,13 +84,16 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
     try:
-        copy = folder / STDIN_NAME
-        # Kept for the rest of the run: the report is printed after the copy is removed.
-        jsonout.add_alias(str(copy), STDIN_NAME)
         from . import render
 
-        render.run(lambda: _copy_bounded(stream or sys.stdin.buffer, copy, limit), debug=debug,
+        raw = folder / STDIN_NAME
+        jsonout.add_alias(str(raw), STDIN_NAME)
+        render.run(lambda: _copy_bounded(stream or sys.stdin.buffer, raw, limit), debug=debug,
                    as_json=as_json)
+        copy = raw.rename(raw.with_suffix(_suffix_for(raw)))
+        jsonout.remove_alias(str(raw))
+        # Kept for the rest of the run: the report is printed after the copy is removed.
+        jsonout.add_alias(str(copy), STDIN_NAME)
         yield [copy if str(f) == STDIO else f for f in files]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
