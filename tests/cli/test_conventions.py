@@ -449,3 +449,28 @@ def test_settings_in_pyproject_and_mistakes_in_the_file(tmp_path, monkeypatch):
 def test_the_checkout_is_not_a_settings_file():
     """The repository's own pyproject.toml has no [tool.jtai]: running tests here is clean."""
     assert "[tool.jtai" not in (ROOT / "pyproject.toml").read_text("utf-8")
+
+
+def test_the_same_spellings_in_a_real_process(tmp_path):
+    ics = tmp_path / "jtai.ics"
+    proc = jtai("timeline", "--notified", "23/11/2026", "--option", "b", "--ics", str(ics), "-q")
+    assert proc.returncode == 0 and proc.stdout == b"" and ics.read_text("utf-8").startswith(
+        "BEGIN:VCALENDAR")
+    proc = jtai("timeline", "--notified", "2026-11-23", "--option", "B", "-o", "-")
+    assert proc.stdout == ics.read_bytes()  # CRLF lines, as RFC 5545 asks
+    assert jtai("schemas", "list", "-q").stdout == b""
+    ids = tmp_path / "ids.txt"
+    ids.write_text("0799515\n", encoding="utf-8")
+    proc = jtai("tracking", str(CLEAN), "--ids", str(ids), "-o", str(tmp_path / "t.xlsx"),
+                "--format", "json")
+    children = json.loads(proc.stdout)["children"]
+    assert proc.returncode == 0 and [c["child_id"] for c in children] == ["0799515"]
+    schema_text = jtai("schemas", "json-schema", "error").stdout
+    assert json.loads(schema_text) == schema("error")
+
+
+def test_summary_page_to_stdout():
+    result = runner.invoke(app, ["summary", str(CLEAN), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().lower().startswith("<!doctype html")
+    assert result.stdout.rstrip().endswith("</html>")
