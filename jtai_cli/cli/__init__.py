@@ -47,12 +47,11 @@ class JtaiGroup(TyperGroup):
              windows_expand_args: bool = True, **extra: Any) -> Any:
         import sys
 
-        argv = list(sys.argv[1:] if args is None else args)
-        if not (standalone_mode and wants_json(argv)):
-            return super().main(argv, prog_name, complete_var, standalone_mode,
+        if not (standalone_mode and wants_json(sys.argv[1:] if args is None else args)):
+            return super().main(args, prog_name, complete_var, standalone_mode,
                                 windows_expand_args, **extra)
         try:
-            rv = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except ClickException as exc:  # a usage error: unknown option, bad value...
             print_error("usage", exc.format_message(), None)
             sys.exit(exc.exit_code)
