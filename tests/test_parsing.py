@@ -200,3 +200,14 @@ def test_row_keys_are_the_id_key_of_each_rows_id():
     for i, value in enumerate(parsed.values):
         assert keys.iloc[i] == (id_key(value) if isinstance(value, str) else None), ids[i]
     assert keys.iloc[1] == "1" and keys.iloc[-1] == "0A1" and keys.iloc[-2] == "0"
+
+
+def test_a_date_cell_outside_the_years_is_an_error_not_a_wrapped_date():
+    """Excel date cells are bounded like typed dates: 2263 once became 1678 (numpy 2.4) or an
+    internal error (numpy 2.5) when converted to datetime64[ns]."""
+    import datetime as dt
+
+    for value in (dt.datetime(2263, 1, 1), dt.date(1850, 5, 1)):
+        p = parse_date(value)
+        assert (p.value, p.state, p.rule) == (None, ERROR, "date-not-recognised")
+    assert parse_date(dt.datetime(2099, 12, 31, 10, 0)).value == dt.date(2099, 12, 31)
