@@ -104,15 +104,32 @@ def run_bounded(command: Callable[[], object], on_memory: Callable[[str | None, 
             os._exit(code)
     # The parent: wait, keeping the last file the child said it was reading.
     os.close(write_fd)
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the child itself
+    # Signals meant for jtai reach the child that does the work. Ctrl-C in a terminal already
+    # goes to the whole foreground process group (the child included), so it is ignored here
+    # rather than sent twice, which could cut short the child's clean-up; sent to this process
+    # alone (kill, a test, a scheduler), SIGINT, SIGTERM and SIGHUP are passed on.
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+    wanted = {signal.SIGTERM: forward, signal.SIGHUP: forward,
+              signal.SIGINT: signal.SIG_IGN if _foreground_of_a_terminal() else forward}
+    old = {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
     last = b""
     try:
         with os.fdopen(read_fd, "rb") as marks:
-            for line in marks:
+            while True:
+                try:
+                    line = marks.readline()
+                except InterruptedError:  # pragma: no cover - PEP 475 retries for us
+                    continue
+                if not line:
+                    break
                 last = line.rstrip(b"\n")
         _, status = os.waitpid(pid, 0)
     finally:
-        signal.signal(signal.SIGINT, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
     if os.WIFEXITED(status):
         return os.WEXITSTATUS(status)
     sig = os.WTERMSIG(status)
@@ -120,6 +137,21 @@ def run_bounded(command: Callable[[], object], on_memory: Callable[[str | None, 
         return 130
     on_memory(os.fsdecode(last) if last else None, limit)
     return 3 if last or sig == signal.SIGKILL else 4
+
+
+def _foreground_of_a_terminal() -> bool:
+    """Whether this process is in the foreground process group of its controlling terminal
+    (so a Ctrl-C typed there reaches every process of the group)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _call(command: Callable[[], object]) -> int:

@@ -142,10 +142,15 @@ def parse_date(value: object, *, from_text: bool = False, pivot: int = 30) -> Pa
     """
     if is_blank(value):
         return _BLANK
-    if isinstance(value, dt.datetime):
-        return Parsed(value.date(), OK)
-    if isinstance(value, dt.date):
-        return Parsed(value, OK)
+    if isinstance(value, dt.date):  # a datetime is a date too
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not YEAR_MIN <= day.year <= YEAR_MAX:
+            # As for typed dates: a year outside the range is an error, never a silent
+            # wrap-around (numpy 2.4 turns 2263 into 1678 in datetime64[ns]; 2.5 raises).
+            return Parsed(None, ERROR, "date-not-recognised",
+                          f"'{day:%d/%m/%Y}' has the year {day.year}, outside "
+                          f"{YEAR_MIN}-{YEAR_MAX}", "a real date, dd/mm/yyyy")
+        return Parsed(day, OK)
     if isinstance(value, bool):
         return Parsed(None, ERROR, "date-not-recognised", f"'{value}' is not a date",
                       "a date, dd/mm/yyyy")
@@ -440,9 +445,10 @@ def _fast(kind: str, u: object, canonical: frozenset[str]) -> tuple[bool, object
         if t is float and u.is_integer():  # type: ignore[attr-defined]
             return True, str(int(u))  # type: ignore[call-overload]
     elif kind == "date":
-        if t is dt.date:
+        # out-of-range years go the slow way, to parse_date's error
+        if t is dt.date and YEAR_MIN <= u.year <= YEAR_MAX:  # type: ignore[attr-defined]
             return True, u
-        if t is dt.datetime:
+        if t is dt.datetime and YEAR_MIN <= u.year <= YEAR_MAX:  # type: ignore[attr-defined]
             return True, u.date()  # type: ignore[attr-defined]
     elif kind in ("code", "yes_no"):
         if t is str and u in canonical:

@@ -40,6 +40,7 @@ import pandas as pd
 from ._files import check_output
 from .errors import UsageError
 from .parsing import fmt_date, id_key
+from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES, SchemaSet
 from .validation import Dataset, ParsedList, load_dataset
 
@@ -60,20 +61,6 @@ StageChoice = Literal["select", "track"]
 
 #: jtai's own rule for choosing among children the guidance treats alike: shown in --help and
 #: in every result, never attributed to the guidance.
-MIX_RULE = (
-    "jtai's mix rule (not the guidance's): at the 20-children stage, children on the YOT and "
-    "NPS lists first, then a mix of legal status (weight 3), open or recently closed (2), age "
-    "band (2), gender, ethnicity, disability and allocated team (1 each), so that every list "
-    "with flagged children is represented. At the tracking stage, first the children whose "
-    "answers show both multi-agency involvement (field 2) and work to address concerns "
-    "(fields 5, 6 or 7), then those showing one of them, then the rest; among those, one "
-    "child known to the YOT (field 3) and one where the NPS works with a close adult (field "
-    "4) when there is one; then more Y answers (field 1 counts double) and a mix of legal "
-    "status (3), need (2), disability (2), age, gender, ethnicity, open or closed and team "
-    "(1 each). Ties are broken by the seed. --prefer moves matching children up; --require "
-    "makes the selection include one; both take a child ID, a list (list-6, list-7, list-8, "
-    "yot, nps, list-4, list-5) or an age band (unborn, 0-4, 5-9, 10-15, 16-17)."
-)
 
 #: Children the lead inspector asks additional information about under option A (para 22).
 SELECT_COUNT = 20

@@ -220,3 +220,14 @@ def test_code_errors_name_the_list_in_analyst_words_and_suggest_the_nearest(sche
     assert typo.message.endswith("did you mean 'a) Male'?")
     far = parse_code("U9", schemas.codes["placement_type"])
     assert "did you mean" not in far.message
+
+
+def test_a_date_cell_outside_the_years_is_an_error_not_a_wrapped_date():
+    """Excel date cells are bounded like typed dates: 2263 once became 1678 (numpy 2.4) or an
+    internal error (numpy 2.5) when converted to datetime64[ns]."""
+    import datetime as dt
+
+    for value in (dt.datetime(2263, 1, 1), dt.date(1850, 5, 1)):
+        p = parse_date(value)
+        assert (p.value, p.state, p.rule) == (None, ERROR, "date-not-recognised")
+    assert parse_date(dt.datetime(2099, 12, 31, 10, 0)).value == dt.date(2099, 12, 31)

@@ -3,16 +3,24 @@
 Exit codes: 0 all well (warnings allowed), 1 errors found in the data, 2 the command was typed
 wrongly, 3 an input cannot be used (missing, corrupt, encrypted, not a workbook), 4 jtai itself
 failed (a bug: rerun with --debug and report it).
+
+Importing this package imports typer and the command modules, never pandas: each command
+imports the library when it runs, so ``jtai --help`` and a mistyped command answer at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Annotated, Any
+
 import typer
+from typer.core import TyperGroup
+
+from jtai_cli._version import __version__
 
 from . import export as export_cmd
 from . import filter as filter_cmd
 from . import merge as merge_cmd
-from . import render
 from . import schemas as schemas_cmd
 from . import shortlist as shortlist_cmd
 from . import summary as summary_cmd
@@ -20,19 +28,80 @@ from . import template as template_cmd
 from . import timeline as timeline_cmd
 from . import tracking as tracking_cmd
 from . import validate as validate_cmd
+from .jsonout import print_error, wants_json
+
+try:  # typer 0.26 and later carry their own copy of click
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover - older typer, on click
+    import click.exceptions as _click_exceptions  # type: ignore[import-not-found,no-redef,unused-ignore]
+
+ClickException = _click_exceptions.ClickException
+UsageError = _click_exceptions.UsageError
+
+
+class JtaiGroup(TyperGroup):
+    """The top-level group: with --format json, a mistyped command answers in JSON too."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        import sys
+
+        if not (standalone_mode and wants_json(sys.argv[1:] if args is None else args)):
+            return super().main(args, prog_name, complete_var, standalone_mode,
+                                windows_expand_args, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as exc:  # a usage error: unknown option, bad value...
+            print_error("usage", exc.format_message(), None)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 app = typer.Typer(
     name="jtai",
+    cls=JtaiGroup,
     help="Check, merge and shortlist the child-level lists for a JTAI deep dive on child sexual "
     "abuse in the family environment.\n\nExit codes: 0 all well, 1 errors in the data, 2 usage "
-    "error, 3 input unusable, 4 internal error.",
+    "error, 3 input unusable, 4 internal error.\n\nSettings repeated every run (--as-of, "
+    "--fail-on...) can go in jtai.toml, or [tool.jtai] in pyproject.toml, in the working "
+    "directory; options typed on the command line win.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"jtai {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _settings(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", is_eager=True, callback=_show_version,
+        help="Print jtai's version and stop.")] = False,
+) -> None:
+    """Read jtai.toml (or [tool.jtai] in pyproject.toml) as the commands' defaults."""
+    from jtai_cli.config import command_defaults, find_config
+    from jtai_cli.errors import UsageError as SettingsError
+
+    try:
+        found = find_config()
+        if found is not None:
+            ctx.default_map = {**command_defaults(found[1], found[0]), **(ctx.default_map or {})}
+    except SettingsError as exc:
+        raise UsageError(str(exc), ctx) from None
+
+
 app.command("validate")(validate_cmd.validate)
 app.command("timeline")(timeline_cmd.timeline)
 app.command("summary")(summary_cmd.summary)
@@ -61,4 +130,19 @@ def main() -> None:
     from jtai_cli._memory import share_one_arena
 
     share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
-    sys.exit(run_bounded(app, render.out_of_memory))
+    sys.exit(run_bounded(app, _out_of_memory))
+
+
+def _out_of_memory(file: str | None, limit: int) -> None:
+    """The reading child ran out of memory: one message, as JSON when JSON was asked for."""
+    import sys
+
+    from . import render  # rich, only now that there is something to show
+
+    if wants_json(sys.argv[1:]):
+        print_error("out-of-memory" if file else "internal",
+                    f"jtai ran out of memory reading this file (it allows itself "
+                    f"{limit / 1024**3:.1f} GB on this computer)" if file else
+                    "jtai stopped unexpectedly; rerun with --debug and report it", file)
+        return
+    render.out_of_memory(file, limit)

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.reporting import counted
-from jtai_cli.templating import export_lists
-
-from . import render
-from .options import AsOf, Debug, Files, Force, Format, Json, Output, OutputFormat, parse_day
-from .shortlist import Notified, OptionAB
+from . import stdio
+from .options import (
+    AsOf,
+    Debug,
+    Files,
+    Force,
+    Format,
+    Json,
+    OptionAB,
+    Output,
+    OutputFormat,
+    Quiet,
+    parse_day,
+)
+from .shortlist import Notified
 
 
 def export(
@@ -27,6 +34,7 @@ def export(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Write the day-2 return: lists 6-8 with the CSA-FE flag, and the YOT and NPS lists.
@@ -40,13 +48,30 @@ def export(
 
     Example: jtai export lists.xlsx --option B -o day2-return.xlsx
     """
+    from rich.table import Table
+    from rich.text import Text
+
     day = parse_day(as_of)
     notified_day = parse_day(notified)
-    result = render.run(lambda: export_lists(
-        files, output, option=option.value, as_of=day, allow_errors=allow_errors,
-        notified=notified_day), debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+    stdio.refuse_stdout(output, "The day-2 workbook")
+    as_json = json_flag or output_format is OutputFormat.json
+
+    from jtai_cli.reporting import counted
+    from jtai_cli.templating import export_lists
+
+    from . import render
+
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: export_lists(
+            paths, output, option=option.value, as_of=day, allow_errors=allow_errors,
+            notified=notified_day), debug=debug, force=force, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
+    elif quiet:
+        if not result.report.valid:
+            render.err_console().print(
+                f"{counted(result.report.counts()['error'], 'error')}: "
+                + ("written anyway (--allow-errors)" if result.written else "not written"))
     else:
         console = render.out_console()
         if not result.report.valid:

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.filtering import FilterResult, filter_lists
+from . import stdio
+from .options import (
+    AsOf,
+    Debug,
+    Files,
+    Force,
+    Format,
+    Ids,
+    Json,
+    OutputFormat,
+    Quiet,
+    ids_value,
+    parse_day,
+)
 
-from . import render
-from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, Quiet, parse_day
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jtai_cli.filtering import FilterResult
 
 
 class Window(StrEnum):
@@ -30,7 +42,8 @@ def filter_(
     output: Annotated[
         Path,
         typer.Option("--output", "-o", help="File to write: .xlsx (one sheet per list) or .csv "
-                     "(one list, UTF-8, opens cleanly in Excel).", show_default=False),
+                     "(one list, UTF-8, opens cleanly in Excel); - writes the CSV to standard "
+                     "output.", show_default=False),
     ],
     lists: Annotated[
         list[str] | None,
@@ -57,11 +70,7 @@ def filter_(
         typer.Option("--team", help="Only rows whose allocated team contains this text "
                      "(case ignored).", show_default=False),
     ] = None,
-    ids: Annotated[
-        Path | None,
-        typer.Option("--ids", help="Only these children: a file with one child ID per line, or "
-                     "a column headed Child Unique ID (CSV or workbook).", show_default=False),
-    ] = None,
+    ids: Ids = None,
     referrals_csa: Annotated[
         bool,
         typer.Option("--referrals-csa", help="Referrals of children flagged elsewhere: a "
@@ -86,19 +95,35 @@ def filter_(
     Example: jtai filter lists.xlsx referrals.csv --referrals-csa --as-of 23/11/2026 -o draft.csv
     """
     day = parse_day(as_of)
-    result = render.run(lambda: filter_lists(
-        files, output, lists=lists, csa_only=csa_only, open_only=open_only,
-        closed_only=closed_only, within=within.value if within else None, as_of=day, team=team,
-        ids=ids, referrals_csa=referrals_csa), debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+    wanted = ids_value(ids)
+    as_json = json_flag or output_format is OutputFormat.json
+    if as_json and stdio.is_stdout(output):
+        raise typer.BadParameter("-o - and --format json would both print on standard output: "
+                                 "write the rows to a file", param_hint="--output")
+    from jtai_cli.filtering import filter_lists
+
+    from . import render
+
+    with (stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths,
+          stdio.output_to_stdout(output, ".csv") as target):
+        assert target is not None
+        result = render.run(lambda: filter_lists(
+            paths, target, lists=lists, csa_only=csa_only, open_only=open_only,
+            closed_only=closed_only, within=within.value if within else None, as_of=day,
+            team=team, ids=wanted, referrals_csa=referrals_csa), debug=debug,
+            force=force, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
-    elif not quiet:
+    elif not (quiet or stdio.is_stdout(output)):
         render_filter(result, render.out_console())
     raise typer.Exit(render.EXIT_OK)
 
 
 def render_filter(result: FilterResult, console: Console) -> None:
     """What was kept, list by list."""
+    from rich.table import Table
+    from rich.text import Text
+
     source = "" if result.as_of_source == "given" else f", from {result.as_of_source}"
     console.print(Text(f"Filtered {', '.join(result.files)} (as of {result.as_of:%d/%m/%Y}"
                        f"{source})", style="bold"))

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.merging import MergeResult, merge_workbooks
-from jtai_cli.reporting import counted
-
-from . import render
+from . import stdio
 from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, Quiet, parse_day
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jtai_cli.merging import MergeResult
 
 #: Rows of the duplicates and conflicts tables shown before pointing at the Sources sheet.
 LIMIT = 30
@@ -47,8 +46,17 @@ def merge(
     Example: jtai merge lists-6-8.xlsx contacts.csv referrals.csv yot-nps.xlsx -o return.xlsx
     """
     day = parse_day(as_of)
-    result = render.run(lambda: merge_workbooks(files, output, as_of=day), debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+    stdio.refuse_stdout(output, "The merged workbook")
+    as_json = json_flag or output_format is OutputFormat.json
+    from jtai_cli.merging import merge_workbooks
+    from jtai_cli.reporting import counted
+
+    from . import render
+
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: merge_workbooks(paths, output, as_of=day), debug=debug,
+                            force=force, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
     elif not (quiet and result.valid):
         if quiet:
@@ -63,6 +71,9 @@ def merge(
 
 def render_merge(result: MergeResult, console: Console, *, limit: int = LIMIT) -> None:
     """The row accounting, duplicates, conflicts and notes of a merge."""
+    from rich.table import Table
+    from rich.text import Text
+
     console.print(Text(f"Merged {len(result.files)} file(s) into {result.output} "
                        f"(as of {result.as_of:%d/%m/%Y})", style="bold"))
     table = Table(title="Rows accounted for: rows in = rows out + exact duplicates removed",

@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+#: What ``-`` means for an input (standard input) or for ``-o`` (standard output).
+STDIO = "-"
+
 
 class OutputFormat(StrEnum):
     """How results are printed."""
@@ -18,11 +21,27 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class AnnexOption(StrEnum):
+    """Annex C's two ways of providing the lists (typed A or a, B or b)."""
+
+    A = "A"
+    B = "B"
+
+
+class FailOn(StrEnum):
+    """The least severe finding that makes the exit code 1."""
+
+    error = "error"
+    warning = "warning"
+
+
 def parse_day(value: str | None) -> dt.date | None:
-    """Read a date typed on the command line: 2026-11-23 or 23/11/2026 (day first)."""
+    """Read a date typed on the command line: 2026-11-23 or 23/11/2026 (day first), or today."""
     if value is None:
         return None
     text = value.strip()
+    if text.lower() == "today":
+        return dt.date.today()
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -40,18 +59,45 @@ def parse_day(value: str | None) -> dt.date | None:
 Files = Annotated[
     list[Path],
     typer.Argument(help="Workbooks (.xlsx, .xlsm, .xls, .ods), or CSV or Parquet files (one "
-                        "list each).", show_default=False),
+                        "list each); - reads one from standard input.", show_default=False),
 ]
+def ids_value(value: str | None) -> Path | list[str] | None:
+    """``--ids``: a file of child IDs when the value names one, else IDs separated by commas."""
+    if value is None:
+        return None
+    if "," not in value and Path(value).is_file():
+        return Path(value)
+    ids = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    if not ids:
+        raise typer.BadParameter("give child IDs separated by commas, or a file of IDs",
+                                 param_hint="--ids")
+    return ids
+
+
 AsOf = Annotated[
     str | None,
     typer.Option("--as-of", help="Date ages and look-back periods are counted from "
-                 "(2026-11-23 or 23/11/2026). Default: the 'data as at' date in the sheets' "
-                 "titles, else today.", show_default=False),
+                 "(2026-11-23, 23/11/2026 or today). Default: the 'data as at' date in the "
+                 "sheets' titles, else today.", show_default=False),
+]
+OptionAB = Annotated[
+    AnnexOption,
+    typer.Option("--option", case_sensitive=False, show_default=False,
+                 help="Annex C option: A (the lead inspector picks 20, the local authority "
+                 "answers seven questions about them, then five to seven are tracked) or B (the "
+                 "seven answers come with the lists; five to seven are picked straight away)."),
+]
+Ids = Annotated[
+    str | None,
+    typer.Option("--ids", show_default=False, help="Child IDs: separated by commas "
+                 "(210034,210058), or a file of IDs (one per line, or a column headed Child "
+                 "Unique ID)."),
 ]
 Format = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text for people, json for scripts (one JSON object on "
-                 "stdout, nothing else)."),
+    typer.Option("--format", "-f", case_sensitive=False, help="text for people, json for "
+                 "scripts (one JSON object on stdout, nothing else, also when an input cannot "
+                 "be used)."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing when all is well.")]
@@ -64,3 +110,9 @@ Output = Annotated[
 Force = Annotated[bool, typer.Option("--force", help="Replace an output file even if jtai did "
                                      "not write it (by default jtai replaces only its own "
                                      "outputs, never an input).")]
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option("--fail-on", case_sensitive=False, show_default=False,
+                 help="Exit with code 1 on errors only (error, the default) or on warnings too "
+                 "(warning)."),
+]

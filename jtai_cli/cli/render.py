@@ -5,13 +5,11 @@ Rendering never decides anything: it shows what the library returned.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -19,7 +17,13 @@ from rich.table import Table
 from rich.text import Text
 
 from jtai_cli.errors import JtaiError, UsageError
-from jtai_cli.reporting import ValidationReport
+
+from . import jsonout
+
+if TYPE_CHECKING:  # pandas is imported when a report is rendered, not for --help
+    import pandas as pd
+
+    from jtai_cli.reporting import ValidationReport
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 T = TypeVar("T")
@@ -39,17 +43,17 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
-    """Print JSON on stdout and nothing else."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+print_json = jsonout.print_json
 
 
-def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
+def run(fn: Callable[[], T], *, debug: bool, force: bool = False,
+        as_json: bool = False) -> T:
     """Call the library; turn unusable input into one red panel and exit code 3.
 
     A bug in jtai shows its type only (messages may hold cell values) and exits 4; ``--debug``
     shows the full traceback instead. With ``force``, outputs may replace files jtai did not
-    write (``--force``).
+    write (``--force``). With ``as_json`` the problem is a JSON document on stdout instead of
+    the panel.
     """
     from jtai_cli._files import replacing_allowed
 
@@ -59,14 +63,22 @@ def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
     except JtaiError as exc:
         if debug:
             print_safe_traceback(exc)
+        if as_json:
+            jsonout.print_error(jsonout.error_kind(exc), str(exc), exc.file)
+            raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError)
+                             else EXIT_UNUSABLE) from None
         title = ("jtai: check the command" if isinstance(exc, UsageError)
                  else "jtai: cannot use this input")
-        err_console().print(Panel(Text(str(exc), overflow="fold"), title=title,
+        err_console().print(Panel(Text(jsonout.redact(str(exc)), overflow="fold"), title=title,
                                   border_style="red", expand=False))
         raise typer.Exit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_UNUSABLE) from None
     except (KeyboardInterrupt, typer.Exit):
         raise
     except MemoryError:
+        if as_json:
+            jsonout.print_error("out-of-memory", "jtai ran out of memory on this input (the "
+                                "file is far bigger inside than a JTAI list)", None)
+            raise typer.Exit(EXIT_UNUSABLE) from None
         err_console().print(Panel(
             Text("jtai ran out of memory on this input (the file is far bigger inside than a "
                  "JTAI list): split the workbook or export the lists as CSV files, or close "
@@ -76,6 +88,11 @@ def run(fn: Callable[[], T], *, debug: bool, force: bool = False) -> T:
     except Exception as exc:
         if debug:
             print_safe_traceback(exc)
+            raise typer.Exit(EXIT_BUG) from None
+        if as_json:
+            jsonout.print_error("internal", f"jtai hit an internal problem "
+                                f"({type(exc).__name__}); rerun with --debug and report it",
+                                None)
             raise typer.Exit(EXIT_BUG) from None
         err_console().print(Panel(
             Text(f"jtai hit an internal problem ({type(exc).__name__}). Nothing was written. "
@@ -152,6 +169,8 @@ def _rows_text(rows: list[int]) -> str:
 def _lines(report: ValidationReport, part: pd.DataFrame) -> list[tuple[str, ...]]:
     """Table lines for one severity: single findings, and one line per rule that fires on
     GROUP_AT or more cells of one column (count, rows, first values)."""
+    import pandas as pd
+
     from jtai_cli.reporting import counted, group_findings
 
     groups = group_findings(part)
@@ -188,6 +207,8 @@ def _plain(*cells: str) -> list[Text]:
 
 
 def _key(column: object) -> object:
+    import pandas as pd
+
     return None if column is None or (isinstance(column, float) and pd.isna(column)) else column
 
 
@@ -247,7 +268,7 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
     from jtai_cli.reporting import counted
 
-    names = ", ".join(report.files)
+    names = jsonout.redact(", ".join(report.files))
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
     console.print(Text(f"Checked {names} (as of {report.as_of_text}{source})", style="bold"))
     summary = report.summary()

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from .options import Quiet
+
 
 def serve(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 "
@@ -23,6 +25,7 @@ def serve(
                                                "accepted, in MB.")] = 300,
     max_files: Annotated[int, typer.Option("--max-files", min=1, help="Most files in one "
                                            "upload.")] = 20,
+    quiet: Quiet = False,
 ) -> None:
     """Open the checks in the browser: check a workbook, shortlist, timetable, summary.
 
@@ -54,6 +57,7 @@ def serve(
         raise typer.Exit(render.EXIT_UNUSABLE) from None
     limits = Limits(file_bytes=max_upload_mb * 1024 * 1024, files=max_files)
     try:
-        run_server(sock, limits=limits, idle=idle_minutes * 60.0, open_browser=not no_open)
+        run_server(sock, limits=limits, idle=idle_minutes * 60.0, open_browser=not no_open,
+                   quiet=quiet)
     except KeyboardInterrupt:
         pass

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.reporting import counted
-from jtai_cli.shortlisting import MIX_RULE, Shortlist
-from jtai_cli.shortlisting import shortlist as build_shortlist
+from jtai_cli.policy import MIX_RULE
 
-from . import render
-from .options import AsOf, Debug, Files, Force, Format, Json, OutputFormat, parse_day
+from . import stdio
+from .options import AnnexOption as AnnexOption  # re-exported: its home was here
+from .options import (
+    AsOf,
+    Debug,
+    Files,
+    Force,
+    Format,
+    Json,
+    OptionAB,
+    OutputFormat,
+    Quiet,
+    parse_day,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jtai_cli.shortlisting import Shortlist
 
 #: Children shown in the "not picked" table before pointing at --format json.
 LIMIT = 40
@@ -29,20 +41,6 @@ class StageChoice(StrEnum):
     track = "track"
 
 
-class AnnexOption(StrEnum):
-    """Annex C's two ways of providing the lists."""
-
-    A = "A"
-    B = "B"
-
-
-OptionAB = Annotated[
-    AnnexOption,
-    typer.Option("--option", case_sensitive=False, show_default=False,
-                 help="Annex C option: A (the lead inspector picks 20, the local authority "
-                 "answers seven questions about them, then five to seven are tracked) or B (the "
-                 "seven answers come with the lists; five to seven are picked straight away)."),
-]
 Notified = Annotated[
     str | None,
     typer.Option("--notified", show_default=False,
@@ -83,6 +81,7 @@ def shortlist(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Propose the children to ask about (option A: 20) or to track (five to seven).
@@ -108,13 +107,24 @@ def shortlist(
     """
     day = parse_day(as_of)
     notified_day = parse_day(notified)
-    result = render.run(lambda: build_shortlist(
-        files, option=option.value, seed=seed, include=include or (), exclude=exclude or (),
-        prefer=prefer or (), require=require or (),
-        stage=stage.value if stage else None,
-        as_of=day, output=output, notified=notified_day), debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+    stdio.refuse_stdout(output, "The shortlist workbook")
+    as_json = json_flag or output_format is OutputFormat.json
+    from jtai_cli.shortlisting import shortlist as build_shortlist
+
+    from . import render
+
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: build_shortlist(
+            paths, option=option.value, seed=seed, include=include or (),
+            exclude=exclude or (), prefer=prefer or (),
+            require=require or (), stage=stage.value if stage else None, as_of=day,
+            output=output, notified=notified_day),
+            debug=debug, force=force, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
+    elif quiet:
+        if not result.complete:
+            render.err_console().print("Fewer than five children can be tracked")
     else:
         render_shortlist(result, render.out_console(), output=output)
     raise typer.Exit(render.EXIT_OK if result.complete else render.EXIT_ERRORS)
@@ -126,6 +136,11 @@ shortlist.__doc__ = (shortlist.__doc__ or "").replace("{mix_rule}", MIX_RULE)
 def render_shortlist(result: Shortlist, console: Console, *, output: Path | None = None,
                      limit: int = LIMIT) -> None:
     """The picks with their reasons, the children not picked with theirs, and the notes."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from jtai_cli.reporting import counted
+
     as_of = f" (as of {result.as_of:%d/%m/%Y})" if result.as_of else ""
     if result.stage == "select-20":
         head = (f"Option A, first stage: {len(result.picks)} CSA-FE children proposed for the "

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli.summarising import Summary, summarise
+from . import stdio
+from .options import AnnexOption, Debug, Files, Force, Format, Json, OutputFormat, Quiet, parse_day
 
-from . import render
-from .options import Debug, Files, Force, Format, Json, OutputFormat, parse_day
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from jtai_cli.summarising import Summary
 
 AsOfSummary = Annotated[
     str | None,
@@ -28,7 +28,8 @@ def summary(
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the report to this HTML file: every table "
-                     "with its chart, in one page that opens offline in any browser.",
+                     "with its chart, in one page that opens offline in any browser; - prints "
+                     "it on standard output.",
                      show_default=False),
     ] = None,
     xlsx: Annotated[
@@ -44,9 +45,10 @@ def summary(
                      "with the base stated.", show_default=False),
     ] = None,
     option: Annotated[
-        str | None,
-        typer.Option("--option", help="A or B (Annex C): the base of the seven answers' "
-                     "'% yes'. A: the inspector's sample of 20 (a sample, not a prevalence); "
+        AnnexOption | None,
+        typer.Option("--option", case_sensitive=False,
+                     help="A or B (Annex C): the base of the seven answers' '% yes'. A: the "
+                     "inspector's sample of 20 (a sample, not a prevalence); "
                      "B: every flagged child. Default: A when there is an additional fields "
                      "sheet, else B.", show_default=False),
     ] = None,
@@ -58,6 +60,7 @@ def summary(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Count the children flagged at risk of or subject to CSA-FE, by list, age, gender,
@@ -70,25 +73,43 @@ def summary(
 
     Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
     """
+    from rich.text import Text
+
     day = parse_day(as_of)
-    opt = option.upper() if option else None
-    if opt not in (None, "A", "B"):
-        raise typer.BadParameter("--option is A or B")
-    result = render.run(lambda: summarise(files, as_of=day, suppress=not no_suppress,
-                                          option=opt, population=population),
-                        debug=debug, force=force)
-    if output is not None:
-        render.run(lambda: result.write_html(output), debug=debug, force=force)
+    stdio.refuse_stdout(xlsx, "The summary workbook", "--xlsx")
+    as_json = json_flag or output_format is OutputFormat.json
+    if as_json and stdio.is_stdout(output):
+        raise typer.BadParameter("-o - and --format json would both print on standard output: "
+                                 "write the page to a file", param_hint="--output")
+    opt = option.value if option else None
+
+    from jtai_cli.summarising import summarise
+
+    from . import render
+
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: summarise(paths, as_of=day, suppress=not no_suppress,
+                                              option=opt, population=population),
+                            debug=debug, force=force, as_json=as_json)
     if xlsx is not None:
+        render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force, as_json=as_json)
+    if output is not None:
         try:
-            render.run(lambda: result.to_xlsx(xlsx), debug=debug, force=force)
+            with stdio.output_to_stdout(output, ".html") as target:
+                assert target is not None
+                render.run(lambda: result.write_html(target), debug=debug, force=force,
+                           as_json=as_json)
         except typer.Exit:
-            if output is not None:  # say what was written before this step failed
+            if xlsx is not None and not as_json:  # say what was written before this failed
                 render.err_console().print(
-                    f"The report {output} was written (complete) before this failed.")
+                    f"The workbook {xlsx} was written (complete) before this failed.")
             raise
-    if json_flag or output_format is OutputFormat.json:
+        if stdio.is_stdout(output):
+            return
+    if as_json:
         render.print_json(result.to_dict())
+        return
+    if quiet:
         return
     console = render.out_console()
     _render(result, console)
@@ -100,6 +121,9 @@ def summary(
 
 
 def _render(result: Summary, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     dates = ", ".join(f"{s.as_of:%d/%m/%Y}" for s in result.snapshots)
     console.print(Text(f"Summary of {', '.join(result.files)} (data as at {dates})",
                        style="bold"))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-
-from jtai_cli.templating import write_template
-
-from . import render
-from .options import Debug, Force, Output, parse_day
-from .shortlist import Notified, OptionAB
+from . import stdio
+from .options import Debug, Force, OptionAB, Output, Quiet, parse_day
+from .shortlist import Notified
 
 
 def template(
@@ -16,6 +12,7 @@ def template(
     output: Output,
     notified: Notified = None,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Write a blank workbook: every list's sheet with its exact headers, drop-downs and dates.
@@ -26,7 +23,15 @@ def template(
 
     Example: jtai template --option B --notified 2026-11-23 -o blank.xlsx
     """
+    from rich.text import Text
+
     day = parse_day(notified)
+    stdio.refuse_stdout(output, "The blank workbook")
+    from jtai_cli.templating import write_template
+
+    from . import render
+
     path = render.run(lambda: write_template(output, option=option.value, notified=day),
                       debug=debug, force=force)
-    render.out_console().print(Text(f"Blank option {option.value} workbook written to {path}"))
+    if not quiet:
+        render.out_console().print(Text(f"Blank option {option.value} workbook written to {path}"))

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from jtai_cli._files import write_text_atomic
-from jtai_cli.timetable import timeline as build_timeline
-
-from . import render
-from .options import Debug, Force, Format, Json, OutputFormat, parse_day
+from . import stdio
+from .options import AnnexOption, Debug, Force, Format, Json, OutputFormat, Quiet, parse_day
 
 
 def timeline(
     notified: Annotated[str, typer.Option("--notified", help="The Monday the local authority "
                                           "was notified (day 0), e.g. 2026-11-23 or 23/11/2026.",
                                           show_default=False)],
-    option: Annotated[str | None, typer.Option("--option", help="A or B (Annex C); both if "
-                                               "not given.", show_default=False)] = None,
-    ics: Annotated[Path | None, typer.Option("--ics", help="Also write a calendar file (.ics) "
-                                             "any calendar can import.",
-                                             show_default=False)] = None,
+    option: Annotated[AnnexOption | None, typer.Option(
+        "--option", case_sensitive=False, help="A or B (Annex C); both if not given.",
+        show_default=False)] = None,
+    ics: Annotated[Path | None, typer.Option(
+        "--output", "-o", "--ics", help="Also write a calendar file (.ics) any calendar can "
+        "import; - prints it on standard output.", show_default=False)] = None,
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """List every deadline of the fortnight with its date, time and guidance paragraph.
@@ -39,16 +37,34 @@ def timeline(
 
     Example: jtai timeline --notified 2026-11-23 --option A --ics jtai.ics
     """
+    from rich.table import Table
+    from rich.text import Text
+
     day = parse_day(notified)
     assert day is not None
-    opt = option.upper() if option else None
-    if opt not in (None, "A", "B"):
-        raise typer.BadParameter("--option is A or B")
-    tl = render.run(lambda: build_timeline(day, opt), debug=debug, force=force)  # type: ignore[arg-type]
+    opt = option.value if option else None
+    as_json = json_flag or output_format is OutputFormat.json
+    if as_json and stdio.is_stdout(ics):
+        raise typer.BadParameter("-o - and --format json would both print on standard output: "
+                                 "write the calendar to a file", param_hint="--output")
+
+    from jtai_cli._files import write_text_atomic
+    from jtai_cli.timetable import timeline as build_timeline
+
+    from . import render
+
+    tl = render.run(lambda: build_timeline(day, opt),  # type: ignore[arg-type]
+                    debug=debug, force=force, as_json=as_json)
+    if stdio.is_stdout(ics):
+        sys.stdout.write(tl.to_ics())
+        return
     if ics is not None:
-        render.run(lambda: write_text_atomic(ics, tl.to_ics()), debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+        render.run(lambda: write_text_atomic(ics, tl.to_ics()), debug=debug, force=force,
+                   as_json=as_json)
+    if as_json:
         render.print_json(tl.to_dict())
+        return
+    if quiet:
         return
     console = render.out_console()
     table = Table(title=f"JTAI timetable, notified {day:%A %d/%m/%Y}"

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from jtai_cli.tracking import write_tracking_workbook
-
-from . import render
-from .options import AsOf, Debug, Files, Force, Format, Json, Output, OutputFormat, parse_day
+from . import stdio
+from .options import (
+    AsOf,
+    Debug,
+    Files,
+    Force,
+    Format,
+    Json,
+    Output,
+    OutputFormat,
+    Quiet,
+    ids_value,
+    parse_day,
+)
 from .shortlist import Notified
 
 
 def tracking(
     files: Files,
     ids: Annotated[str, typer.Option("--ids", show_default=False, help="The tracked children's "
-                                     "IDs (comma-separated, or a file of IDs).")],
+                                     "IDs: separated by commas (210034,210058), or a file of "
+                                     "IDs (one per line, or a column headed Child Unique "
+                                     "ID).")],
     output: Output,
     inspectorate: Annotated[str | None, typer.Option(
         "--inspectorate", show_default=False, help="Fill in the inspectorate on every sheet "
@@ -27,6 +39,7 @@ def tracking(
     output_format: Format = OutputFormat.text,
     json_flag: Json = False,
     force: Force = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Write one tracking sheet per child, laid out as the inspectors' tool in Annex B.
@@ -40,17 +53,30 @@ def tracking(
 
     Example: jtai tracking lists.xlsx --ids 210034,210058 -o tracking.xlsx
     """
+    from rich.text import Text
+
     day = parse_day(as_of)
     notified_day = parse_day(notified)
-    result = render.run(lambda: write_tracking_workbook(
-        files, ids, output, as_of=day, notified=notified_day, inspectorate=inspectorate),
-        debug=debug, force=force)
-    if json_flag or output_format is OutputFormat.json:
+    wanted = ids_value(ids)
+    stdio.refuse_stdout(output, "The tracking workbook")
+    as_json = json_flag or output_format is OutputFormat.json
+
+    from jtai_cli.tracking import write_tracking_workbook
+
+    from . import render
+
+    with stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths:
+        result = render.run(lambda: write_tracking_workbook(
+            paths, str(wanted) if isinstance(wanted, Path) else (wanted or []), output,
+            as_of=day, notified=notified_day, inspectorate=inspectorate),
+            debug=debug, force=force, as_json=as_json)
+    if as_json:
         render.print_json(result.to_dict())
     else:
-        console = render.out_console()
-        console.print(Text(f"{len(result.children)} tracking sheet(s) written to "
-                           f"{result.output}: " + ", ".join(result.sheets)))
+        if not quiet:
+            render.out_console().print(Text(f"{len(result.children)} tracking sheet(s) "
+                                            f"written to {result.output}: "
+                                            + ", ".join(result.sheets)))
         if result.not_found:
             render.err_console().print(Text(
                 f"Not on any list, no sheet written: {', '.join(result.not_found)}",

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from jtai_cli.validation import validate_workbook
-
-from . import render
+from . import stdio
 from .options import (
     AsOf,
     Debug,
+    FailOn,
+    FailOnOption,
     Files,
     Force,
     Format,
@@ -30,10 +30,12 @@ def validate(
     json_flag: Json = False,
     report: Annotated[
         Path | None,
-        typer.Option("--report", "-r", help="Write a copy of the workbook with bad cells "
-                     "highlighted and explained, and an Issues sheet first (.xlsx). With "
-                     "several files checked separately, a folder.", show_default=False),
+        typer.Option("--output", "-o", "--report", "-r", help="Write a copy of the workbook "
+                     "with bad cells highlighted and explained, and an Issues sheet first "
+                     "(.xlsx). With several files checked separately, a folder.",
+                     show_default=False),
     ] = None,
+    fail_on: FailOnOption = None,
     each: Annotated[
         bool | None,
         typer.Option("--each/--together", help="Check each file on its own (in parallel), or "
@@ -52,27 +54,46 @@ def validate(
     """Check every JTAI list in the workbook(s) and say, cell by cell, what is wrong.
 
     FILES are workbooks (.xlsx, .xlsm, .xls, .ods), CSV or Parquet files (one list each; a
-    list cut into parts, contacts_part1.csv, contacts_part2.csv, is checked as one) or folders.
-    Exit code 0: no errors (warnings allowed); 1: errors found; 2: usage error; 3: a file
-    cannot be used.
+    list cut into parts, contacts_part1.csv, contacts_part2.csv, is checked as one) or folders;
+    - reads one file from standard input. Exit code 0: no errors (warnings allowed, unless
+    --fail-on warning); 1: errors found; 2: usage error; 3: a file cannot be used.
 
-    Example: jtai validate lists.xlsx --report lists-checked.xlsx
+    Example: jtai validate lists.xlsx -o lists-checked.xlsx
     """
     day = parse_day(as_of)
+    stdio.refuse_stdout(report, "The highlighted copy (a workbook)")
     as_json = json_flag or output_format is OutputFormat.json
-    with render.ProgressBar(enabled=not (quiet or as_json)) as bar:
+
+    from jtai_cli.validation import validate_workbook
+
+    from . import render
+
+    with (stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths,
+          render.ProgressBar(enabled=not (quiet or as_json)) as bar):
         result = render.run(
-            lambda: validate_workbook(files, as_of=day, report_path=report, separately=each,
+            lambda: validate_workbook(paths, as_of=day, report_path=report, separately=each,
                                       workers=workers, progress=bar),
-            debug=debug, force=force,
+            debug=debug, force=force, as_json=as_json,
         )
+    code = result.exit_code
+    if code == render.EXIT_OK and fail_on is FailOn.warning and result.counts()["warning"]:
+        code = render.EXIT_ERRORS
     if as_json:
         render.print_json(result.to_dict())
     elif quiet:
         if result.exit_code:
             render.err_console().print(render.quiet_line(result))
+        elif code:
+            from jtai_cli.reporting import counted
+
+            render.err_console().print(
+                f"{counted(result.counts()['warning'], 'warning')} (--fail-on warning) in "
+                f"{', '.join(map(str, result.files))}")
     else:
         render.render_report(result, render.out_console())
+        if code == render.EXIT_ERRORS and result.valid:
+            render.out_console().print(
+                f"Exit code 1: {result.counts()['warning']} warning(s), and --fail-on warning")
         if report is not None:
             render.out_console().print(f"Highlighted copy written to {report}")
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(code)

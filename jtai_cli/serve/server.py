@@ -33,10 +33,11 @@ def bind(port: int) -> socket.socket:
 
 
 def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: bool,
-          say: Callable[[str], None] = print) -> None:
+          say: Callable[[str], None] = print, quiet: bool = False) -> None:
     """Serve on ``sock`` until interrupted; the private folder is removed on the way out.
 
-    The first line written is the link with its token (``http://127.0.0.1:PORT/?token=...``).
+    The first line written is the link with its token (``http://127.0.0.1:PORT/?token=...``);
+    with ``quiet`` it is the only line.
     """
     import uvicorn
 
@@ -45,8 +46,9 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
     try:
         app = create_app(state)
         say(state.url)
-        say("jtai serve: your data stays on this computer. Press Ctrl-C to stop; uploads and "
-            "results are then removed.")
+        if not quiet:
+            say("jtai serve: your data stays on this computer. Press Ctrl-C to stop; uploads and "
+                "results are then removed.")
         sys.stdout.flush()
         # No access log: request lines carry the token, and nothing about a request is logged.
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",

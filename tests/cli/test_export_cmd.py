@@ -25,7 +25,7 @@ def test_json_output_equals_the_library_result(tmp_path):
     got = json.loads(result.stdout)
     again = export_lists(src, tmp_path / "again.xlsx", option="B", as_of=AS_OF).to_dict()
     again["output"] = str(out)
-    assert got == json.loads(json.dumps(again, default=str))
+    assert got == {"schema_version": 1, **json.loads(json.dumps(again, default=str))}
     assert got["written"] and out.exists()
     assert sha256(src) == before
 

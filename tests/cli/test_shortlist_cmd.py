@@ -15,7 +15,8 @@ runner = CliRunner()
 
 
 def _json(d: dict) -> dict:
-    return json.loads(json.dumps(d, default=str))
+    """The library's result as the CLI prints it: JSON, with the document's schema_version."""
+    return {"schema_version": 1, **json.loads(json.dumps(d, default=str))}
 
 
 def test_json_output_equals_the_library_result(tmp_path):

@@ -22,7 +22,7 @@ def test_json_output_equals_the_library_result(tmp_path):
                                  "--as-of", "2026-11-23", "--format", "json"])
     assert result.exit_code == 0, result.output
     lib = write_tracking_workbook(src, "C1,C2", out, as_of=AS_OF)
-    assert json.loads(result.stdout) == lib.to_dict()
+    assert json.loads(result.stdout) == {"schema_version": 1, **lib.to_dict()}
     assert sha256(src) == before
 
 
