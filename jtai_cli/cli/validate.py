@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -56,7 +57,7 @@ def validate(
             debug=debug,
         )
     if as_json:
-        render.print_json(result.to_dict())
+        result.write_json(sys.stdout)  # streamed: a national return's JSON is gigabytes
     elif quiet:
         if result.exit_code:
             c = result.counts()
