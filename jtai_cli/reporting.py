@@ -38,11 +38,18 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "coerced": 2}
 
 
 class FindingsBuilder:
-    """Collects findings one at a time or a column's worth at once."""
+    """Collects findings one at a time or a column's worth at once.
+
+    Chunks stay as the arrays (or one scalar for the whole chunk) they were given; ``frame``
+    builds each column once with numpy, sorts with one ``lexsort`` and makes one DataFrame.
+    """
+
+    _FIELDS = ("file", "sheet", "row", "column", "rule", "message", "expected", "list", "value",
+               "_f", "_s", "_c")
 
     def __init__(self) -> None:
         self._rows: list[dict[str, Any]] = []
-        self._chunks: list[pd.DataFrame] = []
+        self._chunks: list[tuple[int, dict[str, Any]]] = []
 
     def add(
         self,
@@ -84,35 +91,73 @@ class FindingsBuilder:
         n = len(rows)
         if n == 0:
             return
-        self._chunks.append(pd.DataFrame({
-            "file": file, "sheet": sheet, "row": rows.astype("int64"), "column": column,
-            "rule": rules, "message": messages, "expected": expected, "list": list_name,
-            "value": values if values is not None else None,
-            "_f": order[0], "_s": order[1], "_c": order[2],
+        self._chunks.append((n, {
+            "file": file, "sheet": sheet, "row": np.asarray(rows).astype("int64"),
+            "column": column, "rule": rules, "message": messages, "expected": expected,
+            "list": list_name, "value": values, "_f": order[0], "_s": order[1], "_c": order[2],
         }))
+
+    def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
+        is_int = name in ("_f", "_s", "_c")
+        parts = []
+        for n, c in chunks:
+            v = c[name]
+            if isinstance(v, np.ndarray) and v.ndim:
+                parts.append(v.astype("int64") if is_int else v.astype(object, copy=False))
+            else:
+                part = np.empty(n, dtype="int64" if is_int else object)
+                part[:] = v if not (v is None and is_int) else -1
+                parts.append(part)
+        return np.concatenate(parts)
 
     def frame(self) -> pd.DataFrame:
         """All findings, sorted as the user reads the workbook, with severities filled in."""
-        parts = list(self._chunks)
+        chunks = list(self._chunks)
         if self._rows:
-            parts.append(pd.DataFrame(self._rows))
-        if not parts:
+            recs = self._rows
+            chunks.append((len(recs), {
+                k: np.array([r[k] for r in recs], dtype=object)
+                if k not in ("_f", "_s", "_c") else np.array([r[k] for r in recs], dtype="int64")
+                for k in self._FIELDS}))
+        if not chunks:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
-        df = pd.concat(parts, ignore_index=True)
-        df["row"] = df["row"].astype("Int64")
-        has_cell = df["row"].notna() & (df["_c"] >= 0)
-        df["cell"] = None
+        col = {k: self._column(k, chunks) for k in self._FIELDS}
+        # Rows: int64 from add_many; None (no row) possible from add.
+        raw_rows = col["row"]
+        if raw_rows.dtype == object:
+            no_row = pd.isna(raw_rows)
+            rows = np.where(no_row, -1, raw_rows).astype("int64")
+        else:
+            no_row = np.zeros(len(raw_rows), dtype=bool)
+            rows = raw_rows
+        codes, rules = pd.factorize(col["rule"])
+        sev_u = np.array([CATALOGUE[r].severity.value for r in rules], dtype=object)
+        severity = sev_u[codes]
+        sev_order = np.array([_SEVERITY_ORDER[v] for v in sev_u], dtype="int64")[codes]
+        order = np.lexsort((sev_order, col["_c"], rows, col["_s"], col["_f"]))
+        rows, no_row, c_idx = rows[order], no_row[order], col["_c"][order]
+        has_cell = ~no_row & (c_idx >= 0)
+        cell = np.full(len(order), None, dtype=object)
         if has_cell.any():
-            letters = {c: column_letter(int(c)) for c in df.loc[has_cell, "_c"].unique()}
-            df.loc[has_cell, "cell"] = (df.loc[has_cell, "_c"].map(letters)
-                                        + df.loc[has_cell, "row"].astype("int64").astype(str))
-        df["severity"] = df["rule"].map(lambda r: CATALOGUE[r].severity.value)
-        df["_r"] = df["row"].fillna(-1).astype("int64")
-        df["_v"] = df["severity"].map(_SEVERITY_ORDER)
-        df = df.sort_values(["_f", "_s", "_r", "_c", "_v"], kind="stable")
-        df = df[list(FINDING_FIELDS)].reset_index(drop=True)
-        df = df.astype({c: object for c in FINDING_FIELDS if c != "row"})
-        return df.where(df.notna(), None) if len(df) else df
+            letters = {int(c): column_letter(int(c)) for c in np.unique(c_idx[has_cell])}
+            cell[has_cell] = [f"{letters[c]}{r}" for c, r in
+                              zip(c_idx[has_cell].tolist(), rows[has_cell].tolist(), strict=True)]
+        out: dict[str, pd.Series] = {}
+        for name in FINDING_FIELDS:
+            if name == "row":
+                out[name] = pd.Series(pd.arrays.IntegerArray(rows, no_row), copy=False)
+                continue
+            if name == "cell":
+                v = cell
+            elif name == "severity":
+                v = severity[order]
+            else:
+                v = col[name][order]
+                na = pd.isna(v)
+                if na.any():
+                    v[na] = None
+            out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
+        return pd.DataFrame(out, copy=False)
 
 
 def _counts(values: pd.Series) -> dict[str, int]:

@@ -74,6 +74,16 @@ def _awkward_report() -> ValidationReport:
               expected=text if i % 2 else "", list_name=None if i % 7 == 0 else "contacts",
               value=None if i % 6 == 0 else (i if i % 4 == 1 else text),
               order=(0, i % 3, i % 5 - 1))
+    import numpy as np
+
+    for k in range(3):  # column-wise chunks, as parsing adds coerced values
+        b.add_many(rules=np.array(["code-coerced", "id-leading-zeros"] * 2, dtype=object),
+                   file="a.xlsx", sheet="List 1", rows=np.array([9, 3, 3, 40]) + k,
+                   column=None if k == 1 else "Gender",
+                   messages=np.array(["'M' read as 'a) Male'", "x", "y\n", ""], dtype=object),
+                   expected="" if k else np.array(["a", "", "b", "c"], dtype=object),
+                   list_name="contacts", values=None if k == 2 else np.array(
+                       ["M", None, "\u00e9", "1"], dtype=object), order=(0, 1, k + 27))
     sheets = [SheetInfo("a.xlsx", "List 1", "contacts", "List 1", 2, 10),
               SheetInfo("a.xlsx", 'Lists \u201c2\u201d', None, None, None, 0, note="not a list"),
               SheetInfo("a.xlsx", "Empty", None, None, None, 0)]
@@ -85,7 +95,7 @@ def _awkward_report() -> ValidationReport:
 def test_streamed_json_equals_json_dumps_of_to_dict(chunk, monkeypatch):
     monkeypatch.setattr(reporting, "_JSON_CHUNK", chunk)
     report = _awkward_report()
-    assert len(report.findings) == 27
+    assert len(report.findings) == 39
     out = io.StringIO()
     report.write_json(out)
     expected = dict(report.to_dict(), findings=_old_records(report), summary=_old_summary(report))
@@ -106,3 +116,37 @@ def test_records_and_summary_are_what_they_were():
     assert [list(r) for r in report._records()] == [list(r) for r in _old_records(report)]
     assert report.summary() == _old_summary(report)
 
+
+
+def _old_frame(b: FindingsBuilder) -> pd.DataFrame:
+    """``FindingsBuilder.frame`` as it was before it was built with numpy (commit abe2dbe)."""
+    parts = [pd.DataFrame(c) for _, c in b._chunks]
+    if b._rows:
+        parts.append(pd.DataFrame(b._rows))
+    df = pd.concat(parts, ignore_index=True)
+    df["row"] = df["row"].astype("Int64")
+    has_cell = df["row"].notna() & (df["_c"] >= 0)
+    df["cell"] = None
+    letters = {c: reporting.column_letter(int(c)) for c in df.loc[has_cell, "_c"].unique()}
+    df.loc[has_cell, "cell"] = (df.loc[has_cell, "_c"].map(letters)
+                                + df.loc[has_cell, "row"].astype("int64").astype(str))
+    df["severity"] = df["rule"].map(lambda r: reporting.CATALOGUE[r].severity.value)
+    df["_r"] = df["row"].fillna(-1).astype("int64")
+    df["_v"] = df["severity"].map(reporting._SEVERITY_ORDER)
+    df = df.sort_values(["_f", "_s", "_r", "_c", "_v"], kind="stable")
+    df = df[list(reporting.FINDING_FIELDS)].reset_index(drop=True)
+    df = df.astype({c: object for c in reporting.FINDING_FIELDS if c != "row"})
+    return df.where(df.notna(), None)
+
+
+def test_findings_frame_is_what_it_was(monkeypatch):
+    captured = []
+    real = FindingsBuilder.frame
+
+    def spy(self):
+        captured.append(self)
+        return real(self)
+
+    monkeypatch.setattr(FindingsBuilder, "frame", spy)
+    report = _awkward_report()
+    pd.testing.assert_frame_equal(report.findings, _old_frame(captured[0]))
