@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from jtai_cli._memory import settle_imports
 from jtai_cli.validation import validate_workbook
 
 from . import render
@@ -48,6 +49,7 @@ def validate(
 
     Example: jtai validate lists.xlsx --report lists-checked.xlsx
     """
+    settle_imports()  # a faster exit too (see jtai_cli/_memory.py)
     day = parse_day(as_of)
     as_json = json_flag or output_format is OutputFormat.json
     with render.ProgressBar(enabled=not (quiet or as_json)) as bar:
