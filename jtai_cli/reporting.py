@@ -342,28 +342,52 @@ def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:
     return values
 
 
-def _encode_column(df: pd.DataFrame, name: str) -> np.ndarray:
-    """Each row's JSON text for one column: every distinct value is encoded once."""
-    if name == "row":
-        s = df[name]
-        return np.array(["null" if v is None else str(v) for v in _column_values(df, name)],
-                        dtype=object) if s.hasnans else s.astype("int64").astype(str).to_numpy(
-                            dtype=object)
+def _encode_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, builtins.list[str]]:
+    """One column as (a code per row, the JSON text of each code): each distinct value once."""
     values = df[name].to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if not all(type(u) is str for u in uniques):  # 1, 1.0 and True would share a code
-        return np.array([_dumps(v) for v in _column_values(df, name)], dtype=object)
+        return np.arange(len(df)), [_dumps(v) for v in _column_values(df, name)]
     # For text, json.dumps(ensure_ascii=False) is exactly this C function.
     if name == "expected":  # no expectation is written as ""
         encoded = [encode_basestring(u) if u else '""' for u in uniques] + ['""']
     else:
         encoded = [*map(encode_basestring, uniques), "null"]
-    return np.asarray(encoded, dtype=object)[codes]  # -1 (no value) takes the last
+    codes[codes < 0] = len(uniques)  # no value: the last
+    return codes, encoded
+
+
+def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins.list[str]:
+    """Each row's JSON text for ``names`` (keys and values, after ``lead``), built once per
+    distinct combination of their values."""
+    key = None
+    parts = []
+    for name in names:
+        codes, encoded = _encode_codes(df, name)
+        parts.append((codes, encoded))
+        key = codes if key is None else pd.factorize(key * (len(encoded) + 1) + codes)[0]
+    assert key is not None
+    _, first = np.unique(key, return_index=True)  # factorize numbers groups 0, 1, ...
+    keys = [_dumps(n) + ": " for n in names]
+    texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
+                               in zip(keys, parts, strict=True)]) for i in first.tolist()]
+    return np.asarray(texts, dtype=object)[key].tolist()  # type: ignore[no-any-return]
 
 
 def _encode_findings(df: pd.DataFrame) -> builtins.list[str]:
-    """One JSON object per finding, keys in ``FINDING_FIELDS`` order as ``json.dumps`` writes."""
-    cols = [_encode_column(df, c) for c in FINDING_FIELDS]
-    keys = [_dumps(c) for c in FINDING_FIELDS]
-    template = "{" + ", ".join(f"{k}: %s" for k in keys) + "}"
-    return [template % t for t in zip(*cols, strict=True)]
+    """One JSON object per finding, keys in ``FINDING_FIELDS`` order as ``json.dumps`` writes.
+
+    Only the row and the cell differ from one coerced finding to the next in a column; the
+    rest is encoded once per distinct combination and pasted around them.
+    """
+    assert FINDING_FIELDS[2] == "row" and FINDING_FIELDS[4] == "cell"
+    head = _encode_group(df, FINDING_FIELDS[:2], "{")
+    column = _encode_group(df, FINDING_FIELDS[3:4], ", ")
+    tail = _encode_group(df, FINDING_FIELDS[5:], ", ")
+    r = df["row"]
+    rows = ([str(v) for v in r.astype("int64").tolist()] if not r.hasnans
+            else ["null" if v is None else str(v) for v in _column_values(df, "row")])
+    cells = [f'"{c}"' if type(c) is str and c.isascii() and c.isalnum()
+             else _dumps(c) for c in df["cell"].tolist()]
+    return [f'{h}, "row": {r}{c}, "cell": {ce}{t}}}'
+            for h, r, c, ce, t in zip(head, rows, column, cells, tail, strict=True)]
