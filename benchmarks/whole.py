@@ -66,29 +66,33 @@ def _jtai() -> str:
     return found
 
 
-def jobs(path: Path, out: Path, report: bool) -> dict[str, list[str]]:
+def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, list[str]]:
     """Job name -> command line."""
-    jtai, py = _jtai(), sys.executable
+    py = sys.executable
+    jtai = [py, "-m", "jtai_cli"] if code else [_jtai()]
     j = {
         "read: pandas+calamine": [py, "-c", READ_PANDAS, str(path)],
         "read: python-calamine": [py, "-c", READ_CALAMINE, str(path)],
-        "jtai validate (text)": [jtai, "validate", str(path), "--as-of", AS_OF],
-        "jtai validate --format json": [jtai, "validate", str(path), "--as-of", AS_OF,
+        "jtai validate (text)": [*jtai, "validate", str(path), "--as-of", AS_OF],
+        "jtai validate --format json": [*jtai, "validate", str(path), "--as-of", AS_OF,
                                         "--format", "json"],
     }
     if report:
         j["floor: calamine read + xlsxwriter write"] = [py, "-c", READ_WRITE, str(path),
                                                          str(out)]
-        j["jtai validate --report"] = [jtai, "validate", str(path), "--as-of", AS_OF,
+        j["jtai validate --report"] = [*jtai, "validate", str(path), "--as-of", AS_OF,
                                        "--report", str(out)]
     return j
 
 
-def run(cmd: list[str], capture: bool) -> tuple[float, float, str]:
+def run(cmd: list[str], capture: bool, code: Path | None = None) -> tuple[float, float, str]:
     """Run one process to its exit: (wall seconds, peak RSS in MB, stdout if captured)."""
+    env = dict(os.environ)
+    if code is not None:  # a snapshot of the code, ahead of the installed one
+        env["PYTHONPATH"] = str(code)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=ROOT, text=True)
+                            stderr=subprocess.PIPE, cwd=code or ROOT, text=True, env=env)
     text = ""
     if capture:
         text = proc.stdout.read() if proc.stdout else ""
@@ -108,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--report-max", type=int, default=600_000,
                         help="largest size --report and its floor are run at")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="run jtai from this copy of the repository (e.g. a `git archive` "
+                        "snapshot) instead of the installed one")
     args = parser.parse_args(argv)
 
     results: dict[str, object] = {
@@ -120,13 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {rows:,} rows: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             out = Path(tmp) / "out.xlsx"
-            todo = jobs(path, out, report=rows <= args.report_max)
+            todo = jobs(path, out, report=rows <= args.report_max, code=args.code)
             runs: dict[str, list[tuple[float, float]]] = {k: [] for k in todo}
             coerced = None
             for rep in range(args.repeat):
                 for name, cmd in todo.items():
                     capture = name == "jtai validate (text)" and rep == 0
-                    secs, peak, text = run(cmd, capture)
+                    secs, peak, text = run(cmd, capture, args.code)
                     runs[name].append((secs, peak))
                     print(f"  run {rep + 1}: {secs:8.2f} s {peak:7.0f} MB  {name}", flush=True)
                     if capture:
