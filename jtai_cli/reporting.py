@@ -139,7 +139,7 @@ class FindingsBuilder:
         has_cell = ~no_row & (c_idx >= 0)
         cell = np.full(len(order), None, dtype=object)
         if has_cell.any():
-            letters = {int(c): column_letter(int(c)) for c in np.unique(c_idx[has_cell])}
+            letters = {int(c): column_letter(int(c)) for c in pd.unique(c_idx[has_cell])}
             cell[has_cell] = [f"{letters[c]}{r}" for c, r in
                               zip(c_idx[has_cell].tolist(), rows[has_cell].tolist(), strict=True)]
         out: dict[str, pd.Series] = {}
@@ -365,9 +365,12 @@ def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins
     for name in names:
         codes, encoded = _encode_codes(df, name)
         parts.append((codes, encoded))
-        key = codes if key is None else pd.factorize(key * (len(encoded) + 1) + codes)[0]
+        key = pd.factorize(codes if key is None else key * (len(encoded) + 1) + codes)[0]
     assert key is not None
-    _, first = np.unique(key, return_index=True)  # factorize numbers groups 0, 1, ...
+    # factorize numbers groups 0, 1, ... as they first appear: a group starts where the
+    # running maximum goes up.
+    top = np.maximum.accumulate(key)
+    first = np.flatnonzero(np.concatenate(([True], top[1:] > top[:-1])))
     keys = [_dumps(n) + ": " for n in names]
     texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
                                in zip(keys, parts, strict=True)]) for i in first.tolist()]

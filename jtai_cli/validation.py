@@ -276,7 +276,7 @@ def parse_list(
         if not len(pos):
             continue
         # Work per distinct value (each has its ``detail``), spread to its rows.
-        distinct, at = np.unique(p.codes[pos], return_inverse=True)
+        at, distinct = pd.factorize(p.codes[pos])
         details = [p.detail[k] for k in distinct]
         findings.add_many(
             rules=np.array([d.rule for d in details], dtype=object)[at], file=file,
