@@ -45,7 +45,7 @@ class FindingsBuilder:
     """
 
     _FIELDS = ("file", "sheet", "row", "column", "rule", "message", "expected", "list", "value",
-               "_f", "_s", "_c")
+               "_f", "_s", "_c", "_norow")
 
     def __init__(self) -> None:
         self._rows: list[dict[str, Any]] = []
@@ -98,12 +98,15 @@ class FindingsBuilder:
         }))
 
     def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
-        is_int = name in ("_f", "_s", "_c")
+        is_int = name in ("_f", "_s", "_c", "row", "_norow")
         parts = []
         for n, c in chunks:
-            v = c[name]
-            if isinstance(v, np.ndarray) and v.ndim:
-                parts.append(v.astype("int64") if is_int else v.astype(object, copy=False))
+            v = c.get(name)
+            if name == "_norow" and not isinstance(v, np.ndarray):
+                parts.append(np.zeros(n, dtype=bool))  # add_many: every finding has a row
+            elif isinstance(v, np.ndarray) and v.ndim:
+                parts.append(v.astype("int64") if is_int and name != "_norow"
+                             else v.astype(object, copy=False) if not is_int else v)
             else:
                 part = np.empty(n, dtype="int64" if is_int else object)
                 part[:] = v if not (v is None and is_int) else -1
@@ -115,21 +118,22 @@ class FindingsBuilder:
         chunks = list(self._chunks)
         if self._rows:
             recs = self._rows
-            chunks.append((len(recs), {
+            rows_of = [r["row"] for r in recs]
+            no_row = np.array([v is None or v != v for v in rows_of], dtype=bool)  # None, NaN
+            chunk: dict[str, Any] = {
                 k: np.array([r[k] for r in recs], dtype=object)
                 if k not in ("_f", "_s", "_c") else np.array([r[k] for r in recs], dtype="int64")
-                for k in self._FIELDS}))
+                for k in self._FIELDS if k not in ("row", "_norow")}
+            chunk["row"] = np.array([-1 if missing else int(v)
+                                     for v, missing in zip(rows_of, no_row, strict=True)],
+                                    dtype="int64")
+            chunk["_norow"] = no_row
+            chunks.append((len(recs), chunk))
         if not chunks:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
         col = {k: self._column(k, chunks) for k in self._FIELDS}
-        # Rows: int64 from add_many; None (no row) possible from add.
-        raw_rows = col["row"]
-        if raw_rows.dtype == object:
-            no_row = pd.isna(raw_rows)
-            rows = np.where(no_row, -1, raw_rows).astype("int64")
-        else:
-            no_row = np.zeros(len(raw_rows), dtype=bool)
-            rows = raw_rows
+        # Rows: int64 (-1 and "_norow" for a finding without one, possible from ``add``).
+        rows, no_row = col["row"], col["_norow"].astype(bool)
         codes, rules = pd.factorize(col["rule"])
         sev_u = np.array([CATALOGUE[r].severity.value for r in rules], dtype=object)
         severity = sev_u[codes]
@@ -138,10 +142,11 @@ class FindingsBuilder:
         rows, no_row, c_idx = rows[order], no_row[order], col["_c"][order]
         has_cell = ~no_row & (c_idx >= 0)
         cell = np.full(len(order), None, dtype=object)
-        if has_cell.any():
-            letters = {int(c): column_letter(int(c)) for c in pd.unique(c_idx[has_cell])}
-            cell[has_cell] = [f"{letters[c]}{r}" for c, r in
-                              zip(c_idx[has_cell].tolist(), rows[has_cell].tolist(), strict=True)]
+        if has_cell.any():  # "B" + "123", in C: numpy's string functions
+            at = c_idx[has_cell]
+            letters = np.array([column_letter(c) for c in range(int(at.max()) + 1)])
+            cell[has_cell] = np.strings.add(letters[at], rows[has_cell].astype(str)).astype(
+                object)
         out: dict[str, pd.Series] = {}
         for name in FINDING_FIELDS:
             if name == "row":
