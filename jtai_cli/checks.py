@@ -549,7 +549,7 @@ def _conflicts(
     # Children with more than one distinct value: count distinct (child, value) pairs.
     values = pd.factorize(df[field].to_numpy()[given])[0].astype(np.int64)
     child = keys[given].astype(np.int64)
-    pairs = np.unique(child * (int(values.max()) + 1) + values)
+    pairs = _distinct(child * (int(values.max()) + 1) + values)
     per_child = np.bincount(pairs // (int(values.max()) + 1), minlength=int(keys.max()) + 1)
     differs = np.zeros(len(df), dtype=bool)
     differs[given] = per_child[child] > 1
@@ -586,6 +586,13 @@ def _conflicts(
                 msg += ": the day and month look swapped"
             msgs.append(msg)
         _Emitter(data, pl)(rule, rows["pos"].to_numpy(), col.header, msgs, expected)
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for integers, by sorting: numpy 2.4's hashing ``unique`` took 18 s on
+    1.3 million (child, value) pairs that sort in 0.3 s, and grew faster than the rows."""
+    s = np.sort(a)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
 
 
 def _swapped(a: str, b: str) -> bool:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from json.encoder import encode_basestring
+from typing import Any, TextIO, cast
 
 import numpy as np
 import pandas as pd
@@ -91,11 +93,18 @@ def group_findings(findings: pd.DataFrame, *, max_values: int = 3) -> pd.DataFra
 
 
 class FindingsBuilder:
-    """Collects findings one at a time or a column's worth at once."""
+    """Collects findings one at a time or a column's worth at once.
+
+    Chunks stay as the arrays (or one scalar for the whole chunk) they were given; ``frame``
+    builds each column once with numpy, sorts with one ``lexsort`` and makes one DataFrame.
+    """
+
+    _FIELDS = ("file", "sheet", "row", "column", "rule", "message", "expected", "list", "value",
+               "_f", "_s", "_c", "_norow")
 
     def __init__(self) -> None:
         self._rows: list[dict[str, Any]] = []
-        self._chunks: list[pd.DataFrame] = []
+        self._chunks: list[tuple[int, dict[str, Any]]] = []
 
     def add(
         self,
@@ -137,35 +146,78 @@ class FindingsBuilder:
         n = len(rows)
         if n == 0:
             return
-        self._chunks.append(pd.DataFrame({
-            "file": file, "sheet": sheet, "row": rows.astype("int64"), "column": column,
-            "rule": rules, "message": messages, "expected": expected, "list": list_name,
-            "value": values if values is not None else None,
-            "_f": order[0], "_s": order[1], "_c": order[2],
+        self._chunks.append((n, {
+            "file": file, "sheet": sheet, "row": np.asarray(rows).astype("int64"),
+            "column": column, "rule": rules, "message": messages, "expected": expected,
+            "list": list_name, "value": values, "_f": order[0], "_s": order[1], "_c": order[2],
         }))
+
+    def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
+        is_int = name in ("_f", "_s", "_c", "row", "_norow")
+        parts = []
+        for n, c in chunks:
+            v = c.get(name)
+            if name == "_norow" and not isinstance(v, np.ndarray):
+                parts.append(np.zeros(n, dtype=bool))  # add_many: every finding has a row
+            elif isinstance(v, np.ndarray) and v.ndim:
+                parts.append(v.astype("int64") if is_int and name != "_norow"
+                             else v.astype(object, copy=False) if not is_int else v)
+            else:
+                part = np.empty(n, dtype="int64" if is_int else object)
+                part[:] = v if not (v is None and is_int) else -1
+                parts.append(part)
+        return np.concatenate(parts)
 
     def frame(self) -> pd.DataFrame:
         """All findings, sorted as the user reads the workbook, with severities filled in."""
-        parts = list(self._chunks)
+        chunks = list(self._chunks)
         if self._rows:
-            parts.append(pd.DataFrame(self._rows))
-        if not parts:
+            recs = self._rows
+            rows_of = [r["row"] for r in recs]
+            no_row = np.array([v is None or v != v for v in rows_of], dtype=bool)  # None, NaN
+            chunk: dict[str, Any] = {
+                k: np.array([r[k] for r in recs], dtype=object)
+                if k not in ("_f", "_s", "_c") else np.array([r[k] for r in recs], dtype="int64")
+                for k in self._FIELDS if k not in ("row", "_norow")}
+            chunk["row"] = np.array([-1 if missing else int(v)
+                                     for v, missing in zip(rows_of, no_row, strict=True)],
+                                    dtype="int64")
+            chunk["_norow"] = no_row
+            chunks.append((len(recs), chunk))
+        if not chunks:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
-        df = pd.concat(parts, ignore_index=True)
-        df["row"] = df["row"].astype("Int64")
-        has_cell = df["row"].notna() & (df["_c"] >= 0)
-        df["cell"] = None
-        if has_cell.any():
-            letters = {c: column_letter(int(c)) for c in df.loc[has_cell, "_c"].unique()}
-            df.loc[has_cell, "cell"] = (df.loc[has_cell, "_c"].map(letters)
-                                        + df.loc[has_cell, "row"].astype("int64").astype(str))
-        df["severity"] = df["rule"].map(lambda r: CATALOGUE[r].severity.value)
-        df["_r"] = df["row"].fillna(-1).astype("int64")
-        df["_v"] = df["severity"].map(_SEVERITY_ORDER)
-        df = df.sort_values(["_f", "_s", "_r", "_c", "_v"], kind="stable")
-        df = df[list(FINDING_FIELDS)].reset_index(drop=True)
-        df = df.astype({c: object for c in FINDING_FIELDS if c != "row"})
-        return df.where(df.notna(), None) if len(df) else df
+        col = {k: self._column(k, chunks) for k in self._FIELDS}
+        # Rows: int64 (-1 and "_norow" for a finding without one, possible from ``add``).
+        rows, no_row = col["row"], col["_norow"].astype(bool)
+        codes, rules = pd.factorize(col["rule"])
+        sev_u = np.array([CATALOGUE[r].severity.value for r in rules], dtype=object)
+        severity = sev_u[codes]
+        sev_order = np.array([_SEVERITY_ORDER[v] for v in sev_u], dtype="int64")[codes]
+        order = np.lexsort((sev_order, col["_c"], rows, col["_s"], col["_f"]))
+        rows, no_row, c_idx = rows[order], no_row[order], col["_c"][order]
+        has_cell = ~no_row & (c_idx >= 0)
+        cell = np.full(len(order), None, dtype=object)
+        if has_cell.any():  # "B" + "123", in C: numpy's string functions
+            at = c_idx[has_cell]
+            letters = np.array([column_letter(c) for c in range(int(at.max()) + 1)])
+            cell[has_cell] = np.strings.add(letters[at], rows[has_cell].astype(str)).astype(
+                object)
+        out: dict[str, pd.Series] = {}
+        for name in FINDING_FIELDS:
+            if name == "row":
+                out[name] = pd.Series(pd.arrays.IntegerArray(rows, no_row), copy=False)
+                continue
+            if name == "cell":
+                v = cell
+            elif name == "severity":
+                v = severity[order]
+            else:
+                v = col[name][order]
+                na = pd.isna(v)
+                if na.any():
+                    v[na] = None
+            out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
+        return pd.DataFrame(out, copy=False)
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
@@ -255,12 +307,13 @@ class ValidationReport:
         return [Issue(**rec) for rec in self._records()]
 
     def _records(self) -> list[dict[str, Any]]:
-        recs: list[dict[str, Any]] = [
-            {str(k): v for k, v in r.items()} for r in self.findings.to_dict("records")]
-        for r in recs:
-            r["row"] = None if r["row"] is None or pd.isna(r["row"]) else int(r["row"])
-            r["expected"] = r["expected"] or ""
-        return recs
+        # Column-wise: one C-level ``tolist`` per column, then one dict per finding (pandas'
+        # ``to_dict("records")`` boxes every cell on its own, 10x slower on 100,000s).
+        df = self.findings
+        if not len(df):
+            return []
+        cols = [_column_values(df, c) for c in FINDING_FIELDS]
+        return [dict(zip(FINDING_FIELDS, t, strict=True)) for t in zip(*cols, strict=True)]
 
     def sheet_key(self, info_or_file: SheetInfo | str, sheet: str | None = None) -> str:
         """How a sheet is named in ``lists``: its name, or ``[file]sheet`` for several files."""
@@ -282,11 +335,17 @@ class ValidationReport:
     def summary(self) -> dict[str, object]:
         """Counts by severity, by list and by rule."""
         df = self.findings
+        # One count per (file, sheet, severity), not one scan of the findings per sheet.
+        per: dict[tuple[str, str], dict[str, int]] = {}
+        if len(df):
+            sizes = df.groupby(["file", "sheet", "severity"], sort=False).size()
+            for key3, k in sizes.items():
+                f, sh, sev = (str(x) for x in key3)  # type: ignore[attr-defined]
+                per.setdefault((f, sh), {})[sev] = int(k)
         by_sheet: dict[str, dict[str, int]] = {}
         for info in self.sheets:
             key = self.sheet_key(info)
-            part = df[(df["file"] == info.file) & (df["sheet"] == info.sheet)] if len(df) else df
-            vc: Mapping[str, int] = _counts(part["severity"]) if len(part) else {}
+            vc = per.get((info.file, info.sheet), {})
             by_sheet[key] = {
                 "rows": info.rows,
                 **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},
@@ -294,8 +353,7 @@ class ValidationReport:
         by_rule = {str(k): int(v) for k, v in df["rule"].value_counts().items()} if len(df) else {}
         return {**self.counts(), "by_sheet": by_sheet, "by_rule": by_rule}
 
-    def to_dict(self) -> dict[str, object]:
-        """The report as JSON-ready data: what ``jtai validate --format json`` prints."""
+    def _head(self) -> dict[str, object]:
         return {
             "schema_version": SCHEMA_VERSION,
             "valid": self.valid,
@@ -306,9 +364,27 @@ class ValidationReport:
             "files": self.files,
             "lists": {self.sheet_key(s): s.to_dict() for s in self.sheets},
             "unusable_files": self.unusable_files,
-            "findings": self._records(),
-            "summary": self.summary(),
         }
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data: what ``jtai validate --format json`` prints."""
+        return {**self._head(), "findings": self._records(), "summary": self.summary()}
+
+    def write_json(self, out: TextIO) -> None:
+        """Write ``to_dict()`` as one line of JSON to ``out``, streamed as it is encoded.
+
+        The text is exactly ``json.dumps(self.to_dict(), ensure_ascii=False, default=str)``
+        plus a newline, but no finding becomes a dict and the document is never one string:
+        findings are encoded a chunk of rows at a time, each column once per distinct value.
+        """
+        head = _dumps(self._head())
+        out.write(head[:-1] + ', "findings": [')
+        df = self.findings
+        for start in range(0, len(df), _JSON_CHUNK):
+            if start:
+                out.write(", ")
+            out.write(", ".join(_encode_findings(df.iloc[start:start + _JSON_CHUNK])))
+        out.write('], "summary": ' + _dumps(self.summary()) + "}\n")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per finding, like pandera's failure cases."""
@@ -322,3 +398,78 @@ class ValidationReport:
     def where(self, **conditions: object) -> list[dict[str, Any]]:
         """Findings whose fields equal the given values, e.g. ``where(rule="dob-mismatch")``."""
         return [r for r in self._records() if all(r.get(k) == v for k, v in conditions.items())]
+
+
+#: Findings encoded per chunk by ``ValidationReport.write_json`` (bounds its memory).
+_JSON_CHUNK = 50_000
+
+
+def _dumps(value: object) -> str:
+    """JSON as ``--format json`` writes it (the one encoding both paths share)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:
+    """One findings column as Python values, as ``_records`` gives them."""
+    s = df[name]
+    if name == "row":
+        return [None if v is None or v is pd.NA else int(v)
+                for v in s.astype(object).where(s.notna(), None).tolist()]
+    values = s.where(s.notna(), None).tolist() if s.hasnans else s.tolist()
+    if name == "expected":
+        return [v or "" for v in values]
+    return values
+
+
+def _encode_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, builtins.list[str]]:
+    """One column as (a code per row, the JSON text of each code): each distinct value once."""
+    values = df[name].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not all(type(u) is str for u in uniques):  # 1, 1.0 and True would share a code
+        return np.arange(len(df)), [_dumps(v) for v in _column_values(df, name)]
+    # For text, json.dumps(ensure_ascii=False) is exactly this C function.
+    if name == "expected":  # no expectation is written as ""
+        encoded = [encode_basestring(u) if u else '""' for u in uniques] + ['""']
+    else:
+        encoded = [*map(encode_basestring, uniques), "null"]
+    codes[codes < 0] = len(uniques)  # no value: the last
+    return codes, encoded
+
+
+def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins.list[str]:
+    """Each row's JSON text for ``names`` (keys and values, after ``lead``), built once per
+    distinct combination of their values."""
+    key = None
+    parts = []
+    for name in names:
+        codes, encoded = _encode_codes(df, name)
+        parts.append((codes, encoded))
+        key = pd.factorize(codes if key is None else key * (len(encoded) + 1) + codes)[0]
+    assert key is not None
+    # factorize numbers groups 0, 1, ... as they first appear: a group starts where the
+    # running maximum goes up.
+    top = np.maximum.accumulate(key)
+    first = np.flatnonzero(np.concatenate(([True], top[1:] > top[:-1])))
+    keys = [_dumps(n) + ": " for n in names]
+    texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
+                               in zip(keys, parts, strict=True)]) for i in first.tolist()]
+    return np.asarray(texts, dtype=object)[key].tolist()  # type: ignore[no-any-return]
+
+
+def _encode_findings(df: pd.DataFrame) -> builtins.list[str]:
+    """One JSON object per finding, keys in ``FINDING_FIELDS`` order as ``json.dumps`` writes.
+
+    Only the row and the cell differ from one coerced finding to the next in a column; the
+    rest is encoded once per distinct combination and pasted around them.
+    """
+    assert FINDING_FIELDS[2] == "row" and FINDING_FIELDS[4] == "cell"
+    head = _encode_group(df, FINDING_FIELDS[:2], "{")
+    column = _encode_group(df, FINDING_FIELDS[3:4], ", ")
+    tail = _encode_group(df, FINDING_FIELDS[5:], ", ")
+    r = df["row"]
+    rows = ([str(v) for v in r.astype("int64").tolist()] if not r.hasnans
+            else ["null" if v is None else str(v) for v in _column_values(df, "row")])
+    cells = [f'"{c}"' if type(c) is str and c.isascii() and c.isalnum()
+             else _dumps(c) for c in df["cell"].tolist()]
+    return [f'{h}, "row": {r}{c}, "cell": {ce}{t}}}'
+            for h, r, c, ce, t in zip(head, rows, column, cells, tail, strict=True)]

@@ -325,15 +325,16 @@ def parse_list(
         pos = p.problem_rows()
         if not len(pos):
             continue
-        u = p.codes[pos]
-        rules = np.array([p.detail[k].rule for k in u], dtype=object)
-        msgs = np.array([p.detail[k].message for k in u], dtype=object)
-        exp = np.array([p.detail[k].expected for k in u], dtype=object)
-        cells = raw[canon][pos]
+        # Work per distinct value (each has its ``detail``), spread to its rows.
+        at, distinct = pd.factorize(p.codes[pos])
+        details = [p.detail[k] for k in distinct]
         findings.add_many(
-            rules=rules, file=file, sheet=sname, rows=excel_rows[pos], column=written[canon],
-            messages=msgs, expected=exp, list_name=schema.name,
-            values=np.array([None if v is None else show(v) for v in cells], dtype=object),
+            rules=np.array([d.rule for d in details], dtype=object)[at], file=file,
+            sheet=sname, rows=excel_rows[pos], column=written[canon],
+            messages=np.array([d.message for d in details], dtype=object)[at],
+            expected=np.array([d.expected for d in details], dtype=object)[at],
+            list_name=schema.name,
+            values=np.array([show(p.uniques[k]) for k in distinct], dtype=object)[at],
             order=(*order, positions[canon]),
         )
 

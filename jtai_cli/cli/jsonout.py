@@ -40,6 +40,11 @@ def redact(text: str) -> str:
     return text
 
 
+def has_aliases() -> bool:
+    """Whether some path must be redacted (standard input was copied to a temporary file)."""
+    return bool(_ALIASES)
+
+
 def with_version(data: Any) -> dict[str, Any]:
     """The document with ``schema_version`` first; a bare list goes under ``items``."""
     if isinstance(data, dict):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from . import stdio
+from . import jsonout, stdio
 from .options import (
     AsOf,
     Debug,
@@ -64,10 +65,12 @@ def validate(
     stdio.refuse_stdout(report, "The highlighted copy (a workbook)")
     as_json = json_flag or output_format is OutputFormat.json
 
+    from jtai_cli._memory import settle_imports
     from jtai_cli.validation import validate_workbook
 
     from . import render
 
+    settle_imports()  # the imports done, out of the collector's way: a faster exit too
     with (stdio.stdin_inputs(files, debug=debug, as_json=as_json) as paths,
           render.ProgressBar(enabled=not (quiet or as_json)) as bar):
         result = render.run(
@@ -78,8 +81,10 @@ def validate(
     code = result.exit_code
     if code == render.EXIT_OK and fail_on is FailOn.warning and result.counts()["warning"]:
         code = render.EXIT_ERRORS
-    if as_json:
-        render.print_json(result.to_dict())
+    if as_json and jsonout.has_aliases():
+        render.print_json(result.to_dict())  # the temporary copy of stdin named 'stdin'
+    elif as_json:
+        result.write_json(sys.stdout)  # streamed: a national return's JSON is gigabytes
     elif quiet:
         if result.exit_code:
             render.err_console().print(render.quiet_line(result))

@@ -1,0 +1,172 @@
+"""Whole-process benchmarks: what a user waits for, from typing the command to its exit.
+
+Usage (from the repository root, with the package installed):
+
+    python benchmarks/whole.py --rows 60000 600000 3000000 --repeat 3
+
+Each job is a fresh process (``jtai ...`` itself, or ``python -c ...`` for a floor), timed
+from start to exit with imports, schema loading, rendering and teardown included; its peak
+memory is the process's own max RSS (``os.wait4``). The jobs of one size run interleaved,
+job after job, ``--repeat`` times, so the floors see the same machine load as jtai; medians
+are reported. Workbooks come from ``benchmarks/messy.py`` (seeded, cached in the git-ignored
+``benchmarks/data/``). Results are merged into ``benchmarks/whole.json`` (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import messy  # noqa: E402  (benchmarks/messy.py)
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-23"
+
+READ_PANDAS = """
+import sys, pandas as pd
+pd.read_excel(sys.argv[1], engine="calamine", sheet_name=None)
+"""
+READ_CALAMINE = """
+import sys
+from python_calamine import CalamineWorkbook
+wb = CalamineWorkbook.from_path(sys.argv[1])
+for name in wb.sheet_names:
+    wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+"""
+# The floor of --report: read every sheet's rows, write them all with xlsxwriter at its fastest.
+READ_WRITE = """
+import sys, xlsxwriter
+from python_calamine import CalamineWorkbook
+wb = CalamineWorkbook.from_path(sys.argv[1])
+out = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+for name in wb.sheet_names:
+    ws = out.add_worksheet(name[:31])
+    for i, row in enumerate(wb.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+        ws.write_row(i, 0, row)
+out.close()
+"""
+
+
+def _jtai() -> str:
+    found = shutil.which("jtai", path=str(Path(sys.executable).parent)) or shutil.which("jtai")
+    if not found:
+        raise SystemExit("the jtai command is not installed in this environment")
+    return found
+
+
+def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, list[str]]:
+    """Job name -> command line."""
+    py = sys.executable
+    jtai = [py, "-m", "jtai_cli"] if code else [_jtai()]
+    j = {
+        "read: pandas+calamine": [py, "-c", READ_PANDAS, str(path)],
+        "read: python-calamine": [py, "-c", READ_CALAMINE, str(path)],
+        "jtai validate (text)": [*jtai, "validate", str(path), "--as-of", AS_OF],
+        "jtai validate --format json": [*jtai, "validate", str(path), "--as-of", AS_OF,
+                                        "--format", "json"],
+    }
+    if report:
+        j["floor: calamine read + xlsxwriter write"] = [py, "-c", READ_WRITE, str(path),
+                                                         str(out)]
+        j["jtai validate --report"] = [*jtai, "validate", str(path), "--as-of", AS_OF,
+                                       "--report", str(out)]
+    return j
+
+
+def run(cmd: list[str], capture: bool, code: Path | None = None) -> tuple[float, float, str]:
+    """Run one process to its exit: (wall seconds, peak RSS in MB, stdout if captured)."""
+    env = dict(os.environ)
+    if code is not None:  # a snapshot of the code, ahead of the installed one
+        env["PYTHONPATH"] = str(code)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, cwd=code or ROOT, text=True, env=env)
+    text = ""
+    if capture:
+        text = proc.stdout.read() if proc.stdout else ""
+    err = proc.stderr.read() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):  # 1: the messy workbook has errors, as planted
+        raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}: {err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", nargs="+", type=int, default=[60_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per job (median reported)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--report-max", type=int, default=600_000,
+                        help="largest size --report and its floor are run at")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="run jtai from this copy of the repository (e.g. a `git archive` "
+                        "snapshot) instead of the installed one")
+    args = parser.parse_args(argv)
+
+    results: dict[str, object] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
+        "sizes": {},
+    }
+    for rows in args.rows:
+        path = messy.ensure(rows, args.seed)
+        print(f"\n== {rows:,} rows: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            out = Path(tmp) / "out.xlsx"
+            todo = jobs(path, out, report=rows <= args.report_max, code=args.code)
+            runs: dict[str, list[tuple[float, float]]] = {k: [] for k in todo}
+            coerced = None
+            for rep in range(args.repeat):
+                for name, cmd in todo.items():
+                    capture = name == "jtai validate (text)" and rep == 0
+                    secs, peak, text = run(cmd, capture, args.code)
+                    runs[name].append((secs, peak))
+                    print(f"  run {rep + 1}: {secs:8.2f} s {peak:7.0f} MB  {name}", flush=True)
+                    if capture:
+                        m = re.search(r"(\d+) values coerced", text)
+                        coerced = int(m.group(1)) if m else None
+        summary = {name: {"seconds": round(statistics.median(s for s, _ in r), 2),
+                          "peak_mb": round(statistics.median(p for _, p in r)),
+                          "runs": [round(s, 2) for s, _ in r]}
+                   for name, r in runs.items()}
+        base = summary["read: pandas+calamine"]
+        for row in summary.values():
+            row["x_pandas_read_time"] = round(row["seconds"] / base["seconds"], 2)
+            row["x_pandas_read_peak"] = round(row["peak_mb"] / base["peak_mb"], 2)
+        if "jtai validate --report" in summary:
+            floor = summary["floor: calamine read + xlsxwriter write"]
+            summary["jtai validate --report"]["x_floor_time"] = round(
+                summary["jtai validate --report"]["seconds"] / floor["seconds"], 2)
+        print(f"  coerced values: {coerced}")
+        for name, row in summary.items():
+            print(f"{row['seconds']:8.2f} s {row['x_pandas_read_time']:5.2f}x "
+                  f"{row['peak_mb']:7.0f} MB {row['x_pandas_read_peak']:5.2f}x  {name}")
+        results["sizes"][str(rows)] = {  # type: ignore[index]
+            "file": path.name, "coerced": coerced, "jobs": summary,
+            "load_at_end": os.getloadavg()[0]}
+    out_json = ROOT / "benchmarks" / "whole.json"
+    if out_json.exists():  # keep the other sizes' last results
+        old = json.loads(out_json.read_text(encoding="utf-8"))
+        old.get("sizes", {}).update(results["sizes"])  # type: ignore[arg-type]
+        results["sizes"] = old.get("sizes", results["sizes"])
+    out_json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten {out_json.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""The JSON report: streamed and built column-wise, yet the same bytes as before.
+
+``tests/golden/`` holds what ``jtai validate --format json --as-of 2026-11-23`` printed for the
+two examples before the JSON was streamed (commit abe2dbe). When a rule's wording or logic is
+changed on purpose, regenerate them from the repository root and review the diff:
+
+    jtai validate examples/lists_messy.xlsx --format json --as-of 2026-11-23 \
+        > tests/golden/lists_messy.json
+    jtai validate examples/lists_clean.xlsx --format json --as-of 2026-11-23 \
+        > tests/golden/lists_clean.json
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from conftest import AS_OF, ROOT
+from typer.testing import CliRunner
+
+from jtai_cli import reporting
+from jtai_cli.cli import app
+from jtai_cli.reporting import FindingsBuilder, SheetInfo, ValidationReport
+
+GOLDEN = ROOT / "tests" / "golden"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("name", ["lists_messy", "lists_clean"])
+def test_json_output_is_byte_for_byte_the_golden_copy(name, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the report names the file as given: a relative path
+    result = runner.invoke(app, ["validate", f"examples/{name}.xlsx", "--format", "json",
+                                 "--as-of", "2026-11-23"])
+    assert result.exit_code == (1 if name == "lists_messy" else 0), result.output
+    assert result.stdout == (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
+
+
+def _old_records(report: ValidationReport) -> list[dict[str, Any]]:
+    """How findings became records before they were built column-wise."""
+    df = report.findings
+    df = df.where(df.notna(), None) if len(df) else df
+    recs = [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+    for r in recs:
+        r["row"] = None if r["row"] is None or pd.isna(r["row"]) else int(r["row"])
+        r["expected"] = r["expected"] or ""
+    return recs
+
+
+def _old_summary(report: ValidationReport) -> dict[str, object]:
+    """How the summary was counted before: one scan of the findings per sheet."""
+    df = report.findings
+    by_sheet = {}
+    for info in report.sheets:
+        part = df[(df["file"] == info.file) & (df["sheet"] == info.sheet)]
+        vc = part["severity"].value_counts().to_dict()
+        by_sheet[report.sheet_key(info)] = {
+            "rows": info.rows, **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}}
+    by_rule = {str(k): int(v) for k, v in df["rule"].value_counts().items()}
+    return {**report.counts(), "by_sheet": by_sheet, "by_rule": by_rule}
+
+
+def _awkward_report() -> ValidationReport:
+    """Findings with every kind of value JSON must escape, some without row, cell or value."""
+    b = FindingsBuilder()
+    odd = ['say "no"', "back\\slash", "line\nbreak", "tab\there", "\u00e9t\u00e9 \u2013 \U0001f600",
+           "\x01control", "", "%s %d", "'M' read as 'a) Male'"]
+    for i, text in enumerate(odd * 3):
+        b.add("code-coerced" if i % 2 else "date-impossible", file="a.xlsx",
+              sheet="List 1" if i % 3 else "Lists \u201c2\u201d", row=i + 3 if i % 4 else None,
+              column=None if i % 5 == 0 else f"Col {text}", message=f"msg {text}",
+              expected=text if i % 2 else "", list_name=None if i % 7 == 0 else "contacts",
+              value=None if i % 6 == 0 else (i if i % 4 == 1 else text),
+              order=(0, i % 3, i % 5 - 1))
+    import numpy as np
+
+    for k in range(3):  # column-wise chunks, as parsing adds coerced values
+        b.add_many(rules=np.array(["code-coerced", "id-leading-zeros"] * 2, dtype=object),
+                   file="a.xlsx", sheet="List 1", rows=np.array([9, 3, 3, 40]) + k,
+                   column=None if k == 1 else "Gender",
+                   messages=np.array(["'M' read as 'a) Male'", "x", "y\n", ""], dtype=object),
+                   expected="" if k else np.array(["a", "", "b", "c"], dtype=object),
+                   list_name="contacts", values=None if k == 2 else np.array(
+                       ["M", None, "\u00e9", "1"], dtype=object), order=(0, 1, k + 27))
+    sheets = [SheetInfo("a.xlsx", "List 1", "contacts", "List 1", 2, 10),
+              SheetInfo("a.xlsx", 'Lists \u201c2\u201d', None, None, None, 0, note="not a list"),
+              SheetInfo("a.xlsx", "Empty", None, None, None, 0)]
+    return ValidationReport(["a.xlsx"], AS_OF, sheets, b.frame(), as_of_source="given",
+                            unusable_files={"b.xlsx": "not a \"workbook\""})
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 50_000])
+def test_streamed_json_equals_json_dumps_of_to_dict(chunk, monkeypatch):
+    monkeypatch.setattr(reporting, "_JSON_CHUNK", chunk)
+    report = _awkward_report()
+    assert len(report.findings) == 39
+    out = io.StringIO()
+    report.write_json(out)
+    expected = dict(report.to_dict(), findings=_old_records(report), summary=_old_summary(report))
+    assert out.getvalue() == json.dumps(expected, ensure_ascii=False, default=str) + "\n"
+
+
+def test_no_findings_stream_as_an_empty_list():
+    report = ValidationReport(["a.xlsx"], AS_OF, [], FindingsBuilder().frame())
+    out = io.StringIO()
+    report.write_json(out)
+    assert out.getvalue() == json.dumps(report.to_dict(), ensure_ascii=False) + "\n"
+    assert json.loads(out.getvalue())["findings"] == []
+
+
+def test_records_and_summary_are_what_they_were():
+    report = _awkward_report()
+    assert report._records() == _old_records(report)
+    assert [list(r) for r in report._records()] == [list(r) for r in _old_records(report)]
+    assert report.summary() == _old_summary(report)
+
+
+
+def _old_frame(b: FindingsBuilder) -> pd.DataFrame:
+    """``FindingsBuilder.frame`` as it was before it was built with numpy (commit abe2dbe)."""
+    parts = [pd.DataFrame(c) for _, c in b._chunks]
+    if b._rows:
+        parts.append(pd.DataFrame(b._rows))
+    df = pd.concat(parts, ignore_index=True)
+    df["row"] = df["row"].astype("Int64")
+    has_cell = df["row"].notna() & (df["_c"] >= 0)
+    df["cell"] = None
+    letters = {c: reporting.column_letter(int(c)) for c in df.loc[has_cell, "_c"].unique()}
+    df.loc[has_cell, "cell"] = (df.loc[has_cell, "_c"].map(letters)
+                                + df.loc[has_cell, "row"].astype("int64").astype(str))
+    df["severity"] = df["rule"].map(lambda r: reporting.CATALOGUE[r].severity.value)
+    df["_r"] = df["row"].fillna(-1).astype("int64")
+    df["_v"] = df["severity"].map(reporting._SEVERITY_ORDER)
+    df = df.sort_values(["_f", "_s", "_r", "_c", "_v"], kind="stable")
+    df = df[list(reporting.FINDING_FIELDS)].reset_index(drop=True)
+    df = df.astype({c: object for c in reporting.FINDING_FIELDS if c != "row"})
+    return df.where(df.notna(), None)
+
+
+def test_findings_frame_is_what_it_was(monkeypatch):
+    captured = []
+    real = FindingsBuilder.frame
+
+    def spy(self):
+        captured.append(self)
+        return real(self)
+
+    monkeypatch.setattr(FindingsBuilder, "frame", spy)
+    report = _awkward_report()
+    pd.testing.assert_frame_equal(report.findings, _old_frame(captured[0]))
