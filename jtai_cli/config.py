@@ -9,6 +9,7 @@ Example ``jtai.toml``::
     as-of = "today"                 # every command with --as-of
     [validate]
     fail-on = "warning"             # exit 1 on warnings too
+    skip-lists = ["contacts"]       # lists whose findings are not reported
 
 A top-level key applies to every command that has that option; a table named after a command
 (``[validate]``, ``[filter]``...) applies to that command only and wins over the top level.
@@ -28,6 +29,7 @@ CONFIG_FILE = "jtai.toml"
 SETTINGS: dict[str, tuple[str, ...]] = {
     "as-of": ("validate", "merge", "filter", "export", "shortlist", "tracking", "summary"),
     "fail-on": ("validate",),
+    "skip-lists": ("validate",),
     "workers": ("validate",),
     "notified": ("export", "template", "shortlist", "tracking", "timeline"),
     "option": ("export", "template", "shortlist", "timeline"),

@@ -39,7 +39,7 @@ import pandas as pd
 from .errors import SheetMissing, UsageError
 from .merging import input_paths, list_cells, present_columns
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
-from .schemas import ListSchema, SchemaSet, load_schemas, normalise
+from .schemas import ListSchema, SchemaSet, list_names, load_schemas, normalise
 from .validation import Dataset, ParsedList, load_dataset
 
 #: The look-back windows ``within`` accepts.
@@ -128,33 +128,6 @@ class FilterResult:
 
 
 # --------------------------------------------------------------------------- choosing lists
-
-
-def list_names(schemas: SchemaSet) -> dict[str, tuple[str, ...]]:
-    """Every way a list can be named on the command line -> the schema name(s) it means.
-
-    Schema names (``referrals``), list numbers (``6``, ``list6``, ``list 6``; ``8`` means both
-    forms of list 8), and the short names YOT, NPS, CIN, CP, CLA, S47.
-    """
-    names: dict[str, tuple[str, ...]] = {}
-    for name, schema in schemas.lists.items():
-        names[normalise(name)] = (name,)
-        names[normalise(schema.title.split(":")[-1])] = (name,)
-        if schema.list_number is not None:
-            same = tuple(n for n, s in schemas.lists.items()
-                         if s.list_number == schema.list_number)
-            for spelling in (str(schema.list_number), f"list {schema.list_number}",
-                             f"list{schema.list_number}"):
-                names[normalise(spelling)] = same
-    short = {"cin": "children_in_need", "cp": "child_protection", "cla": "children_in_care",
-             "lac": "children_in_care", "cic": "children_in_care", "s47": "section_47",
-             "section 47": "section_47", "meetings": "multi_agency_meetings",
-             "additional": "additional_fields"}
-    for spelling, name in short.items():
-        if name in schemas.lists:
-            number = schemas.lists[name].list_number
-            names[spelling] = names[str(number)] if number is not None else (name,)
-    return names
 
 
 def resolve_lists(wanted: Iterable[str], schemas: SchemaSet) -> list[str]:

@@ -11,7 +11,7 @@ import builtins
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring
 from typing import Any, TextIO, cast
 
@@ -278,6 +278,19 @@ class ValidationReport:
     def as_of_window(self) -> tuple[dt.date, dt.date]:
         """The first and last day the lists may have been extracted on (equal when exact)."""
         return (self.as_of_first or self.as_of, self.as_of)
+
+    def without_lists(self, names: Sequence[str]) -> ValidationReport:
+        """The report with the findings of these lists (schema names) left out: their sheets
+        are still listed, noted as skipped, and still took part in the checks across lists."""
+        if not names:
+            return self
+        df = self.findings
+        if len(df):
+            df = df[~df["list"].isin(list(names)).to_numpy()].reset_index(drop=True)
+        sheets = [replace(s, note="; ".join(filter(None, [s.note, "skipped: its findings are "
+                                                          "not reported (skip_lists)"])))
+                  if s.list in names else s for s in self.sheets]
+        return replace(self, findings=df, sheets=sheets)
 
     @property
     def as_of_text(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from .errors import SchemaInvalid
+from .errors import SchemaInvalid, UsageError
 
 ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
 
@@ -591,3 +591,48 @@ def _code_list_view(codes: CompiledCodes) -> dict[str, object]:
         "codes": [{"value": v, "code": codes.short.get(v), "label": codes.labels.get(v, v)}
                   for v in codes.values],
     }
+
+
+def list_names(schemas: SchemaSet) -> dict[str, tuple[str, ...]]:
+    """Every way a list can be named on the command line -> the schema name(s) it means.
+
+    Schema names (``referrals``), list numbers (``6``, ``list6``, ``list 6``; ``8`` means both
+    forms of list 8), and the short names YOT, NPS, CIN, CP, CLA, S47.
+    """
+    names: dict[str, tuple[str, ...]] = {}
+    for name, schema in schemas.lists.items():
+        names[normalise(name)] = (name,)
+        names[normalise(schema.title.split(":")[-1])] = (name,)
+        if schema.list_number is not None:
+            same = tuple(n for n, s in schemas.lists.items()
+                         if s.list_number == schema.list_number)
+            for spelling in (str(schema.list_number), f"list {schema.list_number}",
+                             f"list{schema.list_number}"):
+                names[normalise(spelling)] = same
+    short = {"cin": "children_in_need", "cp": "child_protection", "cla": "children_in_care",
+             "lac": "children_in_care", "cic": "children_in_care", "s47": "section_47",
+             "section 47": "section_47", "meetings": "multi_agency_meetings",
+             "additional": "additional_fields"}
+    for spelling, name in short.items():
+        if name in schemas.lists:
+            number = schemas.lists[name].list_number
+            names[spelling] = names[str(number)] if number is not None else (name,)
+    return names
+
+
+def resolve_lists(names: Sequence[str], schemas: SchemaSet) -> tuple[str, ...]:
+    """The schema names meant by lists named as on the command line (``6``, ``CIN``...).
+
+    Raises:
+        UsageError: a name that means no list.
+    """
+    known = list_names(schemas)
+    out: list[str] = []
+    for name in names:
+        found = known.get(normalise(name))
+        if not found:
+            raise UsageError(f"no list called '{name}': use a list number (6, 7, 8), list-6, a "
+                             f"short name (CIN, CP, CLA, S47, YOT, NPS) or one of "
+                             f"{', '.join(schemas.lists)}")
+        out.extend(n for n in found if n not in out)
+    return tuple(out)

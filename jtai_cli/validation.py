@@ -23,7 +23,7 @@ from .extraction import AsOf, read_as_of, saved_date, window
 from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
-from .schemas import ListSchema, SchemaSet, load_schemas, normalise
+from .schemas import ListSchema, SchemaSet, load_schemas, normalise, resolve_lists
 
 #: How far down a sheet to look for its header row (title rows sit above it).
 HEADER_SEARCH_ROWS = 30
@@ -748,6 +748,7 @@ def validate_workbook(
     workers: int | None = None,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    skip_lists: Sequence[str] = (),
 ) -> ValidationReport:
     """Check every JTAI list in a workbook (or in several files).
 
@@ -770,6 +771,10 @@ def validate_workbook(
         progress: called as ``progress(step, done, total)`` while working.
         today: the day of the check, which bounds the extraction window (default: the
             computer's date; tests pass a fixed day).
+        skip_lists: lists whose findings are left out of the report, named as on the
+            command line (``contacts``, ``6``, ``CIN``...). Their sheets are still
+            identified, so no other list is mistaken for them, and they still take part in
+            the checks across lists; the report notes them as skipped.
 
     Returns:
         The report; ``report.valid`` is False when any error was found, and
@@ -786,6 +791,7 @@ def validate_workbook(
         >>> report.to_frame()[["sheet", "row", "column", "rule"]].head(3)  # doctest: +SKIP
     """
     as_of = read_as_of(as_of)  # a bad date is refused before any work
+    skipped = resolve_lists(skip_lists, schemas or load_schemas()) if skip_lists else ()
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
     if report_path is not None and not Path(report_path).is_dir():
@@ -798,6 +804,7 @@ def validate_workbook(
     else:
         report, workbooks = _validate_together(files, as_of, schemas, progress,
                                                keep_rows=report_path is not None, today=today)
+    report = report.without_lists(skipped)
     if report_path is not None:
         if progress:
             progress("Writing the highlighted copy", 0, 1)

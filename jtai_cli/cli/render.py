@@ -286,6 +286,10 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         if info.list is None:
             skipped.setdefault(_why_skipped(info.note), []).append(key)
             continue
+        if info.note and "skip_lists" in info.note:  # its findings are not reported
+            table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
+                                  str(info.rows), "skipped", "skipped", "skipped"))
+            continue
         table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
                               str(info.rows)),
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),

@@ -35,8 +35,7 @@ def resolve_list_name(name: str) -> str:
         UsageError: no list is called that, or the name means two lists (8: both forms).
     """
     from jtai_cli.errors import UsageError
-    from jtai_cli.filtering import list_names
-    from jtai_cli.schemas import load_schemas, normalise
+    from jtai_cli.schemas import list_names, load_schemas, normalise
 
     schemas = load_schemas()
     found = list_names(schemas).get(normalise(name))

@@ -37,6 +37,11 @@ def validate(
                      show_default=False),
     ] = None,
     fail_on: FailOnOption = None,
+    skip_lists: Annotated[list[str] | None, typer.Option(
+        "--skip-list", show_default=False,
+        help="A list whose findings are not reported (repeat for more): its name, number or "
+        "short name (contacts, 6, CIN...). Its sheets are still identified and still take "
+        "part in the checks across lists.")] = None,
     each: Annotated[
         bool | None,
         typer.Option("--each/--together", help="Check each file on its own (in parallel), or "
@@ -75,7 +80,8 @@ def validate(
           render.ProgressBar(enabled=not (quiet or as_json)) as bar):
         result = render.run(
             lambda: validate_workbook(paths, as_of=day, report_path=report, separately=each,
-                                      workers=workers, progress=bar),
+                                      workers=workers, progress=bar,
+                                      skip_lists=skip_lists or ()),
             debug=debug, force=force, as_json=as_json,
         )
     code = result.exit_code

@@ -22,7 +22,7 @@ from conftest import EXAMPLES, ROOT, sha256
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from jtai_cli import __version__
+from jtai_cli import JtaiError, __version__
 from jtai_cli.cli import app, stdio
 from jtai_cli.cli.jsonout import SCHEMA_VERSION, wants_json
 from jtai_cli.reporting import SCHEMA_VERSION as REPORT_SCHEMA_VERSION
@@ -474,3 +474,36 @@ def test_summary_page_to_stdout():
     assert result.exit_code == 0, result.output
     assert result.stdout.lstrip().lower().startswith("<!doctype html")
     assert result.stdout.rstrip().endswith("</html>")
+
+
+def test_skip_lists_leaves_their_findings_out_from_the_settings_file_and_the_option(
+        tmp_path, monkeypatch):
+    """issue 17: lists to skip live in jtai.toml; --skip-list on the command line adds to
+    nothing else (it wins); the skipped lists are still identified and noted."""
+    from jtai_cli import validate_workbook
+
+    messy = ROOT / "examples" / "lists_messy.xlsx"
+    full = validate_workbook(messy, as_of="2026-11-23")
+    part = validate_workbook(messy, as_of="2026-11-23", skip_lists=["contacts", "3"])
+    lists = set(full.findings["list"])
+    assert {"contacts", "referrals"} <= lists
+    assert not {"contacts", "referrals"} & set(part.findings["list"])
+    assert len(part.findings) == len(full.findings[~full.findings["list"].isin(
+        ["contacts", "referrals"])])
+    noted = {s.list: s.note for s in part.sheets}
+    assert "skip_lists" in (noted["contacts"] or "") and "skip_lists" in (noted["referrals"] or "")
+    with pytest.raises(JtaiError, match="no list called 'nope'"):
+        validate_workbook(messy, skip_lists=["nope"])
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jtai.toml").write_text('[validate]\nskip-lists = ["contacts"]\n', "utf-8")
+    res = runner.invoke(app, ["validate", str(messy), "--as-of", "2026-11-23", "--format",
+                              "json"])
+    doc = json.loads(res.stdout)
+    assert "contacts" not in {f["list"] for f in doc["findings"]}
+    assert "referrals" in {f["list"] for f in doc["findings"]}
+    # the command line wins over the file
+    res = runner.invoke(app, ["validate", str(messy), "--as-of", "2026-11-23", "--format",
+                              "json", "--skip-list", "referrals"])
+    found = {f["list"] for f in json.loads(res.stdout)["findings"]}
+    assert "contacts" in found and "referrals" not in found
