@@ -507,3 +507,17 @@ def test_skip_lists_leaves_their_findings_out_from_the_settings_file_and_the_opt
                               "json", "--skip-list", "referrals"])
     found = {f["list"] for f in json.loads(res.stdout)["findings"]}
     assert "contacts" in found and "referrals" not in found
+
+
+def test_settings_file_option_key_types_option_a_b_for_the_commands_that_have_it(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jtai.toml").write_text('option = "a"\n', "utf-8")
+    res = runner.invoke(app, ["timeline", "--notified", "2026-11-23", "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["option"] == "A"
+    res = runner.invoke(app, ["timeline", "--notified", "2026-11-23", "--format", "json",
+                              "--option", "B"])
+    assert json.loads(res.stdout)["option"] == "B"  # the command line wins
+    (tmp_path / "jtai.toml").write_text('option = "C"\n', "utf-8")
+    res = runner.invoke(app, ["timeline", "--notified", "2026-11-23", "--format", "json"])
+    assert res.exit_code == 2 and json.loads(res.stdout)["error"]["kind"] == "usage"
