@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa  # noqa: E402  (the test extra installs it)
+import pyarrow.parquet as pq  # noqa: E402
 import pytest
 from builders import make_csv
 from conftest import AS_OF
@@ -14,9 +16,6 @@ from jtai_cli import validate_workbook
 from jtai_cli.errors import WorkbookTooLarge, WorkbookUnreadable
 from jtai_cli.reading import read_workbook
 from jtai_cli.validation import file_units
-
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
 
 
 def make_parquet(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:

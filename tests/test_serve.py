@@ -19,10 +19,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-pytest.importorskip("starlette")
-pytest.importorskip("httpx")
-
 from builders import make_csv  # noqa: E402
 from conftest import AS_OF, EXAMPLES  # noqa: E402
 
