@@ -37,6 +37,7 @@ from .errors import SheetMissing
 from .parsing import fmt_date
 from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
 from .validation import Dataset, ParsedList, load_dataset
+from .writing import xlsx_output
 
 SCHEMA_VERSION = 1
 #: Counts from 1 to THRESHOLD - 1 are suppressed.
@@ -1524,8 +1525,6 @@ def _write_xlsx(s: Summary, path: Path, inputs: Iterable[str | Path]) -> Path:
     Labels come from the lists (a team name may start with '='): written as text, never as
     a formula.
     """
-    from .writing import xlsx_output
-
     rows: list[list[object]] = [
         ["Children at risk of or subject to sexual abuse in the family environment"],
         ["Data as at", fmt_date(s.as_of)],

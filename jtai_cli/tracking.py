@@ -22,8 +22,9 @@ from ._files import check_output
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import ADDITIONAL_ROLES, SchemaSet
-from .shortlisting import FIELD_NUMBER, _gather, parse_ids
+from .shortlisting import FIELD_NUMBER, _gather, id_files, parse_ids
 from .validation import Dataset, load_dataset
+from .writing import safe_sheet_name, xlsx_output
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]
 
@@ -114,8 +115,6 @@ def _list_rows(data: Dataset, key: str) -> list[str]:
 
 
 def _safe_title(name: str, taken: Sequence[str]) -> str:
-    from .writing import safe_sheet_name
-
     return safe_sheet_name(name, taken, fallback="Child")
 
 
@@ -157,8 +156,6 @@ def write_tracking_workbook(
         raise UsageError("give the IDs of the children to track (--ids C1,C2 or a file)")
     paths = [] if isinstance(inputs, Dataset) else (
         [inputs] if isinstance(inputs, str | Path) else list(inputs))
-    from .shortlisting import id_files
-
     protected = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
     check_output(output, protected)
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
@@ -251,8 +248,6 @@ def _write_tracking(
     sheets: Sequence[tuple[str, Sequence[tuple[str, object, bool, float, bool]]]],
 ) -> None:
     """Write the index sheet and one Annex B sheet per child (xlsx_output: text is text)."""
-    from .writing import xlsx_output
-
     with xlsx_output(output, protected) as wb:
         title_fmt = wb.add_format({"bold": True, "font_size": 14})
         bold = wb.add_format({"bold": True})
