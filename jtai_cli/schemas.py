@@ -179,6 +179,32 @@ class Period(_Model):
         return self
 
 
+class Due(_Model):
+    """When the local authority sends a list: a day of the inspection and the guidance for it."""
+
+    #: Working day of the inspection (day 1 is the Monday of notification).
+    day: int
+    #: The first words of the timetable entry this deadline is (``timetable``), e.g. "para 32".
+    source: str
+
+
+class SummaryGroup(_Model):
+    """How ``jtai summary`` counts the children on a list."""
+
+    #: Lists with the same group are counted as one (list 8's full and reduced forms).
+    group: str
+    #: Heading of the group's table, e.g. "List 8: Children in care".
+    label: str
+    #: The step of a child's journey the list stands for, e.g. "Looked after (list 8)".
+    journey: str
+    #: A child's details (age, gender, ...) are read from the list with the lowest rank they are
+    #: on: the most intensive involvement (looked after, then a plan, ...).
+    rank: int
+    #: ``journey``: a step of the child's journey through children's social care; ``status``: a
+    #: list of another agency's cases (YOT, NPS), counted beside the journey.
+    kind: Literal["journey", "status"] = "journey"
+
+
 class ListSchema(_Model):
     """One child-level list, as in ``schemas/<name>.yaml``."""
 
@@ -195,6 +221,25 @@ class ListSchema(_Model):
     #: The date the child must be under 18 on (guidance para 18): this column's date when
     #: given (the contact, the referral, the closure), else the as-of date (still open).
     under_18_at: str | None = None
+    #: Where the list comes in jtai's workbooks and listings (default: its list number).
+    order: int | None = None
+    #: Sheet name in the workbooks jtai writes, when the title is too long for one.
+    short_name: str | None = None
+    #: What a row is: a child's ``case``, a child's ``answers`` to the seven additional questions,
+    #: or a ``meeting``. Shortlisting and tracking pick children from ``case`` lists only.
+    kind: Literal["case", "answers", "meeting"] = "case"
+    #: Is the list in the blank template (``jtai template``)?
+    template: bool = True
+    #: Only under this inspection option (template and day-2 return); both when not given.
+    option: Literal["A", "B"] | None = None
+    #: When the local authority sends the list.
+    due: Due | None = None
+    #: The legal status a child on this list has: CIN (list 6), CP (list 7), CLA (list 8).
+    legal_status: Literal["CIN", "CP", "CLA"] | None = None
+    #: The other agency whose cases the list holds (the YOT and NPS lists).
+    agency: Literal["YOT", "NPS"] | None = None
+    #: How ``jtai summary`` counts the list; lists without one are not summarised by group.
+    summary: SummaryGroup | None = None
     columns: list[Column]
 
     def column(self, header: str) -> Column:
@@ -499,10 +544,8 @@ def _load(root: Path) -> SchemaSet:
 
 
 def _list_order(schema: ListSchema) -> tuple[int, str]:
-    # The para 33 list follows list 3, whose columns it shares.
-    extra = {"yot": 90, "nps": 91, "additional_fields": 92, "multi_agency_meetings": 93,
-             "referrals_csa_fe": 3}
-    return (schema.list_number or extra.get(schema.name, 99), schema.name)
+    order = schema.order if schema.order is not None else schema.list_number
+    return (order if order is not None else 99, schema.name)
 
 
 # --------------------------------------------------------------------------- pandera
