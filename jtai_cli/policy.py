@@ -6,6 +6,13 @@ quote them without loading pandas.
 
 from __future__ import annotations
 
+from typing import Literal
+
+Option = Literal["A", "B"]
+"""Annex C's two ways of providing the case lists (paras 13-15): option A asks the seven
+additional questions on day 3 for 20 children the lead inspector selects (paras 22-23); option B
+asks them on day 2 for every child flagged CSA-FE (para 26)."""
+
 #: How ``jtai shortlist`` mixes its proposals. The guidance asks for 20 children from all the
 #: lists (para 22), then five to seven to track (paras 24, 27) with multi-agency involvement
 #: and current or recent work on CSA-FE concerns across the selection (paras 25, 28); the

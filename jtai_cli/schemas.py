@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import SchemaInvalid, UsageError
+from .policy import Option
 
 ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
 
@@ -182,7 +183,8 @@ class Period(_Model):
 class Due(_Model):
     """When the local authority sends a list: a day of the inspection and the guidance for it."""
 
-    #: Working day of the inspection (day 1 is the Monday of notification).
+    #: Working day of the inspection, as the timetable counts it (day 0 is the Monday of
+    #: notification, day 2 its Wednesday).
     day: int
     #: The first words of the timetable entry this deadline is (``timetable``), e.g. "para 32".
     source: str
@@ -231,7 +233,7 @@ class ListSchema(_Model):
     #: Is the list in the blank template (``jtai template``)?
     template: bool = True
     #: Only under this inspection option (template and day-2 return); both when not given.
-    option: Literal["A", "B"] | None = None
+    option: Option | None = None
     #: When the local authority sends the list.
     due: Due | None = None
     #: The legal status a child on this list has: CIN (list 6), CP (list 7), CLA (list 8).
@@ -240,6 +242,11 @@ class ListSchema(_Model):
     agency: Literal["YOT", "NPS"] | None = None
     #: How ``jtai summary`` counts the list; lists without one are not summarised by group.
     summary: SummaryGroup | None = None
+    #: What the blank template's instructions say goes on the sheet (default: the description).
+    instructions: str | None = None
+    #: The list ``jtai filter --referrals-csa`` drafts this one from: that list's rows in this
+    #: list's period, for children flagged CSA-FE on any list (para 33's draft).
+    drafted_from: str | None = None
     columns: list[Column]
 
     def column(self, header: str) -> Column:
@@ -401,6 +408,24 @@ class SchemaSet:
                                   if c.role not in COMMON_ROLES and c.header not in others)
         return out
 
+    def forms_of(self, name: str) -> tuple[str, ...]:
+        """The lists that are forms of the same list as ``name``, itself included, in order.
+
+        Two schemas with the same ILACS list number are two layouts of one list (list 8's full
+        and reduced forms): either may be sent. A list without a number has one form.
+        """
+        number = self.lists[name].list_number
+        if number is None:
+            return (name,)
+        return tuple(n for n, s in self.lists.items() if s.list_number == number)
+
+    def label(self, name: str) -> str:
+        """Short name of a list for messages: "List 6", or its title before any colon."""
+        schema = self.lists[name]
+        if schema.list_number is not None:
+            return f"List {schema.list_number}"
+        return schema.title.split(":")[0]
+
     def codes_for(self, column: Column) -> CompiledCodes | None:
         """The compiled code list for a column, if it has one."""
         name = column.code_list_name
@@ -497,8 +522,8 @@ def load_schemas(folder: str | Path | None = None) -> SchemaSet:
 
     Example:
         >>> schemas = load_schemas()
-        >>> schemas.lists["children_in_need"].title
-        'List 6: Children in need'
+        >>> next(iter(schemas.lists.values())).title
+        'List 1: Contacts'
     """
     root = Path(folder) if folder is not None else schemas_folder()
     if folder is None:
@@ -535,6 +560,15 @@ def _load(root: Path) -> SchemaSet:
         lists[schema.name] = schema
     if not lists:
         raise SchemaInvalid("no list schemas (*.yaml) found", file=root)
+    for schema in lists.values():
+        if schema.drafted_from is not None:
+            path = root / f"{schema.name}.yaml"
+            if schema.drafted_from not in lists:
+                raise SchemaInvalid(f"drafted_from names '{schema.drafted_from}', which is not a "
+                                    "list in this folder", file=path)
+            if schema.period is None:
+                raise SchemaInvalid("drafted_from needs a period: the months the draft looks "
+                                    "back", file=path)
     compiled = {
         name: compile_codes(cl, str(root / "codes" / f"{name}.yaml"))
         for name, cl in code_lists.items()
@@ -639,28 +673,29 @@ def _code_list_view(codes: CompiledCodes) -> dict[str, object]:
 def list_names(schemas: SchemaSet) -> dict[str, tuple[str, ...]]:
     """Every way a list can be named on the command line -> the schema name(s) it means.
 
-    Schema names (``referrals``), list numbers (``6``, ``list6``, ``list 6``; ``8`` means both
-    forms of list 8), and the short names YOT, NPS, CIN, CP, CLA, S47.
+    Schema names (``referrals``), titles, list numbers (``6``, ``list6``, ``list 6``; ``8``
+    means both forms of list 8), and each schema's ``short_name`` and ``sheet_names`` (YOT,
+    NPS, CIN, CP, CLA, S47, Meetings...). A number or a short name means every form of its
+    list. A sheet name two unrelated lists share means both.
     """
     names: dict[str, tuple[str, ...]] = {}
     for name, schema in schemas.lists.items():
         names[normalise(name)] = (name,)
         names[normalise(schema.title.split(":")[-1])] = (name,)
         if schema.list_number is not None:
-            same = tuple(n for n, s in schemas.lists.items()
-                         if s.list_number == schema.list_number)
             for spelling in (str(schema.list_number), f"list {schema.list_number}",
                              f"list{schema.list_number}"):
-                names[normalise(spelling)] = same
-    short = {"cin": "children_in_need", "cp": "child_protection", "cla": "children_in_care",
-             "lac": "children_in_care", "cic": "children_in_care", "s47": "section_47",
-             "section 47": "section_47", "meetings": "multi_agency_meetings",
-             "additional": "additional_fields"}
-    for spelling, name in short.items():
-        if name in schemas.lists:
-            number = schemas.lists[name].list_number
-            names[spelling] = names[str(number)] if number is not None else (name,)
-    return names
+                names[normalise(spelling)] = schemas.forms_of(name)
+    # Short names and sheet names never replace the names above ("Referrals" is list 3's
+    # title; it is not also the para 33 list's sheet name "Referrals CSA-FE").
+    aliases: dict[str, tuple[str, ...]] = {}
+    for name, schema in schemas.lists.items():
+        for word in (schema.short_name, *schema.sheet_names):
+            key = normalise(word or "")
+            if key and key not in names:
+                known = aliases.get(key, ())
+                aliases[key] = (*known, *(n for n in schemas.forms_of(name) if n not in known))
+    return names | aliases
 
 
 def resolve_lists(names: Sequence[str], schemas: SchemaSet) -> tuple[str, ...]:

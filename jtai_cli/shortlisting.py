@@ -40,7 +40,7 @@ import pandas as pd
 from ._files import check_output
 from .errors import UsageError
 from .parsing import fmt_date, id_key
-from .policy import MIX_RULE
+from .policy import MIX_RULE, Option
 from .schemas import ADDITIONAL_ROLES, SchemaSet
 from .validation import Dataset, ParsedList, load_dataset
 
@@ -55,7 +55,6 @@ __all__ = [
     "shortlist",
 ]
 
-Option = Literal["A", "B"]
 Stage = Literal["select-20", "track"]
 StageChoice = Literal["select", "track"]
 
@@ -1196,7 +1195,7 @@ def write_shortlist_workbook(
         >>> data = load_dataset("lists.xlsx")  # doctest: +SKIP
         >>> write_shortlist_workbook(shortlist(data, option="A"), data, "20.xlsx")  # doctest: +SKIP
     """
-    from .templating import due_text, find_deadline
+    from .timetable import due_text, find_deadline
     from .writing import ExtraSheet, write_lists_workbook
 
     schemas = data.schemas

@@ -149,7 +149,7 @@ def write_tracking_workbook(
     Example:
         >>> write_tracking_workbook("lists.xlsx", "C1,C7", "tracking.xlsx")  # doctest: +SKIP
     """
-    from .templating import due_text, find_deadline
+    from .timetable import due_text, find_deadline
 
     wanted = parse_ids(ids)
     if not wanted:

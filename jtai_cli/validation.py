@@ -674,8 +674,8 @@ def _unrecognised(
 def _part_of(name: str) -> tuple[str, bool]:
     """The list a sheet or file name is a part of, and whether the name numbers a part.
 
-    "List_1 (2)" -> ("list 1", True); "contacts_part2.csv" -> ("contacts", True);
-    "contacts.csv" -> ("contacts", False). The file suffix (.csv, .parquet) is ignored.
+    "List_1 (2)" -> ("list 1", True); "cin_part2.csv" -> ("cin", True);
+    "cin.csv" -> ("cin", False). The file suffix (.csv, .parquet) is ignored.
     """
     stem = _FILE_SUFFIX.sub("", name)
     m = _CONTINUATION.match(stem)
