@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import SheetMissing, UsageError
 from .parsing import fmt_date
-from .policy import Option
+from .policy import OPTIONS, Option
 from .reporting import ValidationReport
 from .schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
 from .timetable import deadline_lines, due_text, find_deadline
@@ -181,7 +181,7 @@ def write_template(
     Example:
         >>> write_template("blank.xlsx", option="B")  # doctest: +SKIP
     """
-    if option not in ("A", "B"):
+    if option not in OPTIONS:
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     schemas = schemas or load_schemas()
     names = template_lists(schemas, option)
@@ -305,7 +305,7 @@ def export_lists(
     from .checks import run_checks
     from .validation import load_dataset
 
-    if option not in ("A", "B"):
+    if option not in OPTIONS:
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     check_output(output, paths)

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any, Literal
 
 from jtai_cli.errors import UsageError
-from jtai_cli.policy import Option
+from jtai_cli.policy import OPTIONS, Option
 
 __all__ = [
     "END_OF_DAY",
@@ -58,7 +58,7 @@ END_OF_DAY = dt.time(17, 0)
 """The time at which an "end of day" deadline is shown in calendars and counted as due."""
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_BOTH: frozenset[str] = frozenset({"A", "B"})
+_BOTH: frozenset[str] = frozenset(OPTIONS)
 _ONLY_A: frozenset[str] = frozenset({"A"})
 _ONLY_B: frozenset[str] = frozenset({"B"})
 _EVENT_LENGTH = dt.timedelta(minutes=30)
