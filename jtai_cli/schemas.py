@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import SchemaInvalid, UsageError
-from .policy import Option
+from .policy import OPTIONS, Option
 
 ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
 
@@ -508,6 +508,20 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
         raise SchemaInvalid("every list needs a column with role child_id", file=path)
 
 
+def _check_due(schema: ListSchema, path: Path) -> None:
+    """A list's ``due`` must name a deadline of the timetable under each option it is in."""
+    from .timetable import has_deadline
+
+    if schema.due is None:
+        return
+    for option in (schema.option,) if schema.option else OPTIONS:
+        if not has_deadline(option, schema.due.day, schema.due.source):
+            raise SchemaInvalid(
+                f"due: the timetable has no deadline on day {schema.due.day} whose source "
+                f"starts '{schema.due.source}' under option {option} (jtai timeline lists them)",
+                file=path)
+
+
 def load_schemas(folder: str | Path | None = None) -> SchemaSet:
     """Load and check every list schema and code list.
 
@@ -561,8 +575,9 @@ def _load(root: Path) -> SchemaSet:
     if not lists:
         raise SchemaInvalid("no list schemas (*.yaml) found", file=root)
     for schema in lists.values():
+        path = root / f"{schema.name}.yaml"
+        _check_due(schema, path)
         if schema.drafted_from is not None:
-            path = root / f"{schema.name}.yaml"
             if schema.drafted_from not in lists:
                 raise SchemaInvalid(f"drafted_from names '{schema.drafted_from}', which is not a "
                                     "list in this folder", file=path)

@@ -39,6 +39,7 @@ __all__ = [
     "deadline_lines",
     "due_text",
     "find_deadline",
+    "has_deadline",
     "next_deadline",
     "timeline",
 ]
@@ -378,6 +379,15 @@ def find_deadline(option: Option, day: int, source: str,
         if d.day == day and d.source.startswith(source):
             return d
     raise KeyError(f"no deadline on day {day} from {source}")
+
+
+def has_deadline(option: Option, day: int, source: str) -> bool:
+    """Does the timetable have, under ``option``, a deadline ``find_deadline`` would find?
+
+    Cheap enough for loading the schemas: bank holidays are not looked up.
+    """
+    return any(d.day == day and d.source.startswith(source) and option in d.options
+               for d in _deadlines(_ANY_MONDAY))
 
 
 def deadline_lines(option: Option, *, notified: dt.date | None = None,

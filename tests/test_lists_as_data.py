@@ -19,6 +19,7 @@ from builders import make_workbook
 from conftest import AS_OF, ROOT
 
 from jtai_cli import merge_workbooks, validate_workbook, write_template
+from jtai_cli.errors import SchemaInvalid
 from jtai_cli.filtering import filter_lists
 from jtai_cli.schemas import SchemaSet, load_schemas
 from jtai_cli.templating import day_2_lists, export_lists, template_lists
@@ -190,6 +191,24 @@ def test_a_new_list_due_on_day_2_goes_into_the_day_2_return(tmp_path, folder):
                           schemas=schemas)
     assert result.rows == {"early_help_csa": 1}
     assert "Early help" in openpyxl.load_workbook(result.output).sheetnames
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  day: 3\n  source: para 31", "  day: 5\n  source: para 99",
+     "due: the timetable has no deadline on day 5 whose source starts 'para 99' under option A "
+     "(jtai timeline lists them)"),
+    ("order: 94\n", "order: 94\ndrafted_from: early_help\n",
+     "drafted_from names 'early_help', which is not a list in this folder"),
+])
+def test_a_new_list_that_names_what_is_not_there_is_a_schema_error(tmp_path, folder, old, new,
+                                                                     message):
+    broken = tmp_path / "schemas"
+    shutil.copytree(folder, broken)
+    path = broken / "early_help_csa.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(SchemaInvalid) as err:
+        load_schemas(broken)
+    assert (err.value.message, err.value.file) == (message, str(path))
 
 
 # --------------------------------------------------------------------------- no names in code
