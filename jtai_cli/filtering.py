@@ -39,7 +39,8 @@ import pandas as pd
 from .errors import SheetMissing, UsageError
 from .merging import input_paths, list_cells, present_columns
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
-from .schemas import ListSchema, SchemaSet, list_names, load_schemas, normalise
+from .schemas import ListSchema, SchemaSet, load_schemas, normalise
+from .schemas import resolve_lists as schemas_resolve
 from .validation import Dataset, ParsedList, load_dataset
 
 #: The look-back windows ``within`` accepts.
@@ -129,24 +130,12 @@ class FilterResult:
 
 
 def resolve_lists(wanted: Iterable[str], schemas: SchemaSet) -> list[str]:
-    """Schema names for the lists asked for, in guidance order.
+    """Schema names for the lists asked for (as ``schemas.resolve_lists``), in guidance order.
 
     Raises:
         UsageError: a name that is no list.
     """
-    names = list_names(schemas)
-    chosen: set[str] = set()
-    for item in wanted:
-        for part in str(item).split(","):
-            if not part.strip():
-                continue
-            found = names.get(normalise(part))
-            if found is None:
-                raise UsageError(
-                    f"no list called '{part.strip()}': use a list number (6, 7, 8) or one of "
-                    f"{', '.join(schemas.lists)}"
-                )
-            chosen.update(found)
+    chosen = set(schemas_resolve(list(wanted), schemas))
     return [n for n in schemas.lists if n in chosen]
 
 

@@ -716,12 +716,16 @@ def list_names(schemas: SchemaSet) -> dict[str, tuple[str, ...]]:
 def resolve_lists(names: Sequence[str], schemas: SchemaSet) -> tuple[str, ...]:
     """The schema names meant by lists named as on the command line (``6``, ``CIN``...).
 
+    Each name may be several separated by commas (``6,7``).
+
     Raises:
         UsageError: a name that means no list.
     """
     known = list_names(schemas)
     out: list[str] = []
-    for name in names:
+    for name in (part.strip() for item in names for part in str(item).split(",")):
+        if not name:
+            continue
         found = known.get(normalise(name))
         if not found:
             raise UsageError(f"no list called '{name}': use a list number (6, 7, 8), list-6, a "
