@@ -84,6 +84,21 @@ def _day_2_groups(schemas: SchemaSet, names: Sequence[str]) -> dict[str, tuple[s
     return out
 
 
+def _lists_in_words(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """"lists 6, 7, 8, the YOT list or the NPS list": numbered lists by number, others by name."""
+    numbers: list[str] = []
+    others: list[str] = []
+    for forms in _day_2_groups(schemas, names).values():
+        number = schemas.lists[forms[0]].list_number
+        if number is None:
+            others.append(f"the {schemas.label(forms[0])}")
+        elif str(number) not in numbers:
+            numbers.append(str(number))
+    said = ([f"list{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"] if numbers
+            else [])
+    return _or([*said, *others])
+
+
 def _or(labels: Sequence[str]) -> str:
     """"a, b or c"."""
     items = list(labels)
@@ -317,9 +332,8 @@ def export_lists(
     day_2 = day_2_lists(schemas)
     found = [n for n in day_2 if data.of(n)]
     if not found:
-        wanted = [schemas.label(forms[0]) for forms in _day_2_groups(schemas, day_2).values()]
-        raise SheetMissing(f"none of {_or(wanted)} was found: nothing to send for day 2",
-                           file=", ".join(data.files))
+        raise SheetMissing(f"none of {_lists_in_words(schemas, day_2)} was found: nothing to "
+                           "send for day 2", file=", ".join(data.files))
     notes: list[str] = []
     if not report.valid and not allow_errors:
         return ExportResult(report, None, {}, ())

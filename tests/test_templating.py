@@ -254,7 +254,8 @@ def test_export_is_refused_while_the_lists_have_errors(tmp_path):
 def test_export_without_any_day_2_list_is_unusable(tmp_path):
     src = make_workbook(tmp_path, {"Meetings": [["Child Unique ID", "Type of meeting",
                                                  "Date of meeting"], ["C1", None, AS_OF]]})
-    with pytest.raises(SheetMissing):
+    with pytest.raises(SheetMissing, match=": none of lists 6, 7, 8, the YOT list or the NPS list "
+                       "was found: nothing to send for day 2$"):
         export_lists(src, tmp_path / "out.xlsx", option="A", as_of=AS_OF)
 
 
