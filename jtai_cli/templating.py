@@ -96,13 +96,34 @@ def _lists_in_words(schemas: SchemaSet, names: Sequence[str]) -> str:
             numbers.append(str(number))
     said = ([f"list{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"] if numbers
             else [])
-    return _or([*said, *others])
+    return _and([*said, *others], "or")
 
 
-def _or(labels: Sequence[str]) -> str:
-    """"a, b or c"."""
-    items = list(labels)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+def _flag_wording(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """Where the CSA-FE flag is asked, in each list's own wording (list 8 asks "has been")."""
+    places: dict[str, list[str]] = {}
+    numbers: dict[str, list[str]] = {}
+    for name in names:
+        schema = schemas.lists[name]
+        col = schema.by_role("csa_flag")
+        if col is None:
+            continue
+        if schema.list_number is None:
+            places.setdefault(col.header, []).append(f"the {sheet_title(schema)} sheet")
+        else:
+            numbers.setdefault(col.header, []).append(str(schema.list_number))
+    said = []
+    for header in dict.fromkeys([*numbers, *places]):
+        nums = numbers.get(header, [])
+        where = [f"list{'s' if len(nums) > 1 else ''} {_and(nums)}"] if nums else []
+        said.append(f"on {_and([*where, *places.get(header, [])])} the column '{header}'")
+    return (f"The CSA-FE flag (para 19), to answer for every child: {'; '.join(said)}."
+            if said else "")
+
+
+def _and(items: Sequence[str], word: str = "and") -> str:
+    """"a, b and c" (or another ``word``)."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def _due_text(schema: ListSchema, option: Option, notified: dt.date | None) -> str:
@@ -142,9 +163,7 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
         ["Code and Y/N columns have drop-downs: choose from them. Dates are day first "
          "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
          "(para 18)."],
-        ["Lists 4 to 8 have the column 'Whether the child is at risk of or subject to child "
-         "sexual abuse in the family environment (Y/N)' (the CSA-FE flag, para 19): answer it "
-         "for every child."],
+        [_flag_wording(schemas, names)],
     ]
     if option == "A":
         rows.append(["Option A: the seven additional questions are not asked now. By "

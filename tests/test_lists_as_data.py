@@ -169,6 +169,11 @@ def test_template_writes_the_new_list_with_its_due_date(tmp_path, custom):
     wb = openpyxl.load_workbook(write_template(tmp_path / "blank.xlsx", option="A",
                                                schemas=custom))
     assert [c.value for c in wb["Early help"][2]] == HEADERS
+    text = [r[0] for r in wb["Instructions"].iter_rows(values_only=True)]
+    # Its CSA-FE flag is among those the instructions ask to answer.
+    assert any(t and t.startswith("The CSA-FE flag (para 19)")
+               and f"on lists 4, 5, 6 and 7 and the Early help sheet the column '{FLAG}'" in t
+               for t in text)
     rows = [r for r in wb["Instructions"].iter_rows(values_only=True) if r[0] == "Early help"]
     # Its own deadline, from its YAML (day 3, para 31), worded by the timetable.
     assert rows == [("Early help", "Early help: families with CSA-FE concerns. Children whose "

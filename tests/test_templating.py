@@ -131,6 +131,16 @@ def test_template_without_a_date_gives_deadlines_by_day_number(tmp_path):
     assert "seven additional Y/N questions for every child flagged CSA-FE (para 26)" in text
 
 
+def test_template_quotes_each_lists_own_csa_fe_flag(tmp_path):
+    wb = openpyxl.load_workbook(write_template(tmp_path / "b.xlsx", option="A"))
+    text = [r[0] for r in wb["Instructions"].iter_rows(values_only=True)]
+    # List 8 asks whether the child "has been" at risk; lists 4-7 whether the child "is".
+    assert ("The CSA-FE flag (para 19), to answer for every child: on lists 4, 5, 6 and 7 the "
+            "column 'Whether the child is at risk of or subject to child sexual abuse in the "
+            "family environment (Y/N)'; on list 8 the column 'Whether the child has been at risk "
+            "or subject to child sexual abuse in the family environment (Y/N)'.") in text
+
+
 def test_template_reads_back_as_the_lists(tmp_path):
     data = load_dataset(write_template(tmp_path / "b.xlsx", option="B"))
     assert {pl.name for pl in data.lists} == set(template_lists(S, "B"))
