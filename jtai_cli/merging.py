@@ -409,17 +409,17 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
         if len(forms) < 2 or forms[0] != name:
             continue
         keys = [{k for pl in data.of(n) for k in pl.keys.dropna()} for n in forms]
-        both = set.intersection(*keys)
+        on_all = set.intersection(*keys)
         said = [_FORM_WORDS.get(f or "", f"the {f} form") for f in
                 (schemas.lists[n].form for n in forms)]
         sheets = [f"'{titles[n]}'" for n in forms]
+        both = "both" if len(forms) == 2 else "all"
         notes.append(
-            f"{schemas.label(name)} came in {'both' if len(forms) == 2 else 'several'} forms, "
-            f"{_and(said)}: their columns differ, so each is on its own sheet "
+            f"{schemas.lists[name].label} came in {'both' if len(forms) == 2 else 'several'} "
+            f"forms, {_and(said)}: their columns differ, so each is on its own sheet "
             f"({_and(sheets)}). "
-            + (f"{len(both)} child(ren) are on {'both' if len(forms) == 2 else 'all'}: check "
-               "they agree." if both else
-               f"No child is on {'both' if len(forms) == 2 else 'more than one'}.")
+            + (f"{len(on_all)} child(ren) are on {both}: check they agree." if on_all
+               else f"No child is on {both}.")
         )
     lost = [u for m in merged.values() for u in m.unreadable if not u.kept]
     if lost:

@@ -249,6 +249,13 @@ class ListSchema(_Model):
     drafted_from: str | None = None
     columns: list[Column]
 
+    @property
+    def label(self) -> str:
+        """Short name for messages: "List 6", or the title before any colon ("YOT list")."""
+        if self.list_number is not None:
+            return f"List {self.list_number}"
+        return self.title.split(":")[0]
+
     def column(self, header: str) -> Column:
         """Return the column with this canonical header."""
         for col in self.columns:
@@ -418,13 +425,6 @@ class SchemaSet:
         if number is None:
             return (name,)
         return tuple(n for n, s in self.lists.items() if s.list_number == number)
-
-    def label(self, name: str) -> str:
-        """Short name of a list for messages: "List 6", or its title before any colon."""
-        schema = self.lists[name]
-        if schema.list_number is not None:
-            return f"List {schema.list_number}"
-        return schema.title.split(":")[0]
 
     def codes_for(self, column: Column) -> CompiledCodes | None:
         """The compiled code list for a column, if it has one."""

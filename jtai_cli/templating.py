@@ -91,7 +91,7 @@ def _lists_in_words(schemas: SchemaSet, names: Sequence[str]) -> str:
     for forms in _day_2_groups(schemas, names).values():
         number = schemas.lists[forms[0]].list_number
         if number is None:
-            others.append(f"the {schemas.label(forms[0])}")
+            others.append(f"the {schemas.lists[forms[0]].label}")
         elif str(number) not in numbers:
             numbers.append(str(number))
     said = ([f"list{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"] if numbers
