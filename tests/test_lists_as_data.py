@@ -21,7 +21,7 @@ from conftest import AS_OF, ROOT
 from jtai_cli import merge_workbooks, validate_workbook, write_template
 from jtai_cli.errors import SchemaInvalid
 from jtai_cli.filtering import filter_lists
-from jtai_cli.schemas import SchemaSet, load_schemas
+from jtai_cli.schemas import SchemaSet, load_schemas, resolve_lists
 from jtai_cli.templating import day_2_lists, export_lists, template_lists
 
 FLAG = ("Whether the child is at risk of or subject to child sexual abuse in the family "
@@ -106,6 +106,17 @@ def test_the_new_list_is_loaded_where_its_yaml_says(custom):
     assert "early_help_csa" in custom.lists
     assert list(custom.lists)[-1] == "early_help_csa"  # order 94: after the meetings (93)
     assert "early_help_csa" not in day_2_lists(custom)  # due on day 3
+
+
+def test_lists_are_named_by_their_short_and_sheet_names(schemas):
+    # No table of nicknames: short_name and sheet_names say them; a number means every form.
+    assert resolve_lists(["CIN", "cp", "LAC", "S47", "section 47", "Meetings", "additional",
+                          "yot", "NPS", "Para 33"], schemas) == (
+        "children_in_need", "child_protection", "children_in_care", "children_in_care_reduced",
+        "section_47", "multi_agency_meetings", "additional_fields", "yot", "nps",
+        "referrals_csa_fe")
+    assert resolve_lists(["Referrals"], schemas) == ("referrals",)  # its title, not para 33's
+    assert resolve_lists(["6,7"], schemas) == ("children_in_need", "child_protection")
 
 
 def test_validate_recognises_and_checks_the_new_list(tmp_path, custom):
