@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import SchemaInvalid, UsageError
 from .policy import OPTIONS, Option
+from .timetable import has_deadline
 
 ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
 
@@ -510,8 +511,6 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
 
 def _check_due(schema: ListSchema, path: Path) -> None:
     """A list's ``due`` must name a deadline of the timetable under each option it is in."""
-    from .timetable import has_deadline
-
     if schema.due is None:
         return
     for option in (schema.option,) if schema.option else OPTIONS:

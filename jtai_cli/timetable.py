@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
+from jtai_cli.dates import fmt_date
 from jtai_cli.errors import UsageError
 from jtai_cli.policy import OPTIONS, Option
 
@@ -354,8 +355,6 @@ def due_text(deadline: Deadline, *, dated: bool) -> str:
         >>> due_text(d, dated=False)
         '3pm on day 3 (Thursday of week one)'
     """
-    from jtai_cli.parsing import fmt_date  # late: the timetable itself needs no pandas
-
     week = "one" if deadline.day < 5 else "two"
     clock = _clock(deadline.time)
     if dated:
