@@ -33,9 +33,18 @@ import numpy as np
 import pandas as pd
 
 from .checks import age_on
+from .children import (
+    ADULT,
+    AGE_BAND_TOPS,
+    AGE_BANDS,
+    NOT_RECORDED,
+    UNBORN,
+    ethnic_groups,
+    questions,
+)
 from .errors import SheetMissing
 from .parsing import fmt_date
-from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
+from .schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
 from .validation import Dataset, ParsedList, load_dataset
 from .writing import xlsx_output
 
@@ -58,51 +67,13 @@ SYMBOLS = {
 #: How a hidden figure confined to a range is shown: "22-25".
 RANGE = re.compile(r"^(\d+)-(\d+)$")
 
-# Lists in journey order: (group, schema names, label, journey wording)
-_GROUPS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
-    ("contacts", ("contacts",), "List 1: Contacts", "Had a contact (list 1)"),
-    ("referrals", ("referrals",), "List 3: Referrals", "Had a referral (list 3)"),
-    ("assessments", ("assessments",), "List 4: Assessments", "Had an assessment (list 4)"),
-    ("section_47", ("section_47",), "List 5: Section 47 enquiries",
-     "Had a section 47 enquiry (list 5)"),
-    ("children_in_need", ("children_in_need",), "List 6: Children in need",
-     "Child in need (list 6)"),
-    ("child_protection", ("child_protection",), "List 7: Child protection plans",
-     "On a child protection plan (list 7)"),
-    ("children_in_care", ("children_in_care", "children_in_care_reduced"),
-     "List 8: Children in care", "Looked after (list 8)"),
-)
-_STATUS_GROUPS = (("yot", ("yot",), "YOT list", "On the YOT list"),
-                  ("nps", ("nps",), "NPS list", "On the NPS list"))
-#: The lists that ask the CSA-FE question (the flag column).
-_FLAG_GROUPS = ("assessments", "section_47", "children_in_need", "child_protection",
-                "children_in_care")
-#: Where a child's age, gender, team ... are read from first: the most intensive list they are
-#: on (looked after, then CP plan, then CIN ...), as that is their current involvement.
-_RANK = {g: i for i, g in enumerate(["children_in_care", "child_protection", "children_in_need",
-                                     "section_47", "assessments", "referrals", "contacts", "yot",
-                                     "nps"])}
-_AGE_BANDS = ("Unborn", "0-4", "5-9", "10-15", "16-17")
-_ETHNIC_GROUPS = ("White", "Mixed", "Asian", "Black", "Chinese", "Other",
-                  "Refused/Not obtained")
-_ETHNIC_BY_CODE = {
-    "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
-    "MWBC": "Mixed", "MWBA": "Mixed", "MWAS": "Mixed", "MOTH": "Mixed",
-    "AIND": "Asian", "APKN": "Asian", "ABAN": "Asian", "AOTH": "Asian",
-    "BCRB": "Black", "BAFR": "Black", "BOTH": "Black",
-    "CHNE": "Chinese", "OOTH": "Other", "REFU": "Refused/Not obtained",
-    "NOBT": "Refused/Not obtained",
-}
-_QUESTIONS = {
-    "csa_current": "CSA-FE is a current or significant factor",
-    "multi_agency": "Multi-agency involvement",
-    "known_to_yot": "Known to the YOT",
-    "nps_adult": "NPS working with a parent or close adult",
-    "police_investigation": "Current police investigation or criminal proceedings",
-    "csa_support": "CSA-FE intervention and support now or in the last 6 months",
-    "sarc_attended": "Attended a SARC or paediatric assessment in the last 12 months",
-}
-NOT_RECORDED = "Not recorded"
+#: The group of the additional fields sheet (the seven answers, ``kind: answers``): not a
+#: ``summary:`` group, as its children are counted on the lists they are on.
+_ANSWERS = "@answers"
+#: Row of the table by list that counts each child once, on any list.
+_ANY_LIST = "Any list, each child once"
+#: The words of the key figure for flagged children of each legal status shown (page top).
+_KEY_STATUS = {"CP": "on a CP plan", "CLA": "looked after"}
 
 
 # --------------------------------------------------------------------------- suppression
@@ -580,6 +551,10 @@ class Summary:
     tables: Mapping[str, SummaryTable]
     suppressed: bool
     notes: tuple[str, ...] = ()
+    #: Rows of the table by list shown as key figures at the top of the page: (row, words).
+    highlights: tuple[tuple[str, str], ...] = ()
+    #: The row of the table by list that counts the lists asking the CSA-FE question.
+    flag_row: str | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -641,21 +616,85 @@ class Summary:
 # --------------------------------------------------------------------------- reading snapshots
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Lists counted as one in the summary, as their schemas' ``summary:`` blocks say."""
+
+    key: str
+    names: tuple[str, ...]
+    label: str
+    journey: str
+    rank: int
+    #: ``journey`` (children's social care) or ``status`` (another agency's cases).
+    kind: str
+    #: Whether its lists ask the CSA-FE question (a column with the ``csa_flag`` role).
+    flag: bool
+    legal_status: str | None
+    list_number: int | None
+
+
+def _groups(schemas: SchemaSet) -> dict[str, _Group]:
+    """Every summary group of the schemas: journey groups in list order, then status groups."""
+    found: dict[str, list[ListSchema]] = {}
+    for schema in schemas.lists.values():  # already in list order
+        if schema.summary is not None:
+            found.setdefault(schema.summary.group, []).append(schema)
+    out: list[_Group] = []
+    for key, members in found.items():
+        first = members[0].summary
+        assert first is not None
+        out.append(_Group(
+            key, tuple(m.name for m in members), first.label, first.journey, first.rank,
+            first.kind, any(m.by_role("csa_flag") is not None for m in members),
+            next((m.legal_status for m in members if m.legal_status), None),
+            next((m.list_number for m in members if m.list_number is not None), None)))
+    out.sort(key=lambda g: g.kind != "journey")  # stable: list order within each kind
+    return {g.key: g for g in out}
+
+
+def _group_of(schema: ListSchema) -> str | None:
+    """The summary group a list is counted in; the answers sheet is a group of its own."""
+    if schema.summary is not None:
+        return schema.summary.group
+    return _ANSWERS if schema.kind == "answers" else None
+
+
+def _by_status(groups: Mapping[str, _Group], status: str) -> _Group | None:
+    """The group of the lists that give this legal status (CIN, CP, CLA)."""
+    return next((g for g in groups.values() if g.legal_status == status), None)
+
+
+def _numbers_words(numbers: Sequence[int]) -> str:
+    """ "4 to 8" for a run of list numbers, else "4, 6 and 8"."""
+    nums = sorted(set(numbers))
+    if len(nums) > 2 and nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{nums[0]} to {nums[-1]}"
+    head = ", ".join(str(n) for n in nums[:-1])
+    return f"{head} and {nums[-1]}" if head else (str(nums[0]) if nums else "")
+
+
+def _flag_lists(groups: Mapping[str, _Group]) -> str:
+    """The lists that ask the CSA-FE question, in words: "lists 4 to 8"."""
+    flagged = [g for g in groups.values() if g.flag]
+    numbers = [g.list_number for g in flagged if g.list_number is not None]
+    if numbers and len(numbers) == len(flagged):
+        return ("list " if len(set(numbers)) == 1 else "lists ") + _numbers_words(numbers)
+    return "the lists that ask the CSA-FE question"
+
+
+def _flag_row(groups: Mapping[str, _Group]) -> str:
+    """The row of the table by list counting each child on those lists once."""
+    words = _flag_lists(groups)
+    return f"{words[:1].upper()}{words[1:]}, each child once"
+
+
 @dataclass
 class _Snap:
     snapshot: Snapshot
     groups: dict[str, list[ParsedList]]
     children: pd.DataFrame  # one row per child key
     schemas: SchemaSet
-
-
-def _group_of(name: str) -> str | None:
-    for group, names, _, _ in (*_GROUPS, *_STATUS_GROUPS):
-        if name in names:
-            return group
-    if name == "additional_fields":
-        return "additional_fields"
-    return None
+    meta: dict[str, _Group]
 
 
 def _series(pl: ParsedList, role: str) -> pd.Series:
@@ -668,7 +707,7 @@ def _series(pl: ParsedList, role: str) -> pd.Series:
     return s.reset_index(drop=True)
 
 
-def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.DataFrame:
+def _children(groups: dict[str, list[ParsedList]], meta: Mapping[str, _Group]) -> pd.DataFrame:
     """One row per child: flagged?, on which lists, and their details from their main list."""
     parts = []
     answers = []
@@ -678,7 +717,7 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
             keys = pl.keys
             frame = pd.DataFrame({
                 "key": keys.to_numpy(dtype=object),
-                "rank": _RANK.get(group, 99),
+                "rank": meta[group].rank if group in meta else 99,
                 "group": group,
                 "start": pd.to_datetime(_series(pl, "start_date"), errors="coerce").to_numpy(),
                 "gender": _series(pl, "gender").to_numpy(dtype=object),
@@ -696,7 +735,7 @@ def _children(groups: dict[str, list[ParsedList]], schemas: SchemaSet) -> pd.Dat
                      if (c := pl.schema.by_role(role)) is not None and c.header in pl.positions}
             if extra:
                 answers.append(pd.DataFrame({"key": keys.to_numpy(dtype=object), **extra}))
-            if group == "additional_fields":
+            if group == _ANSWERS:
                 sampled.update(k for k in keys.dropna())
     if not parts:
         return pd.DataFrame()
@@ -747,19 +786,27 @@ def _load_snapshots(
                                "section 47, lists 6-8, YOT, NPS): nothing to summarise",
                                file=path)
         by_day.setdefault(data.as_of, []).append(data)
+    meta = _groups(schemas)
     snaps = []
     for day in sorted(by_day):
         datasets = by_day[day]
         groups: dict[str, list[ParsedList]] = {}
+        unsummarised: set[str] = set()
         for data in datasets:
             for pl in data.lists:
-                group = _group_of(pl.name)
+                group = _group_of(pl.schema)
                 if group is not None:
                     groups.setdefault(group, []).append(pl)
+                elif pl.schema.kind == "case":
+                    unsummarised.add(pl.schema.title)
         files = tuple(f for d in datasets for f in d.files)
+        if unsummarised:
+            notes.append(f"{', '.join(sorted(unsummarised))}: read but not counted, as "
+                         f"{'its schema has' if len(unsummarised) == 1 else 'their schemas have'}"
+                         " no summary: block (schemas/README.md)")
         if len(datasets) > 1:
-            twice = sorted({label for g, lists in groups.items() if len({pl.file for pl in lists})
-                            > 1 for label in [_label(g)]})
+            twice = sorted({_label(g, meta) for g, lists in groups.items()
+                            if len({pl.file for pl in lists}) > 1})
             if twice:
                 notes.append(f"{', '.join(files)} are all dated {fmt_date(day)} and more than one "
                              f"holds {', '.join(twice)}: they were counted as one snapshot "
@@ -767,18 +814,14 @@ def _load_snapshots(
                              "'data as at' date in its titles.")
         sources = {d.as_of_source for d in datasets}
         source = sources.pop() if len(sources) == 1 else "several"
-        order = [g for g, *_ in (*_GROUPS, *_STATUS_GROUPS)] + ["additional_fields"]
-        groups = {g: groups[g] for g in order if g in groups}
-        snaps.append(_Snap(Snapshot(day, source, files), groups, _children(groups, schemas),
-                           schemas))
+        groups = {g: groups[g] for g in [*meta, _ANSWERS] if g in groups}
+        snaps.append(_Snap(Snapshot(day, source, files), groups, _children(groups, meta),
+                           schemas, meta))
     return snaps, notes
 
 
-def _label(group: str) -> str:
-    for g, _, label, _ in (*_GROUPS, *_STATUS_GROUPS):
-        if g == group:
-            return label
-    return "additional fields"
+def _label(group: str, meta: Mapping[str, _Group]) -> str:
+    return meta[group].label if group in meta else "additional fields"
 
 
 # --------------------------------------------------------------------------- the tables
@@ -795,10 +838,13 @@ def _age_band(children: pd.DataFrame, as_of: dt.date) -> pd.Series:
     years = age_on(dob, as_of).astype("Float64").where(born, age)
     years = years.where(~unborn)
     y = years.to_numpy(dtype="float64", na_value=np.nan)
+    # The bands of ``children.age_band``, vectorised; a negative age that is not an unborn
+    # child's -1 is not a recorded age.
     band = np.select(
-        [unborn.to_numpy(dtype=bool), np.isnan(y), y < 0, y < 5, y < 10, y < 16, y < 18],
-        ["Unborn", NOT_RECORDED, NOT_RECORDED, "0-4", "5-9", "10-15", "16-17"],
-        default="18 or over")
+        [unborn.to_numpy(dtype=bool), np.isnan(y), y < 0,
+         *(y < top + 1 for top, _ in AGE_BAND_TOPS)],
+        [UNBORN, NOT_RECORDED, NOT_RECORDED, *(name for _, name in AGE_BAND_TOPS)],
+        default=ADULT)
     return pd.Series(band, index=children.index)
 
 
@@ -815,18 +861,6 @@ def _code_label(schemas: SchemaSet, code_list: str) -> Callable[[object], str]:
         m = re.match(r"^([A-Z]\d{1,2})\b", text)
         return f"{name} ({m.group(1)})" if m and m.group(1) not in name else name
     return label
-
-
-def _ethnic_group(schemas: SchemaSet) -> Callable[[object], str]:
-    code_list = schemas.code_lists.get("ethnicity")
-    by_value = {c.value: _ETHNIC_BY_CODE.get((c.code or "").upper(), "Other")
-                for c in (code_list.codes if code_list else [])}
-
-    def group(value: object) -> str:
-        if not isinstance(value, str):
-            return "Refused/Not obtained"  # blank: not obtained
-        return by_value.get(value, "Other")
-    return group
 
 
 def _breakdown(
@@ -860,45 +894,52 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
     if ch.empty:
         return tables, ["no child IDs were found on the lists"]
     flagged = ch["flagged"]
-    present = [g for g in (*_GROUPS, *_STATUS_GROUPS) if g[0] in snap.groups]
-    missing = [label for g, _, label, _ in _GROUPS if g not in snap.groups]
+    meta = snap.meta
+    journey = [g for g in meta.values() if g.kind == "journey"]
+    present = [g for g in meta.values() if g.key in snap.groups]
+    missing = [g.label for g in journey if g.key not in snap.groups]
+    flag_words = _flag_lists(meta)
+    unasked = [g.list_number for g in journey if not g.flag and g.list_number is not None]
     if missing:
         notes.append(f"Not in the input as at {fmt_date(as_of)}: {', '.join(missing)}; "
                      "their rows are left out of the tables")
-    flag_groups = [g for g in _FLAG_GROUPS if g in snap.groups]
+    flag_groups = [g.key for g in meta.values() if g.flag and g.key in snap.groups]
     on_flag_lists = ch[[f"on_{g}" for g in flag_groups]].any(axis=1) if flag_groups \
         else pd.Series(False, index=ch.index)
-    any_list = ch[[f"on_{g}" for g, *_ in _GROUPS if g in snap.groups]].any(axis=1) \
-        if any(g in snap.groups for g, *_ in _GROUPS) else pd.Series(False, index=ch.index)
+    on_journey = [f"on_{g.key}" for g in journey if g.key in snap.groups]
+    any_list = ch[on_journey].any(axis=1) if on_journey else pd.Series(False, index=ch.index)
 
     # Per list: children on it, flagged or not.
     rows: list[str] = []
     cells: list[list[int]] = []
     shared: dict[tuple[int, int], tuple[str, ...]] = {}
-    for g, _, label, _ in _GROUPS:
+    for group in journey:
+        g = group.key
         if g not in snap.groups:
             continue
         on = ch[f"on_{g}"]
         i = len(rows)
-        rows.append(label)
+        rows.append(group.label)
         cells.append([int((on & flagged).sum()), int((on & ~flagged).sum())])
         shared.update({(i, 0): (g, "flagged"), (i, 1): (g, "not"), (i, 2): (g, "all")})
     if flag_groups:
         i = len(rows)
-        rows.append("Lists 4 to 8, each child once")
+        rows.append(_flag_row(meta))
         cells.append([int((on_flag_lists & flagged).sum()), int((on_flag_lists & ~flagged).sum())])
         shared.update({(i, 0): ("flag_lists", "flagged"), (i, 1): ("flag_lists", "not"),
                        (i, 2): ("flag_lists", "all")})
     if rows:
         i = len(rows)
-        rows.append("Any list, each child once")
+        rows.append(_ANY_LIST)
         cells.append([int((any_list & flagged).sum()), int((any_list & ~flagged).sum())])
         shared.update({(i, 0): ("flag_lists", "flagged")})
         tables.append(_Counts(
             "by_list", "Children flagged at risk of or subject to CSA-FE, by list",
             "Children, not rows: a child on a list several times counts once. A child is flagged "
-            "when any list flags them Y (lists 1 and 3 do not ask the question, so their "
-            "children count as flagged when another list flags them).",
+            "when any list flags them Y"
+            + (f" ({'list' if len(unasked) == 1 else 'lists'} {_numbers_words(unasked)} "
+               f"{'does' if len(unasked) == 1 else 'do'} not ask the question, so their "
+               "children count as flagged when another list flags them)." if unasked else "."),
             "List", rows, ["Flagged", "Not flagged"], np.array(cells, dtype=np.int64),
             row_total="Children", rates=[("% flagged", "Flagged", "Children")], chart="Flagged",
             shared=shared,
@@ -909,27 +950,28 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
                 f" Rates per 10,000 children divide by the area's 0-17 population given: "
                 f"{population:,}.")
 
-    # Breakdowns of the children on lists 4-8 (the lists that ask the CSA-FE question).
+    # Breakdowns of the children on the lists that ask the CSA-FE question (4 to 8).
     if flag_groups:
         pop = ch[on_flag_lists]
         fl = pop["flagged"]
-        total = "All children on lists 4 to 8"
-        where = ("Children on lists 4 to 8 (the lists that ask the CSA-FE question), each "
+        total = f"All children on {flag_words}"
+        where = (f"Children on {flag_words} (the lists that ask the CSA-FE question), each "
                  "counted once; ")
         tables.append(_breakdown(
             "by_age", "By age band", where + "age at " + fmt_date(as_of) + " from the date of "
             "birth (or the age column when there is none).", "Age band", _age_band(pop, as_of),
-            fl, _AGE_BANDS, population="flag_lists", total_label=total))
+            fl, AGE_BANDS, population="flag_lists", total_label=total))
         gender = _code_label(schemas, "gender")
         tables.append(_breakdown(
             "by_gender", "By gender", where + "as recorded on the child's main list.", "Gender",
             pop["gender"].map(gender), fl,
             [gender(v) for v in schemas.codes["gender"].values] if "gender" in schemas.codes
             else [], population="flag_lists", total_label=total))
+        ethnic = ethnic_groups(schemas)
         tables.append(_breakdown(
             "by_ethnicity", "By ethnicity group", where + "the template's grouped categories "
             "(refused, not obtained and blank are counted together).", "Ethnicity group",
-            pop["ethnicity"].map(_ethnic_group(schemas)), fl, _ETHNIC_GROUPS,
+            pop["ethnicity"].map(ethnic.of), fl, ethnic.names,
             population="flag_lists", total_label=total))
         disability = _code_label(schemas, "annex_yes_no_unknown")
         tables.append(_breakdown(
@@ -943,7 +985,7 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
                                                v.strip() else NOT_RECORDED), fl, [],
             population="flag_lists", total_label=total))
     else:
-        notes.append("None of lists 4 to 8 is in the input, so no list asks the CSA-FE "
+        notes.append(f"None of {flag_words} is in the input, so no list asks the CSA-FE "
                      "question: no child can be counted as flagged")
 
     tables += _list_tables(snap)
@@ -952,10 +994,11 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
     if flag_groups:
         n_flagged = int(flagged.sum())
         rows, cells, shared = [], [], {}
-        for g, _, _, wording in present:
+        for group in present:
+            g = group.key
             i = len(rows)
             yes = int((ch[f"on_{g}"] & flagged).sum())
-            rows.append(wording)
+            rows.append(group.journey)
             cells.append([yes, n_flagged - yes])
             shared.update({(i, 0): (g, "flagged"), (i, 2): ("flag_lists", "flagged")})
         tables.append(_Counts(
@@ -967,14 +1010,15 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
                                                   "Flagged children")],
             chart="Yes", shared=shared))
 
-        questions = [r for r in ADDITIONAL_ROLES if f"q_{r}" in ch]
-        if questions:
-            sample = option == "A" or (option is None and "additional_fields" in snap.groups)
+        asked_roles = [r for r in ADDITIONAL_ROLES if f"q_{r}" in ch]
+        if asked_roles:
+            sample = option == "A" or (option is None and _ANSWERS in snap.groups)
             asked = flagged & (ch["sampled"] if sample else True)
             fch = ch[asked]
-            rows = [_QUESTIONS[r] for r in questions]
+            wording = questions(schemas)
+            rows = [wording[r].label for r in asked_roles]
             cells = [[int((fch[f"q_{r}"] == a).sum()) for a in ("Yes", "No", NOT_RECORDED)]
-                     for r in questions]
+                     for r in asked_roles]
             if sample:
                 base = ("Option A: the children asked are the inspector's sample of 20 (para "
                         "22), chosen for a mix of cases, not at random. These figures describe "
@@ -1029,39 +1073,47 @@ def _role_value(snap: _Snap, group: str, role: str, rows: pd.DataFrame) -> pd.Se
 
 
 def _list_tables(snap: _Snap) -> list[_Counts]:
+    """Tables of one list each: list 8 by legal status, list 6 by need, list 7 by category.
+
+    The lists are found by the legal status their schemas give (CLA, CIN, CP).
+    """
     ch, schemas = snap.children, snap.schemas
     out: list[_Counts] = []
+    cla, cin, cp = (_by_status(snap.meta, status) for status in ("CLA", "CIN", "CP"))
 
-    rows = _list_rows(snap, "children_in_care")
-    if len(rows):
-        rows["__legal"] = _role_value(snap, "children_in_care", "legal_status", rows)
+    def number(group: _Group) -> str:
+        return f"list {group.list_number}" if group.list_number is not None else group.label
+
+    rows = _list_rows(snap, cla.key) if cla is not None else pd.DataFrame()
+    if cla is not None and len(rows):
+        rows["__legal"] = _role_value(snap, cla.key, "legal_status", rows)
         per_child = rows.groupby("__key", sort=False).first()
         out.append(_breakdown(
-            "legal_status", "Children in care by legal status (list 8)",
-            "Children on list 8, by their legal status (latest period of care).",
+            "legal_status", f"Children in care by legal status ({number(cla)})",
+            f"Children on {number(cla)}, by their legal status (latest period of care).",
             "Legal status", per_child["__legal"].map(_code_label(schemas, "legal_status")),
-            ch.loc[per_child.index, "flagged"], [], population="children_in_care",
-            total_label="All children on list 8", keep_empty=False))
+            ch.loc[per_child.index, "flagged"], [], population=cla.key,
+            total_label=f"All children on {number(cla)}", keep_empty=False))
 
-    rows = _list_rows(snap, "children_in_need")
-    if len(rows):
-        rows["__need"] = _role_value(snap, "children_in_need", "need", rows)
+    rows = _list_rows(snap, cin.key) if cin is not None else pd.DataFrame()
+    if cin is not None and len(rows):
+        rows["__need"] = _role_value(snap, cin.key, "need", rows)
         per_child = rows.groupby("__key", sort=False).first()
         label = _code_label(schemas, "primary_need")
         order = [label(v) for v in schemas.codes["primary_need"].values] \
             if "primary_need" in schemas.codes else []
         out.append(_breakdown(
-            "primary_need", "Children in need by primary need (list 6)",
-            "Children on list 6, by primary need code (latest CIN episode).",
+            "primary_need", f"Children in need by primary need ({number(cin)})",
+            f"Children on {number(cin)}, by primary need code (latest CIN episode).",
             "Primary need", per_child["__need"].map(label), ch.loc[per_child.index, "flagged"],
-            order, population="children_in_need", total_label="All children on list 6",
+            order, population=cin.key, total_label=f"All children on {number(cin)}",
             keep_empty=False))
 
-    rows = _list_rows(snap, "child_protection")
-    if len(rows):
-        latest = _role_value(snap, "child_protection", "category_of_abuse", rows)
+    rows = _list_rows(snap, cp.key) if cp is not None else pd.DataFrame()
+    if cp is not None and len(rows):
+        latest = _role_value(snap, cp.key, "category_of_abuse", rows)
         initial = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-        for pl in snap.groups["child_protection"]:
+        for pl in snap.groups[cp.key]:
             cols = [c for c in pl.schema.columns if c.code_list_name == "category_of_abuse"
                     and c.role != "category_of_abuse"]
             if cols:
@@ -1083,10 +1135,11 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
             if "category_of_abuse" in schemas.codes else []
         fl = ch.loc[per.index, "flagged"]
         out.append(_breakdown(
-            "category_of_abuse", "Child protection plans by latest category of abuse (list 7)",
-            "Children on list 7, by the latest category of abuse of their plan.",
+            "category_of_abuse",
+            f"Child protection plans by latest category of abuse ({number(cp)})",
+            f"Children on {number(cp)}, by the latest category of abuse of their plan.",
             "Latest category of abuse", per["latest"].map(label), fl, order,
-            population="child_protection", total_label="All children on list 7"))
+            population=cp.key, total_label=f"All children on {number(cp)}"))
         f = per[fl.to_numpy(dtype=bool)]
         kinds = [
             ("Sexual abuse is the latest category", f["sa_latest"]),
@@ -1098,20 +1151,22 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
         kinds = [(k, m) for k, m in kinds if k != "Category not recorded" or m.any()]
         out.append(_Counts(
             "sexual_abuse_category", "Do the CP plans of flagged children say sexual abuse?",
-            "Flagged children on a child protection plan (list 7): how many plans carry the "
+            f"Flagged children on a child protection plan ({number(cp)}): how many plans carry the "
             "sexual abuse category, as latest or initial category, and how many do not. The "
             "lists do not say why a plan carries another category.",
             "Category of abuse", [k for k, _ in kinds], ["Flagged children"],
             np.array([[int(m.sum())] for _, m in kinds], dtype=np.int64).reshape(len(kinds), 1),
             col_total="All flagged children on a CP plan",
             rates=[("% of them", "Flagged children", "@total")], chart="Flagged children",
-            shared={(len(kinds), 0): ("child_protection", "flagged")}))
+            shared={(len(kinds), 0): (cp.key, "flagged")}))
     return out
 
 
 def _trend(snaps: Sequence[_Snap], published: Sequence[dict[str, SummaryTable]]) -> SummaryTable:
     """Each snapshot's published per-list figures side by side, oldest first."""
     columns = [fmt_date(s.snapshot.as_of) for s in snaps]
+    # The lists of other agencies' cases (YOT, NPS) are in the journey table only.
+    others = {g.journey for g in snaps[-1].meta.values() if g.kind == "status"}
     measures: dict[str, list[object]] = {}
 
     def put(label: str, k: int, value: object) -> None:
@@ -1125,7 +1180,7 @@ def _trend(snaps: Sequence[_Snap], published: Sequence[dict[str, SummaryTable]])
         journey = tables.get("journey")
         if journey is not None:
             for label, row in journey.frame.iterrows():
-                if "YOT" in str(label) or "NPS" in str(label):
+                if label in others:
                     put(f"Flagged children: {label}", k, row["Yes"])
         if by_list is not None:
             for label, row in by_list.frame.iterrows():
@@ -1211,7 +1266,11 @@ def summarise(
     tables = dict(published[-1])
     if len(snaps) > 1:
         tables["trend"] = _trend(snaps, published)
-    return Summary(tuple(s.snapshot for s in snaps), tables, suppress, tuple(notes))
+    meta = snaps[-1].meta
+    highlights = tuple((g.label, words) for status, words in _KEY_STATUS.items()
+                       if (g := _by_status(meta, status)) is not None)
+    return Summary(tuple(s.snapshot for s in snaps), tables, suppress, tuple(notes),
+                   highlights, _flag_row(meta))
 
 
 # --------------------------------------------------------------------------- charts
@@ -1424,21 +1483,19 @@ def _key_figures(s: Summary) -> str:
         return ""
     frame = by_list.frame
     boxes: list[tuple[object, str]] = []
-    for label, text in (("Any list, each child once", "children on the lists"),):
-        if label in frame.index:
-            boxes.append((frame.loc[label, "Children"], text))
-    if "Lists 4 to 8, each child once" in frame.index:
-        row = frame.loc["Lists 4 to 8, each child once"]
+    if _ANY_LIST in frame.index:
+        boxes.append((frame.loc[_ANY_LIST, "Children"], "children on the lists"))
+    if s.flag_row is not None and s.flag_row in frame.index:
+        row = frame.loc[s.flag_row]
+        on = s.flag_row.removesuffix(", each child once")
         boxes.append((row["Flagged"], "children flagged CSA-FE"))
-        boxes.append((row["% flagged"], "% of children on lists 4 to 8 flagged"))
+        boxes.append((row["% flagged"], f"% of children on {on[:1].lower()}{on[1:]} flagged"))
         if "Flagged per 10,000 children" in frame.columns:
             boxes.append((row["Flagged per 10,000 children"],
                           "flagged children per 10,000 children aged 0-17"))
-    for label in ("List 7: Child protection plans", "List 8: Children in care"):
+    for label, words in s.highlights:
         if label in frame.index:
-            boxes.append((frame.loc[label, "Flagged"],
-                          "flagged children " + ("on a CP plan" if "7" in label
-                                                 else "looked after")))
+            boxes.append((frame.loc[label, "Flagged"], f"flagged children {words}"))
     return '<div class="key">' + "".join(
         f"<div><b>{html.escape(_fmt(v))}</b>{html.escape(t)}</div>" for v, t in boxes) + "</div>"
 
