@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +37,20 @@ import numpy as np
 import pandas as pd
 
 from ._files import check_output
+from .children import (
+    AGE_BANDS,
+    FIELD_NUMBER,
+    UNBORN,
+    age_band,
+    answers_list,
+    ethnic_groups,
+    questions,
+    status_rank,
+)
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .policy import MIX_RULE
-from .schemas import ADDITIONAL_ROLES, SchemaSet
+from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
 from .validation import Dataset, ParsedList, load_dataset
 
 __all__ = [
@@ -67,22 +76,6 @@ SELECT_COUNT = 20
 #: Children tracked: five to seven (paras 24, 27); Annex C says seven for option B.
 TRACK_MIN, TRACK_MAX = 5, 7
 
-#: Field number (as the guidance lists them, 1-7) of each additional Y/N question.
-FIELD_NUMBER = {role: i + 1 for i, role in enumerate(ADDITIONAL_ROLES)}
-FIELD_WORDS = {
-    "csa_current": "CSA-FE is a current or significant factor",
-    "multi_agency": "multi-agency involvement",
-    "known_to_yot": "known to the YOT",
-    "nps_adult": "the NPS works with a parent or adult close to the child",
-    "police_investigation": "a current police investigation or criminal proceedings",
-    "csa_support": "current or recent (last six months) intervention and support on CSA-FE",
-    "sarc_attended": "attended a SARC or paediatric assessment in the last 12 months",
-}
-_NOT_LISTS = frozenset({"additional_fields", "multi_agency_meetings"})
-_STATUS_OF_LIST = {6: "CIN", 7: "CP", 8: "CLA"}
-_STATUS_RANK = {"CIN": 1, "CP": 2, "CLA": 3}
-_ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Chinese or other",
-                  "O": "Chinese or other", "R": "not recorded", "N": "not recorded"}
 
 # Dimensions the selection keeps mixed, with their weights. Legal status comes first in the
 # issue and in para 22's spirit ("from all the lists"), so it weighs most.
@@ -199,9 +192,10 @@ class _Child:
     child_id: str
     lists: list[str] = field(default_factory=list)
     flag_lists: list[str] = field(default_factory=list)
-    on_yot: bool = False
-    on_nps: bool = False
-    status_lists: set[int] = field(default_factory=set)
+    #: The other agencies whose lists the child is on (YOT, NPS), as the schemas name them.
+    agencies: list[str] = field(default_factory=list)
+    #: The legal statuses of the lists the child is on (lists 6, 7, 8: CIN, CP, CLA).
+    statuses: set[str] = field(default_factory=set)
     yot_nps_status: str | None = None
     open_rows: int = 0
     closed_rows: int = 0
@@ -210,6 +204,7 @@ class _Child:
     age_col: int | None = None
     gender: str | None = None
     ethnicity: str | None = None
+    ethnic_group: str | None = None
     disability: str | None = None
     team: str | None = None
     need: str | None = None
@@ -226,8 +221,8 @@ class _Child:
 
     @property
     def status(self) -> str | None:
-        if self.status_lists:
-            return _STATUS_OF_LIST[max(self.status_lists)]
+        if self.statuses:
+            return max(self.statuses, key=status_rank)
         return self.yot_nps_status
 
     @property
@@ -250,22 +245,7 @@ class _Child:
         return self.age_col
 
     def age_band(self, as_of: dt.date) -> str | None:
-        age = self.age(as_of)
-        if age is None:
-            return None
-        if age < 0:
-            return "unborn"
-        for top, band in ((4, "0-4"), (9, "5-9"), (15, "10-15"), (17, "16-17")):
-            if age <= top:
-                return band
-        return "18+"
-
-    @property
-    def ethnic_group(self) -> str | None:
-        if not self.ethnicity:
-            return None
-        code = self.ethnicity.split(")", 1)[-1].strip()
-        return _ETHNIC_GROUPS.get(code[:1].upper(), "Chinese or other")
+        return age_band(self.age(as_of))
 
     @property
     def has_fields(self) -> bool:
@@ -336,6 +316,9 @@ def _gather(data: Dataset, as_of: dt.date,
             continue
         _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children,
                      [int(i) for i in np.flatnonzero(mask.to_numpy())])
+    groups = ethnic_groups(data.schemas)
+    for child in children.values():
+        child.ethnic_group = groups.of(child.ethnicity)
     return children
 
 
@@ -344,8 +327,10 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
     schema = pl.schema
     header = {c.role: c.header for c in schema.columns if c.role}
     present = set(pl.positions)
-    number = schema.list_number
-    is_list = schema.name not in _NOT_LISTS
+    is_list = schema.kind == "case"
+    answers = schema.kind == "answers"
+    # List 7 gives a category of abuse where lists 6 and 8 give a need code.
+    by_category = "category_of_abuse" in header
     label = pl.label
     id_header = header["child_id"]
     unreadable = _unreadable_cells(pl, positions)
@@ -366,16 +351,14 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
             child.lists.append(label)
         if get("csa_flag") == "Y" and label not in child.flag_lists:
             child.flag_lists.append(label)
-        if schema.name == "yot":
-            child.on_yot = True
-        if schema.name == "nps":
-            child.on_nps = True
+        if schema.agency is not None and schema.agency not in child.agencies:
+            child.agencies.append(schema.agency)
         status = get("status")
-        if isinstance(status, str) and (child.yot_nps_status is None or _STATUS_RANK.get(
-                status, 0) > _STATUS_RANK.get(child.yot_nps_status, 0)):
+        if isinstance(status, str) and (child.yot_nps_status is None or status_rank(
+                status) > status_rank(child.yot_nps_status)):
             child.yot_nps_status = status
-        if number in _STATUS_OF_LIST:
-            child.status_lists.add(number)
+        if schema.legal_status is not None:
+            child.statuses.add(schema.legal_status)
             end = get("end_date")
             if end is None or (isinstance(end, dt.date) and end > as_of):
                 child.open_rows += 1
@@ -393,13 +376,13 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
         dis = _disability(get("disability"))
         if dis is not None and (child.disability in (None, "unknown") or dis == "Y"):
             child.disability = dis
-        need = get("category_of_abuse") if number == 7 else get("need")
-        if isinstance(need, str) and (child.need is None or number in _STATUS_OF_LIST):
+        need = get("category_of_abuse") if by_category else get("need")
+        if isinstance(need, str) and (child.need is None or schema.legal_status is not None):
             # Lists are read in order 6, 7, 8: the highest status's need wins.
-            child.need = (f"CP category {need.split(') ', 1)[-1].lower()}" if number == 7
+            child.need = (f"CP category {need.split(') ', 1)[-1].lower()}" if by_category
                           else f"need {need}")
         # The seven answers: an additional-information sheet wins over the list columns.
-        if schema.name == "additional_fields":
+        if answers:
             child.has_field_row = True
         for role in ADDITIONAL_ROLES:
             if role not in header or header[role] not in present:
@@ -408,7 +391,7 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
             if v is None:
                 continue
             child.field_lists.setdefault(role, []).append((label, str(v)))
-            if schema.name == "additional_fields" or child.fields.get(role) is None:
+            if answers or child.fields.get(role) is None:
                 child.fields[role] = str(v)
 
 
@@ -526,12 +509,12 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
     if dim == "age_band":
         if v is None:
             return "child of unknown age"
-        return "unborn child" if v == "unborn" else f"child aged {v}"
+        return "unborn child" if v == UNBORN else f"child aged {v}"
     if dim == "gender":
         label = schemas.codes["gender"].means(str(v)) if v else "unrecorded gender"
         return f"{label.lower()} child" if label in ("Male", "Female") else f"child ({label})"
     if dim == "ethnic_group":
-        return (f"child of {v} ethnicity" if v and v != "not recorded"
+        return (f"child of {v} ethnicity" if v and v != ethnic_groups(schemas).blank
                 else "child whose ethnicity is not recorded")
     if dim == "disability":
         return {"Y": "disabled child", "N": "child without a disability"}.get(
@@ -576,21 +559,12 @@ def _field_text(role: str, value: str | None) -> str:
 
 # --------------------------------------------------------------------------- preferences
 
-_AGE_BANDS = ("unborn", "0-4", "5-9", "10-15", "16-17")
-_LIST_WORDS = {
-    "list-4": "List 4", "list-5": "List 5", "list-6": "List 6", "list-7": "List 7",
-    "list-8": "List 8", "yot": "YOT list", "nps": "NPS list",
-    "assessments": "List 4", "section_47": "List 5", "children_in_need": "List 6",
-    "cin": "List 6", "child_protection": "List 7", "cp": "List 7", "children_in_care": "List 8",
-    "cla": "List 8",
-}
-
-
 @dataclass(frozen=True)
 class _Want:
     """One --prefer or --require value: a child, a list or an age band."""
 
     kind: Literal["id", "list", "age_band"]
+    #: The child's key, the list's label as in ``Pick.lists`` ("List 7") or the age band.
     value: str
     written: str
 
@@ -599,10 +573,6 @@ class _Want:
             return child.key == self.value
         if self.kind == "age_band":
             return child.age_band(as_of) == self.value
-        if self.value == "YOT list":
-            return child.on_yot
-        if self.value == "NPS list":
-            return child.on_nps
         return self.value in child.lists
 
     @property
@@ -610,25 +580,43 @@ class _Want:
         if self.kind == "id":
             return f"child '{self.written}'"
         if self.kind == "age_band":
-            return "an unborn child" if self.value == "unborn" else f"a child aged {self.value}"
+            return "an unborn child" if self.value == UNBORN else f"a child aged {self.value}"
         return f"a child on {self.value}"
 
 
-def parse_wants(value: str | Iterable[str] | None) -> tuple[_Want, ...]:
+def _list_words(schemas: SchemaSet) -> dict[str, str]:
+    """Every way a list of children can be named (list-7, cp, yot, child_protection) -> its
+    label; bare numbers are left to mean child IDs."""
+    out: dict[str, str] = {}
+    for spelling, names in list_names(schemas).items():
+        cases = [schemas.lists[n] for n in names if schemas.lists[n].kind == "case"]
+        if cases and not spelling.isdigit():
+            first = cases[0]
+            out[spelling] = (f"List {first.list_number}" if first.list_number is not None
+                             else first.title.split(":")[0])
+    return out
+
+
+def parse_wants(value: str | Iterable[str] | None,
+                schemas: SchemaSet | None = None) -> tuple[_Want, ...]:
     """Read --prefer / --require values: child IDs, lists (list-7, yot) or age bands (10-15).
+
+    Lists are named as on the command line (``list-7``, ``7`` is a child ID though, ``cp``,
+    ``yot``, ``child_protection``); ``schemas`` are the shipped ones by default.
 
     Example:
         >>> [(w.kind, w.value) for w in parse_wants("list-7, 10-15, 0799515")]
         [('list', 'List 7'), ('age_band', '10-15'), ('id', '799515')]
     """
+    bands = {band.casefold(): band for band in AGE_BANDS}
+    lists = _list_words(schemas or load_schemas())
     out: list[_Want] = []
     for item in parse_ids(value):
-        norm = re.sub(r"[\s_]+", "-", item.strip().lower()).replace("list-list", "list")
-        if norm in _AGE_BANDS:
-            out.append(_Want("age_band", norm, item))
-        elif norm in _LIST_WORDS or norm.replace("-", "_") in _LIST_WORDS:
-            out.append(_Want("list", _LIST_WORDS.get(norm) or _LIST_WORDS[norm.replace(
-                "-", "_")], item))
+        norm = normalise(item)
+        if item.strip().casefold() in bands:
+            out.append(_Want("age_band", bands[item.strip().casefold()], item))
+        elif norm in lists:
+            out.append(_Want("list", lists[norm], item))
         else:
             out.append(_Want("id", id_key(item), item))
     return tuple(out)
@@ -665,23 +653,28 @@ def _field_score(child: _Child) -> float:
     return sum(w for r, w in _FIELD_WEIGHT.items() if child.fields.get(r) == "Y")
 
 
-def _relies_on(child: _Child) -> list[str]:
+def _relies_on(child: _Child, schemas: SchemaSet) -> list[str]:
     """Which fields this pick relies on, in words."""
     ma, work = _evidence(child)
+    asked = questions(schemas)
+
+    def says(role: str) -> str:
+        return asked[role].words if role in asked else f"field {FIELD_NUMBER[role]}"
+
     out = []
     if ma:
-        out.append(f"relies on field 2 for {FIELD_WORDS['multi_agency']} (field 2 is Y)")
+        out.append(f"relies on field 2 for {says('multi_agency')} (field 2 is Y)")
     if work:
-        said = ", ".join(f"{w} ({FIELD_WORDS[r]})" for w, r in (
+        said = ", ".join(f"{w} ({says(r)})" for w, r in (
             (f"field {FIELD_NUMBER[r]} is Y", r) for r in ("police_investigation", "csa_support",
                                                            "sarc_attended"))
             if child.fields.get(r) == "Y")
         out.append(f"relies on {' and '.join(work)} for work to address CSA-FE concerns: {said}")
     if child.fields.get("csa_current") == "Y":
-        out.append(f"{FIELD_WORDS['csa_current']} (field 1 is Y)")
+        out.append(f"{says('csa_current')} (field 1 is Y)")
     for role in ("known_to_yot", "nps_adult"):
         if child.fields.get(role) == "Y":
-            out.append(f"{FIELD_WORDS[role]} (field {FIELD_NUMBER[role]} is Y)")
+            out.append(f"{says(role)} (field {FIELD_NUMBER[role]} is Y)")
     return out
 
 
@@ -740,7 +733,7 @@ def shortlist(
         seed: tie-break seed; the same input and seed give the same picks.
         include: child IDs to pick whatever the rules say (the inspector's judgement, para 16).
         exclude: child IDs never to pick.
-        prefer: child IDs, lists ("list-7", "yot") or age bands ("10-15") to move up jtai's
+        prefer: child IDs, lists (list-7, yot) or age bands (10-15) to move up jtai's
             mix rule.
         require: the same kinds of value; the selection includes a matching child (a child
             ID is picked as with ``include``).
@@ -779,7 +772,7 @@ def shortlist(
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
-    prefers, requires = parse_wants(prefer), parse_wants(require)
+    prefers, requires = parse_wants(prefer, schemas), parse_wants(require, schemas)
     inc = {id_key(i): i for i in include_ids}
     inc.update({w.value: w.written for w in requires if w.kind == "id"})
     exc = {id_key(i): i for i in exclude_ids}
@@ -793,9 +786,9 @@ def shortlist(
     unreadable_flag: set[str] = set()
     for pl in data.lists:
         keys = set(pl.keys.dropna())
-        if pl.name not in _NOT_LISTS:
+        if pl.schema.kind == "case":
             everyone |= keys
-        if pl.name in ("yot", "nps", "additional_fields"):
+        if pl.schema.agency is not None or pl.schema.kind == "answers":
             interesting |= keys
         flag = pl.schema.by_role("csa_flag")
         if flag is not None:
@@ -821,7 +814,7 @@ def shortlist(
             notes.append(f"--exclude: child '{written}' is on none of the lists")
     inc = {k: v for k, v in inc.items() if k in children}
     candidates = {k: c for k, c in children.items()
-                  if c.flagged or c.on_yot or c.on_nps or c.has_fields or c.has_field_row
+                  if c.flagged or c.agencies or c.has_fields or c.has_field_row
                   or k in inc}
     for key in sorted(unreadable_flag - set(candidates)):
         child = children[key]
@@ -912,9 +905,8 @@ class _Context:
     def _where_flagged(self, child: _Child) -> str:
         if child.flag_lists:
             return f"flagged CSA-FE on {' and '.join(child.flag_lists)}"
-        if child.on_yot or child.on_nps:
-            return "on the " + " and ".join(
-                n for n, on in (("YOT list", child.on_yot), ("NPS list", child.on_nps)) if on)
+        if child.agencies:
+            return "on the " + " and ".join(f"{agency} list" for agency in child.agencies)
         return "not flagged CSA-FE on any list"
 
     def _required(self, chosen: list[_Child], pool: list[_Child],
@@ -956,11 +948,10 @@ class _Context:
             elif self._too_old(child):
                 not_picked.append((child.child_id, (
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
-            elif child.on_yot or child.on_nps:
+            elif child.agencies:
                 chooser.add(child)
                 chosen.append(child)
-                which = " and ".join(n for n, on in (("YOT", child.on_yot),
-                                                     ("NPS", child.on_nps)) if on)
+                which = " and ".join(child.agencies)
                 picks.append(self._pick(child, [
                     f"on the {which} list: {which} and children's services are both involved "
                     "and there are current or significant CSA-FE concerns (para 21); jtai's "
@@ -1048,7 +1039,7 @@ class _Context:
                 chooser.add(child)
                 chosen.append(child)
                 picks.append(self._pick(child, ["included by the inspector (--include or "
-                                                "--require)", *_relies_on(child)]))
+                                                "--require)", *_relies_on(child, self.schemas)]))
             elif self._too_old(child):
                 not_picked.append((child.child_id, (
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
@@ -1078,7 +1069,8 @@ class _Context:
             pool.remove(child)
             new = chooser.add(child)
             chosen.append(child)
-            picks.append(self._pick(child, [*_relies_on(child), *why, *_tier_words(child),
+            picks.append(self._pick(child, [*_relies_on(child, self.schemas), *why,
+                                            *_tier_words(child),
                                             *_mix_reason(new, tied, child, chooser,
                                                          self.schemas)]))
 
@@ -1203,7 +1195,7 @@ def write_shortlist_workbook(
     order = {id_key(p.child_id): i for i, p in enumerate(result.picks)}
     parts: dict[str, list[pd.DataFrame]] = {}
     for pl in data.lists:
-        if pl.name in _NOT_LISTS:
+        if pl.schema.kind != "case":
             continue
         mask = pl.keys.isin(list(order)).to_numpy()
         if mask.any():
@@ -1218,18 +1210,25 @@ def write_shortlist_workbook(
         frames[name] = frames[name].reset_index(drop=True).astype(
             {c.header: "datetime64[ns]" for c in schemas.lists[name].columns
              if c.type == "date"})
-    extra = schemas.lists["additional_fields"]
-    id_header = extra.by_role("child_id").header  # type: ignore[union-attr]
-    answers: dict[str, list[str | None]] = {id_header: [p.child_id for p in result.picks]}
-    for role in ADDITIONAL_ROLES:
-        col = extra.by_role(role)
-        assert col is not None
-        answers[col.header] = [
-            (p.facts.get("fields") or {}).get(role) if result.stage == "track" else None
-            for p in result.picks]
-    frames["additional_fields"] = pd.DataFrame(answers)
+    # The seven answers go on the answers list's sheet (additional fields), not beside the
+    # rows of lists 6-8, so the local authority fills them in one place.
+    extra = answers_list(schemas)
+    if extra is not None:
+        id_col = extra.by_role("child_id")
+        assert id_col is not None  # every list has one (schemas are checked when loaded)
+        answers: dict[str, list[str | None]] = {id_col.header: [p.child_id
+                                                                for p in result.picks]}
+        for role in ADDITIONAL_ROLES:
+            col = extra.by_role(role)
+            if col is None:
+                continue
+            answers[col.header] = [
+                (p.facts.get("fields") or {}).get(role) if result.stage == "track" else None
+                for p in result.picks]
+        frames[extra.name] = pd.DataFrame(answers)
     columns = {name: [c.header for c in schemas.lists[name].columns
-                      if name == "additional_fields" or c.role not in ADDITIONAL_ROLES]
+                      if schemas.lists[name].kind == "answers"
+                      or c.role not in ADDITIONAL_ROLES]
                for name in frames}
 
     dated = notified is not None

@@ -97,7 +97,7 @@ def _list_rows(data: Dataset, key: str) -> list[str]:
     order = {name: i for i, name in enumerate(data.schemas.lists)}
     out: list[str] = []
     for pl in sorted(data.lists, key=lambda p: (order.get(p.name, 99), p.order)):
-        if pl.name in ("additional_fields", "multi_agency_meetings"):
+        if pl.schema.kind != "case":  # the answers and the meetings are not about a case
             continue
         hits = (pl.keys == key).to_numpy()
         if not hits.any():
