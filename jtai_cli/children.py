@@ -161,6 +161,11 @@ class Question:
     header: str
 
     @property
+    def question(self) -> str:
+        """The question as the template asks it, without its "(Y/N)"."""
+        return self.header.removesuffix("(Y/N)").strip()
+
+    @property
     def words(self) -> str:
         """The label inside a sentence: "multi-agency involvement", "CSA-FE is ..."."""
         first = self.label.split(" ", 1)[0]
@@ -186,6 +191,6 @@ def questions(schemas: SchemaSet) -> dict[str, Question]:
         col = next((c for s in lists if (c := s.by_role(role)) is not None), None)
         if col is None:
             continue
-        label = col.label or col.header.removesuffix("(Y/N)").strip()
+        label = col.label or col.header.removesuffix("(Y/N)").strip()  # as ``question``
         out[role] = Question(role, FIELD_NUMBER[role], label, col.header)
     return out

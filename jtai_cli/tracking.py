@@ -19,10 +19,11 @@ from typing import Any
 import pandas as pd
 
 from ._files import check_output
+from .children import questions
 from .errors import UsageError
 from .parsing import fmt_date, id_key
-from .schemas import ADDITIONAL_ROLES, SchemaSet
-from .shortlisting import FIELD_NUMBER, _gather, id_files, parse_ids
+from .schemas import SchemaSet
+from .shortlisting import _gather, id_files, parse_ids
 from .validation import Dataset, load_dataset
 from .writing import safe_sheet_name, xlsx_output
 
@@ -45,15 +46,6 @@ LOCAL_EVALUATION = ("Does the joint evaluation by the local partnership accurate
 INDIVIDUAL_NEEDS = ("Does the child have any individual needs relating to their circumstances? "
                     "(for example, their ethnicity or a disability)")
 SUMMARY = "Evaluative summary of child/young person's experience"
-_FIELD_QUESTIONS = {
-    "csa_current": "Is CSA-FE a current or significant factor?",
-    "multi_agency": "Is there multi-agency involvement?",
-    "known_to_yot": "Is the child or young person known to the YOT?",
-    "nps_adult": "Is the NPS working with a parent or adult close to the child?",
-    "police_investigation": "Is there a current police investigation or criminal proceedings?",
-    "csa_support": "Intervention and support on CSA-FE now or in the last six months?",
-    "sarc_attended": "Attended a SARC or paediatric assessment in the last 12 months?",
-}
 # Roles worth showing for each list row, in this order.
 _ROW_ROLES = ("status", "start_date", "end_date", "legal_status", "need", "category_of_abuse",
               "team", "worker", "csa_flag")
@@ -161,6 +153,7 @@ def write_tracking_workbook(
     data = inputs if isinstance(inputs, Dataset) else load_dataset(
         paths, as_of=as_of, schemas=schemas)
     schemas = data.schemas
+    asked = questions(schemas)
     day = as_of or data.as_of
     keys = [id_key(i) for i in wanted]
     children = _gather(data, day, wanted=set(keys).__contains__)
@@ -217,10 +210,11 @@ def write_tracking_workbook(
         rows = _list_rows(data, key)
         put("Lists the child is on", "\n".join(rows), height=max(30, 30 * len(rows)))
         if child.fields:
-            lines = [f"{FIELD_NUMBER[r]}. {_FIELD_QUESTIONS[r]} "
-                     f"{child.fields.get(r) or 'blank'}" for r in ADDITIONAL_ROLES]
+            # The questions as the template asks them: what the local authority answered.
+            lines = [f"{q.number}. {q.question} {child.fields.get(r) or 'blank'}"
+                     for r, q in asked.items()]
             put("Additional information (the seven Y/N questions, paras 23 and 26)",
-                "\n".join(lines), height=110)
+                "\n".join(lines), height=190)
         items.append(_GAP)
         put("Evaluation by the local area", head=True)
         put(LOCAL_EVALUATION, None, fill=True, height=90)
