@@ -20,7 +20,6 @@ from .schemas import ListSchema, normalise
 from .validation import Dataset, ParsedList
 
 
-
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's end)."""
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
