@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ._files import check_output
+from .checked import load_checked, unreadable_cells, unreadable_note
 from .children import (
     AGE_BANDS,
     FIELD_NUMBER,
@@ -51,7 +52,7 @@ from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
-from .validation import Dataset, ParsedList, load_dataset
+from .validation import Dataset, ParsedList
 
 __all__ = [
     "MIX_RULE",
@@ -739,7 +740,7 @@ def shortlist(
             ID is picked as with ``include``).
         stage: "select" (the 20) or "track" (five to seven) to force a stage; default: read
             from the data.
-        as_of: date ages are counted at; default as ``load_dataset``.
+        as_of: date ages are counted at; default as ``load_checked``.
         schemas: list schemas (default: the shipped ones).
         output: also write the workbook for this stage: for the 20, the workbook the local
             authority fills in and returns; for tracking, the selection with its reasons.
@@ -767,8 +768,8 @@ def shortlist(
             [inputs] if isinstance(inputs, str | Path) else list(inputs))
         check_output(output, [*given, *id_files(include), *id_files(exclude),
                               *id_files(prefer), *id_files(require)])
-    data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        inputs, as_of=as_of, schemas=schemas)
+    data = inputs if isinstance(inputs, Dataset) else load_checked(
+        inputs, as_of=as_of, schemas=schemas).dataset
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
@@ -859,6 +860,9 @@ def shortlist(
     else:
         result = ctx.track(fields_given, stage_forced=stage == "track")
         confirm = ctx.confirm
+    said = unreadable_note(unreadable_cells(data))
+    if said:  # the picks cannot rest on these cells: say so, and where
+        notes.append(said)
     if ignored:
         notes.append(f"{ignored} other child{'ren' if ignored != 1 else ''} on the lists "
                      f"{'are' if ignored != 1 else 'is'} not flagged CSA-FE and "
@@ -1185,7 +1189,7 @@ def write_shortlist_workbook(
         The path written.
 
     Example:
-        >>> data = load_dataset("lists.xlsx")  # doctest: +SKIP
+        >>> data = load_checked("lists.xlsx").dataset  # doctest: +SKIP
         >>> write_shortlist_workbook(shortlist(data, option="A"), data, "20.xlsx")  # doctest: +SKIP
     """
     from .templating import due_text, find_deadline

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .checked import UnreadableCells, load_checked, unreadable_note
 from .checks import age_on
 from .children import (
     ADULT,
@@ -45,7 +46,7 @@ from .children import (
 from .errors import SheetMissing
 from .parsing import fmt_date
 from .schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
-from .validation import Dataset, ParsedList, load_dataset
+from .validation import Dataset, ParsedList
 from .writing import xlsx_output
 
 SCHEMA_VERSION = 1
@@ -774,11 +775,13 @@ def _load_snapshots(
 ) -> tuple[list[_Snap], list[str]]:
     notes: list[str] = []
     by_day: dict[dt.date, list[Dataset]] = {}
+    unreadable: list[UnreadableCells] = []
     for path in inputs:
-        data = load_dataset(path, schemas=schemas)
-        if as_of is not None:
-            data.as_of, data.as_of_source = as_of, "given"
-        elif not data.as_of_exact:
+        # Each file on its own: it is a snapshot, dated by its own titles.
+        checked = load_checked(path, as_of=as_of, schemas=schemas)
+        data = checked.dataset
+        unreadable += checked.unreadable
+        if as_of is None and not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
                          f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
         if not data.lists:
@@ -786,6 +789,9 @@ def _load_snapshots(
                                "section 47, lists 6-8, YOT, NPS): nothing to summarise",
                                file=path)
         by_day.setdefault(data.as_of, []).append(data)
+    said = unreadable_note(unreadable)
+    if said:
+        notes.append(said)
     meta = _groups(schemas)
     snaps = []
     for day in sorted(by_day):

@@ -19,12 +19,13 @@ from typing import Any
 import pandas as pd
 
 from ._files import check_output
+from .checked import load_checked, unreadable_cells, unreadable_note
 from .children import questions
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import SchemaSet
 from .shortlisting import _gather, id_files, parse_ids
-from .validation import Dataset, load_dataset
+from .validation import Dataset
 from .writing import safe_sheet_name, xlsx_output
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]
@@ -60,19 +61,22 @@ class TrackingResult:
         children: the child IDs given a sheet, in the order asked.
         sheets: the sheet name of each of those children.
         not_found: IDs asked for that are on none of the lists (no sheet written).
+        notes: plain sentences about the lists, e.g. how many cells could not be read (and
+            so are blank on the sheets), and where.
     """
 
     output: Path
     children: tuple[str, ...]
     sheets: tuple[str, ...]
     not_found: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"output": str(self.output),
                 "children": [{"child_id": c, "sheet": s}
                              for c, s in zip(self.children, self.sheets, strict=True)],
-                "not_found": list(self.not_found)}
+                "not_found": list(self.not_found), "notes": list(self.notes)}
 
 
 def _show(value: object) -> str:
@@ -150,8 +154,8 @@ def write_tracking_workbook(
         [inputs] if isinstance(inputs, str | Path) else list(inputs))
     protected = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
     check_output(output, protected)
-    data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        paths, as_of=as_of, schemas=schemas)
+    data = inputs if isinstance(inputs, Dataset) else load_checked(
+        paths, as_of=as_of, schemas=schemas).dataset
     schemas = data.schemas
     asked = questions(schemas)
     day = as_of or data.as_of
@@ -229,8 +233,10 @@ def write_tracking_workbook(
     intro = (f"Key documents for these children are due by {due_text(docs, dated=dated)} "
              f"(para 34); joint evaluations by {due_text(evals, dated=dated)} (para 36).")
     _write_tracking(output, protected, intro, index_rows, sheets)
+    said = unreadable_note(unreadable_cells(data))
     return TrackingResult(Path(output), tuple(children[k].child_id for _, k in found),
-                          tuple(title for title, _ in sheets), missing)
+                          tuple(title for title, _ in sheets), missing,
+                          (said,) if said else ())
 
 
 _GAP: tuple[str, object, bool, float, bool] = ("", None, False, -1.0, False)

@@ -116,6 +116,9 @@ def filter_(
         render.print_json(result.to_dict())
     elif not (quiet or stdio.is_stdout(output)):
         render_filter(result, render.out_console())
+    elif result.unreadable and not quiet:  # the rows went to stdout: say it on stderr
+        render.err_console().print(f"Note: {result.unreadable}", style="yellow",
+                                   markup=False, highlight=False)
     raise typer.Exit(render.EXIT_OK)
 
 
@@ -130,6 +133,8 @@ def render_filter(result: FilterResult, console: Console) -> None:
     console.print("Rows kept where: " + "; ".join(result.criteria))
     if result.caveat:
         console.print(Text(result.caveat, style="yellow"))
+    if result.unreadable:
+        console.print(Text(f"Note: {result.unreadable}", style="yellow"))
     if result.children_flagged is not None:
         console.print(f"{result.children_flagged} children are flagged CSA-FE on at least one "
                       "list.")

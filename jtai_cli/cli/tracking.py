@@ -77,6 +77,8 @@ def tracking(
             render.out_console().print(Text(f"{len(result.children)} tracking sheet(s) "
                                             f"written to {result.output}: "
                                             + ", ".join(result.sheets)))
+            for note in result.notes:
+                render.out_console().print(Text(f"Note: {note}", style="yellow"))
         if result.not_found:
             render.err_console().print(Text(
                 f"Not on any list, no sheet written: {', '.join(result.not_found)}",
