@@ -3,16 +3,22 @@
 ``summary``, ``shortlist``, ``tracking`` and ``filter`` work on the typed values of the lists.
 A cell that could not be read (a date such as 31/02/2024, a code not in its list, an Excel
 error) has no typed value: those commands see it as blank. :func:`load_checked` reads the
-lists, runs the same checks as ``validate`` and keeps where such cells are, so that each
-command can say how many cells it treated as blank, and where, instead of dropping them
-silently. Only coordinates are kept (list, sheet, column, rows), never a cell's value.
+lists as ``validate`` does and keeps where such cells are, so that each command can say how
+many cells it treated as blank, and where, instead of dropping them silently. Only
+coordinates are kept (list, sheet, column, rows), never a cell's value.
+
+``Checked.report`` is the report ``validate`` gives for the same files read together. Its
+rules run when it is first asked for, not before: the commands above need only what reading
+found, and on ``examples/lists_messy.xlsx`` the rules take about 0.7 seconds where reading
+takes 0.25.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -94,19 +100,28 @@ def unreadable_note(cells: Sequence[UnreadableCells], *, max_columns: int = 3) -
             "(jtai validate says what is wrong with each)")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Checked:
-    """The lists as read, what ``validate`` found in them, and the cells that could not be read.
+    """The lists as read, the cells that could not be read, and what ``validate`` finds.
 
     Attributes:
         dataset: the parsed lists every command works on.
-        report: the same report ``validate`` gives for these files (read together).
         unreadable: the columns with cells that could not be read, and their rows.
     """
 
     dataset: Dataset
-    report: ValidationReport
     unreadable: tuple[UnreadableCells, ...]
+    _checked: bool = field(default=False, repr=False)
+
+    @cached_property
+    def report(self) -> ValidationReport:
+        """The report ``validate`` gives for these files read together (rules run once, now)."""
+        data = self.dataset
+        if not self._checked:
+            run_checks(data)
+            self._checked = True
+        return ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
+                                data.as_of_source, as_of_first=data.as_of_window[0])
 
     @property
     def unreadable_count(self) -> int:
@@ -128,18 +143,18 @@ def load_checked(
     progress: Progress | None = None,
     keep_rows: bool = False,
 ) -> Checked:
-    """Read the lists and run ``validate``'s checks on them, as one set of lists.
+    """Read the lists as ``validate`` does, as one set of lists, and find unreadable cells.
 
     Args:
         paths: one file or several; their lists are read together.
         as_of: the day the lists were extracted (see ``validate_workbook``).
         schemas: the list schemas (default: the shipped ones).
         today: the day of the check (default: the computer's date).
-        progress: called as ``progress(step, done, total)`` while working.
+        progress: called as ``progress(step, done, total)`` while reading.
         keep_rows: keep every sheet's raw rows (see ``load_dataset``).
 
     Returns:
-        The lists, the report and the cells that could not be read.
+        The lists and the cells that could not be read; ``report`` runs the rules.
 
     Raises:
         JtaiError: a file cannot be used at all.
@@ -151,9 +166,4 @@ def load_checked(
     """
     data = load_dataset(paths, as_of=as_of, schemas=schemas, progress=progress,
                         keep_rows=keep_rows, today=today)
-    if progress:
-        progress("Checking the rules", 0, 1)
-    run_checks(data)
-    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                              data.as_of_source, as_of_first=data.as_of_window[0])
-    return Checked(data, report, unreadable_cells(data))
+    return Checked(data, unreadable_cells(data))
