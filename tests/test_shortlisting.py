@@ -17,9 +17,10 @@ from builders import make_workbook
 from conftest import AS_OF, sha256
 
 from jtai_cli import shortlist
+from jtai_cli.children import AGE_BANDS, ethnic_groups
 from jtai_cli.errors import UsageError
 from jtai_cli.schemas import ADDITIONAL_ROLES, load_schemas
-from jtai_cli.shortlisting import parse_ids
+from jtai_cli.shortlisting import parse_ids, parse_wants
 from jtai_cli.validation import load_dataset
 
 D = dt.date
@@ -669,3 +670,30 @@ def test_unreadable_date_of_birth_and_flag_are_marked_with_their_cell(tmp_path):
     flag_cell = f"{column_letter(flag_col)}9"
     assert any(f"child 'BADFLAG': CSA-FE flag could not be read (List 6, sheet 'List_6' cell "
                f"{flag_cell})" in n for n in r.notes)
+    # And the count over every list, as summary, tracking and filter give it.
+    said = next(n for n in r.notes if "cells could not be read" in n)
+    assert said.startswith("2 cells could not be read and were taken as blank: List 6 (sheet "
+                           f"'List_6') column {column_letter(dob_col)} 'Date of Birth': row 2")
+    assert "31/02" not in said and "perhaps" not in said
+
+
+def test_ethnic_group_and_age_band_are_the_ones_the_summary_uses(tmp_path):
+    kids = [child("CH", ethnicity="q) CHNE", fields=eligible()),
+            child("OT", ethnicity="r) OOTH", fields=eligible()),
+            child("BL", ethnicity=None, fields=eligible()),
+            child("UB", dob=AS_OF + dt.timedelta(days=30), fields=eligible())]
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    facts = {p.child_id: p.facts for p in r.picks}
+    groups = ethnic_groups(S)
+    # DfE's major groups, as codes/ethnicity.yaml gives them: Chinese is not "other".
+    assert facts["CH"]["ethnic_group"] == "Chinese" == groups.of("q) CHNE")
+    assert facts["OT"]["ethnic_group"] == "Other"
+    assert facts["BL"]["ethnic_group"] == "Refused/Not obtained" == groups.blank
+    assert facts["UB"]["age_band"] == "Unborn" == AGE_BANDS[0]
+
+
+def test_lists_for_prefer_and_require_come_from_the_schemas():
+    got = [(w.kind, w.value) for w in parse_wants("cp, s47, section_47, list 8, nps, 7, UNBORN")]
+    assert got == [("list", "List 7"), ("list", "List 5"), ("list", "List 5"),
+                   ("list", "List 8"), ("list", "NPS list"), ("id", "7"),
+                   ("age_band", "Unborn")]
