@@ -49,10 +49,13 @@ from .children import (
     status_rank,
 )
 from .errors import UsageError
-from .parsing import fmt_date, id_key
+from .parsing import ERROR, fmt_date, id_key
 from .policy import MIX_RULE
+from .reporting import column_letter
 from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
+from .templating import due_text, find_deadline
 from .validation import Dataset, ParsedList
+from .writing import ExtraSheet, write_lists_workbook
 
 __all__ = [
     "MIX_RULE",
@@ -402,9 +405,6 @@ _PROBLEM_WORDS = {"date_of_birth": "date of birth", "csa_flag": "CSA-FE flag",
 
 def _unreadable_cells(pl: ParsedList, rows: Iterable[int]) -> dict[int, list[str]]:
     """Row position -> "<what> could not be read (<list> sheet '<s>' cell <X12>)"."""
-    from .parsing import ERROR
-    from .reporting import column_letter
-
     out: dict[int, list[str]] = {}
     wanted = {int(r) for r in rows}
     for role, words in _PROBLEM_WORDS.items():
@@ -795,8 +795,6 @@ def shortlist(
         if flag is not None:
             interesting |= set(pl.keys[(pl.typed[flag.header] == "Y").to_numpy()].dropna())
             if flag.header in pl.parsed:
-                from .parsing import ERROR
-
                 bad = pl.parsed[flag.header].state == ERROR
                 unreadable_flag |= set(pl.keys[bad].dropna())
         for role in ADDITIONAL_ROLES:
@@ -1192,9 +1190,6 @@ def write_shortlist_workbook(
         >>> data = load_checked("lists.xlsx").dataset  # doctest: +SKIP
         >>> write_shortlist_workbook(shortlist(data, option="A"), data, "20.xlsx")  # doctest: +SKIP
     """
-    from .templating import due_text, find_deadline
-    from .writing import ExtraSheet, write_lists_workbook
-
     schemas = data.schemas
     order = {id_key(p.child_id): i for i, p in enumerate(result.picks)}
     parts: dict[str, list[pd.DataFrame]] = {}

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._files import write_text_atomic
+from ._version import __version__
 from .checked import UnreadableCells, load_checked, unreadable_note
 from .checks import age_on
 from .children import (
@@ -43,7 +45,7 @@ from .children import (
     ethnic_groups,
     questions,
 )
-from .errors import SheetMissing
+from .errors import SheetMissing, UsageError
 from .parsing import fmt_date
 from .schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
 from .validation import Dataset, ParsedList
@@ -596,8 +598,6 @@ class Summary:
 
     def write_html(self, path: str | Path, inputs: Sequence[str | Path] | None = None) -> Path:
         """Write ``to_html()`` to ``path`` atomically, refusing to write over an input file."""
-        from ._files import write_text_atomic
-
         return write_text_atomic(path, self.to_html(),
                                  self.files if inputs is None else inputs)
 
@@ -1241,8 +1241,6 @@ def summarise(
         12
         >>> summary.write_html("summary.html")  # doctest: +SKIP
     """
-    from .errors import UsageError
-
     if option not in (None, "A", "B"):
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     if population is not None and population <= 0:
@@ -1507,8 +1505,6 @@ def _key_figures(s: Summary) -> str:
 
 
 def _render_html(s: Summary) -> str:
-    from . import __version__
-
     snaps = s.snapshots
     dates = ", ".join(fmt_date(x.as_of) for x in snaps)
     meta = [("Data as at", fmt_date(s.as_of) + (f" (snapshots: {dates})" if len(snaps) > 1

@@ -25,6 +25,7 @@ from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import SchemaSet
 from .shortlisting import _gather, id_files, parse_ids
+from .templating import due_text, find_deadline
 from .validation import Dataset
 from .writing import safe_sheet_name, xlsx_output
 
@@ -145,8 +146,6 @@ def write_tracking_workbook(
     Example:
         >>> write_tracking_workbook("lists.xlsx", "C1,C7", "tracking.xlsx")  # doctest: +SKIP
     """
-    from .templating import due_text, find_deadline
-
     wanted = parse_ids(ids)
     if not wanted:
         raise UsageError("give the IDs of the children to track (--ids C1,C2 or a file)")

@@ -100,6 +100,7 @@ def filter_(
     if as_json and stdio.is_stdout(output):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the rows to a file", param_hint="--output")
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from jtai_cli.filtering import filter_lists
 
     from . import render
@@ -124,6 +125,7 @@ def filter_(
 
 def render_filter(result: FilterResult, console: Console) -> None:
     """What was kept, list by list."""
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.table import Table
     from rich.text import Text
 

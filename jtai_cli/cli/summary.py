@@ -73,6 +73,7 @@ def summary(
 
     Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
     """
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.text import Text
 
     day = parse_day(as_of)
@@ -83,6 +84,7 @@ def summary(
                                  "write the page to a file", param_hint="--output")
     opt = option.value if option else None
 
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from jtai_cli.summarising import summarise
 
     from . import render
@@ -121,6 +123,7 @@ def summary(
 
 
 def _render(result: Summary, console: Console) -> None:
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.table import Table
     from rich.text import Text
 
