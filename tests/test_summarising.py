@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from builders import make_csv, make_workbook
 from conftest import AS_OF, EXAMPLES, sha256
@@ -21,16 +22,18 @@ from hypothesis import strategies as st
 from jtai_cli import summarise
 from jtai_cli.errors import OutputRefused, SheetMissing
 from jtai_cli.schemas import load_schemas, schemas_folder
-from jtai_cli.summarising import (
+from jtai_cli.summary import (
     HIDDEN,
     PRIMARY,
     PUBLISHED,
     RANGE,
     SECONDARY,
     SMALL,
+    SummaryTable,
     pinned_cells,
     suppress_table,
 )
+from jtai_cli.summary.html import _bar_chart
 
 D = dt.date
 FLAG = "CSA-FE"
@@ -687,10 +690,6 @@ def test_summary_secondary_suppression_is_shown_as_a_range_and_drawn_as_one(tmp_
 
 
 def test_summary_a_range_bar_is_drawn_for_a_range_value(tmp_path):
-    import pandas as pd
-
-    from jtai_cli.summarising import SummaryTable, _bar_chart
-
     frame = pd.DataFrame({"Flagged": [30, "22-25", SMALL, HIDDEN]},
                          index=pd.Index(["a", "b <&> 'c'", "d", "e"], name="Group"),
                          dtype=object)

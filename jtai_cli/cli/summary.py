@@ -13,7 +13,7 @@ from .options import AnnexOption, Debug, Files, Force, Format, Json, OutputForma
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from jtai_cli.summarising import Summary
+    from jtai_cli.summary import Summary
 
 AsOfSummary = Annotated[
     str | None,
@@ -85,7 +85,7 @@ def summary(
     opt = option.value if option else None
 
     # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
-    from jtai_cli.summarising import summarise
+    from jtai_cli.summary import summarise
 
     from . import render
 
