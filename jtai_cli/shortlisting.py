@@ -28,34 +28,27 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
-
 from ._files import check_output
 from .checked import load_checked, unreadable_cells, unreadable_note
+from .child_records import ChildRecord, gather_children
 from .children import (
     AGE_BANDS,
     FIELD_NUMBER,
     UNBORN,
-    age_band,
-    answers_list,
     ethnic_groups,
     questions,
-    status_rank,
 )
 from .errors import UsageError
-from .parsing import ERROR, fmt_date, id_key
+from .parsing import ERROR, id_key
 from .policy import MIX_RULE
-from .reporting import column_letter
 from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
-from .templating import due_text, find_deadline
-from .validation import Dataset, ParsedList
-from .writing import ExtraSheet, write_lists_workbook
+from .shortlist_workbook import write_shortlist_workbook
+from .validation import Dataset
 
 __all__ = [
     "MIX_RULE",
@@ -185,242 +178,6 @@ class Shortlist:
         }
 
 
-# --------------------------------------------------------------------------- children
-
-
-@dataclass
-class _Child:
-    """Everything the lists say about one child (by matching key), gathered across lists."""
-
-    key: str
-    child_id: str
-    lists: list[str] = field(default_factory=list)
-    flag_lists: list[str] = field(default_factory=list)
-    #: The other agencies whose lists the child is on (YOT, NPS), as the schemas name them.
-    agencies: list[str] = field(default_factory=list)
-    #: The legal statuses of the lists the child is on (lists 6, 7, 8: CIN, CP, CLA).
-    statuses: set[str] = field(default_factory=set)
-    yot_nps_status: str | None = None
-    open_rows: int = 0
-    closed_rows: int = 0
-    dob: dt.date | None = None
-    expected_dob: dt.date | None = None
-    age_col: int | None = None
-    gender: str | None = None
-    ethnicity: str | None = None
-    ethnic_group: str | None = None
-    disability: str | None = None
-    team: str | None = None
-    need: str | None = None
-    fields: dict[str, str | None] = field(default_factory=dict)
-    field_lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    has_field_row: bool = False
-    problems: list[str] = field(default_factory=list)
-
-    # ---- derived facts
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.flag_lists)
-
-    @property
-    def status(self) -> str | None:
-        if self.statuses:
-            return max(self.statuses, key=status_rank)
-        return self.yot_nps_status
-
-    @property
-    def open_state(self) -> str | None:
-        if self.open_rows:
-            return "open"
-        if self.closed_rows:
-            return "closed"
-        return None
-
-    def age(self, as_of: dt.date) -> int | None:
-        """Age in years at ``as_of``; -1 for an unborn child; None when unknown."""
-        if self.dob is not None:
-            if self.dob > as_of:
-                return -1
-            had = (self.dob.month, self.dob.day) <= (as_of.month, as_of.day)
-            return as_of.year - self.dob.year - (0 if had else 1)
-        if self.expected_dob is not None:
-            return -1
-        return self.age_col
-
-    def age_band(self, as_of: dt.date) -> str | None:
-        return age_band(self.age(as_of))
-
-    @property
-    def has_fields(self) -> bool:
-        return any(v is not None for v in self.fields.values())
-
-    def value(self, dim: str, as_of: dt.date) -> object:
-        """The child's value on one balancing dimension."""
-        if dim == "age_band":
-            return self.age_band(as_of)
-        if dim == "open":
-            return self.open_state
-        return getattr(self, dim)
-
-    def facts(self, as_of: dt.date, schemas: SchemaSet) -> dict[str, Any]:
-        """JSON-ready facts for a ``Pick``."""
-        gender = schemas.codes["gender"].means(self.gender) if self.gender else None
-        ethnicity = schemas.codes["ethnicity"].means(self.ethnicity) if self.ethnicity else None
-        out: dict[str, Any] = {
-            "status": self.status,
-            "open": {"open": "open", "closed": "recently closed"}.get(self.open_state or ""),
-            "age": self.age(as_of),
-            "age_band": self.age_band(as_of),
-            "date_of_birth": fmt_date(self.dob) if self.dob else None,
-            "gender": gender,
-            "ethnicity": ethnicity,
-            "ethnic_group": self.ethnic_group,
-            "disability": self.disability,
-            "team": self.team,
-            "need": self.need,
-            "csa_flag_lists": list(self.flag_lists),
-        }
-        if self.has_fields or self.fields:
-            out["fields"] = {role: self.fields.get(role) for role in ADDITIONAL_ROLES}
-        if self.problems:
-            out["unreadable"] = list(self.problems)
-        return out
-
-
-def _py(value: object) -> object:
-    """A typed cell as a plain Python value; None for blanks."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return value
-
-
-def _disability(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return {"a) Yes": "Y", "b) No": "N", "c) Unknown": "unknown", "Y": "Y", "N": "N"}.get(value)
-
-
-def _gather(data: Dataset, as_of: dt.date,
-            wanted: Callable[[str], bool] | None = None) -> dict[str, _Child]:
-    """Build one record per child key from every list, in guidance order."""
-    order = {name: i for i, name in enumerate(data.schemas.lists)}
-    lists = sorted(data.lists, key=lambda pl: (order.get(pl.name, 99), pl.order))
-    children: dict[str, _Child] = {}
-    for pl in lists:
-        keys = pl.keys
-        mask = keys.notna()
-        if wanted is not None:
-            mask &= keys.map(lambda k: isinstance(k, str) and wanted(k)).astype(bool)
-        if not mask.any():
-            continue
-        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children,
-                     [int(i) for i in np.flatnonzero(mask.to_numpy())])
-    groups = ethnic_groups(data.schemas)
-    for child in children.values():
-        child.ethnic_group = groups.of(child.ethnicity)
-    return children
-
-
-def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt.date,
-                 children: dict[str, _Child], positions: list[int]) -> None:
-    schema = pl.schema
-    header = {c.role: c.header for c in schema.columns if c.role}
-    present = set(pl.positions)
-    is_list = schema.kind == "case"
-    answers = schema.kind == "answers"
-    # List 7 gives a category of abuse where lists 6 and 8 give a need code.
-    by_category = "category_of_abuse" in header
-    label = pl.label
-    id_header = header["child_id"]
-    unreadable = _unreadable_cells(pl, positions)
-    for pos, key, row in zip(positions, keys, typed.to_dict("records"), strict=True):
-        child_id = str(row[id_header])
-        child = children.get(key)
-        if child is None:
-            child = children[key] = _Child(key, child_id)
-        elif len(child_id) > len(child.child_id):
-            child.child_id = child_id  # keep the form with leading zeros
-        def get(role: str, row: dict[Hashable, Any] = row) -> object:
-            return _py(row[header[role]]) if role in header else None
-
-        for problem in unreadable.get(pos, ()):
-            if problem not in child.problems:
-                child.problems.append(problem)
-        if is_list and label not in child.lists:
-            child.lists.append(label)
-        if get("csa_flag") == "Y" and label not in child.flag_lists:
-            child.flag_lists.append(label)
-        if schema.agency is not None and schema.agency not in child.agencies:
-            child.agencies.append(schema.agency)
-        status = get("status")
-        if isinstance(status, str) and (child.yot_nps_status is None or status_rank(
-                status) > status_rank(child.yot_nps_status)):
-            child.yot_nps_status = status
-        if schema.legal_status is not None:
-            child.statuses.add(schema.legal_status)
-            end = get("end_date")
-            if end is None or (isinstance(end, dt.date) and end > as_of):
-                child.open_rows += 1
-            else:
-                child.closed_rows += 1
-        # Facts: the first value met, in guidance order, wins.
-        for attr, role in (("dob", "date_of_birth"), ("expected_dob", "expected_date_of_birth"),
-                           ("gender", "gender"), ("ethnicity", "ethnicity"), ("team", "team")):
-            v = get(role)
-            if v is not None and getattr(child, attr) is None:
-                setattr(child, attr, v)
-        age = get("age")
-        if age is not None and child.age_col is None:
-            child.age_col = int(age)  # type: ignore[call-overload]
-        dis = _disability(get("disability"))
-        if dis is not None and (child.disability in (None, "unknown") or dis == "Y"):
-            child.disability = dis
-        need = get("category_of_abuse") if by_category else get("need")
-        if isinstance(need, str) and (child.need is None or schema.legal_status is not None):
-            # Lists are read in order 6, 7, 8: the highest status's need wins.
-            child.need = (f"CP category {need.split(') ', 1)[-1].lower()}" if by_category
-                          else f"need {need}")
-        # The seven answers: an additional-information sheet wins over the list columns.
-        if answers:
-            child.has_field_row = True
-        for role in ADDITIONAL_ROLES:
-            if role not in header or header[role] not in present:
-                continue
-            v = get(role)
-            if v is None:
-                continue
-            child.field_lists.setdefault(role, []).append((label, str(v)))
-            if answers or child.fields.get(role) is None:
-                child.fields[role] = str(v)
-
-
-_PROBLEM_WORDS = {"date_of_birth": "date of birth", "csa_flag": "CSA-FE flag",
-                  **{role: f"field {i + 1}" for i, role in enumerate(ADDITIONAL_ROLES)}}
-
-
-def _unreadable_cells(pl: ParsedList, rows: Iterable[int]) -> dict[int, list[str]]:
-    """Row position -> "<what> could not be read (<list> sheet '<s>' cell <X12>)"."""
-    out: dict[int, list[str]] = {}
-    wanted = {int(r) for r in rows}
-    for role, words in _PROBLEM_WORDS.items():
-        col = pl.schema.by_role(role)
-        if col is None or col.header not in pl.parsed or col.header not in pl.positions:
-            continue
-        letter = column_letter(pl.positions[col.header])
-        for pos in pl.parsed[col.header].problem_rows():
-            pos = int(pos)
-            if pos in wanted and pl.parsed[col.header].state[pos] == ERROR:
-                out.setdefault(pos, []).append(
-                    f"{words} could not be read ({pl.label}, sheet '{pl.sheet}' cell "
-                    f"{letter}{int(pl.excel_rows[pos])})")
-    return out
-
-
 # --------------------------------------------------------------------------- IDs
 
 
@@ -473,7 +230,7 @@ class _Chooser:
         self.rank = {k: i for i, k in enumerate(order)}
         self.counts: dict[str, Counter[object]] = {d: Counter() for d, _ in dims}
 
-    def add(self, child: _Child) -> dict[str, int]:
+    def add(self, child: ChildRecord) -> dict[str, int]:
         """Count a chosen child; return, per dimension, how many of its kind came before."""
         before = {}
         for d, _ in self.dims:
@@ -482,12 +239,12 @@ class _Chooser:
             self.counts[d][v] += 1
         return before
 
-    def score(self, child: _Child) -> float:
+    def score(self, child: ChildRecord) -> float:
         return round(sum(w / (1 + self.counts[d][child.value(d, self.as_of)])
                          for d, w in self.dims), 9)
 
-    def best(self, pool: Sequence[_Child], bonus: Callable[[_Child], float] | None = None
-             ) -> tuple[_Child, int]:
+    def best(self, pool: Sequence[ChildRecord], bonus: Callable[[ChildRecord], float] | None = None
+             ) -> tuple[ChildRecord, int]:
         """The child adding most to the mix (plus ``bonus``); ties broken by the seeded order.
 
         Returns:
@@ -499,7 +256,7 @@ class _Chooser:
         return min(tied, key=lambda c: self.rank[c.key]), len(tied) - 1
 
 
-def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
+def _words(dim: str, child: ChildRecord, as_of: dt.date, schemas: SchemaSet) -> str:
     v = child.value(dim, as_of)
     if dim == "status":
         return {"CIN": "child in need", "CP": "child on a child protection plan",
@@ -527,7 +284,7 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
     return str(v)
 
 
-def _mix_reason(before: dict[str, int], tied: int, child: _Child, chooser: _Chooser,
+def _mix_reason(before: dict[str, int], tied: int, child: ChildRecord, chooser: _Chooser,
                 schemas: SchemaSet) -> list[str]:
     as_of = chooser.as_of
     def words(dim: str) -> str:
@@ -569,7 +326,7 @@ class _Want:
     value: str
     written: str
 
-    def matches(self, child: _Child, as_of: dt.date) -> bool:
+    def matches(self, child: ChildRecord, as_of: dt.date) -> bool:
         if self.kind == "id":
             return child.key == self.value
         if self.kind == "age_band":
@@ -626,7 +383,7 @@ def parse_wants(value: str | Iterable[str] | None,
 # --------------------------------------------------------------------------- evidence
 
 
-def _evidence(child: _Child) -> tuple[list[str], list[str]]:
+def _evidence(child: ChildRecord) -> tuple[list[str], list[str]]:
     """The fields showing multi-agency involvement and work to address concerns (jtai's reading).
 
     Multi-agency involvement is field 2. Work to address CSA-FE concerns is read from fields 5
@@ -639,7 +396,7 @@ def _evidence(child: _Child) -> tuple[list[str], list[str]]:
     return ma, work
 
 
-def _tier(child: _Child) -> int:
+def _tier(child: ChildRecord) -> int:
     """0: answers show both multi-agency involvement and work; 1: one of them; 2: neither."""
     ma, work = _evidence(child)
     return 2 - bool(ma) - bool(work)
@@ -650,11 +407,11 @@ _FIELD_WEIGHT = {"csa_current": 2.0, "multi_agency": 1.0, "known_to_yot": 1.0, "
                  "police_investigation": 1.0, "csa_support": 1.0, "sarc_attended": 1.0}
 
 
-def _field_score(child: _Child) -> float:
+def _field_score(child: ChildRecord) -> float:
     return sum(w for r, w in _FIELD_WEIGHT.items() if child.fields.get(r) == "Y")
 
 
-def _relies_on(child: _Child, schemas: SchemaSet) -> list[str]:
+def _relies_on(child: ChildRecord, schemas: SchemaSet) -> list[str]:
     """Which fields this pick relies on, in words."""
     ma, work = _evidence(child)
     asked = questions(schemas)
@@ -679,7 +436,7 @@ def _relies_on(child: _Child, schemas: SchemaSet) -> list[str]:
     return out
 
 
-def _to_confirm(child: _Child) -> list[str]:
+def _to_confirm(child: ChildRecord) -> list[str]:
     """What the phone call must confirm about this child (paras 25, 28)."""
     if not child.has_fields:
         return ["the seven answers are blank: confirm multi-agency involvement and current or "
@@ -801,7 +558,7 @@ def shortlist(
             c = pl.schema.by_role(role)
             if c is not None and c.header in pl.positions:
                 interesting |= set(pl.keys[pl.typed[c.header].notna().to_numpy()].dropna())
-    children = _gather(data, day, wanted=(interesting | unreadable_flag).__contains__)
+    children = gather_children(data, day, wanted=(interesting | unreadable_flag).__contains__)
 
     notes: list[str] = []
     for key, written in inc.items():
@@ -879,7 +636,7 @@ class _Context:
     as_of: dt.date
     seed: int
     option: Option
-    candidates: dict[str, _Child]
+    candidates: dict[str, ChildRecord]
     include: set[str]
     exclude: set[str]
     notes: list[str]
@@ -887,32 +644,32 @@ class _Context:
     requires: tuple[_Want, ...] = ()
     confirm: list[str] = field(default_factory=list)
 
-    def _pick(self, child: _Child, reasons: list[str]) -> Pick:
+    def _pick(self, child: ChildRecord, reasons: list[str]) -> Pick:
         extra = [f"preferred (--prefer {w.written})" for w in self.prefers
                  if w.matches(child, self.as_of)]
         extra += [f"warning: {p}" for p in child.problems]
         return Pick(child.child_id, tuple(child.lists), (*reasons, *extra),
                     child.facts(self.as_of, self.schemas))
 
-    def _sorted(self, children: Iterable[_Child]) -> list[_Child]:
+    def _sorted(self, children: Iterable[ChildRecord]) -> list[ChildRecord]:
         return sorted(children, key=lambda c: (c.child_id, c.key))
 
-    def _too_old(self, child: _Child) -> bool:
+    def _too_old(self, child: ChildRecord) -> bool:
         age = child.age(self.as_of)
         return age is not None and age >= 18
 
-    def _preferred(self, child: _Child) -> int:
+    def _preferred(self, child: ChildRecord) -> int:
         return sum(1 for w in self.prefers if w.matches(child, self.as_of))
 
-    def _where_flagged(self, child: _Child) -> str:
+    def _where_flagged(self, child: ChildRecord) -> str:
         if child.flag_lists:
             return f"flagged CSA-FE on {' and '.join(child.flag_lists)}"
         if child.agencies:
             return "on the " + " and ".join(f"{agency} list" for agency in child.agencies)
         return "not flagged CSA-FE on any list"
 
-    def _required(self, chosen: list[_Child], pool: list[_Child],
-                  take: Callable[[list[_Child], list[str]], None]) -> None:
+    def _required(self, chosen: list[ChildRecord], pool: list[ChildRecord],
+                  take: Callable[[list[ChildRecord], list[str]], None]) -> None:
         """Make the selection include a child matching each --require list or age band."""
         for want in self.requires:
             if any(want.matches(c, self.as_of) for c in chosen):
@@ -932,8 +689,8 @@ class _Context:
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_SELECT_DIMS, self.as_of, self.seed, self.candidates)
-        pool: list[_Child] = []
-        chosen: list[_Child] = []
+        pool: list[ChildRecord] = []
+        chosen: list[ChildRecord] = []
         for child in self._sorted(self.candidates.values()):
             if child.key in self.exclude:
                 not_picked.append((child.child_id, (
@@ -968,7 +725,7 @@ class _Context:
                               f"included: all are proposed, more than the {SELECT_COUNT} of "
                               "para 22")
 
-        def take(sub: list[_Child], why: list[str]) -> None:
+        def take(sub: list[ChildRecord], why: list[str]) -> None:
             ranked = max(self._preferred(c) for c in sub)
             child, tied = chooser.best([c for c in sub if self._preferred(c) == ranked])
             pool.remove(child)
@@ -1009,7 +766,7 @@ class _Context:
 
     # ---- option A second stage, option B
 
-    def _conflicts(self, child: _Child) -> None:
+    def _conflicts(self, child: ChildRecord) -> None:
         for role, seen in child.field_lists.items():
             values = {v for _, v in seen}
             if len(values) > 1:
@@ -1024,8 +781,8 @@ class _Context:
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_TRACK_DIMS, self.as_of, self.seed, self.candidates)
-        pool: list[_Child] = []
-        chosen: list[_Child] = []
+        pool: list[ChildRecord] = []
+        chosen: list[ChildRecord] = []
         outside: list[tuple[str, tuple[str, ...]]] = []
         if not fields_given:
             self.notes.append("none of the children has any of the seven additional answers"
@@ -1058,14 +815,14 @@ class _Context:
         def covered(part: str) -> bool:
             return any(_evidence(c)[0 if part == "ma" else 1] for c in chosen)
 
-        def gain(c: _Child) -> int:
+        def gain(c: ChildRecord) -> int:
             ma, work = _evidence(c)
             return int(bool(ma) and not covered("ma")) + int(bool(work) and not covered("work"))
 
-        def rank(c: _Child) -> tuple[int, int, int]:
+        def rank(c: ChildRecord) -> tuple[int, int, int]:
             return (_tier(c), -gain(c), -self._preferred(c))
 
-        def take(sub: list[_Child], why: list[str]) -> None:
+        def take(sub: list[ChildRecord], why: list[str]) -> None:
             best = min(rank(c) for c in sub)
             child, tied = chooser.best([c for c in sub if rank(c) == best], bonus=_field_score)
             pool.remove(child)
@@ -1119,7 +876,7 @@ class _Context:
         self.confirm = self._call(chosen)
         return picks, not_picked, target
 
-    def _call(self, chosen: list[_Child]) -> list[str]:
+    def _call(self, chosen: list[ChildRecord]) -> list[str]:
         """What the paras 25/28 phone call must confirm: the selection, then child by child."""
         out = ["the call (paras 25, 28) confirms that the selection includes multi-agency "
                "involvement and current or recent work to address CSA-FE concerns; the local "
@@ -1138,7 +895,7 @@ class _Context:
         return out
 
 
-def _tier_text(child: _Child) -> str:
+def _tier_text(child: ChildRecord) -> str:
     ma, work = _evidence(child)
     if not child.has_fields:
         return "nothing (the seven answers are blank)"
@@ -1151,132 +908,7 @@ def _tier_text(child: _Child) -> str:
     return "neither multi-agency involvement (field 2) nor work to address concerns (5, 6, 7)"
 
 
-def _tier_words(child: _Child) -> list[str]:
+def _tier_words(child: ChildRecord) -> list[str]:
     if _tier(child) == 0:
         return []
     return [f"the call must confirm: {x}" for x in _to_confirm(child)]
-
-
-# --------------------------------------------------------------------------- workbook
-
-
-def write_shortlist_workbook(
-    result: Shortlist,
-    data: Dataset,
-    output: str | Path,
-    *,
-    notified: dt.date | None = None,
-) -> Path:
-    """Write the workbook for a shortlist's stage.
-
-    For the 20 (option A, para 22): the workbook the local authority fills in and returns by
-    day 3, an instructions sheet with the deadline, an additional fields sheet with one row per
-    selected child and the seven Y/N columns blank (each with a Y/N drop-down), and each child's
-    rows from the lists. Read back by ``shortlist`` once filled in.
-
-    For tracking: the proposed children with their reasons, the children not proposed with
-    theirs, the seven answers and each child's rows from the lists.
-
-    Args:
-        result: what ``shortlist`` returned for ``data``.
-        data: the lists the shortlist was made from.
-        output: the .xlsx to write (never one of the inputs).
-        notified: the Monday the area was notified, to date the deadlines.
-
-    Returns:
-        The path written.
-
-    Example:
-        >>> data = load_checked("lists.xlsx").dataset  # doctest: +SKIP
-        >>> write_shortlist_workbook(shortlist(data, option="A"), data, "20.xlsx")  # doctest: +SKIP
-    """
-    schemas = data.schemas
-    order = {id_key(p.child_id): i for i, p in enumerate(result.picks)}
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for pl in data.lists:
-        if pl.schema.kind != "case":
-            continue
-        mask = pl.keys.isin(list(order)).to_numpy()
-        if mask.any():
-            part = pl.typed[mask].copy()
-            part["__order"] = pl.keys[mask].map(order).to_numpy()
-            parts.setdefault(pl.name, []).append(part)
-    frames: dict[str, pd.DataFrame] = {}
-    for name, frs in parts.items():
-        frame = pd.concat(frs, ignore_index=True).astype(object)
-        frame = frame.where(frame.notna(), None).drop_duplicates()
-        frames[name] = frame.sort_values("__order", kind="stable").drop(columns="__order")
-        frames[name] = frames[name].reset_index(drop=True).astype(
-            {c.header: "datetime64[ns]" for c in schemas.lists[name].columns
-             if c.type == "date"})
-    # The seven answers go on the answers list's sheet (additional fields), not beside the
-    # rows of lists 6-8, so the local authority fills them in one place.
-    extra = answers_list(schemas)
-    if extra is not None:
-        id_col = extra.by_role("child_id")
-        assert id_col is not None  # every list has one (schemas are checked when loaded)
-        answers: dict[str, list[str | None]] = {id_col.header: [p.child_id
-                                                                for p in result.picks]}
-        for role in ADDITIONAL_ROLES:
-            col = extra.by_role(role)
-            if col is None:
-                continue
-            answers[col.header] = [
-                (p.facts.get("fields") or {}).get(role) if result.stage == "track" else None
-                for p in result.picks]
-        frames[extra.name] = pd.DataFrame(answers)
-    columns = {name: [c.header for c in schemas.lists[name].columns
-                      if schemas.lists[name].kind == "answers"
-                      or c.role not in ADDITIONAL_ROLES]
-               for name in frames}
-
-    dated = notified is not None
-    opt = result.option
-    select = find_deadline(opt, 4, "paras 24", notified)
-    call = find_deadline(opt, 4, "paras 25", notified)
-    docs = find_deadline(opt, 6, "paras 30, 34", notified)
-    if result.stage == "select-20":
-        back = find_deadline("A", 3, "para 23", notified)
-        rows: list[list[object]] = [
-            ["JTAI option A: additional information about the children the lead inspector "
-             "selected (paras 22-23)"],
-            [f"Please return this workbook by {due_text(back, dated=dated)}."
-             + (f" ({back.note}.)" if back.note else "")],
-            [],
-            ["What to do"],
-            ["1. On the sheet 'Additional fields', answer the seven questions Y or N for every "
-             "child listed, using the drop-downs. Please leave no answer blank."],
-            ["2. The other sheets show each child's rows from the lists sent on day 2, for "
-             "reference: they need no changes."],
-            [f"3. The lead inspector then selects five to seven children to track by "
-             f"{due_text(select, dated=dated)} (para 24) and phones by "
-             f"{due_text(call, dated=dated)} to confirm they have multi-agency involvement "
-             "and current or recent work on CSA-FE concerns (para 25)."],
-            [],
-            [f"Children selected ({len(result.picks)})", "On lists"],
-        ]
-        rows += [[p.child_id, ", ".join(p.lists)] for p in result.picks]
-        sheet = ExtraSheet("Instructions", rows, widths=(24, 40))
-    else:
-        rows = [
-            [f"JTAI option {opt}: children proposed for tracking (paras 24-29)"],
-            [f"Selection due by {due_text(select, dated=dated)}; phone call with the local "
-             f"authority by {due_text(call, dated=dated)} to confirm multi-agency involvement "
-             "and current or recent work on CSA-FE concerns (paras 25, 28)."],
-            [f"Key documents for the tracked children are due by {due_text(docs, dated=dated)} "
-             "(para 34)."],
-            [],
-            [f"Proposed ({len(result.picks)})", "On lists", "Why"],
-        ]
-        rows += [[p.child_id, ", ".join(p.lists), "; ".join(p.reasons)] for p in result.picks]
-        if result.call_must_confirm:
-            rows += [[], ["What the phone call must confirm (paras 25, 28)"]]
-            rows += [[line] for line in result.call_must_confirm]
-        rows += [[], [f"Not proposed ({len(result.not_picked)})", "", "Why"]]
-        rows += [[cid, "", "; ".join(why)] for cid, why in result.not_picked]
-        rows += [[], ["Notes"], [result.stage_note]]
-        rows += [[n] for n in result.notes]
-        rows += [[MIX_RULE]]
-        sheet = ExtraSheet("Selected for tracking", rows, widths=(24, 30, 120))
-    return write_lists_workbook(output, frames, schemas=schemas, as_of=result.as_of,
-                                columns=columns, sheets_before=[sheet], inputs=data.files)

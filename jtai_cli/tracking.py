@@ -20,14 +20,16 @@ import pandas as pd
 
 from ._files import check_output
 from .checked import load_checked, unreadable_cells, unreadable_note
+from .child_records import gather_children
 from .children import questions
 from .errors import UsageError
 from .parsing import fmt_date, id_key
 from .schemas import SchemaSet
-from .shortlisting import _gather, id_files, parse_ids
+from .shortlisting import id_files, parse_ids
 from .templating import due_text, find_deadline
+from .tracking_workbook import GAP, Item, write_tracking_sheets
 from .validation import Dataset
-from .writing import safe_sheet_name, xlsx_output
+from .writing import safe_sheet_name
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]
 
@@ -159,7 +161,7 @@ def write_tracking_workbook(
     asked = questions(schemas)
     day = as_of or data.as_of
     keys = [id_key(i) for i in wanted]
-    children = _gather(data, day, wanted=set(keys).__contains__)
+    children = gather_children(data, day, wanted=set(keys).__contains__)
     found = [(given, k) for given, k in zip(wanted, keys, strict=True)
              if k in children and children[k].lists]
     missing = tuple(given for given, k in zip(wanted, keys, strict=True)
@@ -173,7 +175,7 @@ def write_tracking_workbook(
 
     # Collected first, then written with the one xlsx writer (text stays text: a child ID
     # that starts with '=' is never a formula in the inspector's workbook).
-    sheets: list[tuple[str, list[tuple[str, object, bool, float, bool]]]] = []
+    sheets: list[tuple[str, list[Item]]] = []
     index_rows: list[tuple[str, str, str]] = []
     taken = ["Tracked children"]
     for _given, key in found:
@@ -182,7 +184,7 @@ def write_tracking_workbook(
         taken.append(title)
         # (label, value, yellow for the inspector, row height, section heading); a None
         # label is a gap row.
-        items: list[tuple[str, object, bool, float, bool]] = []
+        items: list[Item] = []
 
         def put(label: str, value: object = None, *, fill: bool = False, height: float = 0,
                 head: bool = False, items: list[Any] = items) -> None:
@@ -218,10 +220,10 @@ def write_tracking_workbook(
                      for r, q in asked.items()]
             put("Additional information (the seven Y/N questions, paras 23 and 26)",
                 "\n".join(lines), height=190)
-        items.append(_GAP)
+        items.append(GAP)
         put("Evaluation by the local area", head=True)
         put(LOCAL_EVALUATION, None, fill=True, height=90)
-        items.append(_GAP)
+        items.append(GAP)
         put("Inspector's evaluation", head=True)
         put(SUMMARY, None, fill=True, height=150)
         for q in ANNEX_B_QUESTIONS:
@@ -231,74 +233,8 @@ def write_tracking_workbook(
 
     intro = (f"Key documents for these children are due by {due_text(docs, dated=dated)} "
              f"(para 34); joint evaluations by {due_text(evals, dated=dated)} (para 36).")
-    _write_tracking(output, protected, intro, index_rows, sheets)
+    write_tracking_sheets(output, protected, intro, index_rows, sheets)
     said = unreadable_note(unreadable_cells(data))
     return TrackingResult(Path(output), tuple(children[k].child_id for _, k in found),
                           tuple(title for title, _ in sheets), missing,
                           (said,) if said else ())
-
-
-_GAP: tuple[str, object, bool, float, bool] = ("", None, False, -1.0, False)
-
-
-def _write_tracking(
-    output: str | Path, protected: Sequence[str | Path], intro: str,
-    index_rows: Sequence[tuple[str, str, str]],
-    sheets: Sequence[tuple[str, Sequence[tuple[str, object, bool, float, bool]]]],
-) -> None:
-    """Write the index sheet and one Annex B sheet per child (xlsx_output: text is text)."""
-    with xlsx_output(output, protected) as wb:
-        title_fmt = wb.add_format({"bold": True, "font_size": 14})
-        bold = wb.add_format({"bold": True})
-        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        cell = {(head, fill): wb.add_format({
-            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
-            "bold": head and not fill, **({"bg_color": "#DDEBF7"} if head else {}),
-            **({"bg_color": "#FFF2CC"} if fill else {})})
-            for head in (False, True) for fill in (False, True)}
-        label_fmt = {head: wb.add_format({
-            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
-            "bold": head, **({"bg_color": "#DDEBF7"} if head else {})})
-            for head in (False, True)}
-        link_fmt = wb.add_format({"font_color": "blue", "underline": 1})
-
-        index = wb.add_worksheet("Tracked children")
-        index.write_string(0, 0, "Children tracked (Annex B tracking tool)", title_fmt)
-        index.merge_range(1, 0, 1, 2, intro, wrap)
-        index.set_row(1, 45)
-        index.write_row(3, 0, ["Case number", "Lists", "Sheet"], bold)
-        index.set_column(0, 0, 18)
-        index.set_column(1, 1, 60)
-        index.set_column(2, 2, 24)
-        index.fit_to_pages(1, 0)
-        for r, (child_id, lists, title) in enumerate(index_rows, start=4):
-            index.write_string(r, 0, child_id)
-            index.write_string(r, 1, lists)
-            target = title.replace("'", "''")
-            index.write_url(r, 2, f"internal:'{target}'!A1", link_fmt, string=title)
-
-        for title, items in sheets:
-            ws = wb.add_worksheet(title)
-            ws.set_column(0, 0, 48)
-            ws.set_column(1, 1, 95)
-            ws.write_string(0, 0, "Tool for tracking children's experiences (Annex B)",
-                            title_fmt)
-            ws.write_string(1, 0, "Joint targeted area inspection: child sexual abuse in the "
-                                  "family environment. Yellow cells are for the inspector.")
-            r = 3
-            for label, value, fill, height, head in items:
-                if height < 0:  # a gap row
-                    r += 1
-                    continue
-                ws.write_string(r, 0, label, label_fmt[head])
-                fmt = cell[(head, fill)]
-                if value is None:
-                    ws.write_blank(r, 1, None, fmt)
-                else:
-                    ws.write_string(r, 1, str(value), fmt)
-                if height:
-                    ws.set_row(r, height)
-                r += 1
-            ws.freeze_panes(1, 0)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)

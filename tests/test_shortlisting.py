@@ -17,6 +17,7 @@ from builders import make_workbook
 from conftest import AS_OF, sha256
 
 from jtai_cli import shortlist
+from jtai_cli.child_records import gather_children
 from jtai_cli.children import AGE_BANDS, ethnic_groups
 from jtai_cli.errors import UsageError
 from jtai_cli.schemas import ADDITIONAL_ROLES, load_schemas
@@ -543,15 +544,13 @@ def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
 def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
     from jtai_cli import export_lists
     from jtai_cli.parsing import id_key
-    from jtai_cli.shortlisting import _gather
-
     day2 = export_lists(CLEAN, tmp_path / "day2-A.xlsx", option="A").output
     out = tmp_path / "20.xlsx"
     first = shortlist(day2, option="A", output=out)
     assert first.stage == "select-20" and len(first.picks) == 20
     # The local authority answers truthfully: the clean example's own answers.
     data = load_dataset(CLEAN)
-    truth = _gather(data, data.as_of)
+    truth = gather_children(data, data.as_of)
     fill_returned(out, {cid: {r: truth[id_key(cid)].fields.get(r) or "N"
                               for r in ADDITIONAL_ROLES} for cid in first.ids})
     second = shortlist(out, option="A")
