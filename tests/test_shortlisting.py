@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from builders import make_workbook
 from conftest import AS_OF, sha256
+from test_summarising import _family_support_workbook, _schemas_with_family_support
 
 from jtai_cli import shortlist
 from jtai_cli.child_records import gather_children
@@ -696,3 +697,19 @@ def test_lists_for_prefer_and_require_come_from_the_schemas():
     assert got == [("list", "List 7"), ("list", "List 5"), ("list", "List 5"),
                    ("list", "List 8"), ("list", "NPS list"), ("id", "7"),
                    ("age_band", "Unborn")]
+
+
+def test_a_new_flagged_list_is_shortlisted_from_without_code(tmp_path):
+    # The schema of a list 12 with the CSA-FE flag (test_summarising builds it): its flagged
+    # children are candidates, and it can be named for --prefer, with no change to jtai.
+    schemas = _schemas_with_family_support(tmp_path, summary=True)
+    r = shortlist(_family_support_workbook(tmp_path), option="B", as_of=AS_OF, schemas=schemas,
+                  prefer="list-12")
+    picks = {p.child_id: p for p in r.picks}
+    assert "F1" in picks and picks["F1"].lists == ("List 12",)
+    assert picks["F1"].facts["csa_flag_lists"] == ["List 12"]
+    assert picks["C02"].facts["csa_flag_lists"] == ["List 12"]  # N on list 6, Y on list 12
+    assert any(x == "preferred (--prefer list-12)" for x in picks["F1"].reasons)
+    assert "F2" not in picks  # not flagged
+    assert [(w.kind, w.value) for w in parse_wants("family_support", schemas)] == [
+        ("list", "List 12")]
