@@ -8,7 +8,10 @@ that matter and the rest is realistic background. Other test modules import it f
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
 import random
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -17,12 +20,14 @@ from builders import make_workbook
 from conftest import AS_OF, sha256
 from test_summarising import _family_support_workbook, _schemas_with_family_support
 
-from jtai_cli import shortlist
+from jtai_cli import export_lists, shortlist
 from jtai_cli.child_records import gather_children
 from jtai_cli.children import AGE_BANDS, ethnic_groups
-from jtai_cli.errors import UsageError
+from jtai_cli.errors import OutputRefused, UsageError
+from jtai_cli.parsing import id_key
+from jtai_cli.reporting import column_letter
 from jtai_cli.schemas import ADDITIONAL_ROLES, load_schemas
-from jtai_cli.shortlisting import parse_ids, parse_wants
+from jtai_cli.shortlisting import MIX_RULE, parse_ids, parse_wants
 from jtai_cli.validation import load_dataset
 
 D = dt.date
@@ -467,7 +472,6 @@ def test_returned_workbook_is_read_back_as_lists_without_surprises(tmp_path):
 
 
 def test_output_never_overwrites_the_input(tmp_path):
-    from jtai_cli.errors import OutputRefused
 
     lists = build(tmp_path, population(13, n=40), option="A")
     before = sha256(lists)
@@ -496,8 +500,6 @@ def test_to_dict_carries_option_stage_picks_and_not_picked(tmp_path):
     assert d["option"] == "B" and d["stage"] == "track"
     assert set(d["picks"][0]) >= {"child_id", "lists", "reasons"}
     assert all(set(n) == {"child_id", "reasons"} and n["reasons"] for n in d["not_picked"])
-    import json
-
     json.dumps(d)
 
 
@@ -526,9 +528,6 @@ def test_done_option_b_on_the_clean_example(tmp_path):
 
 
 def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
-    import importlib.util
-    import sys
-
     spec = importlib.util.spec_from_file_location("jtai_examples_generate",
                                                   ROOT / "examples" / "generate.py")
     assert spec is not None and spec.loader is not None  # the generator ships in examples/
@@ -543,8 +542,6 @@ def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
 
 
 def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
-    from jtai_cli import export_lists
-    from jtai_cli.parsing import id_key
     day2 = export_lists(CLEAN, tmp_path / "day2-A.xlsx", option="A").output
     out = tmp_path / "20.xlsx"
     first = shortlist(day2, option="A", output=out)
@@ -645,7 +642,6 @@ def test_para16_require_a_list_and_prefer_an_age_band(tmp_path):
 
 
 def test_mix_rule_is_named_as_jtais(tmp_path):
-    from jtai_cli.shortlisting import MIX_RULE
 
     r = shortlist(build(tmp_path, population(21)), option="B", as_of=AS_OF)
     assert r.to_dict()["mix_rule"] == MIX_RULE and MIX_RULE.startswith("jtai's mix rule")
@@ -661,7 +657,6 @@ def test_unreadable_date_of_birth_and_flag_are_marked_with_their_cell(tmp_path):
     sheets["List_6"][1][dob_col] = "31/02/2015"  # C0: no such date
     sheets["List_6"][8][flag_col] = "perhaps"  # BADFLAG: not Y or N
     r = shortlist(make_workbook(tmp_path, sheets), option="B", as_of=AS_OF)
-    from jtai_cli.reporting import column_letter
 
     c0 = next(p for p in r.picks if p.child_id == "C0")
     want = f"date of birth could not be read (List 6, sheet 'List_6' cell {column_letter(dob_col)}2)"

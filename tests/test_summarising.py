@@ -7,6 +7,8 @@ import html as html_lib
 import json
 import re
 import shutil
+import sys
+import tomllib
 from itertools import product
 from pathlib import Path
 
@@ -719,9 +721,6 @@ def test_summary_population_adds_rates_per_10000_with_the_base_stated(tmp_path):
 
 
 def test_summary_charts_need_no_plotting_library(tmp_path, monkeypatch):
-    import sys
-    import tomllib
-
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # any import of it would fail
     html = summarise(lists_workbook(tmp_path)).to_html()
     assert html.count("<svg") >= 5
