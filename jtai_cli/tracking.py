@@ -219,7 +219,7 @@ def write_tracking_workbook(
             lines = [f"{q.number}. {q.question} {child.fields.get(r) or 'blank'}"
                      for r, q in asked.items()]
             put("Additional information (the seven Y/N questions, paras 23 and 26)",
-                "\n".join(lines), height=190)
+                "\n".join(lines), height=210)
         items.append(GAP)
         put("Evaluation by the local area", head=True)
         put(LOCAL_EVALUATION, None, fill=True, height=90)
