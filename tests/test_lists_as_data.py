@@ -1,8 +1,8 @@
 """Lists are data: everything a command knows about a list comes from its YAML in ``schemas/``.
 
 Two proofs. A list that exists only in this test (copied into a schemas folder beside the
-shipped ones) is validated, merged onto its own sheet, filtered and templated with its own due
-date, with no Python change. And no schema name is written as a string in the package's code,
+shipped ones) is validated, merged onto its own sheet, filtered, templated with its own due
+date and summarised under its own group, with no Python change. And no schema name is written as a string in the package's code,
 so no command can keep a private table of lists.
 """
 
@@ -22,6 +22,7 @@ from jtai_cli import merge_workbooks, validate_workbook, write_template
 from jtai_cli.errors import SchemaInvalid
 from jtai_cli.filtering import filter_lists
 from jtai_cli.schemas import SchemaSet, load_schemas, resolve_lists
+from jtai_cli.summary import summarise
 from jtai_cli.templating import day_2_lists, export_lists, template_lists
 
 FLAG = ("Whether the child is at risk of or subject to child sexual abuse in the family "
@@ -191,6 +192,16 @@ def test_template_writes_the_new_list_with_its_due_date(tmp_path, custom):
                      "families had early help in the six months before the inspection because "
                      "of concerns about sexual abuse in the family environment.",
                      "the end of day 3 (Thursday of week one)", None, None)]
+
+
+def test_summary_counts_the_new_list_under_its_own_group(tmp_path, custom):
+    path = _early_help(tmp_path, [
+        ["E001", D(2026, 10, 1), None, "Y"],
+        ["E002", D(2026, 10, 3), None, "N"],
+    ])
+    by_list = summarise(path, as_of=AS_OF, schemas=custom, suppress=False)["by_list"]
+    row = by_list.loc["Early help"]  # the label its summary group gives
+    assert (row["Children"], row["Flagged"]) == (2, 1)
 
 
 def test_a_new_list_due_on_day_2_goes_into_the_day_2_return(tmp_path, folder):
