@@ -26,6 +26,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import need_program
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -34,9 +35,7 @@ MAX_PNG = 200 * 1024
 
 
 def _need(what: str) -> None:
-    if os.environ.get("JTAI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"JTAI_REQUIRE_BROWSER=1 but {what}")
-    pytest.skip(what)
+    need_program("JTAI_REQUIRE_BROWSER", what)
 
 
 def _paths() -> tuple[str, str]:
