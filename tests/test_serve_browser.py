@@ -7,7 +7,7 @@ violation (the page has no inline script or style).
 
 Nothing is downloaded: the browser and its driver are the system's packages (Debian:
 ``apt-get install chromium chromium-driver``), named explicitly so Selenium Manager never runs,
-and SE_OFFLINE is set. Selenium is in the test extra, so a missing one fails; without the
+and SE_OFFLINE is set. Selenium is in the test extra, so without it the test fails; without the
 browser and driver this test skips, unless JTAI_REQUIRE_BROWSER=1 (as in
 .ci/run, which installs them), where a missing browser fails.
 
