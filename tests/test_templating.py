@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from builders import make_workbook
-from conftest import AS_OF, sha256
+from conftest import AS_OF, need_program, sha256
 from openpyxl.utils import get_column_letter
 from test_shortlisting import (
     ADDITIONAL_ROLES,
@@ -144,8 +144,10 @@ def test_template_notified_must_be_a_monday(tmp_path):
         write_template(tmp_path / "x.xlsx", option="A", notified=D(2026, 11, 24))
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path):
+    if shutil.which("soffice") is None:
+        need_program("JTAI_REQUIRE_LIBREOFFICE", "LibreOffice is not installed (Debian: "
+                     "apt-get install --no-install-recommends libreoffice-calc-nogui)")
     path = write_template(tmp_path / "b.xlsx", option="B")
     out = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "ods", "--outdir",
@@ -155,6 +157,17 @@ def test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path):
     wb = openpyxl.load_workbook(out / "b.xlsx")
     kinds = _validated_columns(wb["List_6"])
     assert kinds["B"] == "list" and kinds["P"] == "list"  # gender, CSA-FE flag
+
+
+def test_a_missing_libreoffice_fails_where_required(monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("JTAI_REQUIRE_LIBREOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception,
+                       match="JTAI_REQUIRE_LIBREOFFICE=1 but LibreOffice is not installed"):
+        test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path)
+    monkeypatch.delenv("JTAI_REQUIRE_LIBREOFFICE")
+    with pytest.raises(pytest.skip.Exception, match="set JTAI_REQUIRE_LIBREOFFICE=1 to fail"):
+        test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path)
 
 
 # --------------------------------------------------------------------------- deadlines

@@ -519,7 +519,7 @@ async def timetable_ics(request: Request) -> Response:
 
 
 def _run_summary(job: Job) -> Any:
-    from jtai_cli.summarising import summarise
+    from jtai_cli.summary import summarise
 
     result = _call(job, lambda: summarise(job.inputs, as_of=job.options.get("as_of")))
     _call(job, lambda: result.write_html(job.folder / "summary.html"))
@@ -653,7 +653,7 @@ def _api_shortlist(job: Job, form: Form) -> Any:
 
 
 def _api_summary(job: Job, form: Form) -> Any:
-    from jtai_cli.summarising import summarise
+    from jtai_cli.summary import summarise
 
     as_of = parse_day(form.get("as_of"), "as-of date")
     result = _call(job, lambda: summarise(job.inputs, as_of=as_of))

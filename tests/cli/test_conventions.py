@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from importlib import metadata, resources
@@ -398,8 +399,12 @@ def test_codes_prints_a_code_list():
 def test_shell_completion_can_be_shown_and_installed():
     help_text = runner.invoke(app, ["--help"]).stdout
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    proc = subprocess.run([str(JTAI), "--show-completion", "bash"], capture_output=True,
-                          timeout=120)
+    # --show-completion names the shell it is run from (typer asks shellingham, which looks at
+    # the parent processes), so it runs from bash here: run from pytest started by no shell
+    # (a detached job), it would find none and say "Shell  not supported".
+    # (Not bash's last command, which bash would replace itself with.)
+    proc = subprocess.run(["bash", "-c", f"{shlex.quote(str(JTAI))} --show-completion; exit $?"],
+                          capture_output=True, timeout=120)
     assert proc.returncode == 0 and b"_jtai_completion" in proc.stdout
     assert b"complete " in proc.stdout
 
