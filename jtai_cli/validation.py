@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
@@ -20,6 +20,9 @@ import pandas as pd
 
 from .errors import FileNotFound
 from .extraction import AsOf, read_as_of, saved_date, window
+from .model import Dataset as Dataset  # also named here, where callers long found them
+from .model import ParsedList as ParsedList
+from .model import RawCells
 from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
@@ -44,113 +47,6 @@ _AS_AT = re.compile(
 _OUT_OF_SCOPE = re.compile(
     r"\blist (2|9|10|11)\b|early help|care leavers?|adoption|adopters", re.IGNORECASE
 )
-
-
-class RawCells(Mapping[str, np.ndarray]):
-    """A list's cells as written, by canonical header, rebuilt on demand.
-
-    Each column keeps only its distinct values and one small integer per row (from
-    ``parse_column``), so the original cell objects of a million-row sheet can be freed once
-    parsed; ``raw[header]`` gives the full column back when a rule or an output needs it.
-    """
-
-    def __init__(self, parsed: dict[str, ParsedColumn]):
-        self._parsed = parsed
-
-    def __getitem__(self, header: str) -> np.ndarray:
-        p = self._parsed[header]
-        pool = np.empty(len(p.uniques) + 1, dtype=object)
-        pool[:-1] = p.uniques
-        pool[-1] = None  # an empty cell
-        cells: np.ndarray = pool[p.codes]
-        return cells
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parsed)
-
-    def __len__(self) -> int:
-        return len(self._parsed)
-
-
-@dataclass
-class ParsedList:
-    """One sheet read as one list: raw cells, typed values and where each came from."""
-
-    file: str
-    sheet: str
-    schema: ListSchema
-    header_row: int
-    excel_rows: np.ndarray
-    written: dict[str, str]
-    positions: dict[str, int]
-    raw: RawCells
-    parsed: dict[str, ParsedColumn]
-    typed: pd.DataFrame
-    keys: pd.Series
-    order: tuple[int, int]
-    from_text: bool = False
-
-    @property
-    def name(self) -> str:
-        """The schema name (children_in_need, ...)."""
-        return self.schema.name
-
-    @property
-    def label(self) -> str:
-        """Short name for messages: 'List 6' or the list's title."""
-        if self.schema.list_number:
-            return f"List {self.schema.list_number}"
-        return self.schema.title.split(":")[0]
-
-    def column_order(self, header: str) -> int:
-        """Position of a canonical column in the file (for sorting findings)."""
-        return self.positions.get(header, -1)
-
-    def where(self, row_pos: int) -> str:
-        """Plain reference to a row: "List 7 (sheet 'List_7') row 12"."""
-        return f"{self.label} (sheet '{self.sheet}') row {int(self.excel_rows[row_pos])}"
-
-
-@dataclass
-class Dataset:
-    """All lists read from one or more files, before the rules run."""
-
-    files: list[str]
-    as_of: dt.date
-    lists: list[ParsedList]
-    sheets: list[SheetInfo]
-    findings: FindingsBuilder
-    schemas: SchemaSet
-    workbooks: list[Workbook] = field(default_factory=list)
-    as_of_source: str = "given"
-    #: The first day of the extraction window (None: ``as_of`` is the one date).
-    as_of_first: dt.date | None = None
-    #: Each list's own date or window, by (file, sheet), where it differs from the dataset's.
-    list_as_of: dict[tuple[str, str], AsOf] = field(default_factory=dict)
-
-    @property
-    def as_of_window(self) -> tuple[dt.date, dt.date]:
-        """The first and last day the lists may have been extracted on (equal when exact)."""
-        return (self.as_of_first or self.as_of, self.as_of)
-
-    @property
-    def as_of_exact(self) -> bool:
-        """True when one date holds for every list (given, or from the titles)."""
-        return (self.as_of_first in (None, self.as_of)
-                and all(a.is_exact and a.last == self.as_of for a in self.list_as_of.values()))
-
-    def window(self, pl: ParsedList) -> tuple[dt.date, dt.date]:
-        """The first and last day this list may have been extracted on."""
-        own = self.list_as_of.get((pl.file, pl.sheet))
-        return (own.first, own.last) if own is not None else self.as_of_window
-
-    def of(self, name: str) -> list[ParsedList]:
-        """The parsed lists with this schema name."""
-        return [pl for pl in self.lists if pl.name == name]
-
-    def numbered(self, number: int) -> list[ParsedList]:
-        """The parsed lists with this ILACS list number (8 covers both forms)."""
-        return [pl for pl in self.lists if pl.schema.list_number == number]
 
 
 # --------------------------------------------------------------------------- identification
