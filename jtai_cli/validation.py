@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FileNotFound
+from .excel_names import column_letter as _col_letter
 from .extraction import AsOf, read_as_of, saved_date, window
 from .model import Dataset as Dataset  # also named here, where callers long found them
 from .model import ParsedList as ParsedList
@@ -301,12 +302,6 @@ def _empty_typed(kind: str, n: int) -> pd.Series:
     if kind == "integer":
         return pd.Series([pd.NA] * n, dtype="Int64")
     return pd.Series([None] * n, dtype=object)
-
-
-def _col_letter(j: int) -> str:
-    from .reporting import column_letter
-
-    return column_letter(j)
 
 
 # --------------------------------------------------------------------------- loading
