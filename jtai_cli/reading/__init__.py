@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from xml.parsers import expat
 
-from ._memory import trim_heap
-from .errors import (
+from .._memory import trim_heap
+from ..errors import (
     FileNotFound,
     WorkbookEncrypted,
     WorkbookTooLarge,
@@ -149,7 +149,7 @@ class RawSheet:
     @property
     def is_template_info(self) -> bool:
         """True for the Ofsted template's Front_Sheet, Guidance, FAQ and Codes_used tabs."""
-        from .schemas import normalise
+        from ..schemas import normalise
 
         return normalise(self.name) in _TEMPLATE_INFO_SHEETS
 
@@ -271,7 +271,7 @@ def read_workbook(
         ['List_1', 'List_3']
     """
     p = Path(path)
-    from ._bounded import note_reading
+    from .._bounded import note_reading
 
     note_reading(p)
     try:
