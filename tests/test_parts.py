@@ -95,7 +95,7 @@ def test_parquet_over_the_cell_limit_is_refused_before_reading(tmp_path, monkeyp
     from jtai_cli import reading
 
     path = make_parquet(tmp_path, "list6.parquet", [L6, row6(), row6()])
-    monkeypatch.setattr(reading, "MAX_CELLS", 10)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 10)
     with pytest.raises(WorkbookTooLarge, match="2 rows by 13 columns"):
         read_workbook(path)
 

@@ -35,12 +35,12 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from jtai_cli import __version__
+from jtai_cli._version import __version__
 from jtai_cli.csv_output import csv_text
 from jtai_cli.errors import JtaiError, UsageError
 from jtai_cli.issues import CATALOGUE
 
-from .app import Job, ServeState
+from .state import Job, ServeState
 from .uploads import Form, FormRefused, read_form
 
 T = TypeVar("T")

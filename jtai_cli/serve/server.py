@@ -11,7 +11,8 @@ import sys
 import threading
 from collections.abc import Callable
 
-from .app import Limits, ServeState, create_app
+from .app import create_app
+from .state import Limits, ServeState
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the page is for this computer only
 
