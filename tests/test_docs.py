@@ -90,6 +90,7 @@ def test_every_command_help_ends_with_a_real_example(path, cmd):
             assert word.split("=")[0] in options_of(cmd), (path, word)
 
 
+@pytest.mark.slow
 def test_every_command_the_readme_names_exists_with_its_options():
     commands = readme_commands()
     assert any(c.startswith("jtai validate") for c in commands)
@@ -103,6 +104,7 @@ def test_every_command_the_readme_names_exists_with_its_options():
                 assert flag in options_of(cmd), f"README: '{text}' uses {flag}"
 
 
+@pytest.mark.slow
 def test_the_readme_lists_every_command():
     named = {split_command(c)[0][:1] for c in readme_commands()}
     missing = [p[0] for p, _ in LEAVES if (p[0],) not in named]
@@ -128,6 +130,7 @@ def _runnable(text: str) -> bool:
     return all(f.startswith("examples/") or f.endswith("-checked.xlsx") for f in files)
 
 
+@pytest.mark.slow
 def test_readme_example_commands_run_as_described(example_dir):
     runnable = [c for c in readme_commands() if _runnable(c)]
     assert "jtai validate examples/lists_messy.xlsx --report lists_messy-checked.xlsx" in runnable

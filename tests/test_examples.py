@@ -89,6 +89,7 @@ def key(finding: dict[str, Any]) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- the generator
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic(
     tmp_path: Path, generate: ModuleType, fresh: Path
 ) -> None:
@@ -169,6 +170,7 @@ def test_clean_example_has_no_warnings_or_coercions() -> None:
     assert report.counts() == {"error": 0, "warning": 0, "coerced": 0}, report.flatten()
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_on_the_examples() -> None:
     runner = CliRunner()
     clean = runner.invoke(app, ["validate", str(EXAMPLES / "lists_clean.xlsx"),

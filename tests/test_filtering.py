@@ -274,6 +274,7 @@ _CHILD = st.sampled_from(["C1", "C2", "003", "3"])
 _DAY = st.sampled_from([D(2026, 5, 1), D(2026, 9, 1), D(2026, 11, 20), D(2026, 12, 1)])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     contacts=st.lists(st.tuples(_CHILD, _DAY), min_size=1, max_size=8),

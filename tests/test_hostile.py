@@ -31,6 +31,9 @@ from jtai_cli.errors import (
     WorkbookUnreadable,
 )
 
+#: Every test here runs a hostile file through a reader or a real process: the full suite only.
+pytestmark = pytest.mark.slow
+
 HOSTILE = Path(__file__).parent / "hostile"
 runner = CliRunner()
 #: Address-space limit for the child processes: a guard that fails shows as a failed run.

@@ -46,6 +46,7 @@ def test_liiatools_layout_of_a_valid_workbook_has_no_errors(tmp_path):
     assert lists["List 6"]["columns"]["Child ID"] == "Child Unique ID"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell, value, rule", [
     ("List 6", "31/02/2026", "date-impossible"),
     ("List 7", "ZZZ", "code-not-in-list"),

@@ -345,6 +345,7 @@ def test_no_list_in_any_input_is_refused(tmp_path):
 # --------------------------------------------------------------------------- the issue's scenario
 
 
+@pytest.mark.slow
 def test_split_in_three_merges_back_to_the_same_content(tmp_path):
     """Lists 6-8 in one workbook, contacts and referrals as CSVs, YOT and NPS in a third."""
     full = {
@@ -389,6 +390,7 @@ _ROWS = st.lists(
     min_size=1, max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(contacts=_ROWS, cin=_ROWS)

@@ -260,6 +260,7 @@ def test_references_beyond_excels_grid_are_refused(tmp_path, ref):
         read_workbook(raw_xlsx(tmp_path / "b.xlsx", [("S", _sheet(body))]))
 
 
+@pytest.mark.slow
 def test_a_million_row_sheet_reads_with_the_last_row_in_place(tmp_path):
     # A list with one more row at Excel's very last row: 1,048,576 rows, read in full.
     body = [*rows_xml([L6, *L6_ROWS]),

@@ -129,6 +129,7 @@ def test_every_command_is_covered():
         "add the new command to COMMANDS in this file"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_leaves_its_inputs_byte_for_byte(inputs, tmp_path, command):
     assert command in registered(), f"jtai {command} is not a command"
@@ -172,6 +173,7 @@ OVER_INPUT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", OVER_INPUT)
 def test_an_output_path_that_is_an_input_is_refused(inputs, command):
     assert command[0] in registered(), f"jtai {command[0]} is not a command"
@@ -206,6 +208,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part_file(tmp_path):
 # --------------------------------------------------------------------------- no child data
 
 
+@pytest.mark.slow
 def test_the_sentinel_travels_into_the_report_only(tmp_path, caplog):
     """Logs (every logger, DEBUG), warnings and the terminal's stderr never show the
     sentinel child; the report (stdout, JSON, the highlighted copy) may."""
@@ -332,6 +335,7 @@ def test_guard_holds_for_any_text_and_is_idempotent(text):
     assert once == text or once == "'" + text  # nothing is lost: one quote at most
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.text(max_size=12), min_size=3, max_size=3), max_size=6))
 def test_a_written_csv_has_no_cell_excel_would_run(tmp_path_factory, rows):
@@ -384,6 +388,7 @@ def _sheet(draw):
     return [headers, *rows]
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.dictionaries(st.sampled_from(["List_6", "CP", "Sheet3", "List 1", "YOT", "Data"]),
@@ -439,6 +444,7 @@ def test_a_number_beyond_int64_is_a_finding_not_a_crash(tmp_path, number):
 # --------------------------------------------------------------------------- no network
 
 
+@pytest.mark.slow
 def test_no_network_is_used(tmp_path):
     """Import the package and run the commands with every socket call raising."""
     path = sentinel_workbook(tmp_path)

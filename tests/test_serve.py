@@ -209,6 +209,7 @@ def test_api_validate_is_exactly_the_clis_json(client, tmp_path, monkeypatch):
     assert json.loads(r.text)["files"] == ["lists_messy.xlsx"]
 
 
+@pytest.mark.slow
 def test_check_page_shows_lists_and_findings_grouped_by_rule(client):
     url, page = check(client, MESSY)
     report = client.post("/api/validate", files=upload(MESSY), data={"as_of": "2026-11-23"},
@@ -250,6 +251,7 @@ def test_check_page_filters_by_sheet_severity_and_child(client):
     assert "<details" not in r.text
 
 
+@pytest.mark.slow
 def test_check_downloads_highlighted_copy_json_and_guarded_csv(client, tmp_path):
     url, _ = check(client, MESSY)
     r = client.get(f"{url}/download/highlighted")
@@ -285,6 +287,7 @@ def test_csv_of_findings_is_formula_guarded(client, tmp_path):
     assert not re.search(r'(^|,)"?=HYPERLINK', text, re.M)
 
 
+@pytest.mark.slow
 def test_several_files_are_checked_together_and_highlighted_as_a_zip(client, tmp_path):
     url, page = check(client, MESSY, CLEAN)
     assert "Checked lists_messy.xlsx, lists_clean.xlsx" in page
@@ -323,6 +326,7 @@ def test_a_hostile_file_is_a_message_never_a_server_error(client, state, name, e
     assert str(state.workdir) not in page
 
 
+@pytest.mark.slow
 def test_dangerous_files_through_a_real_server_under_a_memory_limit(tmp_path):
     """Bombs, the far cell, entity expansion: refused by the server with a message. The server
     runs in its own process under an address-space limit, so a broken guard fails this test
@@ -417,6 +421,7 @@ def test_upload_limits_size_and_count(tmp_path):
     c.__exit__(None, None, None)
 
 
+@pytest.mark.slow
 def test_uploads_live_in_the_private_folder_and_go_when_done(client, state):
     assert oct(state.workdir.stat().st_mode & 0o777) == "0o700"
     client.post("/api/validate", files=upload(CLEAN), headers=ORIGIN)
@@ -463,6 +468,7 @@ def test_no_cell_value_in_any_log(client, tmp_path, caplog):
 # --------------------------------------------------------------------------- shortlist
 
 
+@pytest.mark.slow
 def test_shortlist_page_proposes_with_reasons_and_re_proposes(client, tmp_path):
     r = client.post("/shortlist", files=upload(CLEAN), headers=ORIGIN,
                     data={"option": "B", "seed": "0", "as_of": "2026-11-23"})
@@ -526,6 +532,7 @@ def test_timetable_page_and_calendar(client):
 # --------------------------------------------------------------------------- summary
 
 
+@pytest.mark.slow
 def test_summary_page_tables_and_downloads(client, tmp_path):
     r = client.post("/summary", files=upload(CLEAN), headers=ORIGIN, data={"as_of": ""})
     assert r.status_code == 303
@@ -596,6 +603,7 @@ def start_server(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
+@pytest.mark.slow
 def test_serve_prints_its_link_first_binds_127_0_0_1_and_cleans_up(tmp_path):
     import signal
 

@@ -27,6 +27,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+#: A real browser and a real server: the full suite only.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCREENSHOT = ROOT / "docs" / "serve.png"

@@ -539,6 +539,7 @@ def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
     assert shortlist(path, option="B", seed=2).ids == r.ids
 
 
+@pytest.mark.slow
 def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
     from jtai_cli import export_lists
     from jtai_cli.parsing import id_key

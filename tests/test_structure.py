@@ -7,6 +7,7 @@ only closes inside a function that the other tests never call.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
@@ -25,6 +26,16 @@ def _module_name(path: Path) -> str:
 
 
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@functools.cache
+def _source(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(_source(path))
 
 
 def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
@@ -58,7 +69,7 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     """Module -> the package modules it imports, at module level, in functions, or for types."""
-    return {m: {t for node in _imports(ast.parse(p.read_text(encoding="utf-8")))
+    return {m: {t for node in _imports(_tree(p))
                 for t in _targets(m, node)}
             for m, p in MODULES.items()}
 
@@ -137,7 +148,7 @@ def test_no_module_imports_itself_back_through_others():
 
 # --------------------------------------------------------------------------- imports that wait
 
-#: A reason is a comment of at least three words (``# noqa`` is not one).
+#: A reason is a comment of at least three words (a bare noqa or type-ignore is not one).
 _REASON = re.compile(r"#\s*(?!noqa|type:)\S+\s+\S+\s+\S+")
 
 
@@ -175,10 +186,10 @@ def _late_imports(tree: ast.Module) -> list[tuple[ast.stmt, int]]:
 
 def late_imports_without_a_reason() -> list[str]:
     missing = []
-    for name, path in MODULES.items():
-        source = path.read_text(encoding="utf-8")
+    for path in MODULES.values():
+        source = _source(path)
         comments = _comments(source)
-        for stmt, run_start in _late_imports(ast.parse(source)):
+        for stmt, run_start in _late_imports(_tree(path)):
             end = stmt.end_lineno or stmt.lineno
             lines = [*range(stmt.lineno, end + 1), run_start - 1]
             if not any(_REASON.search(comments.get(i, "")) for i in lines):
@@ -197,14 +208,14 @@ def test_the_late_import_check_reads_runs_and_comments():
         "    import c\n"
         "    import d  # optional extra only\n"
         "    if x:\n"
-        "        import e  # noqa\n"
+        "        import e  # ok\n"
     )
     tree = ast.parse(source)
     runs = {stmt.lineno: start for stmt, start in _late_imports(tree)}
     assert runs == {3: 3, 4: 3, 6: 6, 7: 6, 9: 9}
     comments = _comments(source)
     assert _REASON.search(comments[2]) and _REASON.search(comments[7])
-    assert not _REASON.search(comments[9])
+    assert not _REASON.search(comments[9])  # too short to be a reason
 
 
 def test_every_import_inside_a_function_says_why_it_waits():
@@ -224,9 +235,9 @@ _ISSUE_POINTER = re.compile(
     r"\b(?:issues?|pr|pull request|ticket)\s*#?\s*\d+|(?<![\w&])#\d+\b|\bgh-\d+", re.IGNORECASE)
 
 
-def _docstrings_and_comments(source: str) -> list[tuple[int, str]]:
-    texts = [(line, text) for line, text in _comments(source).items()]
-    for node in ast.walk(ast.parse(source)):
+def _docstrings_and_comments(path: Path) -> list[tuple[int, str]]:
+    texts = list(_comments(_source(path)).items())
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             doc = ast.get_docstring(node, clean=False)
             if doc and node.body:
@@ -237,7 +248,7 @@ def _docstrings_and_comments(source: str) -> list[tuple[int, str]]:
 def issue_pointers() -> list[str]:
     found = []
     for path in MODULES.values():
-        for line, text in _docstrings_and_comments(path.read_text(encoding="utf-8")):
+        for line, text in _docstrings_and_comments(path):
             for m in _ISSUE_POINTER.finditer(text):
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {m.group(0)!r}")
     return found

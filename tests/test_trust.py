@@ -523,6 +523,7 @@ def test_the_cli_exits_0_on_the_edge_example():
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted({c.name for c in GEN.build_edge()[1]}))
 def test_each_edge_case_is_planted_and_raises_no_error(edge, name):
     path, cases = edge
