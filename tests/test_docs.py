@@ -65,6 +65,7 @@ def split_command(text: str) -> tuple[tuple[str, ...], list[str]]:
     return path, words
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "cmd"), command_tree(), ids=lambda x: " ".join(x)
                          if isinstance(x, tuple) else "")
 def test_every_command_has_help(path, cmd):

@@ -65,6 +65,7 @@ def formulas_in(path: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_input_really_holds_formula_like_text_and_no_formula(formula_text_workbook):
     assert formulas_in(formula_text_workbook) == []
     wb = openpyxl.load_workbook(formula_text_workbook)

@@ -144,6 +144,7 @@ def canonical_rows(path: Path | list[Path], name: str) -> Counter:
 # --------------------------------------------------------------------------- stacking
 
 
+@pytest.mark.slow
 def test_lists_from_three_files_stack_into_one_workbook(tmp_path):
     a = book(tmp_path, "a.xlsx", {"children_in_need": [row("children_in_need")],
                                   "child_protection": [row("child_protection")]})

@@ -603,6 +603,7 @@ def _seed_xlsx() -> bytes:
     return _SEED_XLSX
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32), st.integers(1, 40), st.booleans())
 def test_a_damaged_workbook_never_raises_anything_but_jtai_errors(tmp_path_factory, seed, flips,
@@ -750,6 +751,7 @@ print("end", file=sys.stderr)
     assert done.stderr.decode().split("\n") == ["progress 0", "progress 1", "end", ""]
 
 
+@pytest.mark.slow
 def test_a_workbook_is_opened_once_for_all_its_sheets_not_once_per_sheet(monkeypatch):
     """Opening an .xlsx parses its shared strings again: 3,000 sheets once took 63 s."""
     from jtai_cli import validate_workbook

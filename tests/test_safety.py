@@ -230,6 +230,7 @@ def test_the_sentinel_travels_into_the_report_only(tmp_path, caplog):
     assert no_sentinel(caplog.text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [
     ["merge", "{wb}", "{wb2}", "-o", "{out}/m.xlsx"],
     ["filter", "{wb}", "-o", "{out}/f.xlsx"],
@@ -257,6 +258,7 @@ def test_no_command_writes_the_sentinel_to_stderr_or_logs(tmp_path, caplog, comm
     assert no_sentinel(caplog.text)
 
 
+@pytest.mark.slow
 def test_the_messy_example_sentinel_stays_out_of_logs_and_stderr(caplog):
     path = EXAMPLES / "lists_messy.xlsx"
     raw = json.dumps([r for s in read_workbook(path).sheets for r in s.rows], default=str)
@@ -285,6 +287,7 @@ def _bad_files(folder: Path) -> list[Path]:
     return [far, ent, cut, bad_csv, long_ref]
 
 
+@pytest.mark.slow
 def test_errors_about_unusable_files_never_quote_a_cell(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     for path in _bad_files(tmp_path):
@@ -326,6 +329,7 @@ from jtai_cli import csv_output  # noqa: E402
 _STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(st.text())
 def test_guard_holds_for_any_text_and_is_idempotent(text):
@@ -499,6 +503,7 @@ def test_debug_shows_the_frames_of_a_library_error_but_not_its_message(tmp_path,
     assert no_sentinel(result.stderr) and "\x1b" not in result.stderr
 
 
+@pytest.mark.slow
 def test_an_existing_file_jtai_did_not_write_is_kept_unless_force(tmp_path):
     from jtai_cli._files import written_by_jtai
 
@@ -583,6 +588,7 @@ def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
 
 
+@pytest.mark.slow
 def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
     from jtai_cli.exporting import export_annotated_workbook
 
@@ -599,6 +605,7 @@ def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
                                                      "lists.checked.xlsx"]
 
 
+@pytest.mark.slow
 def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monkeypatch):
     from jtai_cli import merging
     from jtai_cli.errors import OutputRefused

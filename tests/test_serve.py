@@ -131,6 +131,7 @@ def test_localhost_with_the_port_is_allowed(client):
     assert client.get("/", headers={"Host": f"localhost:{PORT}"}).status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("headers", "status"), [
     ({"Origin": "http://evil.example"}, 403),
     ({"Origin": "null"}, 403),
@@ -176,6 +177,7 @@ def test_security_headers_on_pages_downloads_static_and_refusals(client, state):
         assert r.headers["referrer-policy"] == "same-origin"
 
 
+@pytest.mark.slow
 def test_pages_use_no_inline_script_or_style_and_nothing_from_elsewhere(client):
     url, page = check(client, MESSY)
     for text in (client.get("/").text, page, client.get("/shortlist").text,
@@ -195,6 +197,7 @@ def test_footer_shows_the_version_and_that_data_stays_here(client):
 # --------------------------------------------------------------------------- check a workbook
 
 
+@pytest.mark.slow
 def test_api_validate_is_exactly_the_clis_json(client, tmp_path, monkeypatch):
     shutil.copy(MESSY, tmp_path / MESSY.name)
     monkeypatch.chdir(tmp_path)
@@ -232,6 +235,7 @@ def test_check_page_shows_lists_and_findings_grouped_by_rule(client):
     assert order == sorted(order, key=["error", "warning", "coerced"].index)
 
 
+@pytest.mark.slow
 def test_check_page_filters_by_sheet_severity_and_child(client):
     url, page = check(client, MESSY)
     r = client.get(url, params={"severity": "error"})
@@ -309,6 +313,7 @@ def test_progress_page_refreshes_until_done(client, state):
 # --------------------------------------------------------------------------- bad input
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "error", "phrases"),
                          [u for u in UNUSABLE if u[0] not in DANGEROUS],
                          ids=[u[0] for u in UNUSABLE if u[0] not in DANGEROUS])
@@ -385,6 +390,7 @@ def test_not_a_multipart_form_is_refused(client):
     assert r.status_code == 415
 
 
+@pytest.mark.slow
 def test_gone_jobs_and_unknown_downloads_are_404s(client):
     assert client.get("/check/nope").status_code == 404
     assert client.get("/check/nope/download/json").status_code == 404
@@ -434,6 +440,7 @@ def test_uploads_live_in_the_private_folder_and_go_when_done(client, state):
     assert (job / "highlighted.xlsx").is_file()
 
 
+@pytest.mark.slow
 def test_idle_timeout_removes_every_upload_and_result(client, state):
     url, _ = check(client, CLEAN)
     assert state.reap(now=state.last_seen + state.idle - 1) is False
@@ -444,6 +451,7 @@ def test_idle_timeout_removes_every_upload_and_result(client, state):
     assert r.status_code == 404 and "no longer here" in r.text
 
 
+@pytest.mark.slow
 def test_stopping_removes_the_private_folder(state):
     c = _client(state)
     check(c, CLEAN)
@@ -504,6 +512,7 @@ def test_shortlist_needs_an_option(client):
     assert "option" in client.get("/shortlist").text
 
 
+@pytest.mark.slow
 def test_api_shortlist_is_the_librarys(client):
     r = client.post("/api/shortlist", files=upload(CLEAN), headers=ORIGIN,
                     data={"option": "A", "as_of": "2026-11-23", "exclude": "0799515"})
@@ -584,6 +593,7 @@ def test_the_jtai_command_does_not_import_the_server():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_without_the_extra_serve_says_what_to_install():
     code = ("import sys; sys.modules['starlette'] = None; sys.argv = ['jtai', 'serve', "
             "'--no-open', '--port', '0']; from jtai_cli.cli import main; main()")

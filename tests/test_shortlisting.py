@@ -280,6 +280,7 @@ def test_children_not_flagged_are_not_considered_but_counted(tmp_path):
     assert any(n.startswith("4 other children on the lists are not flagged") for n in r.notes)
 
 
+@pytest.mark.slow
 def test_same_input_and_seed_give_same_picks_and_seed_changes_ties(tmp_path):
     path = build(tmp_path, [child(f"C{i}", fields=eligible()) for i in range(15)])
     a = shortlist(path, option="B", seed=1, as_of=AS_OF)
@@ -409,6 +410,7 @@ def test_option_a_20_is_deterministic_for_a_seed(tmp_path):
     assert a.ids == b.ids and a.to_dict() == b.to_dict()
 
 
+@pytest.mark.slow
 def test_option_a_round_trip_20_then_returned_sheet_then_five_to_seven(tmp_path):
     kids = population(11, n=120)
     lists = build(tmp_path, kids, option="A")
@@ -522,6 +524,7 @@ def test_done_option_b_on_the_clean_example(tmp_path):
     assert shortlist(CLEAN, option="B", seed=0).to_dict() == r.to_dict()
 
 
+@pytest.mark.slow
 def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
     import importlib.util
     import sys

@@ -516,6 +516,7 @@ def numbers(text: str) -> set[str]:
     return set(re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suppress", [True, False])
 def test_every_number_in_a_chart_appears_in_its_table(tmp_path, suppress):
     late = lists_workbook(tmp_path, extra6=20)
@@ -615,6 +616,7 @@ def test_write_html(tmp_path):
     assert _html_row(open_page, "Male") == ["4", "3", "7", "57.1"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (EXAMPLES / "lists_clean.xlsx").exists(), reason="example not built")
 def test_clean_example_summary():
     s = summarise(EXAMPLES / "lists_clean.xlsx")

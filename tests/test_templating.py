@@ -70,6 +70,7 @@ def test_template_has_every_list_with_exact_headers(tmp_path, option):
         assert ws.max_row == 2  # blank
 
 
+@pytest.mark.slow
 def test_para_26_option_b_template_adds_the_seven_columns_and_a_sheet(tmp_path):
     a = openpyxl.load_workbook(write_template(tmp_path / "a.xlsx", option="A"))
     b = openpyxl.load_workbook(write_template(tmp_path / "b.xlsx", option="B"))
@@ -172,6 +173,7 @@ def test_deadline_wording_comes_from_the_timetable():
 # --------------------------------------------------------------------------- day-2 export
 
 
+@pytest.mark.slow
 def test_paras_17_21_export_writes_lists_6_to_8_yot_and_nps(tmp_path):
     src = build(tmp_path, population(21, n=60))
     before = sha256(src)

@@ -88,6 +88,7 @@ def set_saved(path: Path, when: dt.date) -> Path:
 # --------------------------------------------------------------------------- 1. the as-of date
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("given", [AS_OF, "2026-11-23", "23/11/2026", " 23.11.2026 ",
                                    dt.datetime(2026, 11, 23, 9, 30)])
 def test_as_of_is_a_date_an_iso_string_or_a_uk_string(tmp_path, given):

@@ -129,6 +129,7 @@ def test_public_api_is_still_importable_by_name():
 # --------------------------------------------------------------------------- stdin and stdout
 
 
+@pytest.mark.slow
 def test_dash_reads_a_workbook_from_stdin_as_if_it_were_the_file():
     data = CLEAN.read_bytes()
     result = runner.invoke(app, ["validate", "-", "--format", "json"], input=data)
@@ -328,6 +329,7 @@ def test_every_command_that_prints_has_quiet_and_output_is_dash_o():
     assert "--ics" in _option(commands["timeline"], "-o").opts  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_option_a_b_is_one_case_insensitive_choice_everywhere():
     commands = _commands()
     with_option = [n for n, c in commands.items() if _option(c, "--option") is not None]
@@ -344,6 +346,7 @@ def test_option_a_b_is_one_case_insensitive_choice_everywhere():
         assert json.loads(result.stdout)["option"] == value.upper()
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_on_success(tmp_path):
     for args in (["template", "--option", "b", "-o", str(tmp_path / "t.xlsx")],
                  ["schemas", "list"], ["schemas", "codes", "ethnicity"],
@@ -353,6 +356,7 @@ def test_quiet_prints_nothing_on_success(tmp_path):
     assert (tmp_path / "t.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_ids_takes_a_list_or_a_file_everywhere(tmp_path):
     ids = tmp_path / "ids.txt"
     ids.write_text("0799515\n0986035\n", encoding="utf-8")
@@ -400,6 +404,7 @@ def test_a_list_is_named_the_same_way_everywhere():
     assert eight.exit_code == 2 and "children_in_care_reduced" in eight.stderr
 
 
+@pytest.mark.slow
 def test_codes_prints_a_code_list():
     result = runner.invoke(app, ["schemas", "codes", "ethnicity"])
     assert result.exit_code == 0
@@ -414,6 +419,7 @@ def test_codes_prints_a_code_list():
 # --------------------------------------------------------------------------- completion
 
 
+@pytest.mark.slow
 def test_shell_completion_can_be_shown_and_installed():
     help_text = runner.invoke(app, ["--help"]).stdout
     assert "--install-completion" in help_text and "--show-completion" in help_text
@@ -490,6 +496,7 @@ def test_the_same_spellings_in_a_real_process(tmp_path):
     assert json.loads(schema_text) == schema("error")
 
 
+@pytest.mark.slow
 def test_summary_page_to_stdout():
     result = runner.invoke(app, ["summary", str(CLEAN), "-o", "-"])
     assert result.exit_code == 0, result.output
