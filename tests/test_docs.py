@@ -151,6 +151,7 @@ def _readme_block() -> str:
     return m.group(1)
 
 
+@pytest.mark.slow
 def test_readme_trimmed_run_has_the_shape_of_the_real_one(example_dir):
     block = _readme_block()
     result = runner.invoke(app, ["validate", "examples/lists_messy.xlsx"],
@@ -164,6 +165,7 @@ def test_readme_trimmed_run_has_the_shape_of_the_real_one(example_dir):
         assert rule in out, rule
 
 
+@pytest.mark.slow
 def test_readme_trimmed_run_cells_are_real(example_dir):
     from jtai_cli import validate_workbook
 

@@ -200,6 +200,7 @@ def test_every_planted_finding_is_reported(messy_report: Any) -> None:
     assert not missing, "planted but not reported:\n" + "\n".join(map(str, missing))
 
 
+@pytest.mark.slow
 def test_no_error_is_reported_that_was_not_planted(messy_report: Any) -> None:
     planted = {key(m) for m in manifest()}
     unexpected = [f for f in messy_report.where(severity="error") if key(f) not in planted]

@@ -259,6 +259,7 @@ def test_two_rows_differing_only_in_unreadable_values_are_not_duplicates(tmp_pat
 # --------------------------------------------------------------------------- list 8 forms and notes
 
 
+@pytest.mark.slow
 def test_list_8_in_both_forms_goes_to_two_sheets_and_is_noted(tmp_path):
     a = book(tmp_path, "a.xlsx", {"children_in_care": [full_list_8_row()]})
     b = book(tmp_path, "b.xlsx", {"children_in_care_reduced": [row("children_in_care_reduced")]})

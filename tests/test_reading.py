@@ -579,6 +579,7 @@ def test_reading_never_changes_the_file(tmp_path):
 # --------------------------------------------------------------------------- fuzzing the reader
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(min_size=1, max_size=3000), st.sampled_from([".xlsx", ".xls", ".csv", ".ods"]))
 def test_arbitrary_bytes_never_raise_anything_but_jtai_errors(tmp_path_factory, data, suffix):

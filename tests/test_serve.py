@@ -162,6 +162,7 @@ def test_a_post_without_origin_is_allowed_only_with_the_token_itself(state):
     c.__exit__(None, None, None)
 
 
+@pytest.mark.slow
 def test_security_headers_on_pages_downloads_static_and_refusals(client, state):
     url, _ = check(client, CLEAN)
     responses = [client.get("/"), client.get("/static/jtai.css"), client.get("/static/jtai.js"),

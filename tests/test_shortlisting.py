@@ -450,6 +450,7 @@ def test_option_a_round_trip_20_then_returned_sheet_then_five_to_seven(tmp_path)
     assert all("option A asks them only for the 20" in why[c][0] for c in others)
 
 
+@pytest.mark.slow
 def test_returned_workbook_is_read_back_as_lists_without_surprises(tmp_path):
     lists = build(tmp_path, population(12, n=60), option="A")
     out = tmp_path / "20.xlsx"
@@ -518,6 +519,7 @@ def _check_tracking_picks(r) -> None:
     assert r.call_must_confirm[0].startswith("the call (paras 25, 28) confirms")
 
 
+@pytest.mark.slow
 def test_done_option_b_on_the_clean_example(tmp_path):
     r = shortlist(CLEAN, option="B", seed=0)
     _check_tracking_picks(r)

@@ -317,6 +317,7 @@ def test_suppress_table_rejects_negative_counts():
 # --------------------------------------------------------------------------- counting
 
 
+@pytest.mark.slow
 def test_counts_children_not_rows_and_a_flag_on_any_list_counts(tmp_path):
     s = summarise(lists_workbook(tmp_path), suppress=False)
     by_list = s["by_list"]
@@ -426,6 +427,7 @@ def test_suppression_on_by_default_and_totals_cannot_give_it_away(tmp_path):
     assert s["journey"].loc["Child in need (list 6)", "Yes"] == flagged_6
 
 
+@pytest.mark.slow
 def test_suppressed_tables_protect_every_small_count(tmp_path):
     """Every published table: no hidden cell can be pinned down from its rows and totals."""
     s = summarise(lists_workbook(tmp_path, extra6=20))
@@ -449,6 +451,7 @@ def test_suppressed_tables_protect_every_small_count(tmp_path):
         assert pinned_cells(true, status, row_totals=has_rt, col_totals=has_ct) == [], name
 
 
+@pytest.mark.slow
 def test_snapshots_are_ordered_by_their_as_at_date_and_give_a_trend(tmp_path):
     late = lists_workbook(tmp_path, name="nov.xlsx")
     (tmp_path / "aug").mkdir()
@@ -568,6 +571,7 @@ def test_html_says_when_small_numbers_are_not_suppressed(tmp_path):
     assert SMALL not in json.dumps(s.to_dict()["tables"])
 
 
+@pytest.mark.slow
 def test_xlsx_holds_the_same_tables_and_never_overwrites_an_input(tmp_path):
     src = lists_workbook(tmp_path)
     before = sha256(src)
@@ -595,6 +599,7 @@ def _html_row(page: str, label: str) -> list[str]:
     return [html_lib.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", m.group(1))]
 
 
+@pytest.mark.slow
 def test_write_html(tmp_path):
     """The page written holds the known counts of a small input, and none of the hidden ones."""
     src = lists_workbook(tmp_path)

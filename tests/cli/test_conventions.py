@@ -77,6 +77,7 @@ def test_version_is_defined_once_and_printed_by_both_spellings():
         assert result.stdout == f"jtai {__version__}\n"
 
 
+@pytest.mark.slow
 def test_version_in_a_real_process_through_every_entry_point():
     assert JTAI.exists(), "the jtai console script is installed beside this python"
     script = subprocess.run([str(JTAI), "-V"], capture_output=True, timeout=120)
@@ -98,6 +99,7 @@ def test_python_m_jtai_runs_commands_like_python_m_jtai_cli():
 # --------------------------------------------------------------------------- --help is light
 
 
+@pytest.mark.slow
 def test_help_and_argument_errors_import_neither_pandas_nor_rich():
     """jtai --help answers at once: it never imports pandas (0.5 s) or rich. Checked by what is
     imported, not by timing (the README gives measured times)."""
@@ -276,6 +278,7 @@ def test_real_reports_match_the_published_json_schema(tmp_path):
     assert result.exit_code == 3 and doc["unusable_files"]
 
 
+@pytest.mark.slow
 def test_the_schema_rejects_a_report_that_drifted():
     doc = json.loads(runner.invoke(app, ["validate", str(MESSY), "-f", "json"]).stdout)
     doc["findings"][0]["severity"] = "fatal"

@@ -32,6 +32,7 @@ def test_json_output_equals_the_library_result(tmp_path):
     assert sha256(src) == before
 
 
+@pytest.mark.slow
 def test_refused_with_exit_1_and_the_findings_shown(tmp_path):
     sheets = sheets_for([child("C1", fields=eligible())])
     sheets["List_6"][1][1] = "Q"
