@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import repeat
 from operator import methodcaller
@@ -18,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import FileNotFound
+from .errors import FileNotFound, JtaiError
 from .excel_names import column_letter as _col_letter
 from .extraction import AsOf, read_as_of, saved_date, window
 from .model import Dataset as Dataset  # also named here, where callers long found them
 from .model import ParsedList as ParsedList
 from .model import RawCells
-from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
+from .parsing import BLANK, ParsedColumn, is_blank, parse_column, parse_date, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise, resolve_lists
@@ -439,8 +441,6 @@ def _load_lists(
 
 def _title_date(title: str | None) -> dt.date | None:
     """The date in a title such as "List 6: Children in need (data as at 23/11/2026)"."""
-    from .parsing import parse_date
-
     m = _AS_AT.search(title) if title else None
     if not m:
         return None
@@ -725,8 +725,6 @@ def _validate_one(
     paths: list[Path], as_of: dt.date | None, today: dt.date | None = None
 ) -> tuple[ValidationReport | None, tuple[str, str] | None]:
     """Worker: one file's (or one list's parts') report, or which file cannot be used and why."""
-    from .errors import JtaiError
-
     try:
         return _validate_together(paths, as_of, None, None, today=today)[0], None
     except JtaiError as exc:
@@ -760,10 +758,6 @@ def _validate_each(
     files: Sequence[Path], as_of: dt.date | None, workers: int | None,
     progress: Progress | None, today: dt.date | None = None,
 ) -> ValidationReport:
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     units = file_units(files)
     n = min(len(units), workers or os.cpu_count() or 1)
     results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
@@ -776,8 +770,6 @@ def _validate_each(
         with ProcessPoolExecutor(max_workers=n) as pool:
             futures = {pool.submit(_validate_one, unit, as_of, today): i
                        for i, unit in enumerate(units)}
-            from concurrent.futures import as_completed
-
             for done, fut in enumerate(as_completed(futures), start=1):
                 try:
                     results[futures[fut]] = fut.result()
