@@ -61,7 +61,7 @@ def read_workbook(
     called, so a caller can hold one sheet's cells at a time (a national list set of three
     million rows would otherwise need all of them in memory at once).
 
-    The file is checked before it is read (see the module notes): a workbook that is damaged,
+    The file is checked before it is read (see the package notes): a workbook that is damaged,
     encrypted, a zip bomb, or too big to hold in memory is refused with a message naming the
     file and what is wrong.
 

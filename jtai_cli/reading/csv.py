@@ -107,14 +107,14 @@ def _read_csv(p: Path, size: int) -> RawSheet:
             file=p,
         )
     rows: list[list[object]] = []
-    cells = 0
+    cells, most = 0, limits.MAX_CELLS  # a local name: this loop runs once a row
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             rows.append(list(row))
             cells += len(row)
-            if cells > limits.MAX_CELLS:
+            if cells > most:
                 raise WorkbookTooLarge(
-                    f"this CSV file holds more than {limits.MAX_CELLS:,} cells, more than jtai "
+                    f"this CSV file holds more than {most:,} cells, more than jtai "
                     "reads from one file: split it",
                     file=p,
                 )
