@@ -38,8 +38,21 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(_source(path))
 
 
-def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+def _for_types_only(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:``: imports the type checker reads and Python never runs."""
+    return isinstance(node, ast.If) and ast.unparse(node.test) in (
+        "TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement Python may run: at module level, in functions and classes."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif not _for_types_only(node):
+            found.extend(_imports(node))
+    return found
 
 
 def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
@@ -68,7 +81,11 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Module -> the package modules it imports, at module level, in functions, or for types."""
+    """Module -> the package modules it imports, at module level or in functions.
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they name a type for the checker and never
+    run, so they cannot make one module wait for another.
+    """
     return {m: {t for node in _imports(_tree(p))
                 for t in _targets(m, node)}
             for m, p in MODULES.items()}
@@ -128,6 +145,11 @@ def test_the_graph_is_read_from_every_module():
     assert "jtai_cli.validation" in graph and "jtai_cli.reading.zipguard" in graph
     assert "jtai_cli.schemas" in graph["jtai_cli.validation"]
     assert "jtai_cli.reading.limits" in graph["jtai_cli.reading.zipguard"]  # from . import x
+
+
+def test_imports_in_functions_count_and_imports_for_types_do_not():
+    tree = ast.parse("import a\nif TYPE_CHECKING:\n    import b\ndef f():\n    import c\n")
+    assert [ast.unparse(n) for n in _imports(tree)] == ["import a", "import c"]
 
 
 def test_the_cycle_finder_names_the_cycle():
