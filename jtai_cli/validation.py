@@ -20,8 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import checks
+from ._files import check_output
 from .errors import FileNotFound, JtaiError
 from .excel_names import column_letter as _col_letter
+from .exporting import export_annotated_workbook
 from .extraction import AsOf, read_as_of, saved_date, window
 from .model import Dataset as Dataset  # also named here, where callers long found them
 from .model import ParsedList as ParsedList
@@ -403,7 +406,7 @@ def _load_lists(
                          order=(fi, si, -1))
         lists.append(pl)
         sheets.append(info)
-        # --- reader findings (issue 6): hidden sheet, formula cells. Never a cell's value.
+        # --- reader findings: hidden sheet, formula cells. Never a cell's value.
         if sheet.hidden:
             findings.add("sheet-hidden", file=sheet.file, sheet=sheet.name, row=None,
                          column=None, message="this sheet is hidden in Excel; its list was "
@@ -686,8 +689,6 @@ def validate_workbook(
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
     if report_path is not None and not Path(report_path).is_dir():
-        from ._files import check_output
-
         check_output(report_path, files)  # refuse a bad output before the work, not after
     workbooks: list[Workbook] = []
     if each and len(files) > 1:
@@ -699,8 +700,6 @@ def validate_workbook(
     if report_path is not None:
         if progress:
             progress("Writing the highlighted copy", 0, 1)
-        from .exporting import export_annotated_workbook
-
         export_annotated_workbook(report, report_path, workbooks=workbooks)
     return report
 
@@ -709,13 +708,12 @@ def _validate_together(
     files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
     progress: Progress | None, *, keep_rows: bool = False, today: dt.date | None = None,
 ) -> tuple[ValidationReport, list[Workbook]]:
-    from .checks import run_checks
 
     data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
                         keep_rows=keep_rows, today=today)
     if progress:
         progress("Checking the rules", 0, 1)
-    run_checks(data)
+    checks.run_checks(data)
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
                               data.as_of_source, as_of_first=data.as_of_window[0])
     return report, data.workbooks if keep_rows else []
