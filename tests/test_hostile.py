@@ -31,6 +31,9 @@ from jtai_cli.errors import (
     WorkbookUnreadable,
 )
 
+#: Every test here runs a hostile file through a reader or a real process: the full suite only.
+pytestmark = pytest.mark.slow
+
 HOSTILE = Path(__file__).parent / "hostile"
 runner = CliRunner()
 #: Address-space limit for the child processes: a guard that fails shows as a failed run.
@@ -411,7 +414,7 @@ def test_the_scan_counts_cells_not_only_the_area(monkeypatch):
     """same_row.xlsx writes 200,000 cells into row 3: a small area, a large count."""
     from jtai_cli import reading
 
-    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 100_000)
     with pytest.raises(WorkbookTooLarge, match="holds more than 100,000 cells"):
         validate_workbook(HOSTILE / "same_row.xlsx")
 
@@ -426,7 +429,7 @@ def test_the_shared_strings_are_counted(monkeypatch, tmp_path):
            f'{make_corpus._NS}">' + "<si><t>a</t></si>" * 5000 + "</sst>")
     path = tmp_path / "strings.xlsx"
     make_corpus._with_sst(path, sst, '<row r="3"><c r="A3" t="s"><v>0</v></c></row>')
-    monkeypatch.setattr(reading, "MAX_CELLS", 1000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 1000)
     with pytest.raises(WorkbookTooLarge, match="more than 1,000 pieces of text"):
         validate_workbook(path)
 
@@ -436,7 +439,7 @@ def test_a_csv_of_delimiters_is_refused_before_it_is_parsed(monkeypatch, tmp_pat
 
     path = tmp_path / "commas.csv"
     path.write_bytes(b"," * 3_000_000)
-    monkeypatch.setattr(reading, "MAX_CELLS", 1_000_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 1_000_000)
     with pytest.raises(WorkbookTooLarge, match="more than 1,000,000 cells"):
         validate_workbook(path)
 
