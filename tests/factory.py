@@ -74,16 +74,17 @@ def valid_row(schema: ListSchema, schemas: SchemaSet, i: int, as_of: dt.date = A
         elif col.type == "text" and col.required:
             value = "SW1A 1AA" if "postcode" in normalise(col.header) else "Team A"
         row[col.header] = value
-    # A value that goes with another (an outcome with its date) is given when that one is.
-    for col in schema.columns:
-        other = col.rules.expected_with
-        if other and row.get(other) is not None and row[col.header] is None:
-            row[col.header] = (_code(col, schemas) if col.type in ("code", "yes_no")
-                               else "Team A" if col.type == "text" else row[other])
     for header, value in given.items():
         if header not in row:
             raise KeyError(f"{schema.name} has no column '{header}'")
         row[header] = None if value is BLANK else value
+    # A value that goes with another (an outcome with its date) is given when that one is.
+    for col in schema.columns:
+        other = col.rules.expected_with
+        if (other and row.get(other) is not None and row[col.header] is None
+                and col.header not in given):
+            row[col.header] = (_code(col, schemas) if col.type in ("code", "yes_no")
+                               else "Team A" if col.type == "text" else row[other])
     return row
 
 
@@ -97,18 +98,21 @@ def parsed_list(
     sheet: str | None = None,
     order: tuple[int, int] = (0, 0),
     findings: FindingsBuilder | None = None,
+    extra: Mapping[str, Sequence[object]] | None = None,
 ) -> tuple[Any, Any]:
     """One list parsed from rows built by ``valid_row``: (``ParsedList``, ``SheetInfo``).
 
-    ``omit``: headers left out of the sheet (a column the LA did not send).
+    ``omit``: headers left out of the sheet (a column the LA did not send); ``extra``: more
+    columns after the list's own, header -> one cell per row (an unknown or repeated header).
     """
     schemas = schemas or load_schemas()
     schema = schemas.lists[name]
     headers = [c.header for c in schema.columns if c.header not in omit]
-    cells: list[list[object]] = [list(headers)]
+    more = dict(extra or {})
+    cells: list[list[object]] = [[*headers, *more]]
     for i, given in enumerate(rows):
         row = valid_row(schema, schemas, i, as_of, given)
-        cells.append([row[h] for h in headers])
+        cells.append([row[h] for h in headers] + [v[i] for v in more.values()])
     raw = RawSheet(file="memory.xlsx", name=sheet or schema.short_name or name, rows=cells)
     match = _Match(schema, 0, dict(enumerate(headers)), 1.0)
     return parse_list(raw, match, schemas, findings or FindingsBuilder(), order)
@@ -121,6 +125,7 @@ def dataset(
     as_of: dt.date = AS_OF,
     omit: Mapping[str, Sequence[str]] | None = None,
     sheets: Mapping[str, str] | None = None,
+    extra: Mapping[str, Mapping[str, Sequence[object]]] | None = None,
 ) -> Dataset:
     """A ``Dataset`` of these lists (schema name -> rows), as ``load_dataset`` would give.
 
@@ -133,7 +138,8 @@ def dataset(
     for si, (name, rows) in enumerate(lists.items()):
         pl, info = parsed_list(name, rows, schemas=schemas, as_of=as_of,
                                omit=(omit or {}).get(name, ()),
-                               sheet=(sheets or {}).get(name), order=(0, si), findings=findings)
+                               sheet=(sheets or {}).get(name), order=(0, si), findings=findings,
+                               extra=(extra or {}).get(name))
         parsed.append(pl)
         infos.append(info)
     return Dataset(files=["memory.xlsx"], as_of=as_of, lists=parsed, sheets=infos,
