@@ -46,12 +46,12 @@ def _cpu(fn: Callable[[], object], repeat: int) -> float:
 
 def measure(rows: int, repeat: int) -> dict[str, float]:
     import pandera.pandas as pa
+    from messy import ensure
 
     from jtai_cli.checks import run_checks
     from jtai_cli.reporting import FindingsBuilder
     from jtai_cli.schemas import to_pandera
     from jtai_cli.validation import load_dataset
-    from messy import ensure
 
     path = ensure(rows)
     start = time.process_time()

@@ -88,6 +88,27 @@ def valid_row(schema: ListSchema, schemas: SchemaSet, i: int, as_of: dt.date = A
     return row
 
 
+def cells(
+    name: str,
+    rows: Rows = ({},),
+    *,
+    schemas: SchemaSet | None = None,
+    as_of: dt.date = AS_OF,
+    omit: Sequence[str] = (),
+    extra: Mapping[str, Sequence[object]] | None = None,
+) -> list[list[object]]:
+    """A sheet's cells: the header row, then one row per dict (see ``parsed_list``)."""
+    schemas = schemas or load_schemas()
+    schema = schemas.lists[name]
+    headers = [c.header for c in schema.columns if c.header not in omit]
+    more = dict(extra or {})
+    grid: list[list[object]] = [[*headers, *more]]
+    for i, given in enumerate(rows):
+        row = valid_row(schema, schemas, i, as_of, given)
+        grid.append([row[h] for h in headers] + [v[i] for v in more.values()])
+    return grid
+
+
 def parsed_list(
     name: str,
     rows: Rows = ({},),
@@ -107,14 +128,10 @@ def parsed_list(
     """
     schemas = schemas or load_schemas()
     schema = schemas.lists[name]
-    headers = [c.header for c in schema.columns if c.header not in omit]
-    more = dict(extra or {})
-    cells: list[list[object]] = [[*headers, *more]]
-    for i, given in enumerate(rows):
-        row = valid_row(schema, schemas, i, as_of, given)
-        cells.append([row[h] for h in headers] + [v[i] for v in more.values()])
-    raw = RawSheet(file="memory.xlsx", name=sheet or schema.short_name or name, rows=cells)
-    match = _Match(schema, 0, dict(enumerate(headers)), 1.0)
+    grid = cells(name, rows, schemas=schemas, as_of=as_of, omit=omit, extra=extra)
+    raw = RawSheet(file="memory.xlsx", name=sheet or schema.short_name or name, rows=grid)
+    own = {c.header for c in schema.columns}
+    match = _Match(schema, 0, {j: str(h) for j, h in enumerate(grid[0]) if h in own}, 1.0)
     return parse_list(raw, match, schemas, findings or FindingsBuilder(), order)
 
 

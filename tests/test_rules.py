@@ -24,7 +24,7 @@ import pandera.pandas as pa
 import pytest
 from builders import make_workbook
 from conftest import AS_OF, ROOT
-from factory import BLANK, DOB, EVENT, dataset, findings, parsed_list, with_rules
+from factory import BLANK, DOB, EVENT, cells, dataset, findings, parsed_list, with_rules
 from typer.testing import CliRunner
 
 import jtai_cli
@@ -386,6 +386,35 @@ def test_list_duplicated():
     got = builder.frame()
     assert list(zip(got["rule"], got["sheet"], strict=True)) == [("list-duplicated", "List 1")]
     assert CATALOGUE["list-duplicated"].matches(got["message"].iloc[0])
+
+
+def test_sheet_hidden_formula_cell_file_kind_mismatch_and_no_lists_found():
+    """The rules on how a file holds its sheets, on a workbook built in memory."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jtai_cli.reading import RawSheet, Workbook
+    from jtai_cli.validation import _load_lists
+
+    schemas = load_schemas()
+    hidden = RawSheet("memory.xlsx", "YOT", cells("yot", [{}, {}], schemas=schemas),
+                      hidden=True, notes=["named .xlsx but holds plain text (CSV)"],
+                      formula_cells=[(3, 4)], formula_count=3)
+    other = RawSheet("other.xlsx", "Notes", [["Anything", "Else"], ["x", 1]])
+    builder, lists, sheets = FindingsBuilder(), [], []
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        for fi, wb in enumerate([Workbook(Path("memory.xlsx"), "zip", [hidden]),
+                                 Workbook(Path("other.xlsx"), "zip", [other])]):
+            _load_lists(wb, fi, schemas, builder, lists, sheets, reader,
+                        lambda *_: None, False)
+    got = builder.frame()
+    for f in got.to_dict("records"):
+        assert CATALOGUE[f["rule"]].matches(f["message"]), f
+    assert [(r, s, None if pd.isna(row) else int(row)) for r, s, row in
+            zip(got["rule"], got["sheet"], got["row"], strict=True)] == [
+        ("file-kind-mismatch", "YOT", None), ("sheet-hidden", "YOT", None),
+        ("formula-cell", "YOT", None), ("formula-cell", "YOT", 3),
+        ("no-lists-found", "Notes", None), ("sheet-not-recognised", "Notes", None)]
+    assert len(lists) == 1 and lists[0].name == "yot"
 
 
 def test_sheet_empty(tmp_path):
