@@ -110,7 +110,6 @@ def rule(*rules: Rule) -> Callable[[_F], _F]:
         for r in rules:
             _add(replace(r, emitted_by=(where,)))
             FUNCTIONS[r.slug] = fn
-        fn.__jtai_rules__ = tuple(r.slug for r in rules)  # type: ignore[attr-defined]
         return fn
     return register
 
@@ -141,9 +140,13 @@ _loaded = False
 def _load() -> None:
     global _loaded
     if not _loaded:
-        _loaded = True
-        for name in RULE_MODULES:
-            importlib.import_module(name)
+        _loaded = True  # before importing: the rule modules may read the catalogue
+        try:
+            for name in RULE_MODULES:
+                importlib.import_module(name)
+        except BaseException:
+            _loaded = False
+            raise
 
 
 class _Catalogue(Mapping[str, Rule]):
@@ -348,7 +351,7 @@ declare(*(d.rule() for d in [
     _Decl("code-not-in-list", _E, "Value not in the code list",
           "The value is not one of the column's codes, nor a known spelling of one.",
           ("'{value}' is not a code", "'{value}' is not {what}"),
-          (_P + "parse_code",), "value", "para 20", ("type: code", "codes")),
+          (_P + "parse_code",), "value", "Annex A", ("type: code", "codes")),
     _Decl("code-coerced", _C, "Value read as a code",
           "A known spelling of a code (Yes, M, N1 Abuse or neglect, ...) was read as the "
           "template's code.",
@@ -357,7 +360,7 @@ declare(*(d.rule() for d in [
     _Decl("id-not-recognised", _E, "Not a child ID",
           "The cell holds a date or TRUE/FALSE where the child's ID should be.",
           ("'{value}' is not a child ID",),
-          (_P + "parse_id",), "value", "para 20", ("role: child_id",)),
+          (_P + "parse_id",), "value", "Annex A", ("role: child_id",)),
     _Decl("id-coerced", _C, "Child ID tidied",
           "A child ID stored as a decimal number or with surrounding spaces was tidied.",
           ("spaces removed around child ID '{value}'",
