@@ -23,6 +23,7 @@ from .schemas import ADDITIONAL_ROLES, normalise
 from .validation import Dataset, ParsedList
 
 _E, _W = Severity.ERROR, Severity.WARNING
+_ANSWER_ROLES = tuple(f"role: {r}" for r in ADDITIONAL_ROLES)
 #: Most children the lead inspector asks additional information about under option A (para 22).
 MAX_SELECTED = 20
 #: Age of criminal responsibility in England and Wales: a YOT works with children 10 and over.
@@ -306,7 +307,7 @@ def infer_option(data: Dataset) -> str | None:
            "Under option B the seven Y/N answers are given for each child flagged CSA-FE "
            "(guidance para 26).",
            ("flagged CSA-FE, but {what} (option B asks them for every flagged child, para 26)",),
-           "para 26", ("role: csa_flag", "the seven answers' roles"), stage="across"))
+           "para 26", ("role: csa_flag", *_ANSWER_ROLES), stage="across"))
 def check_answers_complete(
     data: Dataset, option: str | None | Literal["infer"] = "infer"
 ) -> None:
@@ -362,7 +363,7 @@ def check_answers_complete(
            "Under option A the lead inspector selects 20 children for the seven answers "
            "(guidance paras 22-23).",
            ("{count} children have additional answers, but under option A the lead inspector "
-            "selects 20 (para 22)",), "paras 22-23", ("role: child_id",), stage="across"))
+            "selects {most} (para 22)",), "paras 22-23", ("role: child_id",), stage="across"))
 def check_selected_count(
     data: Dataset, option: str | None | Literal["infer"] = "infer"
 ) -> None:
@@ -392,7 +393,7 @@ def check_selected_count(
            "The seven answers are asked for children flagged CSA-FE (guidance paras 22-23, "
            "26), but no list flags this child Y.",
            ("additional answers are given, but the child is flagged N for CSA-FE on {where}",),
-           "paras 22-23, 26", ("the seven answers' roles", "role: csa_flag"), stage="across"))
+           "paras 22-23, 26", (*_ANSWER_ROLES, "role: csa_flag"), stage="across"))
 def check_answers_for_unflagged(data: Dataset) -> None:
     """``answers-for-unflagged-child``: the seven answers are given for a child no list flags
     CSA-FE.
