@@ -69,7 +69,7 @@ class Rule:
         """Plain data for ``jtai rules`` and the README."""
         return {"slug": self.slug, "severity": self.severity.value, "title": self.title,
                 "meaning": self.description, "paragraph": self.paragraph,
-                "stage": self.stage, "message": list(self.messages),
+                "stage": self.stage, "messages": list(self.messages),
                 "columns": list(self.columns), "emitted_by": list(self.emitted_by)}
 
 

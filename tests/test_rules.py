@@ -271,7 +271,7 @@ def test_jtai_rules_lists_every_rule_as_json_and_text():
     assert doc["schema_version"] == 1
     assert [r["slug"] for r in doc["rules"]] == list(CATALOGUE)
     first = doc["rules"][0]
-    assert set(first) >= {"slug", "severity", "title", "meaning", "paragraph", "message",
+    assert set(first) >= {"slug", "severity", "title", "meaning", "paragraph", "messages",
                           "columns"}
     text = runner.invoke(app, ["rules"])
     assert text.exit_code == 0 and "duplicate-child" in text.stdout

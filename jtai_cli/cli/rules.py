@@ -60,7 +60,7 @@ def rules(
         console.print(Text(f"{r['slug']} ({r['severity']}): {r['title']}", style="bold"))
         console.print(str(r["meaning"]))
         for label, value in (("Guidance", r["paragraph"] or "jtai's own rule"),
-                             ("Message", " / ".join(r["message"])),
+                             ("Message", " / ".join(r["messages"])),
                              ("Reads", ", ".join(r["columns"]) or "the sheet"),
                              ("Checked by", ", ".join(r["emitted_by"]))):
             console.print(Text.assemble((f"{label}: ", "bold"), str(value)))
