@@ -24,7 +24,6 @@ from .rules import Rule, Severity, functions, rule
 from .schemas import ListSchema, normalise
 from .validation import Dataset, ParsedList
 
-_E, _W = Severity.ERROR, Severity.WARNING
 STATUS_LIST = {"CIN": 6, "CP": 7, "CLA": 8}
 STATUS_WORDS = {"CIN": "child in need", "CP": "child protection plan", "CLA": "looked after"}
 
@@ -65,6 +64,9 @@ def age_on(dob: pd.Series, when: dt.date) -> pd.Series:
 
 def _dates(s: pd.Series) -> np.ndarray:
     return np.array([fmt_date(d) if not pd.isna(d) else "" for d in s], dtype=object)
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
 
 
 class _Emitter:
