@@ -376,6 +376,8 @@ def _main() -> None:
     from jtai_cli import rules as registry  # this module as imported by the rule modules
 
     readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.is_file():
+        raise SystemExit(f"{readme} not found: run this from a source checkout of jtai")
     text = readme.read_text("utf-8")
     new = registry.replace_readme_section(text)
     if new != text:
