@@ -9,6 +9,11 @@ end of this module with ``declare`` and name the function that emits them.
 
 This module imports neither pandas nor the rule modules: ``CATALOGUE`` loads them the first
 time it is read, so every registered rule is there whoever asks.
+
+``tests/test_rules.py`` keeps the registry and the code together: every slug the code passes
+to something that adds a finding is registered, every registered slug is emitted by the
+function the registry names, every finding's message fits its rule's template
+(``Rule.matches``), every slug is asserted by a test, and the README's list is this one.
 """
 
 from __future__ import annotations
