@@ -438,13 +438,22 @@ def test_sheet_hidden_formula_cell_file_kind_mismatch_and_no_lists_found():
     assert len(lists) == 1 and lists[0].name == "yot"
 
 
-def test_sheet_empty(tmp_path):
-    """A file-level rule: the sheet is read from a small workbook."""
-    headers = [ID, GENDER, "Ethnicity", DOB_H, EDD, AGE, CONTACT, "Contact Source"]
-    report = validate_workbook(make_workbook(tmp_path, {"List 1": [headers]}), as_of=AS_OF)
-    found = report.where(rule="sheet-empty")
-    assert [(f["sheet"], f["row"]) for f in found] == [("List 1", None)]
-    assert CATALOGUE["sheet-empty"].matches(found[0]["message"])
+def test_sheet_empty():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jtai_cli.reading import RawSheet, Workbook
+    from jtai_cli.validation import _load_lists
+
+    schemas = load_schemas()
+    empty = RawSheet("memory.xlsx", "List 1", cells("contacts", [], schemas=schemas))
+    full = RawSheet("memory.xlsx", "List 6", cells("children_in_need", [{}], schemas=schemas))
+    builder, lists, sheets = FindingsBuilder(), [], []
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        _load_lists(Workbook(Path("memory.xlsx"), "zip", [empty, full]), 0, schemas, builder,
+                    lists, sheets, reader, lambda *_: None, False)
+    got = builder.frame()
+    assert list(zip(got["rule"], got["sheet"], strict=True)) == [("sheet-empty", "List 1")]
+    assert CATALOGUE["sheet-empty"].matches(got["message"].iloc[0])
 
 
 def test_file_unusable(tmp_path):
