@@ -47,6 +47,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from jtai_cli.schemas import Column, CompiledCodes, ListSchema, SchemaSet, load_schemas, normalise
+from jtai_cli.writing import sheet_title
 
 #: The inspection date the examples are drawn up for (a Monday).
 AS_OF = dt.date(2026, 11, 23)
@@ -67,20 +68,6 @@ VENUES = ("Civic Centre, Room 2", "Online (Teams)", "Family Hub North", "Family 
 TIMES = ("09:30", "10:00", "11:00", "13:30", "14:00", "15:30")
 PROVIDERS = ("Brookside Fostering", "Hillcrest Children's Home", "Meadow View House",
              "Riverside Foster Care", "Own LA foster carers", "Oak Lodge")
-
-#: The list each sheet of the clean workbook holds, in the official template's sheet names.
-CLEAN_SHEETS = {
-    "contacts": "List_1",
-    "referrals": "List_3",
-    "assessments": "List_4",
-    "section_47": "List_5",
-    "children_in_need": "List_6",
-    "child_protection": "List_7",
-    "children_in_care": "List_8",
-    "yot": "YOT",
-    "nps": "NPS",
-    "multi_agency_meetings": "Meetings",
-}
 
 ADDITIONAL_ROLES = ("csa_current", "multi_agency", "known_to_yot", "nps_adult",
                     "police_investigation", "csa_support", "sarc_attended")
@@ -790,33 +777,57 @@ class ListPlan:
         return lambda c, e, r: None
 
 
-def _episodes(pop: Population, list_name: str) -> list[tuple[Child, Episode]]:
-    """The (child, episode) pairs that make the rows of a list, in the order they are listed."""
-    kids = pop.children
-    if list_name == "contacts":
-        pairs = [(c, e) for c in kids for e in c.contacts]
-    elif list_name == "referrals":
-        pairs = [(c, e) for c in kids for e in c.referrals]
-    elif list_name == "assessments":
-        pairs = [(c, e) for c in kids for e in c.assessments]
-    elif list_name == "section_47":
-        pairs = [(c, e) for c in kids for e in c.s47s]
-    elif list_name == "children_in_need":
-        return [(c, c.cin) for c in kids if c.cin is not None]
-    elif list_name == "child_protection":
-        return [(c, c.cp) for c in kids if c.cp is not None]
-    elif list_name.startswith("children_in_care"):
-        return [(c, c.cla) for c in kids if c.cla is not None]
-    elif list_name == "yot":
-        return [(c, Episode(pop.as_of)) for c in pop.yot]
-    elif list_name == "nps":
-        return [(c, Episode(pop.as_of)) for c in pop.nps]
-    elif list_name == "multi_agency_meetings":
-        return list(pop.meetings)
-    else:
-        return []
-    pairs.sort(key=lambda p: (p[1].start, p[0].id))
+Pairs = list[tuple[Child, Episode]]
+
+
+def _events(pick: Callable[[Child], list[Episode]]) -> Callable[[Population], Pairs]:
+    """Every child's events of one kind, in date order (a list that may repeat a child)."""
+    def pairs(pop: Population) -> Pairs:
+        out = [(c, e) for c in pop.children for e in pick(c)]
+        out.sort(key=lambda p: (p[1].start, p[0].id))
+        return out
     return pairs
+
+
+def _episode(pick: Callable[[Child], Episode | None]) -> Callable[[Population], Pairs]:
+    """The children with an episode of one kind (one row per child)."""
+    return lambda pop: [(c, e) for c in pop.children if (e := pick(c)) is not None]
+
+
+#: What the population knows of each list: the (child, episode) pairs that make its rows, in
+#: the order they are listed. The lists themselves, their order and sheets come from the schemas;
+#: a list the population does not simulate (the para 33 list, the additional fields) is left out.
+EPISODES: dict[str, Callable[[Population], Pairs]] = {
+    "contacts": _events(lambda c: c.contacts),
+    "referrals": _events(lambda c: c.referrals),
+    "assessments": _events(lambda c: c.assessments),
+    "section_47": _events(lambda c: c.s47s),
+    "children_in_need": _episode(lambda c: c.cin),
+    "child_protection": _episode(lambda c: c.cp),
+    "children_in_care": _episode(lambda c: c.cla),
+    "children_in_care_reduced": _episode(lambda c: c.cla),
+    "yot": lambda pop: [(c, Episode(pop.as_of)) for c in pop.yot],
+    "nps": lambda pop: [(c, Episode(pop.as_of)) for c in pop.nps],
+    "multi_agency_meetings": lambda pop: list(pop.meetings),
+}
+
+
+def _episodes(pop: Population, list_name: str) -> Pairs:
+    """The (child, episode) pairs that make the rows of a list, in the order they are listed."""
+    found = EPISODES.get(list_name)
+    return found(pop) if found is not None else []
+
+
+def sheet_name(schemas: SchemaSet, list_name: str) -> str:
+    """The official template's sheet name for a list: either form of list 8 is on "List_8"."""
+    return sheet_title(schemas.lists[schemas.forms_of(list_name)[0]])
+
+
+def clean_sheets(schemas: SchemaSet) -> dict[str, str]:
+    """The list each sheet of the clean workbook holds, in the schemas' order: every list the
+    population simulates, one form each, on the official template's sheet names."""
+    return {name: sheet_name(schemas, name) for name in schemas.lists
+            if name in EPISODES and schemas.forms_of(name)[0] == name}
 
 
 # --------------------------------------------------------------------------- sheets
@@ -860,14 +871,14 @@ def title_for(schema: ListSchema, as_of: dt.date) -> str:
 def build_sheets(pop: Population, *, list8: str = "children_in_care") -> list[Sheet]:
     """Every list of the population as a sheet in the official layout (title row 1, headers 2)."""
     sheets = []
-    for k, (list_name, sheet_name) in enumerate(CLEAN_SHEETS.items()):
-        if list_name == "children_in_care":
+    for k, (list_name, sheet) in enumerate(clean_sheets(pop.schemas).items()):
+        if list_name in pop.schemas.forms_of(list8):
             list_name = list8
         schema = pop.schemas.lists[list_name]
         plan = ListPlan(schema, pop, random.Random(pop.seed * 1000 + k))
         pairs = _episodes(pop, list_name)
         records = [plan.row(c, e) for c, e in pairs]
-        sheets.append(Sheet(sheet_name, schema, list(plan.headers), records,
+        sheets.append(Sheet(sheet, schema, list(plan.headers), records,
                             [title_for(schema, pop.as_of)], pairs=pairs))
     return sheets
 
@@ -1625,9 +1636,7 @@ def build_edge(as_of: dt.date = EDGE_EXTRACTED,
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
         "contacts", "referrals", "section_47", "children_in_need", "child_protection",
         "children_in_care_reduced")}
-    sheet_of = {"contacts": "List_1", "referrals": "List_3", "section_47": "List_5",
-                "children_in_need": "List_6", "child_protection": "List_7",
-                "children_in_care_reduced": "List_8"}
+    sheet_of = {name: sheet_name(schemas, name) for name in rows}
 
     def child(name: str, paragraph: str, list_name: str, cid: str, why: str,
               **values: Any) -> None:

@@ -9,7 +9,7 @@ Example ``jtai.toml``::
     as-of = "today"                 # every command with --as-of
     [validate]
     fail-on = "warning"             # exit 1 on warnings too
-    skip-lists = ["contacts"]       # lists whose findings are not reported
+    skip-lists = ["List 1"]         # lists whose findings are not reported
 
 A top-level key applies to every command that has that option; a table named after a command
 (``[validate]``, ``[filter]``...) applies to that command only and wins over the top level.

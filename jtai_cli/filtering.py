@@ -45,13 +45,12 @@ from .model import Dataset, ParsedList
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
 from .reading import read_workbook
 from .reporting import SCHEMA_VERSION
-from .schemas import ListSchema, SchemaSet, list_names, load_schemas, normalise
+from .schemas import ListSchema, SchemaSet, load_schemas, normalise
+from .schemas import resolve_lists as schemas_resolve
 from .writing import ExtraSheet, write_lists_workbook
 
 #: The look-back windows ``within`` accepts.
 WITHIN = {"3m": 3, "6m": 6, "12m": 12}
-#: What the referrals_csa preset picks.
-REFERRALS_CSA = {"lists": ("referrals",), "csa_only": True, "within": "3m"}
 #: What the referrals_csa preset's output is, said wherever it is shown.
 REFERRALS_CSA_CAVEAT = (
     "Referrals of children flagged elsewhere: a draft to review, not the para 33 list. Para 33 "
@@ -139,24 +138,12 @@ class FilterResult:
 
 
 def resolve_lists(wanted: Iterable[str], schemas: SchemaSet) -> list[str]:
-    """Schema names for the lists asked for, in guidance order.
+    """Schema names for the lists asked for (as ``schemas.resolve_lists``), in guidance order.
 
     Raises:
         UsageError: a name that is no list.
     """
-    names = list_names(schemas)
-    chosen: set[str] = set()
-    for item in wanted:
-        for part in str(item).split(","):
-            if not part.strip():
-                continue
-            found = names.get(normalise(part))
-            if found is None:
-                raise UsageError(
-                    f"no list called '{part.strip()}': use a list number (6, 7, 8) or one of "
-                    f"{', '.join(schemas.lists)}"
-                )
-            chosen.update(found)
+    chosen = set(schemas_resolve(list(wanted), schemas))
     return [n for n in schemas.lists if n in chosen]
 
 
@@ -178,7 +165,7 @@ def read_ids(path: str | Path, schemas: SchemaSet) -> set[str]:
     column, start = 0, 0
     if rows:
         for j, v in enumerate(rows[0]):
-            if not is_blank(v) and schemas.match_header("yot", v) == _id_header(schemas):
+            if not is_blank(v) and _is_id_header(schemas, v):
                 column, start = j, 1
                 break
     keys: set[str] = set()
@@ -194,10 +181,37 @@ def read_ids(path: str | Path, schemas: SchemaSet) -> set[str]:
     return keys
 
 
-def _id_header(schemas: SchemaSet) -> str:
-    col = schemas.lists["yot"].by_role("child_id")
-    assert col is not None
-    return col.header
+def _is_id_header(schemas: SchemaSet, header: object) -> bool:
+    """Is this a spelling of some list's child ID column ("Child Unique ID", "Child ID")?"""
+    for name, schema in schemas.lists.items():
+        col = schema.by_role("child_id")
+        if col is not None and schemas.match_header(name, header) == col.header:
+            return True
+    return False
+
+
+def referrals_csa_preset(schemas: SchemaSet) -> tuple[str, str]:
+    """What ``referrals_csa`` picks: the list the para 33 list is drafted from, and its window.
+
+    Read from the schema that says ``drafted_from`` (``referrals_csa_fe.yaml``): that list's
+    rows in the months of the drafting list's period.
+
+    Returns:
+        (the schema name of the list to filter, the ``within`` window such as "3m").
+
+    Raises:
+        UsageError: no schema says what it is drafted from, or its period is not a window
+            ``within`` offers.
+    """
+    for schema in schemas.lists.values():
+        if schema.drafted_from is not None and schema.period is not None:
+            within = f"{schema.period.months}m"
+            if within not in WITHIN:
+                raise UsageError(f"{schema.title} looks back {schema.period.months} months, "
+                                 f"but the filter's windows are {', '.join(WITHIN)}")
+            return schema.drafted_from, within
+    raise UsageError("no list schema says which list the referrals draft is made from "
+                     "(drafted_from)")
 
 
 def flagged_children(data: Dataset) -> set[str]:
@@ -281,8 +295,8 @@ def filter_lists(
             lists 6-8 in one file picks their referrals in another).
         output: the file to write: .xlsx (standard layout, one sheet per list) or .csv (one
             list only: choose it with ``lists``).
-        lists: the lists to keep, by schema name or number ("referrals", "6", "8" for both
-            forms); default every list in the input.
+        lists: the lists to keep, by schema name, number or short name ("List 3", "6", "8"
+            for both forms, "CIN"); default every list in the input.
         csa_only: keep only children flagged Y for CSA-FE on any list (lists 4-8 carry the
             flag); their rows on every chosen list follow them.
         open_only: keep only open rows (no closure or end date) of lists that have one.
@@ -324,12 +338,13 @@ def filter_lists(
     if within is not None and within not in WITHIN:
         raise UsageError(f"within is one of {', '.join(WITHIN)} (months before the as-of date)")
     if referrals_csa:
-        if lists and resolve_lists(lists, schemas or load_schemas()) != ["referrals"]:
+        source, window = referrals_csa_preset(schemas or load_schemas())
+        if lists and resolve_lists(lists, schemas or load_schemas()) != [source]:
             raise UsageError("--referrals-csa picks the referrals list: do not also give --list")
-        if within not in (None, "3m"):
-            raise UsageError("--referrals-csa looks back three months: do not also give "
-                             "--within")
-        lists, csa_only, within = ["referrals"], True, "3m"
+        if within not in (None, window):
+            raise UsageError(f"--referrals-csa looks back {_months(WITHIN[window])}: do not "
+                             "also give --within")
+        lists, csa_only, within = [source], True, window
 
     paths = input_paths(input)
     checked = load_checked(paths, as_of=as_of, schemas=schemas)
@@ -453,10 +468,13 @@ def _criteria(
 ) -> list[str]:
     out: list[str] = []
     if preset:
-        first = months_before(as_of, 3)
+        assert within is not None  # the preset sets its window
+        months = WITHIN[within]
+        first = months_before(as_of, months)
         return [f"referrals of children flagged elsewhere (a draft to review, not the para 33 "
-                f"list): referrals dated {fmt_date(first)} to {fmt_date(as_of)} (the three "
-                "months before the as-of date) for children flagged CSA-FE on any list"]
+                f"list): referrals dated {fmt_date(first)} to {fmt_date(as_of)} (the "
+                f"{_months(months)} before the as-of date) for children flagged CSA-FE on any "
+                "list"]
     if lists_given:
         out.append("lists: " + ", ".join(_short(schemas.lists[n]) for n in chosen))
     if csa_only:
@@ -474,6 +492,12 @@ def _criteria(
         out.append(f"within {within}: events dated, or episodes open, {fmt_date(first)} to "
                    f"{fmt_date(as_of)}")
     return out or ["every row (no criteria given)"]
+
+
+def _months(n: int) -> str:
+    """"three months": the look-back windows in words."""
+    words = {3: "three", 6: "six", 12: "twelve"}
+    return f"{words.get(n, n)} month{'s' if n != 1 else ''}"
 
 
 def _short(schema: ListSchema) -> str:

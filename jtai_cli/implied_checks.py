@@ -244,7 +244,8 @@ def check_yot_under_10(data: Dataset) -> None:
     warning, not a guidance rule. The age is the YOT list's own (date of birth, else age)
     or, when it has neither, the child's date of birth on another list.
     """
-    on_yot = [k for pl in data.of("yot") for k in pl.keys if isinstance(k, str)]
+    on_yot = [k for pl in data.lists if pl.schema.agency == "YOT"
+              for k in pl.keys if isinstance(k, str)]
     dobs: dict[str, pd.Timestamp] = {}
     for pl in data.lists if on_yot else []:
         col = _present(pl, "date_of_birth")
@@ -255,7 +256,7 @@ def check_yot_under_10(data: Dataset) -> None:
         for at in rows:
             dobs.setdefault(str(pl.keys.iat[int(at)]), pd.Timestamp(given[at]))
     as_of = data.as_of
-    for pl in data.of("yot"):
+    for pl in [p for p in data.lists if p.schema.agency == "YOT"]:
         id_col = _present(pl, "child_id")
         if id_col is None:
             continue
@@ -294,8 +295,8 @@ def infer_option(data: Dataset) -> str | None:
         m = _OPTION.search(hint)
         if m:
             seen.add(m.group(1).upper())
-        elif pl.name == "additional_fields" and re.search(r"\b(20 children|selected children)\b",
-                                                          hint):
+        elif pl.schema.kind == "answers" and re.search(r"\b(20 children|selected children)\b",
+                                                       hint):
             seen.add("A")
     for pl in _lists_6_8(data):
         if any(a.any() for a in _answered(pl).values()):
@@ -322,7 +323,8 @@ def check_answers_complete(
         option = infer_option(data)
     if option != "B":
         return
-    on_sheet = {k for pl in data.of("additional_fields") for k in pl.keys if isinstance(k, str)}
+    on_sheet = {k for pl in data.lists if pl.schema.kind == "answers"
+                for k in pl.keys if isinstance(k, str)}
     answered: dict[str, set[str]] = {}
     for pl in _lists_6_8(data):
         for role, rows in _answered(pl).items():
@@ -377,7 +379,7 @@ def check_selected_count(
         option = infer_option(data)
     if option != "A":
         return
-    sheets = data.of("additional_fields")
+    sheets = [pl for pl in data.lists if pl.schema.kind == "answers"]
     keys = {k for pl in sheets for k in pl.keys if isinstance(k, str)}
     if len(keys) <= MAX_SELECTED or not sheets:
         return
@@ -484,7 +486,7 @@ def check_meetings_in_fieldwork_week(data: Dataset) -> None:
     ``fieldwork_week``). A warning: a meeting moved just before or after the week is useful
     to inspectors too.
     """
-    for pl in data.of("multi_agency_meetings"):
+    for pl in [p for p in data.lists if p.schema.kind == "meeting"]:
         found = fieldwork_week(data, pl)
         col = next((c.header for c in pl.schema.columns if c.type == "date"
                     and c.header in pl.positions), None)

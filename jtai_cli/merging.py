@@ -376,6 +376,15 @@ def merge_list(schema: ListSchema, parts: Sequence[ParsedList], sheet: str) -> _
 # --------------------------------------------------------------------------- notes
 
 
+#: How a merge note names each form of a list with two layouts (a schema's ``form``).
+_FORM_WORDS = {"full": "the full ILACS list", "reduced": "the reduced JTAI list"}
+
+
+def _and(items: Sequence[str]) -> str:
+    """"a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) -> list[str]:
     notes: list[str] = []
     for info in data.sheets:
@@ -395,16 +404,23 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
                      "that differ), so the merged sheets carry none and were checked on the "
                      f"dates worked out from the inputs ({data.as_of_source}): give --as-of "
                      "to set the date.")
-    full, reduced = merged.get("children_in_care"), merged.get("children_in_care_reduced")
-    if full is not None and reduced is not None:
-        both = ({k for pl in data.of("children_in_care") for k in pl.keys.dropna()}
-                & {k for pl in data.of("children_in_care_reduced") for k in pl.keys.dropna()})
+    schemas = data.schemas
+    for name in merged:
+        forms = [n for n in schemas.forms_of(name) if n in merged]
+        if len(forms) < 2 or forms[0] != name:
+            continue
+        keys = [{k for pl in data.of(n) for k in pl.keys.dropna()} for n in forms]
+        on_all = set.intersection(*keys)
+        said = [_FORM_WORDS.get(f or "", f"the {f} form") for f in
+                (schemas.lists[n].form for n in forms)]
+        sheets = [f"'{titles[n]}'" for n in forms]
+        both = "both" if len(forms) == 2 else "all"
         notes.append(
-            "List 8 came in both forms, the full ILACS list and the reduced JTAI list: their "
-            f"columns differ, so each is on its own sheet ('{titles['children_in_care']}' and "
-            f"'{titles['children_in_care_reduced']}'). "
-            + (f"{len(both)} child(ren) are on both: check they agree."
-               if both else "No child is on both.")
+            f"{schemas.lists[name].label} came in {'both' if len(forms) == 2 else 'several'} "
+            f"forms, {_and(said)}: their columns differ, so each is on its own sheet "
+            f"({_and(sheets)}). "
+            + (f"{len(on_all)} child(ren) are on {both}: check they agree." if on_all
+               else f"No child is on {both}.")
         )
     lost = [u for m in merged.values() for u in m.unreadable if not u.kept]
     if lost:

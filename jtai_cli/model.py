@@ -73,10 +73,8 @@ class ParsedList:
 
     @property
     def label(self) -> str:
-        """Short name for messages: 'List 6' or the list's title."""
-        if self.schema.list_number:
-            return f"List {self.schema.list_number}"
-        return self.schema.title.split(":")[0]
+        """Short name for messages: 'List 6' or the list's title (``ListSchema.label``)."""
+        return self.schema.label
 
     def column_order(self, header: str) -> int:
         """Position of a canonical column in the file (for sorting findings)."""

@@ -23,6 +23,8 @@ from operator import methodcaller
 import numpy as np
 import pandas as pd
 
+from .dates import fmt_date as fmt_date  # re-exported: its home was here
+from .dates import long_date as long_date
 from .schemas import Column, CompiledCodes, normalise
 
 BLANK, OK, COERCED, ERROR = 0, 1, 2, 3
@@ -53,16 +55,6 @@ _MONTHS = {
     for i in range(1, 13)
     for name in (calendar.month_name[i], calendar.month_abbr[i], calendar.month_name[i][:4])
 }
-
-
-def fmt_date(d: dt.date) -> str:
-    """A date as UK readers expect it: 03/04/2019."""
-    return d.strftime("%d/%m/%Y")
-
-
-def long_date(d: dt.date) -> str:
-    """A date spelt out so the day-first reading is unmistakable: 3 April 2019."""
-    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
 
 
 def show(value: object) -> str:

@@ -6,6 +6,16 @@ quote them without loading pandas.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+Option = Literal["A", "B"]
+"""Annex C's two ways of providing the case lists (paras 13-15). Under option A the lead
+inspector selects 20 CSA-FE children and asks the seven additional questions about them
+(paras 22-23); under option B the local authority answers them for every child flagged CSA-FE
+with the day-2 lists (para 26). The one definition: every module imports it from here."""
+#: The options, in order.
+OPTIONS: tuple[Option, ...] = get_args(Option)
+
 #: How ``jtai shortlist`` mixes its proposals. The guidance asks for 20 children from all the
 #: lists (para 22), then five to seven to track (paras 24, 27) with multi-agency involvement
 #: and current or recent work on CSA-FE concerns across the selection (paras 25, 28); the

@@ -20,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .errors import SchemaInvalid, UsageError
+from .policy import OPTIONS, Option
+from .timetable import has_deadline
 
 ColumnType = Literal["id", "text", "date", "integer", "yes_no", "code"]
 
@@ -190,7 +192,8 @@ class Period(_Model):
 class Due(_Model):
     """When the local authority sends a list: a day of the inspection and the guidance for it."""
 
-    #: Working day of the inspection (day 1 is the Monday of notification).
+    #: Working day of the inspection, as the timetable counts it (day 0 is the Monday of
+    #: notification, day 2 its Wednesday).
     day: int
     #: The first words of the timetable entry this deadline is (``timetable``), e.g. "para 32".
     source: str
@@ -239,7 +242,7 @@ class ListSchema(_Model):
     #: Is the list in the blank template (``jtai template``)?
     template: bool = True
     #: Only under this inspection option (template and day-2 return); both when not given.
-    option: Literal["A", "B"] | None = None
+    option: Option | None = None
     #: When the local authority sends the list.
     due: Due | None = None
     #: The legal status a child on this list has: CIN (list 6), CP (list 7), CLA (list 8).
@@ -248,7 +251,19 @@ class ListSchema(_Model):
     agency: Literal["YOT", "NPS"] | None = None
     #: How ``jtai summary`` counts the list; lists without one are not summarised by group.
     summary: SummaryGroup | None = None
+    #: What the blank template's instructions say goes on the sheet (default: the description).
+    instructions: str | None = None
+    #: The list ``jtai filter --referrals-csa`` drafts this one from: that list's rows in this
+    #: list's period, for children flagged CSA-FE on any list (para 33's draft).
+    drafted_from: str | None = None
     columns: list[Column]
+
+    @property
+    def label(self) -> str:
+        """Short name for messages: "List 6", or the title before any colon ("YOT list")."""
+        if self.list_number is not None:
+            return f"List {self.list_number}"
+        return self.title.split(":")[0]
 
     def column(self, header: str) -> Column:
         """Return the column with this canonical header."""
@@ -409,6 +424,17 @@ class SchemaSet:
                                   if c.role not in COMMON_ROLES and c.header not in others)
         return out
 
+    def forms_of(self, name: str) -> tuple[str, ...]:
+        """The lists that are forms of the same list as ``name``, itself included, in order.
+
+        Two schemas with the same ILACS list number are two layouts of one list (list 8's full
+        and reduced forms): either may be sent. A list without a number has one form.
+        """
+        number = self.lists[name].list_number
+        if number is None:
+            return (name,)
+        return tuple(n for n, s in self.lists.items() if s.list_number == number)
+
     def codes_for(self, column: Column) -> CompiledCodes | None:
         """The compiled code list for a column, if it has one."""
         name = column.code_list_name
@@ -491,6 +517,18 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
         raise SchemaInvalid("every list needs a column with role child_id", file=path)
 
 
+def _check_due(schema: ListSchema, path: Path) -> None:
+    """A list's ``due`` must name a deadline of the timetable under each option it is in."""
+    if schema.due is None:
+        return
+    for option in (schema.option,) if schema.option else OPTIONS:
+        if not has_deadline(option, schema.due.day, schema.due.source):
+            raise SchemaInvalid(
+                f"due: the timetable has no deadline on day {schema.due.day} whose source "
+                f"starts '{schema.due.source}' under option {option} (jtai timeline lists them)",
+                file=path)
+
+
 def load_schemas(folder: str | Path | None = None) -> SchemaSet:
     """Load and check every list schema and code list.
 
@@ -505,8 +543,8 @@ def load_schemas(folder: str | Path | None = None) -> SchemaSet:
 
     Example:
         >>> schemas = load_schemas()
-        >>> schemas.lists["children_in_need"].title
-        'List 6: Children in need'
+        >>> next(iter(schemas.lists.values())).title
+        'List 1: Contacts'
     """
     root = Path(folder) if folder is not None else schemas_folder()
     if folder is None:
@@ -543,6 +581,16 @@ def _load(root: Path) -> SchemaSet:
         lists[schema.name] = schema
     if not lists:
         raise SchemaInvalid("no list schemas (*.yaml) found", file=root)
+    for schema in lists.values():
+        path = root / f"{schema.name}.yaml"
+        _check_due(schema, path)
+        if schema.drafted_from is not None:
+            if schema.drafted_from not in lists:
+                raise SchemaInvalid(f"drafted_from names '{schema.drafted_from}', which is not a "
+                                    "list in this folder", file=path)
+            if schema.period is None:
+                raise SchemaInvalid("drafted_from needs a period: the months the draft looks "
+                                    "back", file=path)
     compiled = {
         name: compile_codes(cl, str(root / "codes" / f"{name}.yaml"))
         for name, cl in code_lists.items()
@@ -683,39 +731,44 @@ def _code_list_view(codes: CompiledCodes) -> dict[str, object]:
 def list_names(schemas: SchemaSet) -> dict[str, tuple[str, ...]]:
     """Every way a list can be named on the command line -> the schema name(s) it means.
 
-    Schema names (``referrals``), list numbers (``6``, ``list6``, ``list 6``; ``8`` means both
-    forms of list 8), and the short names YOT, NPS, CIN, CP, CLA, S47.
+    Schema names (``referrals``), titles, list numbers (``6``, ``list6``, ``list 6``; ``8``
+    means both forms of list 8), and each schema's ``short_name`` and ``sheet_names`` (YOT,
+    NPS, CIN, CP, CLA, S47, Meetings...). A number or a short name means every form of its
+    list. A sheet name two unrelated lists share means both.
     """
     names: dict[str, tuple[str, ...]] = {}
     for name, schema in schemas.lists.items():
         names[normalise(name)] = (name,)
         names[normalise(schema.title.split(":")[-1])] = (name,)
         if schema.list_number is not None:
-            same = tuple(n for n, s in schemas.lists.items()
-                         if s.list_number == schema.list_number)
             for spelling in (str(schema.list_number), f"list {schema.list_number}",
                              f"list{schema.list_number}"):
-                names[normalise(spelling)] = same
-    short = {"cin": "children_in_need", "cp": "child_protection", "cla": "children_in_care",
-             "lac": "children_in_care", "cic": "children_in_care", "s47": "section_47",
-             "section 47": "section_47", "meetings": "multi_agency_meetings",
-             "additional": "additional_fields"}
-    for spelling, name in short.items():
-        if name in schemas.lists:
-            number = schemas.lists[name].list_number
-            names[spelling] = names[str(number)] if number is not None else (name,)
-    return names
+                names[normalise(spelling)] = schemas.forms_of(name)
+    # Short names and sheet names never replace the names above ("Referrals" is list 3's
+    # title; it is not also the para 33 list's sheet name "Referrals CSA-FE").
+    aliases: dict[str, tuple[str, ...]] = {}
+    for name, schema in schemas.lists.items():
+        for word in (schema.short_name, *schema.sheet_names):
+            key = normalise(word or "")
+            if key and key not in names:
+                known = aliases.get(key, ())
+                aliases[key] = (*known, *(n for n in schemas.forms_of(name) if n not in known))
+    return names | aliases
 
 
 def resolve_lists(names: Sequence[str], schemas: SchemaSet) -> tuple[str, ...]:
     """The schema names meant by lists named as on the command line (``6``, ``CIN``...).
+
+    Each name may be several separated by commas (``6,7``).
 
     Raises:
         UsageError: a name that means no list.
     """
     known = list_names(schemas)
     out: list[str] = []
-    for name in names:
+    for name in (part.strip() for item in names for part in str(item).split(",")):
+        if not name:
+            continue
         found = known.get(normalise(name))
         if not found:
             raise UsageError(f"no list called '{name}': use a list number (6, 7, 8), list-6, a "

@@ -18,7 +18,7 @@ from .model import Dataset
 from .parsing import id_key
 from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES
-from .templating import due_text, find_deadline
+from .timetable import due_text, find_deadline
 from .writing import ExtraSheet, write_lists_workbook
 
 if TYPE_CHECKING:  # shortlisting imports this module to write its result

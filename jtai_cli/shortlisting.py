@@ -46,7 +46,7 @@ from .children import (
 from .errors import UsageError
 from .model import Dataset
 from .parsing import ERROR, id_key
-from .policy import MIX_RULE
+from .policy import MIX_RULE, Option
 from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
 from .shortlist_workbook import write_shortlist_workbook
 
@@ -61,7 +61,6 @@ __all__ = [
     "shortlist",
 ]
 
-Option = Literal["A", "B"]
 Stage = Literal["select-20", "track"]
 StageChoice = Literal["select", "track"]
 

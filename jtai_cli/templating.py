@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,129 +24,129 @@ from . import checks
 from ._files import check_output
 from .errors import SheetMissing, UsageError
 from .parsing import ERROR, fmt_date, show
+from .policy import OPTIONS, Option
 from .reporting import ValidationReport
-from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
-from .timetable import Deadline, timeline
+from .schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
+from .timetable import deadline_lines, due_text, find_deadline
 from .validation import load_dataset
 from .writing import ExtraSheet, sheet_title, write_lists_workbook
 
 __all__ = [
-    "DAY_2_LISTS",
-    "TEMPLATE_LISTS",
     "ExportResult",
-    "deadline_lines",
-    "due_text",
+    "day_2_lists",
     "export_lists",
-    "find_deadline",
+    "template_lists",
     "write_template",
 ]
 
-Option = Literal["A", "B"]
-
-#: Lists in the blank template, in guidance order (list 8 in the JTAI's reduced form, para 20).
-TEMPLATE_LISTS: tuple[str, ...] = (
-    "contacts", "referrals", "assessments", "section_47", "children_in_need",
-    "child_protection", "children_in_care_reduced", "yot", "nps", "additional_fields",
-    "multi_agency_meetings", "referrals_csa_fe",
-)
-#: Lists the local authority sends by 3pm on day 2 (paras 17-21, 26).
-DAY_2_LISTS: tuple[str, ...] = (
-    "children_in_need", "child_protection", "children_in_care", "children_in_care_reduced",
-    "yot", "nps",
-)
-_LISTS_6_8 = ("children_in_need", "child_protection", "children_in_care",
-              "children_in_care_reduced")
-# Any Monday: used to word deadlines by day number when no notification date is given.
-_ANY_MONDAY = dt.date(2026, 11, 23)
-# Which deadline (day, first words of its source) each list is due under.
-_DUE: dict[str, tuple[int, str]] = {
-    "contacts": (7, "para 32"), "referrals": (7, "para 32"), "assessments": (7, "para 32"),
-    "section_47": (7, "para 32"), "children_in_need": (2, "paras 17-21"),
-    "child_protection": (2, "paras 17-21"), "children_in_care_reduced": (2, "paras 17-21"),
-    "children_in_care": (2, "paras 17-21"), "yot": (2, "paras 17-21"),
-    "nps": (2, "paras 17-21"), "additional_fields": (2, "para 26"),
-    "multi_agency_meetings": (3, "para 31"), "referrals_csa_fe": (8, "para 33"),
-}
+#: The day the lists of the day-2 return are due (paras 17-21): day 2 of the timetable.
+_DAY_2 = 2
 
 
-# --------------------------------------------------------------------------- deadlines
+def template_lists(schemas: SchemaSet, option: Option) -> list[str]:
+    """The lists in the blank template under ``option``, in the schemas' order.
 
-
-def _clock(time: dt.time | None) -> str:
-    if time is None:
-        return "the end of"
-    hour = time.hour % 12 or 12
-    suffix = "am" if time.hour < 12 else "pm"
-    return f"{hour}{suffix}" if time.minute == 0 else f"{hour}.{time.minute:02d}{suffix}"
-
-
-def due_text(deadline: Deadline, *, dated: bool) -> str:
-    """When a deadline falls, in words: "3pm on Thursday 26/11/2026 (day 3)".
-
-    Without a date (``dated`` False) the day is given by number: "3pm on day 3 (Thursday of
-    week one)". "End of day" deadlines read "by the end of day 6 ...".
-
-    Example:
-        >>> d = find_deadline("A", 3, "para 23")
-        >>> due_text(d, dated=False)
-        '3pm on day 3 (Thursday of week one)'
+    A list is in it when its schema says ``template: true`` (the default) and its ``option``,
+    if it has one, is this option.
     """
-    week = "one" if deadline.day < 5 else "two"
-    clock = _clock(deadline.time)
-    if dated:
-        when = f"{deadline.weekday} {fmt_date(deadline.date)} (day {deadline.day})"
-    else:
-        when = f"day {deadline.day} ({deadline.weekday} of week {week})"
-    return f"the end of {when}" if deadline.time is None else f"{clock} on {when}"
+    return [n for n, s in schemas.lists.items()
+            if s.template and s.option in (None, option)]
 
 
-def find_deadline(option: Option, day: int, source: str,
-                  notified: dt.date | None = None) -> Deadline:
-    """The timetable's deadline on ``day`` whose source starts with ``source``.
+def day_2_lists(schemas: SchemaSet) -> list[str]:
+    """The lists the day-2 return holds, each on its own sheet: those due on day 2.
 
-    Raises:
-        UsageError: ``notified`` is not a Monday.
-        KeyError: the timetable has no such deadline.
+    A list of ``answers`` due then (option B's additional fields) is not among them: its
+    answers are written beside each child on the case lists instead.
     """
-    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
-        if d.day == day and d.source.startswith(source):
-            return d
-    raise KeyError(f"no deadline on day {day} from {source}")
+    return [n for n, s in schemas.lists.items()
+            if s.due is not None and s.due.day == _DAY_2 and s.kind != "answers"]
 
 
-def deadline_lines(option: Option, *, notified: dt.date | None = None,
-                   days: Sequence[int] | None = None) -> list[list[object]]:
-    """Rows [when, who, what, source, note] for the timetable's deadlines (Annex C).
+def _asks_beside(schema: ListSchema) -> bool:
+    """Does a case list carry the seven additional questions beside each child (option B)?"""
+    return schema.kind == "case" and any(c.role in ADDITIONAL_ROLES for c in schema.columns)
 
-    Args:
-        option: "A" or "B".
-        notified: the Monday the area was notified; without it deadlines are given by day number.
-        days: only these inspection days (default: all).
+
+def _day_2_groups(schemas: SchemaSet, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The day-2 lists as the local authority sends them: a list's forms count as one.
+
+    Keyed by a label for messages: the list's title, or for a list with several forms its
+    number and name ("List 8 (children in care)").
     """
-    rows: list[list[object]] = []
-    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
-        if days is not None and d.day not in days:
+    out: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        forms = tuple(n for n in schemas.forms_of(name) if n in names)
+        if forms[0] != name:
             continue
-        when = due_text(d, dated=notified is not None)
-        note = d.note or ""
-        if d.bank_holiday and notified is not None:
-            note = (f"{note} " if note else "") + (
-                f"BANK HOLIDAY ({d.bank_holiday}): flagged, not moved; moving it is the lead "
-                "inspector's call.")
-        rows.append([when[0].upper() + when[1:], d.who, d.what, d.source, note])
-    return rows
+        title = schemas.lists[name].title
+        if len(forms) > 1:
+            head, _, rest = title.partition(":")
+            title = f"{head} ({rest.strip().lower()})" if rest else head
+        out[title] = forms
+    return out
+
+
+def _lists_in_words(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """"lists 6, 7, 8, the YOT list or the NPS list": numbered lists by number, others by name."""
+    numbers: list[str] = []
+    others: list[str] = []
+    for forms in _day_2_groups(schemas, names).values():
+        number = schemas.lists[forms[0]].list_number
+        if number is None:
+            others.append(f"the {schemas.lists[forms[0]].label}")
+        elif str(number) not in numbers:
+            numbers.append(str(number))
+    said = ([f"list{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"] if numbers
+            else [])
+    return _and([*said, *others], "or")
+
+
+def _flag_wording(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """Where the CSA-FE flag is asked, in each list's own wording (list 8 asks "has been")."""
+    places: dict[str, list[str]] = {}
+    numbers: dict[str, list[str]] = {}
+    for name in names:
+        schema = schemas.lists[name]
+        col = schema.by_role("csa_flag")
+        if col is None:
+            continue
+        if schema.list_number is None:
+            places.setdefault(col.header, []).append(f"the {sheet_title(schema)} sheet")
+        else:
+            numbers.setdefault(col.header, []).append(str(schema.list_number))
+    said = []
+    for header in dict.fromkeys([*numbers, *places]):
+        nums = numbers.get(header, [])
+        where = [f"list{'s' if len(nums) > 1 else ''} {_and(nums)}"] if nums else []
+        said.append(f"on {_and([*where, *places.get(header, [])])} the column '{header}'")
+    return (f"The CSA-FE flag (para 19), to answer for every child: {'; '.join(said)}."
+            if said else "")
+
+
+def _and(items: Sequence[str], word: str = "and") -> str:
+    """"a, b and c" (or another ``word``)."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def _due_text(schema: ListSchema, option: Option, notified: dt.date | None) -> str:
+    if schema.due is None:
+        return ""
+    deadline = find_deadline(option, schema.due.day, schema.due.source, notified)
+    return due_text(deadline, dated=notified is not None)
 
 
 # --------------------------------------------------------------------------- blank template
 
 
 def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet) -> dict[str, list[str]]:
-    """Option A leaves the seven questions off lists 6-8; option B keeps them."""
+    """Option A leaves the seven questions off the case lists (6-8); option B keeps them."""
     out: dict[str, list[str]] = {}
     for name in names:
         schema = schemas.lists[name]
         out[name] = [c.header for c in schema.columns
-                     if option == "B" or name not in _LISTS_6_8 or c.role not in ADDITIONAL_ROLES]
+                     if option == "B" or not _asks_beside(schema)
+                     or c.role not in ADDITIONAL_ROLES]
     return out
 
 
@@ -166,9 +166,7 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
         ["Code and Y/N columns have drop-downs: choose from them. Dates are day first "
          "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
          "(para 18)."],
-        ["Lists 4 to 8 have the column 'Whether the child is at risk of or subject to child "
-         "sexual abuse in the family environment (Y/N)' (the CSA-FE flag, para 19): answer it "
-         "for every child."],
+        [_flag_wording(schemas, names)],
     ]
     if option == "A":
         rows.append(["Option A: the seven additional questions are not asked now. By "
@@ -185,13 +183,9 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
     rows += [[], ["Sheet", "What goes on it", "Due"]]
     for name in names:
         schema = schemas.lists[name]
-        day, source = _DUE[name]
-        due = due_text(find_deadline(option, day, source, notified), dated=dated)
-        what = schema.description
-        if name == "additional_fields":
-            what = ("The seven Y/N answers for every CSA-FE child, if not given on lists 6-8 "
-                    "(para 26).")
-        rows.append([sheet_title(schema), f"{schema.title}. {what}", due])
+        what = schema.instructions or schema.description
+        rows.append([sheet_title(schema), f"{schema.title}. {what}",
+                     _due_text(schema, option, notified)])
     rows += [[], ["Timetable (Annex C and the guidance's paragraphs)"],
              ["When", "Who", "What", "Guidance", "Note"]]
     rows += deadline_lines(option, notified=notified)
@@ -224,11 +218,10 @@ def write_template(
     Example:
         >>> write_template("blank.xlsx", option="B")  # doctest: +SKIP
     """
-    if option not in ("A", "B"):
+    if option not in OPTIONS:
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     schemas = schemas or load_schemas()
-    names = [n for n in TEMPLATE_LISTS if n in schemas.lists
-             and (option == "B" or n != "additional_fields")]
+    names = template_lists(schemas, option)
     return write_lists_workbook(
         output, {n: pd.DataFrame() for n in names}, schemas=schemas,
         columns=_columns_for(option, names, schemas),
@@ -343,7 +336,7 @@ def export_lists(
         >>> result = export_lists("lists.xlsx", "day2.xlsx", option="B")  # doctest: +SKIP
         >>> result.written, result.report.valid  # doctest: +SKIP
     """
-    if option not in ("A", "B"):
+    if option not in OPTIONS:
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     check_output(output, paths)
@@ -352,10 +345,11 @@ def export_lists(
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
                               data.as_of_source)
     schemas = data.schemas
-    found = [n for n in DAY_2_LISTS if data.of(n)]
+    day_2 = day_2_lists(schemas)
+    found = [n for n in day_2 if data.of(n)]
     if not found:
-        raise SheetMissing("none of lists 6, 7, 8, the YOT list or the NPS list was found: "
-                           "nothing to send for day 2", file=", ".join(data.files))
+        raise SheetMissing(f"none of {_lists_in_words(schemas, day_2)} was found: nothing to "
+                           "send for day 2", file=", ".join(data.files))
     notes: list[str] = []
     if not report.valid and not allow_errors:
         return ExportResult(report, None, {}, ())
@@ -363,7 +357,7 @@ def export_lists(
     # Answers from an additional fields sheet, by child key (option B only).
     answers: dict[str, dict[str, str]] = {}
     if option == "B":
-        for pl in data.of("additional_fields"):
+        for pl in (pl for pl in data.lists if pl.schema.kind == "answers"):
             for key, row in zip(pl.keys, pl.typed.to_dict("records"), strict=True):
                 if key is None:
                     continue
@@ -383,7 +377,7 @@ def export_lists(
         left_blank += sum(b for _, _, b in written)
         frame = pd.concat([f for f, _, _ in written], ignore_index=True)
         keys = pd.concat([pl.keys for pl in parts], ignore_index=True)
-        if option == "B" and name in _LISTS_6_8:
+        if option == "B" and _asks_beside(schemas.lists[name]):
             frame = _fill_answers(frame, keys, answers, schemas, name)
             flag = schemas.lists[name].by_role("csa_flag")
             heads = [c.header for c in schemas.lists[name].columns if c.role in ADDITIONAL_ROLES]
@@ -394,8 +388,7 @@ def export_lists(
     if option == "A":
         had = any(
             c.role in ADDITIONAL_ROLES and bool(pl.typed[c.header].notna().any())
-            for pl in data.lists if pl.name in (*_LISTS_6_8, "additional_fields")
-            for c in pl.schema.columns)
+            for pl in data.lists for c in pl.schema.columns)
         if had:
             notes.append("the seven additional answers were left out: under option A they are "
                          "asked on day 3 for the 20 children the lead inspector selects")
@@ -404,8 +397,8 @@ def export_lists(
         notes.append(f"{n} CSA-FE child{'ren' if n != 1 else ''} on lists 6-8 "
                      f"{'have' if n != 1 else 'has'} one or more of the seven additional "
                      "answers blank: option B asks for all seven (para 26)")
-    left_out = sorted({pl.schema.title for pl in data.lists if pl.name not in DAY_2_LISTS
-                       and not (option == "B" and pl.name == "additional_fields")})
+    left_out = sorted({pl.schema.title for pl in data.lists if pl.name not in day_2
+                       and not (option == "B" and pl.schema.kind == "answers")})
     if left_out:
         notes.append("not part of the day-2 return, left out: " + "; ".join(left_out))
     if not report.valid:
@@ -414,16 +407,16 @@ def export_lists(
         notes.append(f"{kept_as_typed} value(s) that could not be read were written as typed")
     if left_blank:
         notes.append(f"{left_blank} number(s) that could not be read were left blank")
-    for name in ("children_in_need", "child_protection", "yot", "nps"):
-        if name not in frames:
-            notes.append(f"{schemas.lists[name].title} was not in the input")
-    if not (set(frames) & {"children_in_care", "children_in_care_reduced"}):
-        notes.append("List 8 (children in care) was not in the input")
+    for label, forms in _day_2_groups(schemas, day_2).items():
+        if not set(frames) & set(forms):
+            notes.append(f"{label} was not in the input")
 
-    deadline = find_deadline(option, 2, "paras 17-21", notified)
+    due = schemas.lists[found[0]].due
+    assert due is not None  # found holds lists due on day 2 only
+    deadline = find_deadline(option, due.day, due.source, notified)
     cover = ExtraSheet("About", [
         [f"JTAI case lists for day 2, option {option} (data as at {fmt_date(data.as_of)})"],
-        [f"Due by {due_text(deadline, dated=notified is not None)} (paras 17-21"
+        [f"Due by {due_text(deadline, dated=notified is not None)} ({due.source}"
          + (", 26" if option == "B" else "") + ")."],
         ["Lists 6, 7 and 8 with the CSA-FE flag, and the YOT and NPS lists (up to five cases "
          "each)" + (", with the seven additional Y/N answers beside every CSA-FE child."

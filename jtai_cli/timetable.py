@@ -21,27 +21,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
+from jtai_cli.dates import fmt_date
 from jtai_cli.errors import UsageError
+from jtai_cli.policy import OPTIONS, Option
 
 __all__ = [
     "END_OF_DAY",
     "BankHoliday",
     "Deadline",
-    "Option",
     "Timeline",
     "Who",
     "bank_holiday",
+    "deadline_lines",
+    "due_text",
+    "find_deadline",
+    "has_deadline",
     "next_deadline",
     "timeline",
 ]
-
-Option = Literal["A", "B"]
-"""Annex C's two ways of providing the case lists (paras 13-15)."""
 
 Who = Literal["local authority", "local agencies", "lead inspector", "CQC"]
 """Who must act by the deadline.
@@ -58,7 +60,7 @@ END_OF_DAY = dt.time(17, 0)
 """The time at which an "end of day" deadline is shown in calendars and counted as due."""
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_BOTH: frozenset[str] = frozenset({"A", "B"})
+_BOTH: frozenset[str] = frozenset(OPTIONS)
 _ONLY_A: frozenset[str] = frozenset({"A"})
 _ONLY_B: frozenset[str] = frozenset({"B"})
 _EVENT_LENGTH = dt.timedelta(minutes=30)
@@ -326,6 +328,88 @@ def next_deadline(timeline: Timeline, now: dt.datetime) -> Deadline | None:
         if due >= now:
             return deadline
     return None
+
+
+# --------------------------------------------------------------------------- deadlines in words
+
+# Any Monday: used to word deadlines by day number when no notification date is given.
+_ANY_MONDAY = dt.date(2026, 11, 23)
+
+
+def _clock(time: dt.time | None) -> str:
+    if time is None:
+        return "the end of"
+    hour = time.hour % 12 or 12
+    suffix = "am" if time.hour < 12 else "pm"
+    return f"{hour}{suffix}" if time.minute == 0 else f"{hour}.{time.minute:02d}{suffix}"
+
+
+def due_text(deadline: Deadline, *, dated: bool) -> str:
+    """When a deadline falls, in words: "3pm on Thursday 26/11/2026 (day 3)".
+
+    Without a date (``dated`` False) the day is given by number: "3pm on day 3 (Thursday of
+    week one)". "End of day" deadlines read "by the end of day 6 ...".
+
+    Example:
+        >>> d = find_deadline("A", 3, "para 23")
+        >>> due_text(d, dated=False)
+        '3pm on day 3 (Thursday of week one)'
+    """
+    week = "one" if deadline.day < 5 else "two"
+    clock = _clock(deadline.time)
+    if dated:
+        when = f"{deadline.weekday} {fmt_date(deadline.date)} (day {deadline.day})"
+    else:
+        when = f"day {deadline.day} ({deadline.weekday} of week {week})"
+    return f"the end of {when}" if deadline.time is None else f"{clock} on {when}"
+
+
+def find_deadline(option: Option, day: int, source: str,
+                  notified: dt.date | None = None) -> Deadline:
+    """The timetable's deadline on ``day`` whose source starts with ``source``.
+
+    A list's ``due`` in its schema (``day``, ``source``) names its deadline this way.
+
+    Raises:
+        UsageError: ``notified`` is not a Monday.
+        KeyError: the timetable has no such deadline.
+    """
+    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
+        if d.day == day and d.source.startswith(source):
+            return d
+    raise KeyError(f"no deadline on day {day} from {source}")
+
+
+def has_deadline(option: Option, day: int, source: str) -> bool:
+    """Does the timetable have, under ``option``, a deadline ``find_deadline`` would find?
+
+    Cheap enough for loading the schemas: bank holidays are not looked up.
+    """
+    return any(d.day == day and d.source.startswith(source) and option in d.options
+               for d in _deadlines(_ANY_MONDAY))
+
+
+def deadline_lines(option: Option, *, notified: dt.date | None = None,
+                   days: Sequence[int] | None = None) -> list[list[object]]:
+    """Rows [when, who, what, source, note] for the timetable's deadlines (Annex C).
+
+    Args:
+        option: "A" or "B".
+        notified: the Monday the area was notified; without it deadlines are given by day number.
+        days: only these inspection days (default: all).
+    """
+    rows: list[list[object]] = []
+    for d in timeline(notified or _ANY_MONDAY, option).deadlines:
+        if days is not None and d.day not in days:
+            continue
+        when = due_text(d, dated=notified is not None)
+        note = d.note or ""
+        if d.bank_holiday and notified is not None:
+            note = (f"{note} " if note else "") + (
+                f"BANK HOLIDAY ({d.bank_holiday}): flagged, not moved; moving it is the lead "
+                "inspector's call.")
+        rows.append([when[0].upper() + when[1:], d.who, d.what, d.source, note])
+    return rows
 
 
 def _date_of_day(notified: dt.date, day: int) -> dt.date:

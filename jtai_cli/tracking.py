@@ -28,7 +28,7 @@ from .model import Dataset
 from .parsing import fmt_date, id_key
 from .schemas import SchemaSet
 from .shortlisting import id_files, parse_ids
-from .templating import due_text, find_deadline
+from .timetable import due_text, find_deadline
 from .tracking_workbook import GAP, Item, write_tracking_sheets
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]

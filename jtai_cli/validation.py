@@ -73,10 +73,12 @@ def _hint_text(sheet: RawSheet, header_idx: int) -> str:
     return normalise(" ".join(parts))
 
 
+def _hinted_by(sheet_name: str, hint: str) -> bool:
+    return re.search(rf"\b{re.escape(normalise(sheet_name))}\b", hint) is not None
+
+
 def _hinted(schema: ListSchema, hint: str) -> bool:
-    return any(
-        re.search(rf"\b{re.escape(normalise(n))}\b", hint) for n in schema.sheet_names if n
-    )
+    return any(_hinted_by(n, hint) for n in schema.sheet_names if n)
 
 
 def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
@@ -388,7 +390,7 @@ def _load_lists(
             sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
                                     note="template guidance sheet: not a list"))
             continue
-        match = None if _out_of_scope(sheet) else identify(sheet, schemas)
+        match = None if _out_of_scope(sheet, schemas) else identify(sheet, schemas)
         if match is None:
             _unrecognised(sheet, findings, sheets, (fi, si))
             if not keep_rows:
@@ -528,10 +530,18 @@ def _work_out_as_of(
     return AsOf(first, last, "each list its own date: " + "; ".join(parts)), own
 
 
-def _out_of_scope(sheet: RawSheet) -> bool:
-    """An ILACS list the JTAI does not ask for (early help, care leavers, adoption), by name."""
+def _out_of_scope(sheet: RawSheet, schemas: SchemaSet) -> bool:
+    """An ILACS list the JTAI does not ask for (early help, care leavers, adoption), by name.
+
+    Unless a schema claims the name in its ``sheet_names``: a list added to ``schemas/`` is in
+    scope, whatever it is called.
+    """
     title = [v for row in sheet.rows[:2] for v in row if isinstance(v, str) and v.strip()][:1]
-    return bool(_OUT_OF_SCOPE.search(normalise(" ".join([sheet.name, *title]))))
+    hint = normalise(" ".join([sheet.name, *title]))
+    if not _OUT_OF_SCOPE.search(hint):
+        return False
+    return not any(_OUT_OF_SCOPE.search(normalise(n)) and _hinted_by(n, hint)
+                   for schema in schemas.lists.values() for n in schema.sheet_names if n)
 
 
 #: Sheets jtai itself writes beside the lists (drop-down codes, accounting, instructions).
@@ -568,8 +578,8 @@ def _unrecognised(
 def _part_of(name: str) -> tuple[str, bool]:
     """The list a sheet or file name is a part of, and whether the name numbers a part.
 
-    "List_1 (2)" -> ("list 1", True); "contacts_part2.csv" -> ("contacts", True);
-    "contacts.csv" -> ("contacts", False). The file suffix (.csv, .parquet) is ignored.
+    "List_1 (2)" -> ("list 1", True); "cin_part2.csv" -> ("cin", True);
+    "cin.csv" -> ("cin", False). The file suffix (.csv, .parquet) is ignored.
     """
     stem = _FILE_SUFFIX.sub("", name)
     m = _CONTINUATION.match(stem)

@@ -33,12 +33,6 @@ from .parsing import fmt_date
 from .schemas import Column, ListSchema, SchemaSet
 
 EXCEL_MAX_ROWS = 1_048_576
-_SHORT_NAMES = {
-    "yot": "YOT",
-    "nps": "NPS",
-    "additional_fields": "Additional fields",
-    "multi_agency_meetings": "Meetings",
-}
 _CODES_SHEET = "Codes"
 
 
@@ -116,11 +110,15 @@ def sheet_ref(title: str) -> str:
 
 
 def sheet_title(schema: ListSchema) -> str:
-    """The sheet name a list is written to: the template's ``List_6``, or a short name."""
+    """The sheet name a list is written to: the template's ``List_6``, or a short name.
+
+    A list without a number goes on its schema's ``short_name``, else its title up to any
+    colon ("Para 33"), cut to Excel's 31 characters.
+    """
     if schema.list_number is not None:
         base = f"List_{schema.list_number}"
         return f"{base} (reduced)" if schema.form == "reduced" else base
-    return _SHORT_NAMES.get(schema.name, schema.title.split(":")[0][:31])
+    return (schema.short_name or schema.title.split(":")[0])[:31]
 
 
 def _cell_values(series: pd.Series, column: Column) -> list[Any]:
@@ -182,8 +180,9 @@ def write_lists_workbook(
         The path written.
 
     Example:
-        >>> write_lists_workbook("blank.xlsx", {"children_in_need": pd.DataFrame()},
-        ...                      schemas=load_schemas())  # doctest: +SKIP
+        >>> schemas = load_schemas()
+        >>> write_lists_workbook("blank.xlsx", {name: pd.DataFrame() for name in schemas.lists},
+        ...                      schemas=schemas)  # doctest: +SKIP
     """
     out = Path(path)
     order = [name for name in schemas.lists if name in lists]

@@ -267,7 +267,9 @@ def test_list_8_in_both_forms_goes_to_two_sheets_and_is_noted(tmp_path):
     assert [x.list for x in result.lists] == ["children_in_care", "children_in_care_reduced"]
     assert openpyxl.load_workbook(result.output).sheetnames[:2] == ["List_8", "List_8 (reduced)"]
     (note,) = [n for n in result.notes if "both forms" in n]
-    assert "1 child(ren) are on both" in note
+    assert note == ("List 8 came in both forms, the full ILACS list and the reduced JTAI list: "
+                    "their columns differ, so each is on its own sheet ('List_8' and "
+                    "'List_8 (reduced)'). 1 child(ren) are on both: check they agree.")
     sources = [r[0] for r in openpyxl.load_workbook(result.output)["Sources"].iter_rows(
         values_only=True)]
     assert note in sources

@@ -26,7 +26,8 @@ from test_shortlisting import (
 
 from jtai_cli import export_lists, shortlist, validate_workbook, write_template
 from jtai_cli.errors import OutputRefused, SheetMissing, UsageError
-from jtai_cli.templating import TEMPLATE_LISTS, deadline_lines, due_text, find_deadline
+from jtai_cli.templating import template_lists
+from jtai_cli.timetable import deadline_lines, due_text, find_deadline
 from jtai_cli.validation import load_dataset
 from jtai_cli.writing import sheet_title
 
@@ -58,7 +59,8 @@ def _validated_columns(ws) -> dict[str, str]:
 def test_template_has_every_list_with_exact_headers(tmp_path, option):
     path = write_template(tmp_path / "blank.xlsx", option=option)
     wb = openpyxl.load_workbook(path)
-    names = [n for n in TEMPLATE_LISTS if option == "B" or n != "additional_fields"]
+    names = template_lists(S, option)
+    assert wb.sheetnames == ["Instructions", *(sheet_title(S.lists[n]) for n in names), "Codes"]
     for name in names:
         schema = S.lists[name]
         ws = wb[sheet_title(schema)]
@@ -85,7 +87,7 @@ def test_template_has_a_dropdown_on_every_code_and_yes_no_column_and_date_format
     wb = openpyxl.load_workbook(write_template(tmp_path / "b.xlsx", option="B"))
     assert wb["Codes"].sheet_state == "hidden"
     checked = 0
-    for name in TEMPLATE_LISTS:
+    for name in template_lists(S, "B"):
         schema = S.lists[name]
         ws = wb[sheet_title(schema)]
         kinds = _validated_columns(ws)
@@ -130,9 +132,28 @@ def test_template_without_a_date_gives_deadlines_by_day_number(tmp_path):
     assert "seven additional Y/N questions for every child flagged CSA-FE (para 26)" in text
 
 
+def test_template_quotes_each_lists_own_csa_fe_flag(tmp_path):
+    wb = openpyxl.load_workbook(write_template(tmp_path / "b.xlsx", option="A"))
+    text = [r[0] for r in wb["Instructions"].iter_rows(values_only=True)]
+    # List 8 asks whether the child "has been" at risk; lists 4-7 whether the child "is".
+    assert ("The CSA-FE flag (para 19), to answer for every child: on lists 4, 5, 6 and 7 the "
+            "column 'Whether the child is at risk of or subject to child sexual abuse in the "
+            "family environment (Y/N)'; on list 8 the column 'Whether the child has been at risk "
+            "or subject to child sexual abuse in the family environment (Y/N)'.") in text
+
+
 def test_template_reads_back_as_the_lists(tmp_path):
     data = load_dataset(write_template(tmp_path / "b.xlsx", option="B"))
-    assert {pl.name for pl in data.lists} == set(TEMPLATE_LISTS)
+    assert {pl.name for pl in data.lists} == set(template_lists(S, "B"))
+
+
+def test_the_schemas_say_which_lists_the_template_holds():
+    # template: false keeps the full list 8 out; option: B keeps the additional fields to B.
+    a = ["contacts", "referrals", "referrals_csa_fe", "assessments", "section_47",
+         "children_in_need", "child_protection", "children_in_care_reduced", "yot", "nps",
+         "multi_agency_meetings"]
+    assert template_lists(S, "A") == a
+    assert template_lists(S, "B") == [*a[:-1], "additional_fields", a[-1]]
 
 
 def test_template_option_must_be_a_or_b(tmp_path):
@@ -262,7 +283,8 @@ def test_export_is_refused_while_the_lists_have_errors(tmp_path):
 def test_export_without_any_day_2_list_is_unusable(tmp_path):
     src = make_workbook(tmp_path, {"Meetings": [["Child Unique ID", "Type of meeting",
                                                  "Date of meeting"], ["C1", None, AS_OF]]})
-    with pytest.raises(SheetMissing):
+    with pytest.raises(SheetMissing, match=": none of lists 6, 7, 8, the YOT list or the NPS list "
+                       "was found: nothing to send for day 2$"):
         export_lists(src, tmp_path / "out.xlsx", option="A", as_of=AS_OF)
 
 
