@@ -634,7 +634,8 @@ def to_pandera(  # type: ignore[no-untyped-def]
     plainer message.
 
     Args:
-        schema: the list schema, or its name (``"children_in_need"``) for the shipped one.
+        schema: the list schema, or a shipped list named as on the command line: its file's
+            name, its number ("6"), ``list-6`` or its short name ("CIN").
         codes: the compiled code lists (``SchemaSet.codes``); the shipped ones by default.
         headers: only these columns (those present in the file); all by default.
         required_values: also check that required columns have no blanks (a check named
@@ -644,7 +645,7 @@ def to_pandera(  # type: ignore[no-untyped-def]
         UsageError: no list has this name.
 
     Example:
-        >>> s = to_pandera("children_in_need")
+        >>> s = to_pandera("CIN")
         >>> s.columns["Age of Child (Years)"].checks[0].name
         'number-too-small'
     """
@@ -654,10 +655,14 @@ def to_pandera(  # type: ignore[no-untyped-def]
     if isinstance(schema, str) or codes is None:
         shipped = load_schemas()
         if isinstance(schema, str):
-            if schema not in shipped.lists:
-                raise UsageError(f"no list called '{schema}': choose one of "
-                                 f"{', '.join(shipped.lists)}")
-            schema = shipped.lists[schema]
+            name = schema
+            if name not in shipped.lists:
+                found = resolve_lists([name], shipped)
+                if len(found) != 1:
+                    raise UsageError(f"'{name}' means {len(found)} lists ({', '.join(found)}): "
+                                     "name one of them")
+                name = found[0]
+            schema = shipped.lists[name]
         codes = codes if codes is not None else shipped.codes
     wanted = tuple(headers) if headers is not None else tuple(c.header for c in schema.columns)
     key = (id(schema), wanted, required_values)

@@ -331,8 +331,8 @@ def test_to_pandera_required_values_for_pipelines_and_a_wrong_name():
     assert set(cases["check"]) == {"required-missing"}
     assert set(cases["column"]) == {ID, STATUS}
     assert to_pandera("yot").validate(frame) is not None  # blanks are jtai's own rule
-    with pytest.raises(UsageError, match="no list called 'list6'"):
-        to_pandera("list6")
+    with pytest.raises(UsageError, match="no list called 'list 99'"):
+        to_pandera("list 99")
 
 
 def test_parsed_typed_columns_pass_every_lists_full_pandera_schema():
@@ -660,3 +660,14 @@ def test_meeting_outside_fieldwork_week():
     rows = [{MEETING: monday + dt.timedelta(days=d)} for d in (0, 1, 3)]
     data = dataset({"multi_agency_meetings": [*rows, {MEETING: monday + dt.timedelta(days=25)}]})
     assert run(data, "meeting-outside-fieldwork-week") == [("Meetings", 5, MEETING)]
+
+
+def test_to_pandera_takes_a_list_as_the_command_line_names_it() -> None:
+    from jtai_cli.errors import UsageError
+    from jtai_cli.schemas import to_pandera
+
+    assert to_pandera("CIN").name == to_pandera("6").name == "children_in_need"
+    with pytest.raises(UsageError, match="means 2 lists"):
+        to_pandera("8")  # list 8 has two forms: the caller must name one
+    with pytest.raises(UsageError, match="no list called"):
+        to_pandera("list 99")
