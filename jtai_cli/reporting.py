@@ -144,6 +144,7 @@ class FindingsBuilder:
         self._rows: list[dict[str, Any]] = []
         self._chunks: list[tuple[int, dict[str, Any]]] = []
         self._counted: list[dict[str, Any]] = []
+        self._merge = False
 
     def add(
         self,
@@ -170,6 +171,7 @@ class FindingsBuilder:
                 and CATALOGUE[rule].severity.value == "coerced"):
             self._count(rec, np.array([int(row)]), np.zeros(1, dtype=np.intp),
                         {k: np.array([rec[k]], dtype=object) for k in self._CODED})
+            self._merge = True  # the same value may be counted again: merged by ``counted``
             return
         self._rows.append(rec)
 
@@ -194,16 +196,21 @@ class FindingsBuilder:
         rows = np.asarray(rows).astype("int64")
         if not self.coerced_cells:
             rules = np.asarray(rules, dtype=object)
-            codes, distinct = pd.factorize(rules)
-            coerced = _is_coerced(np.asarray(distinct, dtype=object))[codes]
-            if coerced.any():  # counted one by one: checks do not coerce, parsing adds coded
-                cols = {"rule": rules, "message": messages, "expected": expected,
-                        "value": values}
-                for i in np.flatnonzero(coerced).tolist():
-                    self.add(str(rules[i]), file=file, sheet=sheet, row=int(rows[i]),
-                             column=column, message=_at(cols["message"], i),
-                             expected=_at(cols["expected"], i), list_name=list_name,
-                             value=_at(cols["value"], i), order=order)
+            codes, rule_names = pd.factorize(rules)
+            coerced = _is_coerced(np.asarray(rule_names, dtype=object))[codes]
+            if coerced.any():  # rare: checks do not coerce, and parsing adds coded
+                at = np.flatnonzero(coerced)
+                cols = [[_at(v, i) for i in at.tolist()]
+                        for v in (rules, messages, expected, values)]
+                cols[3] = [None if v is None else str(v) for v in cols[3]]
+                keys = np.empty(len(at), dtype=object)
+                keys[:] = list(zip(*cols, strict=True))
+                codes, firsts = pd.factorize(keys)
+                per_value = {k: np.array([t[j] for t in firsts], dtype=object)
+                             for j, k in enumerate(self._CODED)}
+                scalars = {"file": file, "sheet": sheet, "column": column, "list": list_name,
+                           "_f": order[0], "_s": order[1], "_c": order[2]}
+                self._count(scalars, rows[at], codes, per_value)
                 keep = ~coerced
                 if not keep.any():
                     return
@@ -292,24 +299,25 @@ class FindingsBuilder:
                     out.append(part)
             return np.concatenate(out)
 
-        first = col("first_row")
-        c_idx = col("_c").astype("int64")
-        order = np.lexsort((c_idx, first, col("_s").astype("int64"),
-                            col("_f").astype("int64")))
-        out: dict[str, pd.Series] = {}
-        for name in COUNTED_FIELDS:
-            if name == "first_cell":
-                v = _cells(c_idx[order], first[order], np.zeros(len(order), dtype=bool))
-            else:
-                v = col(name)[order]
-            if v.dtype == object:
-                na = pd.isna(v)
-                if na.any():
-                    v[na] = None
-                if name == "expected":
-                    v[na] = ""
-            out[name] = pd.Series(v, dtype=v.dtype, copy=False)
-        return pd.DataFrame(out, copy=False)
+        names = [*COUNTED_FIELDS[:-1], "_f", "_s", "_c"]  # first_cell: from _c and first_row
+        table = pd.DataFrame({k: col(k) for k in names}, copy=False)
+        for k in ("_f", "_s", "_c"):
+            table[k] = table[k].astype("int64")
+        if self._merge:  # one row per value, as if they had all come in one chunk
+            table = (table.groupby([k for k in names if k not in ("count", "first_row")],
+                                   sort=False, dropna=False)
+                     .agg(count=("count", "sum"), first_row=("first_row", "min"))
+                     .reset_index())
+        table = table.iloc[np.lexsort((table["_c"], table["first_row"], table["_s"],
+                                       table["_f"]))].reset_index(drop=True)
+        c_idx, first = table["_c"].to_numpy(), table["first_row"].to_numpy()
+        table["first_cell"] = _cells(c_idx, first, np.zeros(len(table), dtype=bool))
+        for name in COUNTED_FIELDS[:-3]:
+            v = table[name].to_numpy(dtype=object)
+            na = pd.isna(v)
+            v[na] = "" if name == "expected" else None
+            table[name] = pd.Series(v, dtype=object, copy=False)
+        return table[list(COUNTED_FIELDS)]
 
     def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
         is_int = name in ("_f", "_s", "_c", "row", "_norow")
@@ -605,7 +613,7 @@ class ValidationReport:
                 **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},
             }
         rules = df["rule"].value_counts() if len(df) else pd.Series(dtype="int64")
-        if counted is not None and len(counted):  # as value_counts orders them: most first
+        if counted is not None and len(counted):  # most first (rules as many: any order)
             rules = pd.concat([rules, counted.groupby("rule", sort=False)["count"].sum()])
             rules = rules.groupby(level=0, sort=False).sum().sort_values(ascending=False,
                                                                          kind="stable")
