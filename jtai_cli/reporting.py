@@ -104,6 +104,34 @@ COUNTED_FIELDS = ("file", "sheet", "column", "rule", "message", "expected", "lis
 _SEVERITY_NAMES = np.array(list(_SEVERITY_ORDER), dtype=object)  # by _SEVERITY_ORDER value
 
 
+#: What a finding's template holds: all it says but its row and cell.
+TEMPLATE_FIELDS = ("file", "sheet", "column", "severity", "rule", "message", "expected", "list",
+                   "value")
+
+
+@dataclass
+class FindingTemplates:
+    """The findings of ``frame`` as templates: ``ids[i]`` is finding ``i``'s row of ``table``
+    (``TEMPLATE_FIELDS``), which holds everything it says but its row and cell.
+
+    ``FindingsBuilder.frame`` makes them: the cells of one column read from one distinct value
+    share a template, so the JSON writer and the counts work per template, not per cell.
+    They describe ``frame`` only (the report checks it is still its ``findings``).
+    """
+
+    frame: pd.DataFrame
+    ids: np.ndarray
+    table: dict[str, np.ndarray]
+
+    def counts(self) -> np.ndarray:
+        """How many findings each template has."""
+        return np.bincount(self.ids, minlength=len(self.table["rule"]))
+
+    def subset(self, keep: np.ndarray, frame: pd.DataFrame) -> FindingTemplates:
+        """The templates of ``frame``, made of the findings ``keep`` (a mask) selects."""
+        return FindingTemplates(frame, self.ids[keep], self.table)
+
+
 @contextlib.contextmanager
 def counting_coerced(count: bool = True) -> Iterator[None]:
     """Within this block, new ``FindingsBuilder``s count coerced cells instead of keeping one
@@ -145,6 +173,8 @@ class FindingsBuilder:
         self._chunks: list[tuple[int, dict[str, Any]]] = []
         self._counted: list[dict[str, Any]] = []
         self._merge = False
+        #: The templates of the last ``frame()`` (None before it is made).
+        self.templates: FindingTemplates | None = None
 
     def add(
         self,
@@ -300,7 +330,8 @@ class FindingsBuilder:
             return np.concatenate(out)
 
         names = [*COUNTED_FIELDS[:-1], "_f", "_s", "_c"]  # first_cell: from _c and first_row
-        table = pd.DataFrame({k: col(k) for k in names}, copy=False)
+        table = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False)  # not inferred str
+                              for k in names for v in [col(k)]}, copy=False)
         for k in ("_f", "_s", "_c"):
             table[k] = table[k].astype("int64")
         if self._merge:  # one row per value, as if they had all come in one chunk
@@ -313,7 +344,7 @@ class FindingsBuilder:
         c_idx, first = table["_c"].to_numpy(), table["first_row"].to_numpy()
         table["first_cell"] = _cells(c_idx, first, np.zeros(len(table), dtype=bool))
         for name in COUNTED_FIELDS[:-3]:
-            v = table[name].to_numpy(dtype=object)
+            v = table[name].to_numpy(dtype=object, copy=True)
             na = pd.isna(v)
             v[na] = "" if name == "expected" else None
             table[name] = pd.Series(v, dtype=object, copy=False)
@@ -382,6 +413,8 @@ class FindingsBuilder:
                             self._column("_f", chunks)))
         rows, c_idx, sev = rows[order], c_idx[order], sev[order]
         no_row = self._column("_norow", chunks).astype(bool)[order]
+        ids, table = self._templates(chunks)
+        ids = ids[order]
         out: dict[str, pd.Series] = {}
         for name in FINDING_FIELDS:
             if name == "row":
@@ -397,7 +430,42 @@ class FindingsBuilder:
                 if na.any():
                     v[na] = None
             out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
-        return pd.DataFrame(out, copy=False)
+        df = pd.DataFrame(out, copy=False)
+        self.templates = FindingTemplates(df, ids, table)
+        return df
+
+    def _templates(self, chunks: list[tuple[int, dict[str, Any]]]
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Each finding's template (in the order of ``chunks``) and the templates: one per
+        distinct value of a coded chunk, one per finding of any other."""
+        ids: list[np.ndarray] = []
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in TEMPLATE_FIELDS if k != "severity"}
+        off = 0
+        for n, c in chunks:
+            coded = "_codes" in c
+            m = len(c["rule"]) if coded else n
+            ids.append(c["_codes"] + off if coded else np.arange(off, off + n))
+            for k, got in parts.items():
+                v = c.get(k)
+                if isinstance(v, np.ndarray) and v.ndim:
+                    got.append(v.astype(object, copy=False))
+                else:
+                    part = np.empty(m, dtype=object)
+                    part[:] = v
+                    got.append(part)
+            off += m
+        table = {}
+        for k, got in parts.items():
+            v = np.concatenate(got)
+            na = pd.isna(v)
+            if na.any():
+                v[na] = None
+            table[k] = v
+        codes, rules = pd.factorize(table["rule"])
+        table["severity"] = np.array([CATALOGUE[r].severity.value for r in rules],
+                                     dtype=object)[codes]
+        dtype = np.int32 if off < 2**31 else np.int64
+        return np.concatenate(ids).astype(dtype), table
 
 
 def _at(v: object, i: int) -> Any:
@@ -489,6 +557,13 @@ class ValidationReport:
     unusable_files: dict[str, str] = field(default_factory=dict)
     as_of_first: dt.date | None = None
     coerced: pd.DataFrame | None = None
+    #: How ``findings`` was built (``FindingsBuilder.templates``): lets the JSON and the
+    #: counts work per template. Ignored once ``findings`` is another frame.
+    templates: FindingTemplates | None = field(default=None, repr=False, compare=False)
+
+    def _templates(self) -> FindingTemplates | None:
+        t = self.templates
+        return t if t is not None and t.frame is self.findings else None
 
     @property
     def as_of_window(self) -> tuple[dt.date, dt.date]:
@@ -500,16 +575,18 @@ class ValidationReport:
         are still listed, noted as skipped, and still took part in the checks across lists."""
         if not names:
             return self
-        df, counted = self.findings, self.coerced
+        df, counted, t = self.findings, self.coerced, self._templates()
         if len(df):
-            df = df[~df["list"].isin(list(names)).to_numpy()].reset_index(drop=True)
+            keep = ~df["list"].isin(list(names)).to_numpy()
+            df = df[keep].reset_index(drop=True)
+            t = t.subset(keep, df) if t is not None else None
         if counted is not None and len(counted):
             counted = counted[~counted["list"].isin(list(names)).to_numpy()].reset_index(
                 drop=True)
         sheets = [replace(s, note="; ".join(filter(None, [s.note, "skipped: its findings are "
                                                           "not reported (skip_lists)"])))
                   if s.list in names else s for s in self.sheets]
-        return replace(self, findings=df, sheets=sheets, coerced=counted)
+        return replace(self, findings=df, sheets=sheets, coerced=counted, templates=t)
 
     @property
     def as_of_text(self) -> str:
@@ -531,6 +608,9 @@ class ValidationReport:
         """True when there are no error findings (warnings and coercions are allowed)."""
         if not len(self.findings):
             return True
+        t = self._templates()
+        if t is not None:
+            return not bool(((t.table["severity"] == "error") & (t.counts() > 0)).any())
         return not bool((self.findings["severity"] == "error").any())
 
     @property
@@ -561,7 +641,13 @@ class ValidationReport:
 
     def counts(self) -> dict[str, int]:
         """Number of findings of each severity."""
-        vc: Mapping[str, int] = _counts(self.findings["severity"]) if len(self.findings) else {}
+        t = self._templates()
+        vc: Mapping[str, int]
+        if t is not None:
+            n = t.counts()
+            vc = {s: int(n[t.table["severity"] == s].sum()) for s in _SEVERITY_ORDER}
+        else:
+            vc = _counts(self.findings["severity"]) if len(self.findings) else {}
         out = {s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}
         if self.coerced is not None:
             out["coerced"] += int(self.coerced["count"].sum())
@@ -592,8 +678,16 @@ class ValidationReport:
         df = self.findings
         # One count per (file, sheet, severity), not one scan of the findings per sheet.
         per: dict[tuple[str, str], dict[str, int]] = {}
-        if len(df):
+        t = self._templates()
+        rules: pd.Series
+        if len(df) and t is not None:  # per template, not per finding
+            sizes, rules = _template_sizes(t)
+        elif len(df):
             sizes = df.groupby(["file", "sheet", "severity"], sort=False).size()
+            rules = df["rule"].value_counts()
+        else:
+            sizes = rules = pd.Series(dtype="int64")
+        if len(sizes):
             for key3, k in sizes.items():
                 f, sh, sev = (str(x) for x in key3)  # type: ignore[attr-defined]
                 per.setdefault((f, sh), {})[sev] = int(k)
@@ -612,7 +706,6 @@ class ValidationReport:
                 "rows": info.rows,
                 **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},
             }
-        rules = df["rule"].value_counts() if len(df) else pd.Series(dtype="int64")
         if counted is not None and len(counted):  # most first (rules as many: any order)
             rules = pd.concat([rules, counted.groupby("rule", sort=False)["count"].sum()])
             rules = rules.groupby(level=0, sort=False).sum().sort_values(ascending=False,
@@ -654,10 +747,17 @@ class ValidationReport:
         head = _dumps(self._head())
         out.write(head[:-1] + ', "findings": [')
         df = self.findings
+        t = self._templates()
+        parts = _encode_templates(t) if t is not None and len(df) else None
         for start in range(0, len(df), _JSON_CHUNK):
             if start:
                 out.write(", ")
-            out.write(", ".join(_encode_findings(df.iloc[start:start + _JSON_CHUNK])))
+            chunk = df.iloc[start:start + _JSON_CHUNK]
+            if t is not None and parts is not None:
+                texts = _encode_templated(chunk, t.ids[start:start + _JSON_CHUNK], parts)
+            else:
+                texts = _encode_findings(chunk)
+            out.write(", ".join(texts))
         out.write('], "summary": ' + _dumps(self.summary()) + "}\n")
 
     def to_frame(self) -> pd.DataFrame:
@@ -681,6 +781,24 @@ _JSON_CHUNK = 50_000
 def _dumps(value: object) -> str:
     """JSON as ``--format json`` writes it (the one encoding both paths share)."""
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _template_sizes(t: FindingTemplates) -> tuple[pd.Series, pd.Series]:
+    """From the templates, what ``summary`` counts from the findings: the number per (file,
+    sheet, severity), and per rule ordered as ``value_counts`` orders them (most first, a
+    tie in the order the rules first appear)."""
+    n = t.counts()
+    used = np.flatnonzero(n)
+    first = np.full(len(n), len(t.ids), dtype=np.int64)
+    np.minimum.at(first, t.ids, np.arange(len(t.ids), dtype=np.int64))
+    tab = pd.DataFrame({k: pd.Series(t.table[k][used], dtype=object)
+                        for k in ("file", "sheet", "severity", "rule")})
+    tab["n"], tab["first"] = n[used], first[used]
+    tab = tab.sort_values("first", kind="stable")  # groups in the order the findings show
+    sizes = tab.groupby(["file", "sheet", "severity"], sort=False)["n"].sum()
+    rules = tab.groupby("rule", sort=False)["n"].sum().sort_values(ascending=False,
+                                                                   kind="stable")
+    return sizes, rules
 
 
 def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:
@@ -728,6 +846,40 @@ def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins
     texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
                                in zip(keys, parts, strict=True)]) for i in first.tolist()]
     return np.asarray(texts, dtype=object)[key].tolist()  # type: ignore[no-any-return]
+
+
+def _json_value(v: object) -> str:
+    # For text, json.dumps(ensure_ascii=False) is exactly this C function.
+    return encode_basestring(v) if type(v) is str else _dumps(v)
+
+
+def _encode_templates(t: FindingTemplates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each template's JSON, in the three pieces found around a finding's row and cell."""
+    tab = t.table
+    j = _json_value
+    heads = [f'{{"file": {j(f)}, "sheet": {j(s)}, "row": '
+             for f, s in zip(tab["file"].tolist(), tab["sheet"].tolist(), strict=True)]
+    mids = [f', "column": {j(c)}, "cell": ' for c in tab["column"].tolist()]
+    tails = [f', "severity": {j(sev)}, "rule": {j(r)}, "message": {j(m)}, '
+             f'"expected": {j(e or "")}, "list": {j(li)}, "value": {j(v)}}}'
+             for sev, r, m, e, li, v in zip(*(tab[k].tolist() for k in TEMPLATE_FIELDS[3:]),
+                                             strict=True)]
+    return (np.array(heads, dtype=object), np.array(mids, dtype=object),
+            np.array(tails, dtype=object))
+
+
+def _encode_templated(df: pd.DataFrame, ids: np.ndarray,
+                      parts: tuple[np.ndarray, np.ndarray, np.ndarray]) -> builtins.list[str]:
+    """``_encode_findings`` for findings with templates: each template's text pasted around
+    the finding's row and cell."""
+    heads, mids, tails = (p[ids].tolist() for p in parts)
+    r = df["row"]
+    rows = (list(map(str, r.to_numpy(dtype="int64").tolist())) if not r.hasnans
+            else ["null" if v is None else str(v) for v in _column_values(df, "row")])
+    cells = [f'"{c}"' if type(c) is str and c.isascii() and c.isalnum()
+             else _dumps(c) for c in df["cell"].tolist()]
+    return [h + r + m + c + t for h, r, m, c, t in zip(heads, rows, mids, cells, tails,
+                                                          strict=True)]
 
 
 def _encode_findings(df: pd.DataFrame) -> builtins.list[str]:

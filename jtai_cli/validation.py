@@ -822,8 +822,9 @@ def validate_workbook(
         names, day, sheets = data.files, data.as_of, data.sheets
         source, first = data.as_of_source, data.as_of_window[0]
         del data
-        report = ValidationReport(names, day, sheets, builder.frame(), source,
-                                  as_of_first=first, coerced=builder.counted())
+        findings = builder.frame()
+        report = ValidationReport(names, day, sheets, findings, source, as_of_first=first,
+                                  coerced=builder.counted(), templates=builder.templates)
         del builder
     report = report.without_lists(skipped)
     if report_path is not None:

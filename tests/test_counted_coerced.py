@@ -7,6 +7,7 @@ counts and the summary must not change, and the JSON (which needs every cell) re
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
@@ -222,3 +223,51 @@ def test_counting_coerced_sets_the_default_for_new_builders_only_within_the_bloc
     assert FindingsBuilder().counted() is None
     empty = FindingsBuilder(coerced_cells=False).counted()
     assert empty is not None and list(empty.columns) == list(COUNTED_FIELDS) and not len(empty)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_json_and_counts_from_templates_are_those_from_the_frame(name):
+    report = validate_workbook(ROOT / "examples" / f"{name}.xlsx", as_of=AS_OF)
+    if len(report.findings):  # lists_clean has none, so no templates either
+        assert report.templates is not None and report.templates.frame is report.findings
+    plain = dataclasses.replace(report, templates=None)
+    for one, other in ((report, plain),
+                       (report.without_lists(["contacts", "cin"]),
+                        plain.without_lists(["contacts", "cin"]))):
+        a, b = io.StringIO(), io.StringIO()
+        one.write_json(a)
+        other.write_json(b)
+        assert a.getvalue() == b.getvalue()
+        assert one.summary() == other.summary()
+        assert list(one.summary()["by_rule"]) == list(other.summary()["by_rule"])
+        assert one.counts() == other.counts() and one.valid == other.valid
+
+
+def test_templates_of_a_builder_describe_its_frame():
+    b = FindingsBuilder()
+    for k in range(2):
+        _coded(b, k)
+        _spread(b, k)
+    _others(b)
+    df = b.frame()
+    t = b.templates
+    assert t is not None and t.frame is df
+    for i, rec in enumerate(df.to_dict("records")):
+        for k, v in t.table.items():
+            assert v[t.ids[i]] == rec[k] or (v[t.ids[i]] is None and rec[k] is None)
+    # A coded column's cells share a template per value; spread ones have one each.
+    assert len(t.table["rule"]) == 2 * 3 + 2 * 6 + 2
+
+
+def test_a_report_whose_findings_were_replaced_ignores_the_templates():
+    report = validate_workbook(ROOT / "examples" / "lists_messy.xlsx", as_of=AS_OF)
+    errors = report.findings[(report.findings["severity"] == "error").to_numpy()]
+    other = dataclasses.replace(report, findings=errors.reset_index(drop=True))
+    assert other.counts() == {"error": len(errors), "warning": 0, "coerced": 0}
+    out = io.StringIO()
+    other.write_json(out)
+    assert out.getvalue().count('"severity": "error"') == len(errors)
+    assert '"severity": "coerced"' not in out.getvalue()
