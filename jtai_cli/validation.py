@@ -356,9 +356,14 @@ def _keys(ids: ParsedColumn | None, n: int) -> pd.Series:
         return pd.Series([None] * n, dtype=object)
     # Rows with the same raw value (the same code) have the same typed ID: a parsed ID is
     # text or None, so its key is its upper case, less any leading zeros of digits.
+    # Any row of a code will do, so one scatter finds them (np.unique sorted every row).
     codes = ids.codes
-    seen, first = np.unique(codes, return_index=True)
-    typed_u = ids.values.to_numpy(dtype=object)[first]
+    present = np.zeros(len(ids.uniques) + 1, dtype=bool)  # the last: blank (code -1)
+    present[codes] = True
+    by_code = np.full(len(ids.uniques) + 1, None, dtype=object)
+    by_code[codes] = ids.values.to_numpy(dtype=object)
+    seen = np.flatnonzero(present)
+    typed_u = by_code[seen]
     given = np.fromiter(map(isinstance, typed_u, repeat(str)), dtype=bool, count=len(typed_u))
     upper = np.fromiter(map(str.upper, map(str.strip, typed_u[given])), dtype=object,
                         count=int(given.sum()))
