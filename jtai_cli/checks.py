@@ -14,12 +14,10 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .children import STATUS_WORDS, status_lists
 from .parsing import BLANK, fmt_date, is_blank, show
 from .schemas import ListSchema, normalise
 from .validation import Dataset, ParsedList
-
-STATUS_LIST = {"CIN": 6, "CP": 7, "CLA": 8}
-STATUS_WORDS = {"CIN": "child in need", "CP": "child protection plan", "CLA": "looked after"}
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -603,6 +601,7 @@ def _swapped(a: str, b: str) -> bool:
 
 
 def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:
+    status_list = status_lists(data.schemas)  # CIN -> 6, CP -> 7, CLA -> 8
     on_list: dict[int, set[str]] = {}
     for number in (6, 7, 8):
         lists = data.numbered(number)
@@ -627,9 +626,9 @@ def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:
                      "a child on list 6, 7 or 8")
                 continue
             status = pl.typed[status_col.header].iat[i]
-            if not isinstance(status, str) or STATUS_LIST.get(status) is None:
+            if not isinstance(status, str) or status_list.get(status) is None:
                 continue
-            listed = STATUS_LIST[status]
+            listed = status_list[status]
             if listed not in on_list or key in on_list[listed]:
                 continue
             found = [f"List {n}" for n in sorted(on_list) if key in on_list[n]]

@@ -36,11 +36,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .checked import load_checked
 from .errors import SheetMissing, UsageError
 from .merging import input_paths, list_cells, present_columns
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
 from .schemas import ListSchema, SchemaSet, list_names, load_schemas, normalise
-from .validation import Dataset, ParsedList, load_dataset
+from .validation import Dataset, ParsedList
 
 #: The look-back windows ``within`` accepts.
 WITHIN = {"3m": 3, "6m": 6, "12m": 12}
@@ -94,6 +95,8 @@ class FilterResult:
         children_flagged: how many children are flagged CSA-FE on any list (with
             ``csa_only``), else None.
         caveat: what the output is not, where that needs saying (the referrals_csa draft).
+        unreadable: how many cells could not be read, and where (the criteria took them as
+            blank; they are written as they were), or None when every cell was read.
     """
 
     files: tuple[str, ...]
@@ -104,6 +107,7 @@ class FilterResult:
     lists: tuple[ListFiltered, ...]
     children_flagged: int | None = None
     caveat: str | None = None
+    unreadable: str | None = None
 
     @property
     def rows_out(self) -> int:
@@ -123,6 +127,7 @@ class FilterResult:
             "criteria": list(self.criteria),
             "children_flagged": self.children_flagged,
             "caveat": self.caveat,
+            "unreadable": self.unreadable,
             "lists": {lf.list: lf.to_dict() for lf in self.lists},
         }
 
@@ -331,7 +336,8 @@ def filter_lists(
         lists, csa_only, within = ["referrals"], True, "3m"
 
     paths = input_paths(input)
-    data = load_dataset(paths, as_of=as_of, schemas=schemas)
+    checked = load_checked(paths, as_of=as_of, schemas=schemas)
+    data = checked.dataset
     schemas = data.schemas
     present = [n for n in schemas.lists if data.of(n)]
     if lists:
@@ -410,7 +416,7 @@ def filter_lists(
     return FilterResult(tuple(str(p) for p in paths), out, data.as_of, data.as_of_source,
                         tuple(criteria), tuple(counts),
                         len(flagged) if flagged is not None else None,
-                        REFERRALS_CSA_CAVEAT if referrals_csa else None)
+                        REFERRALS_CSA_CAVEAT if referrals_csa else None, checked.note)
 
 
 def _row_mask(

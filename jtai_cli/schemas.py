@@ -98,6 +98,9 @@ class Code(_Model):
     #: current carers", RC6 "Transferred to adult social care services"): being 18 at its end
     #: is legitimate (guidance para 18 holds at the event).
     reached_18: bool = False
+    #: The wider group the entry is counted in (ethnicity: DfE's major ethnic groups), for
+    #: tables and mixes that group codes; None when the list has no groups.
+    group: str | None = None
 
 
 class CodeList(_Model):
@@ -107,6 +110,8 @@ class CodeList(_Model):
     title: str
     description: str = ""
     source: str = ""
+    #: The group a blank cell is counted in, where the entries have groups.
+    blank_group: str | None = None
     codes: list[Code]
 
 
@@ -140,6 +145,9 @@ class Column(_Model):
     rules: Rules = Rules()
     description: str = ""
     source: str = ""
+    #: A short name for the column in jtai's tables and sentences (the seven questions:
+    #: "Multi-agency involvement"); the header is used when not given.
+    label: str = ""
 
     @model_validator(mode="after")
     def _codes_for_codes(self) -> Column:

@@ -27,22 +27,28 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
-
 from ._files import check_output
+from .checked import load_checked, unreadable_cells, unreadable_note
+from .child_records import ChildRecord, gather_children
+from .children import (
+    AGE_BANDS,
+    FIELD_NUMBER,
+    UNBORN,
+    ethnic_groups,
+    questions,
+)
 from .errors import UsageError
-from .parsing import fmt_date, id_key
+from .parsing import ERROR, id_key
 from .policy import MIX_RULE
-from .schemas import ADDITIONAL_ROLES, SchemaSet
-from .validation import Dataset, ParsedList, load_dataset
+from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
+from .shortlist_workbook import write_shortlist_workbook
+from .validation import Dataset
 
 __all__ = [
     "MIX_RULE",
@@ -67,22 +73,6 @@ SELECT_COUNT = 20
 #: Children tracked: five to seven (paras 24, 27); Annex C says seven for option B.
 TRACK_MIN, TRACK_MAX = 5, 7
 
-#: Field number (as the guidance lists them, 1-7) of each additional Y/N question.
-FIELD_NUMBER = {role: i + 1 for i, role in enumerate(ADDITIONAL_ROLES)}
-FIELD_WORDS = {
-    "csa_current": "CSA-FE is a current or significant factor",
-    "multi_agency": "multi-agency involvement",
-    "known_to_yot": "known to the YOT",
-    "nps_adult": "the NPS works with a parent or adult close to the child",
-    "police_investigation": "a current police investigation or criminal proceedings",
-    "csa_support": "current or recent (last six months) intervention and support on CSA-FE",
-    "sarc_attended": "attended a SARC or paediatric assessment in the last 12 months",
-}
-_NOT_LISTS = frozenset({"additional_fields", "multi_agency_meetings"})
-_STATUS_OF_LIST = {6: "CIN", 7: "CP", 8: "CLA"}
-_STATUS_RANK = {"CIN": 1, "CP": 2, "CLA": 3}
-_ETHNIC_GROUPS = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Chinese or other",
-                  "O": "Chinese or other", "R": "not recorded", "N": "not recorded"}
 
 # Dimensions the selection keeps mixed, with their weights. Legal status comes first in the
 # issue and in para 22's spirit ("from all the lists"), so it weighs most.
@@ -188,255 +178,6 @@ class Shortlist:
         }
 
 
-# --------------------------------------------------------------------------- children
-
-
-@dataclass
-class _Child:
-    """Everything the lists say about one child (by matching key), gathered across lists."""
-
-    key: str
-    child_id: str
-    lists: list[str] = field(default_factory=list)
-    flag_lists: list[str] = field(default_factory=list)
-    on_yot: bool = False
-    on_nps: bool = False
-    status_lists: set[int] = field(default_factory=set)
-    yot_nps_status: str | None = None
-    open_rows: int = 0
-    closed_rows: int = 0
-    dob: dt.date | None = None
-    expected_dob: dt.date | None = None
-    age_col: int | None = None
-    gender: str | None = None
-    ethnicity: str | None = None
-    disability: str | None = None
-    team: str | None = None
-    need: str | None = None
-    fields: dict[str, str | None] = field(default_factory=dict)
-    field_lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    has_field_row: bool = False
-    problems: list[str] = field(default_factory=list)
-
-    # ---- derived facts
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.flag_lists)
-
-    @property
-    def status(self) -> str | None:
-        if self.status_lists:
-            return _STATUS_OF_LIST[max(self.status_lists)]
-        return self.yot_nps_status
-
-    @property
-    def open_state(self) -> str | None:
-        if self.open_rows:
-            return "open"
-        if self.closed_rows:
-            return "closed"
-        return None
-
-    def age(self, as_of: dt.date) -> int | None:
-        """Age in years at ``as_of``; -1 for an unborn child; None when unknown."""
-        if self.dob is not None:
-            if self.dob > as_of:
-                return -1
-            had = (self.dob.month, self.dob.day) <= (as_of.month, as_of.day)
-            return as_of.year - self.dob.year - (0 if had else 1)
-        if self.expected_dob is not None:
-            return -1
-        return self.age_col
-
-    def age_band(self, as_of: dt.date) -> str | None:
-        age = self.age(as_of)
-        if age is None:
-            return None
-        if age < 0:
-            return "unborn"
-        for top, band in ((4, "0-4"), (9, "5-9"), (15, "10-15"), (17, "16-17")):
-            if age <= top:
-                return band
-        return "18+"
-
-    @property
-    def ethnic_group(self) -> str | None:
-        if not self.ethnicity:
-            return None
-        code = self.ethnicity.split(")", 1)[-1].strip()
-        return _ETHNIC_GROUPS.get(code[:1].upper(), "Chinese or other")
-
-    @property
-    def has_fields(self) -> bool:
-        return any(v is not None for v in self.fields.values())
-
-    def value(self, dim: str, as_of: dt.date) -> object:
-        """The child's value on one balancing dimension."""
-        if dim == "age_band":
-            return self.age_band(as_of)
-        if dim == "open":
-            return self.open_state
-        return getattr(self, dim)
-
-    def facts(self, as_of: dt.date, schemas: SchemaSet) -> dict[str, Any]:
-        """JSON-ready facts for a ``Pick``."""
-        gender = schemas.codes["gender"].means(self.gender) if self.gender else None
-        ethnicity = schemas.codes["ethnicity"].means(self.ethnicity) if self.ethnicity else None
-        out: dict[str, Any] = {
-            "status": self.status,
-            "open": {"open": "open", "closed": "recently closed"}.get(self.open_state or ""),
-            "age": self.age(as_of),
-            "age_band": self.age_band(as_of),
-            "date_of_birth": fmt_date(self.dob) if self.dob else None,
-            "gender": gender,
-            "ethnicity": ethnicity,
-            "ethnic_group": self.ethnic_group,
-            "disability": self.disability,
-            "team": self.team,
-            "need": self.need,
-            "csa_flag_lists": list(self.flag_lists),
-        }
-        if self.has_fields or self.fields:
-            out["fields"] = {role: self.fields.get(role) for role in ADDITIONAL_ROLES}
-        if self.problems:
-            out["unreadable"] = list(self.problems)
-        return out
-
-
-def _py(value: object) -> object:
-    """A typed cell as a plain Python value; None for blanks."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return value
-
-
-def _disability(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return {"a) Yes": "Y", "b) No": "N", "c) Unknown": "unknown", "Y": "Y", "N": "N"}.get(value)
-
-
-def _gather(data: Dataset, as_of: dt.date,
-            wanted: Callable[[str], bool] | None = None) -> dict[str, _Child]:
-    """Build one record per child key from every list, in guidance order."""
-    order = {name: i for i, name in enumerate(data.schemas.lists)}
-    lists = sorted(data.lists, key=lambda pl: (order.get(pl.name, 99), pl.order))
-    children: dict[str, _Child] = {}
-    for pl in lists:
-        keys = pl.keys
-        mask = keys.notna()
-        if wanted is not None:
-            mask &= keys.map(lambda k: isinstance(k, str) and wanted(k)).astype(bool)
-        if not mask.any():
-            continue
-        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children,
-                     [int(i) for i in np.flatnonzero(mask.to_numpy())])
-    return children
-
-
-def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt.date,
-                 children: dict[str, _Child], positions: list[int]) -> None:
-    schema = pl.schema
-    header = {c.role: c.header for c in schema.columns if c.role}
-    present = set(pl.positions)
-    number = schema.list_number
-    is_list = schema.name not in _NOT_LISTS
-    label = pl.label
-    id_header = header["child_id"]
-    unreadable = _unreadable_cells(pl, positions)
-    for pos, key, row in zip(positions, keys, typed.to_dict("records"), strict=True):
-        child_id = str(row[id_header])
-        child = children.get(key)
-        if child is None:
-            child = children[key] = _Child(key, child_id)
-        elif len(child_id) > len(child.child_id):
-            child.child_id = child_id  # keep the form with leading zeros
-        def get(role: str, row: dict[Hashable, Any] = row) -> object:
-            return _py(row[header[role]]) if role in header else None
-
-        for problem in unreadable.get(pos, ()):
-            if problem not in child.problems:
-                child.problems.append(problem)
-        if is_list and label not in child.lists:
-            child.lists.append(label)
-        if get("csa_flag") == "Y" and label not in child.flag_lists:
-            child.flag_lists.append(label)
-        if schema.name == "yot":
-            child.on_yot = True
-        if schema.name == "nps":
-            child.on_nps = True
-        status = get("status")
-        if isinstance(status, str) and (child.yot_nps_status is None or _STATUS_RANK.get(
-                status, 0) > _STATUS_RANK.get(child.yot_nps_status, 0)):
-            child.yot_nps_status = status
-        if number in _STATUS_OF_LIST:
-            child.status_lists.add(number)
-            end = get("end_date")
-            if end is None or (isinstance(end, dt.date) and end > as_of):
-                child.open_rows += 1
-            else:
-                child.closed_rows += 1
-        # Facts: the first value met, in guidance order, wins.
-        for attr, role in (("dob", "date_of_birth"), ("expected_dob", "expected_date_of_birth"),
-                           ("gender", "gender"), ("ethnicity", "ethnicity"), ("team", "team")):
-            v = get(role)
-            if v is not None and getattr(child, attr) is None:
-                setattr(child, attr, v)
-        age = get("age")
-        if age is not None and child.age_col is None:
-            child.age_col = int(age)  # type: ignore[call-overload]
-        dis = _disability(get("disability"))
-        if dis is not None and (child.disability in (None, "unknown") or dis == "Y"):
-            child.disability = dis
-        need = get("category_of_abuse") if number == 7 else get("need")
-        if isinstance(need, str) and (child.need is None or number in _STATUS_OF_LIST):
-            # Lists are read in order 6, 7, 8: the highest status's need wins.
-            child.need = (f"CP category {need.split(') ', 1)[-1].lower()}" if number == 7
-                          else f"need {need}")
-        # The seven answers: an additional-information sheet wins over the list columns.
-        if schema.name == "additional_fields":
-            child.has_field_row = True
-        for role in ADDITIONAL_ROLES:
-            if role not in header or header[role] not in present:
-                continue
-            v = get(role)
-            if v is None:
-                continue
-            child.field_lists.setdefault(role, []).append((label, str(v)))
-            if schema.name == "additional_fields" or child.fields.get(role) is None:
-                child.fields[role] = str(v)
-
-
-_PROBLEM_WORDS = {"date_of_birth": "date of birth", "csa_flag": "CSA-FE flag",
-                  **{role: f"field {i + 1}" for i, role in enumerate(ADDITIONAL_ROLES)}}
-
-
-def _unreadable_cells(pl: ParsedList, rows: Iterable[int]) -> dict[int, list[str]]:
-    """Row position -> "<what> could not be read (<list> sheet '<s>' cell <X12>)"."""
-    from .parsing import ERROR
-    from .reporting import column_letter
-
-    out: dict[int, list[str]] = {}
-    wanted = {int(r) for r in rows}
-    for role, words in _PROBLEM_WORDS.items():
-        col = pl.schema.by_role(role)
-        if col is None or col.header not in pl.parsed or col.header not in pl.positions:
-            continue
-        letter = column_letter(pl.positions[col.header])
-        for pos in pl.parsed[col.header].problem_rows():
-            pos = int(pos)
-            if pos in wanted and pl.parsed[col.header].state[pos] == ERROR:
-                out.setdefault(pos, []).append(
-                    f"{words} could not be read ({pl.label}, sheet '{pl.sheet}' cell "
-                    f"{letter}{int(pl.excel_rows[pos])})")
-    return out
-
-
 # --------------------------------------------------------------------------- IDs
 
 
@@ -489,7 +230,7 @@ class _Chooser:
         self.rank = {k: i for i, k in enumerate(order)}
         self.counts: dict[str, Counter[object]] = {d: Counter() for d, _ in dims}
 
-    def add(self, child: _Child) -> dict[str, int]:
+    def add(self, child: ChildRecord) -> dict[str, int]:
         """Count a chosen child; return, per dimension, how many of its kind came before."""
         before = {}
         for d, _ in self.dims:
@@ -498,12 +239,12 @@ class _Chooser:
             self.counts[d][v] += 1
         return before
 
-    def score(self, child: _Child) -> float:
+    def score(self, child: ChildRecord) -> float:
         return round(sum(w / (1 + self.counts[d][child.value(d, self.as_of)])
                          for d, w in self.dims), 9)
 
-    def best(self, pool: Sequence[_Child], bonus: Callable[[_Child], float] | None = None
-             ) -> tuple[_Child, int]:
+    def best(self, pool: Sequence[ChildRecord], bonus: Callable[[ChildRecord], float] | None = None
+             ) -> tuple[ChildRecord, int]:
         """The child adding most to the mix (plus ``bonus``); ties broken by the seeded order.
 
         Returns:
@@ -515,7 +256,7 @@ class _Chooser:
         return min(tied, key=lambda c: self.rank[c.key]), len(tied) - 1
 
 
-def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
+def _words(dim: str, child: ChildRecord, as_of: dt.date, schemas: SchemaSet) -> str:
     v = child.value(dim, as_of)
     if dim == "status":
         return {"CIN": "child in need", "CP": "child on a child protection plan",
@@ -526,12 +267,12 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
     if dim == "age_band":
         if v is None:
             return "child of unknown age"
-        return "unborn child" if v == "unborn" else f"child aged {v}"
+        return "unborn child" if v == UNBORN else f"child aged {v}"
     if dim == "gender":
         label = schemas.codes["gender"].means(str(v)) if v else "unrecorded gender"
         return f"{label.lower()} child" if label in ("Male", "Female") else f"child ({label})"
     if dim == "ethnic_group":
-        return (f"child of {v} ethnicity" if v and v != "not recorded"
+        return (f"child of {v} ethnicity" if v and v != ethnic_groups(schemas).blank
                 else "child whose ethnicity is not recorded")
     if dim == "disability":
         return {"Y": "disabled child", "N": "child without a disability"}.get(
@@ -543,7 +284,7 @@ def _words(dim: str, child: _Child, as_of: dt.date, schemas: SchemaSet) -> str:
     return str(v)
 
 
-def _mix_reason(before: dict[str, int], tied: int, child: _Child, chooser: _Chooser,
+def _mix_reason(before: dict[str, int], tied: int, child: ChildRecord, chooser: _Chooser,
                 schemas: SchemaSet) -> list[str]:
     as_of = chooser.as_of
     def words(dim: str) -> str:
@@ -576,33 +317,20 @@ def _field_text(role: str, value: str | None) -> str:
 
 # --------------------------------------------------------------------------- preferences
 
-_AGE_BANDS = ("unborn", "0-4", "5-9", "10-15", "16-17")
-_LIST_WORDS = {
-    "list-4": "List 4", "list-5": "List 5", "list-6": "List 6", "list-7": "List 7",
-    "list-8": "List 8", "yot": "YOT list", "nps": "NPS list",
-    "assessments": "List 4", "section_47": "List 5", "children_in_need": "List 6",
-    "cin": "List 6", "child_protection": "List 7", "cp": "List 7", "children_in_care": "List 8",
-    "cla": "List 8",
-}
-
-
 @dataclass(frozen=True)
 class _Want:
     """One --prefer or --require value: a child, a list or an age band."""
 
     kind: Literal["id", "list", "age_band"]
+    #: The child's key, the list's label as in ``Pick.lists`` ("List 7") or the age band.
     value: str
     written: str
 
-    def matches(self, child: _Child, as_of: dt.date) -> bool:
+    def matches(self, child: ChildRecord, as_of: dt.date) -> bool:
         if self.kind == "id":
             return child.key == self.value
         if self.kind == "age_band":
             return child.age_band(as_of) == self.value
-        if self.value == "YOT list":
-            return child.on_yot
-        if self.value == "NPS list":
-            return child.on_nps
         return self.value in child.lists
 
     @property
@@ -610,25 +338,43 @@ class _Want:
         if self.kind == "id":
             return f"child '{self.written}'"
         if self.kind == "age_band":
-            return "an unborn child" if self.value == "unborn" else f"a child aged {self.value}"
+            return "an unborn child" if self.value == UNBORN else f"a child aged {self.value}"
         return f"a child on {self.value}"
 
 
-def parse_wants(value: str | Iterable[str] | None) -> tuple[_Want, ...]:
+def _list_words(schemas: SchemaSet) -> dict[str, str]:
+    """Every way a list of children can be named (list-7, cp, yot, child_protection) -> its
+    label; bare numbers are left to mean child IDs."""
+    out: dict[str, str] = {}
+    for spelling, names in list_names(schemas).items():
+        cases = [schemas.lists[n] for n in names if schemas.lists[n].kind == "case"]
+        if cases and not spelling.isdigit():
+            first = cases[0]
+            out[spelling] = (f"List {first.list_number}" if first.list_number is not None
+                             else first.title.split(":")[0])
+    return out
+
+
+def parse_wants(value: str | Iterable[str] | None,
+                schemas: SchemaSet | None = None) -> tuple[_Want, ...]:
     """Read --prefer / --require values: child IDs, lists (list-7, yot) or age bands (10-15).
+
+    Lists are named as on the command line (``list-7``, ``7`` is a child ID though, ``cp``,
+    ``yot``, ``child_protection``); ``schemas`` are the shipped ones by default.
 
     Example:
         >>> [(w.kind, w.value) for w in parse_wants("list-7, 10-15, 0799515")]
         [('list', 'List 7'), ('age_band', '10-15'), ('id', '799515')]
     """
+    bands = {band.casefold(): band for band in AGE_BANDS}
+    lists = _list_words(schemas or load_schemas())
     out: list[_Want] = []
     for item in parse_ids(value):
-        norm = re.sub(r"[\s_]+", "-", item.strip().lower()).replace("list-list", "list")
-        if norm in _AGE_BANDS:
-            out.append(_Want("age_band", norm, item))
-        elif norm in _LIST_WORDS or norm.replace("-", "_") in _LIST_WORDS:
-            out.append(_Want("list", _LIST_WORDS.get(norm) or _LIST_WORDS[norm.replace(
-                "-", "_")], item))
+        norm = normalise(item)
+        if item.strip().casefold() in bands:
+            out.append(_Want("age_band", bands[item.strip().casefold()], item))
+        elif norm in lists:
+            out.append(_Want("list", lists[norm], item))
         else:
             out.append(_Want("id", id_key(item), item))
     return tuple(out)
@@ -637,7 +383,7 @@ def parse_wants(value: str | Iterable[str] | None) -> tuple[_Want, ...]:
 # --------------------------------------------------------------------------- evidence
 
 
-def _evidence(child: _Child) -> tuple[list[str], list[str]]:
+def _evidence(child: ChildRecord) -> tuple[list[str], list[str]]:
     """The fields showing multi-agency involvement and work to address concerns (jtai's reading).
 
     Multi-agency involvement is field 2. Work to address CSA-FE concerns is read from fields 5
@@ -650,7 +396,7 @@ def _evidence(child: _Child) -> tuple[list[str], list[str]]:
     return ma, work
 
 
-def _tier(child: _Child) -> int:
+def _tier(child: ChildRecord) -> int:
     """0: answers show both multi-agency involvement and work; 1: one of them; 2: neither."""
     ma, work = _evidence(child)
     return 2 - bool(ma) - bool(work)
@@ -661,31 +407,36 @@ _FIELD_WEIGHT = {"csa_current": 2.0, "multi_agency": 1.0, "known_to_yot": 1.0, "
                  "police_investigation": 1.0, "csa_support": 1.0, "sarc_attended": 1.0}
 
 
-def _field_score(child: _Child) -> float:
+def _field_score(child: ChildRecord) -> float:
     return sum(w for r, w in _FIELD_WEIGHT.items() if child.fields.get(r) == "Y")
 
 
-def _relies_on(child: _Child) -> list[str]:
+def _relies_on(child: ChildRecord, schemas: SchemaSet) -> list[str]:
     """Which fields this pick relies on, in words."""
     ma, work = _evidence(child)
+    asked = questions(schemas)
+
+    def says(role: str) -> str:
+        return asked[role].words if role in asked else f"field {FIELD_NUMBER[role]}"
+
     out = []
     if ma:
-        out.append(f"relies on field 2 for {FIELD_WORDS['multi_agency']} (field 2 is Y)")
+        out.append(f"relies on field 2 for {says('multi_agency')} (field 2 is Y)")
     if work:
-        said = ", ".join(f"{w} ({FIELD_WORDS[r]})" for w, r in (
+        said = ", ".join(f"{w} ({says(r)})" for w, r in (
             (f"field {FIELD_NUMBER[r]} is Y", r) for r in ("police_investigation", "csa_support",
                                                            "sarc_attended"))
             if child.fields.get(r) == "Y")
         out.append(f"relies on {' and '.join(work)} for work to address CSA-FE concerns: {said}")
     if child.fields.get("csa_current") == "Y":
-        out.append(f"{FIELD_WORDS['csa_current']} (field 1 is Y)")
+        out.append(f"{says('csa_current')} (field 1 is Y)")
     for role in ("known_to_yot", "nps_adult"):
         if child.fields.get(role) == "Y":
-            out.append(f"{FIELD_WORDS[role]} (field {FIELD_NUMBER[role]} is Y)")
+            out.append(f"{says(role)} (field {FIELD_NUMBER[role]} is Y)")
     return out
 
 
-def _to_confirm(child: _Child) -> list[str]:
+def _to_confirm(child: ChildRecord) -> list[str]:
     """What the phone call must confirm about this child (paras 25, 28)."""
     if not child.has_fields:
         return ["the seven answers are blank: confirm multi-agency involvement and current or "
@@ -740,13 +491,13 @@ def shortlist(
         seed: tie-break seed; the same input and seed give the same picks.
         include: child IDs to pick whatever the rules say (the inspector's judgement, para 16).
         exclude: child IDs never to pick.
-        prefer: child IDs, lists ("list-7", "yot") or age bands ("10-15") to move up jtai's
+        prefer: child IDs, lists (list-7, yot) or age bands (10-15) to move up jtai's
             mix rule.
         require: the same kinds of value; the selection includes a matching child (a child
             ID is picked as with ``include``).
         stage: "select" (the 20) or "track" (five to seven) to force a stage; default: read
             from the data.
-        as_of: date ages are counted at; default as ``load_dataset``.
+        as_of: date ages are counted at; default as ``load_checked``.
         schemas: list schemas (default: the shipped ones).
         output: also write the workbook for this stage: for the 20, the workbook the local
             authority fills in and returns; for tracking, the selection with its reasons.
@@ -774,12 +525,12 @@ def shortlist(
             [inputs] if isinstance(inputs, str | Path) else list(inputs))
         check_output(output, [*given, *id_files(include), *id_files(exclude),
                               *id_files(prefer), *id_files(require)])
-    data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        inputs, as_of=as_of, schemas=schemas)
+    data = inputs if isinstance(inputs, Dataset) else load_checked(
+        inputs, as_of=as_of, schemas=schemas).dataset
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
-    prefers, requires = parse_wants(prefer), parse_wants(require)
+    prefers, requires = parse_wants(prefer, schemas), parse_wants(require, schemas)
     inc = {id_key(i): i for i in include_ids}
     inc.update({w.value: w.written for w in requires if w.kind == "id"})
     exc = {id_key(i): i for i in exclude_ids}
@@ -793,23 +544,21 @@ def shortlist(
     unreadable_flag: set[str] = set()
     for pl in data.lists:
         keys = set(pl.keys.dropna())
-        if pl.name not in _NOT_LISTS:
+        if pl.schema.kind == "case":
             everyone |= keys
-        if pl.name in ("yot", "nps", "additional_fields"):
+        if pl.schema.agency is not None or pl.schema.kind == "answers":
             interesting |= keys
         flag = pl.schema.by_role("csa_flag")
         if flag is not None:
             interesting |= set(pl.keys[(pl.typed[flag.header] == "Y").to_numpy()].dropna())
             if flag.header in pl.parsed:
-                from .parsing import ERROR
-
                 bad = pl.parsed[flag.header].state == ERROR
                 unreadable_flag |= set(pl.keys[bad].dropna())
         for role in ADDITIONAL_ROLES:
             c = pl.schema.by_role(role)
             if c is not None and c.header in pl.positions:
                 interesting |= set(pl.keys[pl.typed[c.header].notna().to_numpy()].dropna())
-    children = _gather(data, day, wanted=(interesting | unreadable_flag).__contains__)
+    children = gather_children(data, day, wanted=(interesting | unreadable_flag).__contains__)
 
     notes: list[str] = []
     for key, written in inc.items():
@@ -821,7 +570,7 @@ def shortlist(
             notes.append(f"--exclude: child '{written}' is on none of the lists")
     inc = {k: v for k, v in inc.items() if k in children}
     candidates = {k: c for k, c in children.items()
-                  if c.flagged or c.on_yot or c.on_nps or c.has_fields or c.has_field_row
+                  if c.flagged or c.agencies or c.has_fields or c.has_field_row
                   or k in inc}
     for key in sorted(unreadable_flag - set(candidates)):
         child = children[key]
@@ -866,6 +615,9 @@ def shortlist(
     else:
         result = ctx.track(fields_given, stage_forced=stage == "track")
         confirm = ctx.confirm
+    said = unreadable_note(unreadable_cells(data))
+    if said:  # the picks cannot rest on these cells: say so, and where
+        notes.append(said)
     if ignored:
         notes.append(f"{ignored} other child{'ren' if ignored != 1 else ''} on the lists "
                      f"{'are' if ignored != 1 else 'is'} not flagged CSA-FE and "
@@ -884,7 +636,7 @@ class _Context:
     as_of: dt.date
     seed: int
     option: Option
-    candidates: dict[str, _Child]
+    candidates: dict[str, ChildRecord]
     include: set[str]
     exclude: set[str]
     notes: list[str]
@@ -892,33 +644,32 @@ class _Context:
     requires: tuple[_Want, ...] = ()
     confirm: list[str] = field(default_factory=list)
 
-    def _pick(self, child: _Child, reasons: list[str]) -> Pick:
+    def _pick(self, child: ChildRecord, reasons: list[str]) -> Pick:
         extra = [f"preferred (--prefer {w.written})" for w in self.prefers
                  if w.matches(child, self.as_of)]
         extra += [f"warning: {p}" for p in child.problems]
         return Pick(child.child_id, tuple(child.lists), (*reasons, *extra),
                     child.facts(self.as_of, self.schemas))
 
-    def _sorted(self, children: Iterable[_Child]) -> list[_Child]:
+    def _sorted(self, children: Iterable[ChildRecord]) -> list[ChildRecord]:
         return sorted(children, key=lambda c: (c.child_id, c.key))
 
-    def _too_old(self, child: _Child) -> bool:
+    def _too_old(self, child: ChildRecord) -> bool:
         age = child.age(self.as_of)
         return age is not None and age >= 18
 
-    def _preferred(self, child: _Child) -> int:
+    def _preferred(self, child: ChildRecord) -> int:
         return sum(1 for w in self.prefers if w.matches(child, self.as_of))
 
-    def _where_flagged(self, child: _Child) -> str:
+    def _where_flagged(self, child: ChildRecord) -> str:
         if child.flag_lists:
             return f"flagged CSA-FE on {' and '.join(child.flag_lists)}"
-        if child.on_yot or child.on_nps:
-            return "on the " + " and ".join(
-                n for n, on in (("YOT list", child.on_yot), ("NPS list", child.on_nps)) if on)
+        if child.agencies:
+            return "on the " + " and ".join(f"{agency} list" for agency in child.agencies)
         return "not flagged CSA-FE on any list"
 
-    def _required(self, chosen: list[_Child], pool: list[_Child],
-                  take: Callable[[list[_Child], list[str]], None]) -> None:
+    def _required(self, chosen: list[ChildRecord], pool: list[ChildRecord],
+                  take: Callable[[list[ChildRecord], list[str]], None]) -> None:
         """Make the selection include a child matching each --require list or age band."""
         for want in self.requires:
             if any(want.matches(c, self.as_of) for c in chosen):
@@ -938,8 +689,8 @@ class _Context:
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_SELECT_DIMS, self.as_of, self.seed, self.candidates)
-        pool: list[_Child] = []
-        chosen: list[_Child] = []
+        pool: list[ChildRecord] = []
+        chosen: list[ChildRecord] = []
         for child in self._sorted(self.candidates.values()):
             if child.key in self.exclude:
                 not_picked.append((child.child_id, (
@@ -956,11 +707,10 @@ class _Context:
             elif self._too_old(child):
                 not_picked.append((child.child_id, (
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
-            elif child.on_yot or child.on_nps:
+            elif child.agencies:
                 chooser.add(child)
                 chosen.append(child)
-                which = " and ".join(n for n, on in (("YOT", child.on_yot),
-                                                     ("NPS", child.on_nps)) if on)
+                which = " and ".join(child.agencies)
                 picks.append(self._pick(child, [
                     f"on the {which} list: {which} and children's services are both involved "
                     "and there are current or significant CSA-FE concerns (para 21); jtai's "
@@ -975,7 +725,7 @@ class _Context:
                               f"included: all are proposed, more than the {SELECT_COUNT} of "
                               "para 22")
 
-        def take(sub: list[_Child], why: list[str]) -> None:
+        def take(sub: list[ChildRecord], why: list[str]) -> None:
             ranked = max(self._preferred(c) for c in sub)
             child, tied = chooser.best([c for c in sub if self._preferred(c) == ranked])
             pool.remove(child)
@@ -1016,7 +766,7 @@ class _Context:
 
     # ---- option A second stage, option B
 
-    def _conflicts(self, child: _Child) -> None:
+    def _conflicts(self, child: ChildRecord) -> None:
         for role, seen in child.field_lists.items():
             values = {v for _, v in seen}
             if len(values) > 1:
@@ -1031,8 +781,8 @@ class _Context:
         picks: list[Pick] = []
         not_picked: list[tuple[str, tuple[str, ...]]] = []
         chooser = _Chooser(_TRACK_DIMS, self.as_of, self.seed, self.candidates)
-        pool: list[_Child] = []
-        chosen: list[_Child] = []
+        pool: list[ChildRecord] = []
+        chosen: list[ChildRecord] = []
         outside: list[tuple[str, tuple[str, ...]]] = []
         if not fields_given:
             self.notes.append("none of the children has any of the seven additional answers"
@@ -1048,7 +798,7 @@ class _Context:
                 chooser.add(child)
                 chosen.append(child)
                 picks.append(self._pick(child, ["included by the inspector (--include or "
-                                                "--require)", *_relies_on(child)]))
+                                                "--require)", *_relies_on(child, self.schemas)]))
             elif self._too_old(child):
                 not_picked.append((child.child_id, (
                     "aged 18 or over: the lists are of children under 18 (para 18)",)))
@@ -1065,20 +815,21 @@ class _Context:
         def covered(part: str) -> bool:
             return any(_evidence(c)[0 if part == "ma" else 1] for c in chosen)
 
-        def gain(c: _Child) -> int:
+        def gain(c: ChildRecord) -> int:
             ma, work = _evidence(c)
             return int(bool(ma) and not covered("ma")) + int(bool(work) and not covered("work"))
 
-        def rank(c: _Child) -> tuple[int, int, int]:
+        def rank(c: ChildRecord) -> tuple[int, int, int]:
             return (_tier(c), -gain(c), -self._preferred(c))
 
-        def take(sub: list[_Child], why: list[str]) -> None:
+        def take(sub: list[ChildRecord], why: list[str]) -> None:
             best = min(rank(c) for c in sub)
             child, tied = chooser.best([c for c in sub if rank(c) == best], bonus=_field_score)
             pool.remove(child)
             new = chooser.add(child)
             chosen.append(child)
-            picks.append(self._pick(child, [*_relies_on(child), *why, *_tier_words(child),
+            picks.append(self._pick(child, [*_relies_on(child, self.schemas), *why,
+                                            *_tier_words(child),
                                             *_mix_reason(new, tied, child, chooser,
                                                          self.schemas)]))
 
@@ -1125,7 +876,7 @@ class _Context:
         self.confirm = self._call(chosen)
         return picks, not_picked, target
 
-    def _call(self, chosen: list[_Child]) -> list[str]:
+    def _call(self, chosen: list[ChildRecord]) -> list[str]:
         """What the paras 25/28 phone call must confirm: the selection, then child by child."""
         out = ["the call (paras 25, 28) confirms that the selection includes multi-agency "
                "involvement and current or recent work to address CSA-FE concerns; the local "
@@ -1144,7 +895,7 @@ class _Context:
         return out
 
 
-def _tier_text(child: _Child) -> str:
+def _tier_text(child: ChildRecord) -> str:
     ma, work = _evidence(child)
     if not child.has_fields:
         return "nothing (the seven answers are blank)"
@@ -1157,128 +908,7 @@ def _tier_text(child: _Child) -> str:
     return "neither multi-agency involvement (field 2) nor work to address concerns (5, 6, 7)"
 
 
-def _tier_words(child: _Child) -> list[str]:
+def _tier_words(child: ChildRecord) -> list[str]:
     if _tier(child) == 0:
         return []
     return [f"the call must confirm: {x}" for x in _to_confirm(child)]
-
-
-# --------------------------------------------------------------------------- workbook
-
-
-def write_shortlist_workbook(
-    result: Shortlist,
-    data: Dataset,
-    output: str | Path,
-    *,
-    notified: dt.date | None = None,
-) -> Path:
-    """Write the workbook for a shortlist's stage.
-
-    For the 20 (option A, para 22): the workbook the local authority fills in and returns by
-    day 3, an instructions sheet with the deadline, an additional fields sheet with one row per
-    selected child and the seven Y/N columns blank (each with a Y/N drop-down), and each child's
-    rows from the lists. Read back by ``shortlist`` once filled in.
-
-    For tracking: the proposed children with their reasons, the children not proposed with
-    theirs, the seven answers and each child's rows from the lists.
-
-    Args:
-        result: what ``shortlist`` returned for ``data``.
-        data: the lists the shortlist was made from.
-        output: the .xlsx to write (never one of the inputs).
-        notified: the Monday the area was notified, to date the deadlines.
-
-    Returns:
-        The path written.
-
-    Example:
-        >>> data = load_dataset("lists.xlsx")  # doctest: +SKIP
-        >>> write_shortlist_workbook(shortlist(data, option="A"), data, "20.xlsx")  # doctest: +SKIP
-    """
-    from .templating import due_text, find_deadline
-    from .writing import ExtraSheet, write_lists_workbook
-
-    schemas = data.schemas
-    order = {id_key(p.child_id): i for i, p in enumerate(result.picks)}
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for pl in data.lists:
-        if pl.name in _NOT_LISTS:
-            continue
-        mask = pl.keys.isin(list(order)).to_numpy()
-        if mask.any():
-            part = pl.typed[mask].copy()
-            part["__order"] = pl.keys[mask].map(order).to_numpy()
-            parts.setdefault(pl.name, []).append(part)
-    frames: dict[str, pd.DataFrame] = {}
-    for name, frs in parts.items():
-        frame = pd.concat(frs, ignore_index=True).astype(object)
-        frame = frame.where(frame.notna(), None).drop_duplicates()
-        frames[name] = frame.sort_values("__order", kind="stable").drop(columns="__order")
-        frames[name] = frames[name].reset_index(drop=True).astype(
-            {c.header: "datetime64[ns]" for c in schemas.lists[name].columns
-             if c.type == "date"})
-    extra = schemas.lists["additional_fields"]
-    id_header = extra.by_role("child_id").header  # type: ignore[union-attr]
-    answers: dict[str, list[str | None]] = {id_header: [p.child_id for p in result.picks]}
-    for role in ADDITIONAL_ROLES:
-        col = extra.by_role(role)
-        assert col is not None
-        answers[col.header] = [
-            (p.facts.get("fields") or {}).get(role) if result.stage == "track" else None
-            for p in result.picks]
-    frames["additional_fields"] = pd.DataFrame(answers)
-    columns = {name: [c.header for c in schemas.lists[name].columns
-                      if name == "additional_fields" or c.role not in ADDITIONAL_ROLES]
-               for name in frames}
-
-    dated = notified is not None
-    opt = result.option
-    select = find_deadline(opt, 4, "paras 24", notified)
-    call = find_deadline(opt, 4, "paras 25", notified)
-    docs = find_deadline(opt, 6, "paras 30, 34", notified)
-    if result.stage == "select-20":
-        back = find_deadline("A", 3, "para 23", notified)
-        rows: list[list[object]] = [
-            ["JTAI option A: additional information about the children the lead inspector "
-             "selected (paras 22-23)"],
-            [f"Please return this workbook by {due_text(back, dated=dated)}."
-             + (f" ({back.note}.)" if back.note else "")],
-            [],
-            ["What to do"],
-            ["1. On the sheet 'Additional fields', answer the seven questions Y or N for every "
-             "child listed, using the drop-downs. Please leave no answer blank."],
-            ["2. The other sheets show each child's rows from the lists sent on day 2, for "
-             "reference: they need no changes."],
-            [f"3. The lead inspector then selects five to seven children to track by "
-             f"{due_text(select, dated=dated)} (para 24) and phones by "
-             f"{due_text(call, dated=dated)} to confirm they have multi-agency involvement "
-             "and current or recent work on CSA-FE concerns (para 25)."],
-            [],
-            [f"Children selected ({len(result.picks)})", "On lists"],
-        ]
-        rows += [[p.child_id, ", ".join(p.lists)] for p in result.picks]
-        sheet = ExtraSheet("Instructions", rows, widths=(24, 40))
-    else:
-        rows = [
-            [f"JTAI option {opt}: children proposed for tracking (paras 24-29)"],
-            [f"Selection due by {due_text(select, dated=dated)}; phone call with the local "
-             f"authority by {due_text(call, dated=dated)} to confirm multi-agency involvement "
-             "and current or recent work on CSA-FE concerns (paras 25, 28)."],
-            [f"Key documents for the tracked children are due by {due_text(docs, dated=dated)} "
-             "(para 34)."],
-            [],
-            [f"Proposed ({len(result.picks)})", "On lists", "Why"],
-        ]
-        rows += [[p.child_id, ", ".join(p.lists), "; ".join(p.reasons)] for p in result.picks]
-        if result.call_must_confirm:
-            rows += [[], ["What the phone call must confirm (paras 25, 28)"]]
-            rows += [[line] for line in result.call_must_confirm]
-        rows += [[], [f"Not proposed ({len(result.not_picked)})", "", "Why"]]
-        rows += [[cid, "", "; ".join(why)] for cid, why in result.not_picked]
-        rows += [[], ["Notes"], [result.stage_note]]
-        rows += [[n] for n in result.notes]
-        rows += [[MIX_RULE]]
-        sheet = ExtraSheet("Selected for tracking", rows, widths=(24, 30, 120))
-    return write_lists_workbook(output, frames, schemas=schemas, as_of=result.as_of,
-                                columns=columns, sheets_before=[sheet], inputs=data.files)

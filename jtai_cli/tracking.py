@@ -19,12 +19,17 @@ from typing import Any
 import pandas as pd
 
 from ._files import check_output
+from .checked import load_checked, unreadable_cells, unreadable_note
+from .child_records import gather_children
+from .children import questions
 from .errors import UsageError
 from .parsing import fmt_date, id_key
-from .schemas import ADDITIONAL_ROLES, SchemaSet
-from .shortlisting import FIELD_NUMBER, _gather, id_files, parse_ids
-from .validation import Dataset, load_dataset
-from .writing import safe_sheet_name, xlsx_output
+from .schemas import SchemaSet
+from .shortlisting import id_files, parse_ids
+from .templating import due_text, find_deadline
+from .tracking_workbook import GAP, Item, write_tracking_sheets
+from .validation import Dataset
+from .writing import safe_sheet_name
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]
 
@@ -45,15 +50,6 @@ LOCAL_EVALUATION = ("Does the joint evaluation by the local partnership accurate
 INDIVIDUAL_NEEDS = ("Does the child have any individual needs relating to their circumstances? "
                     "(for example, their ethnicity or a disability)")
 SUMMARY = "Evaluative summary of child/young person's experience"
-_FIELD_QUESTIONS = {
-    "csa_current": "Is CSA-FE a current or significant factor?",
-    "multi_agency": "Is there multi-agency involvement?",
-    "known_to_yot": "Is the child or young person known to the YOT?",
-    "nps_adult": "Is the NPS working with a parent or adult close to the child?",
-    "police_investigation": "Is there a current police investigation or criminal proceedings?",
-    "csa_support": "Intervention and support on CSA-FE now or in the last six months?",
-    "sarc_attended": "Attended a SARC or paediatric assessment in the last 12 months?",
-}
 # Roles worth showing for each list row, in this order.
 _ROW_ROLES = ("status", "start_date", "end_date", "legal_status", "need", "category_of_abuse",
               "team", "worker", "csa_flag")
@@ -68,19 +64,22 @@ class TrackingResult:
         children: the child IDs given a sheet, in the order asked.
         sheets: the sheet name of each of those children.
         not_found: IDs asked for that are on none of the lists (no sheet written).
+        notes: plain sentences about the lists, e.g. how many cells could not be read (and
+            so are blank on the sheets), and where.
     """
 
     output: Path
     children: tuple[str, ...]
     sheets: tuple[str, ...]
     not_found: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"output": str(self.output),
                 "children": [{"child_id": c, "sheet": s}
                              for c, s in zip(self.children, self.sheets, strict=True)],
-                "not_found": list(self.not_found)}
+                "not_found": list(self.not_found), "notes": list(self.notes)}
 
 
 def _show(value: object) -> str:
@@ -97,7 +96,7 @@ def _list_rows(data: Dataset, key: str) -> list[str]:
     order = {name: i for i, name in enumerate(data.schemas.lists)}
     out: list[str] = []
     for pl in sorted(data.lists, key=lambda p: (order.get(p.name, 99), p.order)):
-        if pl.name in ("additional_fields", "multi_agency_meetings"):
+        if pl.schema.kind != "case":  # the answers and the meetings are not about a case
             continue
         hits = (pl.keys == key).to_numpy()
         if not hits.any():
@@ -149,8 +148,6 @@ def write_tracking_workbook(
     Example:
         >>> write_tracking_workbook("lists.xlsx", "C1,C7", "tracking.xlsx")  # doctest: +SKIP
     """
-    from .templating import due_text, find_deadline
-
     wanted = parse_ids(ids)
     if not wanted:
         raise UsageError("give the IDs of the children to track (--ids C1,C2 or a file)")
@@ -158,12 +155,13 @@ def write_tracking_workbook(
         [inputs] if isinstance(inputs, str | Path) else list(inputs))
     protected = [*paths, *id_files(ids)]  # an IDs file is an input too: never written over
     check_output(output, protected)
-    data = inputs if isinstance(inputs, Dataset) else load_dataset(
-        paths, as_of=as_of, schemas=schemas)
+    data = inputs if isinstance(inputs, Dataset) else load_checked(
+        paths, as_of=as_of, schemas=schemas).dataset
     schemas = data.schemas
+    asked = questions(schemas)
     day = as_of or data.as_of
     keys = [id_key(i) for i in wanted]
-    children = _gather(data, day, wanted=set(keys).__contains__)
+    children = gather_children(data, day, wanted=set(keys).__contains__)
     found = [(given, k) for given, k in zip(wanted, keys, strict=True)
              if k in children and children[k].lists]
     missing = tuple(given for given, k in zip(wanted, keys, strict=True)
@@ -177,7 +175,7 @@ def write_tracking_workbook(
 
     # Collected first, then written with the one xlsx writer (text stays text: a child ID
     # that starts with '=' is never a formula in the inspector's workbook).
-    sheets: list[tuple[str, list[tuple[str, object, bool, float, bool]]]] = []
+    sheets: list[tuple[str, list[Item]]] = []
     index_rows: list[tuple[str, str, str]] = []
     taken = ["Tracked children"]
     for _given, key in found:
@@ -186,7 +184,7 @@ def write_tracking_workbook(
         taken.append(title)
         # (label, value, yellow for the inspector, row height, section heading); a None
         # label is a gap row.
-        items: list[tuple[str, object, bool, float, bool]] = []
+        items: list[Item] = []
 
         def put(label: str, value: object = None, *, fill: bool = False, height: float = 0,
                 head: bool = False, items: list[Any] = items) -> None:
@@ -217,14 +215,15 @@ def write_tracking_workbook(
         rows = _list_rows(data, key)
         put("Lists the child is on", "\n".join(rows), height=max(30, 30 * len(rows)))
         if child.fields:
-            lines = [f"{FIELD_NUMBER[r]}. {_FIELD_QUESTIONS[r]} "
-                     f"{child.fields.get(r) or 'blank'}" for r in ADDITIONAL_ROLES]
+            # The questions as the template asks them: what the local authority answered.
+            lines = [f"{q.number}. {q.question} {child.fields.get(r) or 'blank'}"
+                     for r, q in asked.items()]
             put("Additional information (the seven Y/N questions, paras 23 and 26)",
-                "\n".join(lines), height=110)
-        items.append(_GAP)
+                "\n".join(lines), height=210)
+        items.append(GAP)
         put("Evaluation by the local area", head=True)
         put(LOCAL_EVALUATION, None, fill=True, height=90)
-        items.append(_GAP)
+        items.append(GAP)
         put("Inspector's evaluation", head=True)
         put(SUMMARY, None, fill=True, height=150)
         for q in ANNEX_B_QUESTIONS:
@@ -234,72 +233,8 @@ def write_tracking_workbook(
 
     intro = (f"Key documents for these children are due by {due_text(docs, dated=dated)} "
              f"(para 34); joint evaluations by {due_text(evals, dated=dated)} (para 36).")
-    _write_tracking(output, protected, intro, index_rows, sheets)
+    write_tracking_sheets(output, protected, intro, index_rows, sheets)
+    said = unreadable_note(unreadable_cells(data))
     return TrackingResult(Path(output), tuple(children[k].child_id for _, k in found),
-                          tuple(title for title, _ in sheets), missing)
-
-
-_GAP: tuple[str, object, bool, float, bool] = ("", None, False, -1.0, False)
-
-
-def _write_tracking(
-    output: str | Path, protected: Sequence[str | Path], intro: str,
-    index_rows: Sequence[tuple[str, str, str]],
-    sheets: Sequence[tuple[str, Sequence[tuple[str, object, bool, float, bool]]]],
-) -> None:
-    """Write the index sheet and one Annex B sheet per child (xlsx_output: text is text)."""
-    with xlsx_output(output, protected) as wb:
-        title_fmt = wb.add_format({"bold": True, "font_size": 14})
-        bold = wb.add_format({"bold": True})
-        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        cell = {(head, fill): wb.add_format({
-            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
-            "bold": head and not fill, **({"bg_color": "#DDEBF7"} if head else {}),
-            **({"bg_color": "#FFF2CC"} if fill else {})})
-            for head in (False, True) for fill in (False, True)}
-        label_fmt = {head: wb.add_format({
-            "text_wrap": True, "valign": "top", "border": 1, "border_color": "#999999",
-            "bold": head, **({"bg_color": "#DDEBF7"} if head else {})})
-            for head in (False, True)}
-        link_fmt = wb.add_format({"font_color": "blue", "underline": 1})
-
-        index = wb.add_worksheet("Tracked children")
-        index.write_string(0, 0, "Children tracked (Annex B tracking tool)", title_fmt)
-        index.merge_range(1, 0, 1, 2, intro, wrap)
-        index.set_row(1, 45)
-        index.write_row(3, 0, ["Case number", "Lists", "Sheet"], bold)
-        index.set_column(0, 0, 18)
-        index.set_column(1, 1, 60)
-        index.set_column(2, 2, 24)
-        index.fit_to_pages(1, 0)
-        for r, (child_id, lists, title) in enumerate(index_rows, start=4):
-            index.write_string(r, 0, child_id)
-            index.write_string(r, 1, lists)
-            target = title.replace("'", "''")
-            index.write_url(r, 2, f"internal:'{target}'!A1", link_fmt, string=title)
-
-        for title, items in sheets:
-            ws = wb.add_worksheet(title)
-            ws.set_column(0, 0, 48)
-            ws.set_column(1, 1, 95)
-            ws.write_string(0, 0, "Tool for tracking children's experiences (Annex B)",
-                            title_fmt)
-            ws.write_string(1, 0, "Joint targeted area inspection: child sexual abuse in the "
-                                  "family environment. Yellow cells are for the inspector.")
-            r = 3
-            for label, value, fill, height, head in items:
-                if height < 0:  # a gap row
-                    r += 1
-                    continue
-                ws.write_string(r, 0, label, label_fmt[head])
-                fmt = cell[(head, fill)]
-                if value is None:
-                    ws.write_blank(r, 1, None, fmt)
-                else:
-                    ws.write_string(r, 1, str(value), fmt)
-                if height:
-                    ws.set_row(r, height)
-                r += 1
-            ws.freeze_panes(1, 0)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
+                          tuple(title for title, _ in sheets), missing,
+                          (said,) if said else ())

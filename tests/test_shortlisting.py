@@ -8,18 +8,26 @@ that matter and the rest is realistic background. Other test modules import it f
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
 import random
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from builders import make_workbook
 from conftest import AS_OF, sha256
+from test_summarising import _family_support_workbook, _schemas_with_family_support
 
-from jtai_cli import shortlist
-from jtai_cli.errors import UsageError
+from jtai_cli import export_lists, shortlist
+from jtai_cli.child_records import gather_children
+from jtai_cli.children import AGE_BANDS, ethnic_groups
+from jtai_cli.errors import OutputRefused, UsageError
+from jtai_cli.parsing import id_key
+from jtai_cli.reporting import column_letter
 from jtai_cli.schemas import ADDITIONAL_ROLES, load_schemas
-from jtai_cli.shortlisting import parse_ids
+from jtai_cli.shortlisting import MIX_RULE, parse_ids, parse_wants
 from jtai_cli.validation import load_dataset
 
 D = dt.date
@@ -464,7 +472,6 @@ def test_returned_workbook_is_read_back_as_lists_without_surprises(tmp_path):
 
 
 def test_output_never_overwrites_the_input(tmp_path):
-    from jtai_cli.errors import OutputRefused
 
     lists = build(tmp_path, population(13, n=40), option="A")
     before = sha256(lists)
@@ -493,8 +500,6 @@ def test_to_dict_carries_option_stage_picks_and_not_picked(tmp_path):
     assert d["option"] == "B" and d["stage"] == "track"
     assert set(d["picks"][0]) >= {"child_id", "lists", "reasons"}
     assert all(set(n) == {"child_id", "reasons"} and n["reasons"] for n in d["not_picked"])
-    import json
-
     json.dumps(d)
 
 
@@ -523,9 +528,6 @@ def test_done_option_b_on_the_clean_example(tmp_path):
 
 
 def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
-    import importlib.util
-    import sys
-
     spec = importlib.util.spec_from_file_location("jtai_examples_generate",
                                                   ROOT / "examples" / "generate.py")
     assert spec is not None and spec.loader is not None  # the generator ships in examples/
@@ -540,17 +542,13 @@ def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
 
 
 def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
-    from jtai_cli import export_lists
-    from jtai_cli.parsing import id_key
-    from jtai_cli.shortlisting import _gather
-
     day2 = export_lists(CLEAN, tmp_path / "day2-A.xlsx", option="A").output
     out = tmp_path / "20.xlsx"
     first = shortlist(day2, option="A", output=out)
     assert first.stage == "select-20" and len(first.picks) == 20
     # The local authority answers truthfully: the clean example's own answers.
     data = load_dataset(CLEAN)
-    truth = _gather(data, data.as_of)
+    truth = gather_children(data, data.as_of)
     fill_returned(out, {cid: {r: truth[id_key(cid)].fields.get(r) or "N"
                               for r in ADDITIONAL_ROLES} for cid in first.ids})
     second = shortlist(out, option="A")
@@ -644,7 +642,6 @@ def test_para16_require_a_list_and_prefer_an_age_band(tmp_path):
 
 
 def test_mix_rule_is_named_as_jtais(tmp_path):
-    from jtai_cli.shortlisting import MIX_RULE
 
     r = shortlist(build(tmp_path, population(21)), option="B", as_of=AS_OF)
     assert r.to_dict()["mix_rule"] == MIX_RULE and MIX_RULE.startswith("jtai's mix rule")
@@ -660,7 +657,6 @@ def test_unreadable_date_of_birth_and_flag_are_marked_with_their_cell(tmp_path):
     sheets["List_6"][1][dob_col] = "31/02/2015"  # C0: no such date
     sheets["List_6"][8][flag_col] = "perhaps"  # BADFLAG: not Y or N
     r = shortlist(make_workbook(tmp_path, sheets), option="B", as_of=AS_OF)
-    from jtai_cli.reporting import column_letter
 
     c0 = next(p for p in r.picks if p.child_id == "C0")
     want = f"date of birth could not be read (List 6, sheet 'List_6' cell {column_letter(dob_col)}2)"
@@ -669,3 +665,46 @@ def test_unreadable_date_of_birth_and_flag_are_marked_with_their_cell(tmp_path):
     flag_cell = f"{column_letter(flag_col)}9"
     assert any(f"child 'BADFLAG': CSA-FE flag could not be read (List 6, sheet 'List_6' cell "
                f"{flag_cell})" in n for n in r.notes)
+    # And the count over every list, as summary, tracking and filter give it.
+    said = next(n for n in r.notes if "cells could not be read" in n)
+    assert said.startswith("2 cells could not be read and were taken as blank: List 6 (sheet "
+                           f"'List_6') column {column_letter(dob_col)} 'Date of Birth': row 2")
+    assert "31/02" not in said and "perhaps" not in said
+
+
+def test_ethnic_group_and_age_band_are_the_ones_the_summary_uses(tmp_path):
+    kids = [child("CH", ethnicity="q) CHNE", fields=eligible()),
+            child("OT", ethnicity="r) OOTH", fields=eligible()),
+            child("BL", ethnicity=None, fields=eligible()),
+            child("UB", dob=AS_OF + dt.timedelta(days=30), fields=eligible())]
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    facts = {p.child_id: p.facts for p in r.picks}
+    groups = ethnic_groups(S)
+    # DfE's major groups, as codes/ethnicity.yaml gives them: Chinese is not "other".
+    assert facts["CH"]["ethnic_group"] == "Chinese" == groups.of("q) CHNE")
+    assert facts["OT"]["ethnic_group"] == "Other"
+    assert facts["BL"]["ethnic_group"] == "Refused/Not obtained" == groups.blank
+    assert facts["UB"]["age_band"] == "Unborn" == AGE_BANDS[0]
+
+
+def test_lists_for_prefer_and_require_come_from_the_schemas():
+    got = [(w.kind, w.value) for w in parse_wants("cp, s47, section_47, list 8, nps, 7, UNBORN")]
+    assert got == [("list", "List 7"), ("list", "List 5"), ("list", "List 5"),
+                   ("list", "List 8"), ("list", "NPS list"), ("id", "7"),
+                   ("age_band", "Unborn")]
+
+
+def test_a_new_flagged_list_is_shortlisted_from_without_code(tmp_path):
+    # The schema of a list 12 with the CSA-FE flag (test_summarising builds it): its flagged
+    # children are candidates, and it can be named for --prefer, with no change to jtai.
+    schemas = _schemas_with_family_support(tmp_path, summary=True)
+    r = shortlist(_family_support_workbook(tmp_path), option="B", as_of=AS_OF, schemas=schemas,
+                  prefer="list-12")
+    picks = {p.child_id: p for p in r.picks}
+    assert "F1" in picks and picks["F1"].lists == ("List 12",)
+    assert picks["F1"].facts["csa_flag_lists"] == ["List 12"]
+    assert picks["C02"].facts["csa_flag_lists"] == ["List 12"]  # N on list 6, Y on list 12
+    assert any(x == "preferred (--prefer list-12)" for x in picks["F1"].reasons)
+    assert "F2" not in picks  # not flagged
+    assert [(w.kind, w.value) for w in parse_wants("family_support", schemas)] == [
+        ("list", "List 12")]

@@ -6,11 +6,15 @@ import datetime as dt
 import html as html_lib
 import json
 import re
+import shutil
+import sys
+import tomllib
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from builders import make_csv, make_workbook
 from conftest import AS_OF, EXAMPLES, sha256
@@ -19,16 +23,19 @@ from hypothesis import strategies as st
 
 from jtai_cli import summarise
 from jtai_cli.errors import OutputRefused, SheetMissing
-from jtai_cli.summarising import (
+from jtai_cli.schemas import load_schemas, schemas_folder
+from jtai_cli.summary import (
     HIDDEN,
     PRIMARY,
     PUBLISHED,
     RANGE,
     SECONDARY,
     SMALL,
+    SummaryTable,
     pinned_cells,
     suppress_table,
 )
+from jtai_cli.summary.html import _bar_chart
 
 D = dt.date
 FLAG = "CSA-FE"
@@ -591,8 +598,7 @@ def test_write_html(tmp_path):
     assert path.read_text(encoding="utf-8") == s.to_html()
 
 
-@pytest.mark.skipif(not (EXAMPLES / "lists_clean.xlsx").exists(), reason="example not built")
-def test_clean_example_summary():
+def test_clean_example_summary():  # the example is shipped: missing, the test fails
     s = summarise(EXAMPLES / "lists_clean.xlsx")
     assert s.as_of == AS_OF
     flagged = s["by_list"].loc["Lists 4 to 8, each child once", "Flagged"]
@@ -685,10 +691,6 @@ def test_summary_secondary_suppression_is_shown_as_a_range_and_drawn_as_one(tmp_
 
 
 def test_summary_a_range_bar_is_drawn_for_a_range_value(tmp_path):
-    import pandas as pd
-
-    from jtai_cli.summarising import SummaryTable, _bar_chart
-
     frame = pd.DataFrame({"Flagged": [30, "22-25", SMALL, HIDDEN]},
                          index=pd.Index(["a", "b <&> 'c'", "d", "e"], name="Group"),
                          dtype=object)
@@ -719,9 +721,6 @@ def test_summary_population_adds_rates_per_10000_with_the_base_stated(tmp_path):
 
 
 def test_summary_charts_need_no_plotting_library(tmp_path, monkeypatch):
-    import sys
-    import tomllib
-
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # any import of it would fail
     html = summarise(lists_workbook(tmp_path)).to_html()
     assert html.count("<svg") >= 5
@@ -737,3 +736,107 @@ def test_summary_option_a_without_a_sheet_takes_the_answered_children_as_the_sam
     assert row["Children asked"] == 10  # field 1 is answered Y for all ten
     assert row["Not recorded"] == 3 and row["% yes of those answering"] == pytest.approx(57.1)
     assert "sample of 20" in s.tables["additional"].description
+
+
+# --------------------------------------------------------------------------- lists are data
+
+FAMILY_SUPPORT = """\
+name: family_support
+title: "List 12: Family support"
+list_number: 12
+description: Children given family support, with the CSA-FE question.
+sheet_names: [Family support]
+one_row_per_child: true
+order: 12
+columns:
+  - header: Child Unique ID
+    type: id
+    required: true
+    essential: true
+    role: child_id
+  - header: Family Support Start Date
+    type: date
+    required: true
+    essential: true
+    role: start_date
+  - header: Family support CSA-FE flag (Y/N)
+    type: yes_no
+    required: true
+    role: csa_flag
+"""
+SUMMARY_BLOCK = """\
+summary:
+  group: family_support
+  label: "List 12: Family support"
+  journey: Had family support (list 12)
+  rank: 4
+"""
+
+
+def _schemas_with_family_support(tmp_path: Path, *, summary: bool):
+    folder = tmp_path / "schemas"
+    shutil.copytree(schemas_folder(), folder)
+    text = FAMILY_SUPPORT.replace("columns:\n", (SUMMARY_BLOCK if summary else "") + "columns:\n")
+    (folder / "family_support.yaml").write_text(text, encoding="utf-8")
+    return load_schemas(folder)
+
+
+def _family_support_workbook(tmp_path: Path) -> Path:
+    rows = [["C01", D(2026, 10, 1), "Y"], ["C02", D(2026, 10, 2), "Y"], ["F1", D(2026, 10, 3), "Y"],
+            ["F2", D(2026, 10, 4), "N"]]
+    return make_workbook(tmp_path, {
+        "Family support": [title("List 12: Family support"),
+                           ["Child Unique ID", "Family Support Start Date",
+                            "Family support CSA-FE flag (Y/N)"], *rows],
+        "List 6": [title("List 6: Children in need"), L6, row6("C01", "Y"), row6("C02"),
+                   row6("C03")],
+    }, name="family.xlsx")
+
+
+def test_a_new_list_with_the_flag_and_a_summary_block_is_summarised_without_code(tmp_path):
+    schemas = _schemas_with_family_support(tmp_path, summary=True)
+    s = summarise(_family_support_workbook(tmp_path), as_of=AS_OF, suppress=False,
+                  schemas=schemas)
+    by_list = s["by_list"]
+    assert by_list.loc["List 12: Family support", "Flagged"] == 3
+    assert by_list.loc["List 12: Family support", "Not flagged"] == 1
+    # C02 is flagged on the new list only: still a flagged child, on list 6 too.
+    assert by_list.loc["List 6: Children in need", "Flagged"] == 2
+    assert "Lists 4, 5, 6, 7, 8 and 12, each child once" in by_list.index
+    assert by_list.loc["Lists 4, 5, 6, 7, 8 and 12, each child once", "Flagged"] == 3
+    assert s["journey"].loc["Had family support (list 12)", "Yes"] == 3
+    assert s["by_age"].index[-1] == "All children on lists 4, 5, 6, 7, 8 and 12"
+    assert s.flag_row == "Lists 4, 5, 6, 7, 8 and 12, each child once"
+    assert "% of children on lists 4, 5, 6, 7, 8 and 12 flagged" in s.to_html()
+
+
+def test_a_list_without_a_summary_block_is_said_to_be_left_out(tmp_path):
+    schemas = _schemas_with_family_support(tmp_path, summary=False)
+    s = summarise(_family_support_workbook(tmp_path), as_of=AS_OF, suppress=False,
+                  schemas=schemas)
+    assert "List 12: Family support" not in s["by_list"].index
+    assert any(n.startswith("List 12: Family support: read but not counted") and
+               "no summary: block" in n for n in s.notes)
+
+
+def test_every_list_that_asks_the_csa_fe_question_has_a_summary_block():
+    for schema in load_schemas().lists.values():
+        if schema.by_role("csa_flag") is not None:
+            assert schema.summary is not None, schema.name
+
+
+def test_summary_says_how_many_cells_could_not_be_read_and_where(tmp_path):
+    path = make_workbook(tmp_path, {
+        "List 6": [title("List 6: Children in need"), L6, row6("C01", "Y"),
+                   row6("C02", "Y")[:3] + ["31/02/2015"] + row6("C02", "Y")[4:],
+                   row6("C03", "maybe")],
+    })
+    s = summarise(path, as_of=AS_OF, suppress=False)
+    note = next(n for n in s.notes if "could not be read" in n)
+    assert note.startswith("2 cells could not be read and were taken as blank: ")
+    assert "List 6 (sheet 'List 6') column D 'Date of Birth': row 4" in note
+    assert "column J 'CSA-FE': row 5" in note
+    assert "31/02" not in note and "maybe" not in note  # coordinates, never values
+    assert s["by_list"].loc["List 6: Children in need", "Flagged"] == 2  # C03's flag: blank
+    clean = summarise(lists_workbook(tmp_path, name="clean.xlsx"), as_of=AS_OF)
+    assert not any("could not be read" in n for n in clean.notes)

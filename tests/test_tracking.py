@@ -6,11 +6,14 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from builders import make_workbook
 from conftest import AS_OF, sha256
-from test_shortlisting import build, child, eligible, population
+from test_shortlisting import H6, build, child, eligible, population, sheets_for
 
 from jtai_cli import shortlist, write_tracking_workbook
+from jtai_cli.children import questions
 from jtai_cli.errors import OutputRefused, UsageError
+from jtai_cli.schemas import load_schemas
 from jtai_cli.tracking import ANNEX_B_QUESTIONS, INDIVIDUAL_NEEDS, LOCAL_EVALUATION, SUMMARY
 
 D = dt.date
@@ -112,3 +115,29 @@ def test_tracking_the_shortlist_picks(tmp_path):
     r = write_tracking_workbook(src, picks.ids, tmp_path / "t.xlsx", as_of=AS_OF)
     assert r.children == picks.ids
     assert len(openpyxl.load_workbook(r.output).sheetnames) == len(picks.ids) + 1
+
+
+def test_the_seven_questions_are_asked_as_the_template_asks_them(tmp_path):
+    src = build(tmp_path, [child("C1", fields=eligible(nps_adult="Y"))])
+    r = write_tracking_workbook(src, "C1", tmp_path / "t.xlsx", as_of=AS_OF)
+    cells = _cells(openpyxl.load_workbook(r.output)["Child C1"])
+    extra = next(v for k, v in cells.items() if k.startswith("Additional information"))
+    lines = extra.split("\n")
+    asked = questions(load_schemas())
+    assert len(lines) == 7
+    for line, q in zip(lines, asked.values(), strict=True):
+        assert line.startswith(f"{q.number}. {q.question} ")
+    assert lines[3].endswith("? Y") and "(Y/N)" not in extra
+
+
+def test_tracking_says_how_many_cells_could_not_be_read(tmp_path):
+    sheets = sheets_for([child("C1", fields=eligible()), child("C2", fields=eligible())])
+    sheets["List_6"][2][H6.index("Date of Birth")] = "31/02/2015"
+    r = write_tracking_workbook(make_workbook(tmp_path, sheets), "C1", tmp_path / "t.xlsx",
+                                as_of=AS_OF)
+    assert len(r.notes) == 1 and r.notes[0].startswith("1 cell could not be read and was "
+                                                       "taken as blank: List 6 (sheet 'List_6')")
+    assert r.to_dict()["notes"] == list(r.notes)
+    clean = write_tracking_workbook(build(tmp_path, [child("C1")], name="clean.xlsx"), "C1",
+                                    tmp_path / "c.xlsx", as_of=AS_OF)
+    assert clean.notes == ()

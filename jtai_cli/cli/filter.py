@@ -100,6 +100,7 @@ def filter_(
     if as_json and stdio.is_stdout(output):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the rows to a file", param_hint="--output")
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from jtai_cli.filtering import filter_lists
 
     from . import render
@@ -116,11 +117,15 @@ def filter_(
         render.print_json(result.to_dict())
     elif not (quiet or stdio.is_stdout(output)):
         render_filter(result, render.out_console())
+    elif result.unreadable and not quiet:  # the rows went to stdout: say it on stderr
+        render.err_console().print(f"Note: {result.unreadable}", style="yellow",
+                                   markup=False, highlight=False)
     raise typer.Exit(render.EXIT_OK)
 
 
 def render_filter(result: FilterResult, console: Console) -> None:
     """What was kept, list by list."""
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.table import Table
     from rich.text import Text
 
@@ -130,6 +135,8 @@ def render_filter(result: FilterResult, console: Console) -> None:
     console.print("Rows kept where: " + "; ".join(result.criteria))
     if result.caveat:
         console.print(Text(result.caveat, style="yellow"))
+    if result.unreadable:
+        console.print(Text(f"Note: {result.unreadable}", style="yellow"))
     if result.children_flagged is not None:
         console.print(f"{result.children_flagged} children are flagged CSA-FE on at least one "
                       "list.")

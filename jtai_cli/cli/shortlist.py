@@ -109,6 +109,7 @@ def shortlist(
     notified_day = parse_day(notified)
     stdio.refuse_stdout(output, "The shortlist workbook")
     as_json = json_flag or output_format is OutputFormat.json
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from jtai_cli.shortlisting import shortlist as build_shortlist
 
     from . import render
@@ -136,6 +137,7 @@ shortlist.__doc__ = (shortlist.__doc__ or "").replace("{mix_rule}", MIX_RULE)
 def render_shortlist(result: Shortlist, console: Console, *, output: Path | None = None,
                      limit: int = LIMIT) -> None:
     """The picks with their reasons, the children not picked with theirs, and the notes."""
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.table import Table
     from rich.text import Text
 

@@ -13,7 +13,7 @@ from .options import AnnexOption, Debug, Files, Force, Format, Json, OutputForma
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from jtai_cli.summarising import Summary
+    from jtai_cli.summary import Summary
 
 AsOfSummary = Annotated[
     str | None,
@@ -73,6 +73,7 @@ def summary(
 
     Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
     """
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.text import Text
 
     day = parse_day(as_of)
@@ -83,7 +84,8 @@ def summary(
                                  "write the page to a file", param_hint="--output")
     opt = option.value if option else None
 
-    from jtai_cli.summarising import summarise
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
+    from jtai_cli.summary import summarise
 
     from . import render
 
@@ -121,6 +123,7 @@ def summary(
 
 
 def _render(result: Summary, console: Console) -> None:
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.table import Table
     from rich.text import Text
 

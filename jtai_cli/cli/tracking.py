@@ -53,6 +53,7 @@ def tracking(
 
     Example: jtai tracking lists.xlsx --ids 210034,210058 -o tracking.xlsx
     """
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from rich.text import Text
 
     day = parse_day(as_of)
@@ -61,6 +62,7 @@ def tracking(
     stdio.refuse_stdout(output, "The tracking workbook")
     as_json = json_flag or output_format is OutputFormat.json
 
+    # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.
     from jtai_cli.tracking import write_tracking_workbook
 
     from . import render
@@ -77,6 +79,8 @@ def tracking(
             render.out_console().print(Text(f"{len(result.children)} tracking sheet(s) "
                                             f"written to {result.output}: "
                                             + ", ".join(result.sheets)))
+            for note in result.notes:
+                render.out_console().print(Text(f"Note: {note}", style="yellow"))
         if result.not_found:
             render.err_console().print(Text(
                 f"Not on any list, no sheet written: {', '.join(result.not_found)}",
