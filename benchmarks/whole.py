@@ -81,8 +81,9 @@ def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, li
                                         "--format", "json"],
     }
     if report:
+        floor_out = out.with_name(f"floor-{out.name}")  # jtai refuses to replace a file
         j["floor: calamine read + xlsxwriter write"] = [py, "-c", READ_WRITE, str(path),
-                                                         str(out)]
+                                                         str(floor_out)]
         j["jtai validate --report"] = [*jtai, "validate", str(path), "--as-of", AS_OF,
                                        "--report", str(out)]
     return j
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             for rep in range(args.repeat):
                 for name, cmd in todo.items():
                     capture = name == "jtai validate (text)" and rep == 0
+                    if name == "jtai validate --report":
+                        out.unlink(missing_ok=True)  # written by the previous round
                     secs, cpu, peak, text = run(cmd, capture, args.code)
                     runs[name].append((secs, cpu, peak))
                     print(f"  run {rep + 1}: {secs:8.2f} s {cpu:8.2f} s CPU {peak:7.0f} MB  "
