@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the names below are imported on first use: `jtai --help` ne
     from .reporting import ValidationReport
     from .schemas import load_schemas
     from .shortlisting import Pick, Shortlist, shortlist
-    from .summarising import Summary, SummaryTable, summarise
+    from .summary import Summary, SummaryTable, summarise
     from .templating import ExportResult, export_lists, write_template
     from .tracking import TrackingResult, write_tracking_workbook
     from .validation import validate_workbook
@@ -35,7 +35,7 @@ _PUBLIC = {
     "ValidationReport": "reporting",
     "load_schemas": "schemas",
     "Pick": "shortlisting", "Shortlist": "shortlisting", "shortlist": "shortlisting",
-    "Summary": "summarising", "SummaryTable": "summarising", "summarise": "summarising",
+    "Summary": "summary", "SummaryTable": "summary", "summarise": "summary",
     "ExportResult": "templating", "export_lists": "templating", "write_template": "templating",
     "TrackingResult": "tracking", "write_tracking_workbook": "tracking",
     "validate_workbook": "validation",

@@ -35,7 +35,7 @@ def memory_limit() -> int | None:
     ``JTAI_MEMORY_LIMIT_GB`` sets it (for a shared server); a lower limit already set on the
     process (``ulimit -v``) is kept.
     """
-    try:
+    try:  # Unix only: Windows has no resource module
         import resource
     except ImportError:
         return None
@@ -89,7 +89,7 @@ def run_bounded(command: Callable[[], object], on_memory: Callable[[str | None, 
         global _marker_fd
         os.close(read_fd)
         _marker_fd = write_fd
-        import resource
+        import resource  # Unix only, as fork is: this is the child
 
         with contextlib.suppress(ValueError, OSError):
             hard = resource.getrlimit(resource.RLIMIT_AS)[1]

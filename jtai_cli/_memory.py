@@ -12,9 +12,11 @@ Both are no-ops where there is no glibc (macOS, Windows, musl).
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import functools
+import gc
 import sys
 from typing import Any
 
@@ -65,8 +67,5 @@ def settle_imports() -> None:
 
     Called by the ``jtai`` command only, after its imports.
     """
-    import atexit
-    import gc
-
     gc.freeze()
     atexit.register(gc.freeze)

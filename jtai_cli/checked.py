@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from .checks import run_checks
+from .excel_names import column_letter
+from .model import Dataset
 from .parsing import ERROR
-from .reporting import ValidationReport, column_letter
+from .reporting import ValidationReport
 from .schemas import SchemaSet
-from .validation import Dataset, Progress, load_dataset
+from .validation import Progress, load_dataset
 
 __all__ = ["Checked", "UnreadableCells", "load_checked", "unreadable_cells", "unreadable_note"]
 

@@ -7,7 +7,9 @@ loops only visit the rows a rule has already flagged. Range checks on numbers ar
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import importlib
 from collections.abc import Sequence
 from typing import cast
 
@@ -15,17 +17,15 @@ import numpy as np
 import pandas as pd
 
 from .children import STATUS_WORDS, status_lists
+from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, is_blank, show
-from .schemas import ListSchema, normalise
-from .validation import Dataset, ParsedList
+from .schemas import ListSchema, normalise, to_pandera
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped to the month's end)."""
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
     m += 1
-    import calendar
-
     return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
@@ -98,9 +98,8 @@ def run_checks(data: Dataset) -> None:
         check_list(data, pl)
     check_one_row_per_child(data)
     check_across_lists(data)
-    from .implied_checks import run_implied_checks  # imports this module: import late
-
-    run_implied_checks(data)
+    # By name, not imported: implied_checks builds on this module's helpers.
+    importlib.import_module("jtai_cli.implied_checks").run_implied_checks(data)
 
 
 # --------------------------------------------------------------------------- one list
@@ -339,9 +338,8 @@ def _check_pairs(pl: ParsedList, emit: _Emitter, last: dt.date) -> None:
 
 
 def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    # lazy: pandera takes seconds to import, and only the column checks need it
     import pandera.pandas as pa
-
-    from .schemas import to_pandera
 
     # Only columns with a number range need pandera: code lists and types are already
     # guaranteed by parsing, and each extra column costs pandera time on every row.

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .children import age_band, ethnic_groups, status_rank
+from .excel_names import column_letter
+from .model import Dataset, ParsedList
 from .parsing import ERROR, fmt_date
-from .reporting import column_letter
 from .schemas import ADDITIONAL_ROLES, SchemaSet
-from .validation import Dataset, ParsedList
 
 __all__ = ["ChildRecord", "gather_children"]
 

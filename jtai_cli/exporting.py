@@ -31,10 +31,11 @@ import pandas as pd
 
 from ._files import check_output
 from .errors import OutputRefused
+from .excel_names import column_index, safe_sheet_name
 from .issues import CATALOGUE
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import ValidationReport, counted, group_findings
-from .writing import safe_sheet_name, sheet_ref, xlsx_output
+from .writing import sheet_ref, xlsx_output
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
 _RANK = {"error": 0, "warning": 1, "coerced": 2}
@@ -113,11 +114,6 @@ def export_annotated_workbook(
     return written
 
 
-def safe_title(name: str, taken: Sequence[str]) -> str:
-    """A sheet name Excel accepts (see ``writing.safe_sheet_name``)."""
-    return safe_sheet_name(name, taken)
-
-
 def _comment_text(recs: list[dict[str, Any]]) -> str:
     return "\n".join(
         f"{str(r['severity']).upper()} ({r['rule']}): {r['message']}"
@@ -146,7 +142,7 @@ def _coerced_groups(df: pd.DataFrame) -> pd.DataFrame:
         groups.loc[many, "message"] = "e.g. " + groups.loc[many, "message"].astype(str)
     # As the sheets read: sheet by sheet, column by column, the commonest reading first.
     sheet_order = {s: i for i, s in enumerate(dict.fromkeys(groups["sheet"]))}
-    col = [_col_index(m.group(1)) if isinstance(c, str) and (m := _CELL.match(c)) else -1
+    col = [column_index(m.group(1)) if isinstance(c, str) and (m := _CELL.match(c)) else -1
            for c in groups["first_cell"]]
     groups = groups.assign(_s=groups["sheet"].map(sheet_order), _c=col, _n=-groups["count"])
     return groups.sort_values(["_s", "_c", "_n"], kind="stable").drop(columns=["_s", "_c", "_n"])
@@ -169,7 +165,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
     df = report.findings
     df = df[df["file"] == src] if len(df) else df
     # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
-    # fill, and one line per column and reading on the Coerced sheet (issue 15: 166,000
+    # fill, and one line per column and reading on the Coerced sheet (166,000
     # commented cells and Issues rows cost 20 s and helped nobody).
     is_coerced = (df["severity"] == "coerced").to_numpy() if len(df) else np.zeros(0, bool)
     main = df[~is_coerced]
@@ -181,7 +177,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
     titles: dict[str, str] = {}
     taken: list[str] = ["Issues", "By rule", "Coerced"]
     for name in names:
-        titles[name] = safe_title(name, taken)
+        titles[name] = safe_sheet_name(name, taken)
         taken.append(titles[name])
 
     # Findings by sheet -> row -> column index, one comment per cell.
@@ -195,7 +191,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             ref = rec["cell"] or f"A{int(row)}"  # a finding about a whole row: column A
             m = _CELL.match(ref)
             if m:
-                col = _col_index(m.group(1))
+                col = column_index(m.group(1))
                 by_cell[sheet][int(row) - 1][col].append(rec)
                 link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
@@ -207,7 +203,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
         if m is None or sheet not in titles:
             continue
         if m.group(1) not in letters:
-            letters[m.group(1)] = _col_index(m.group(1))
+            letters[m.group(1)] = column_index(m.group(1))
         filled[sheet][int(m.group(2)) - 1].add(letters[m.group(1)])
 
     with xlsx_output(dest, report.files, constant_memory=True) as wb:
@@ -275,13 +271,6 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
             _copy_sheet(wb, raw, titles[raw.name], by_cell.get(raw.name, {}),
                         filled.get(raw.name, {}), fills, date_fills)
     return dest
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _plain(v: object) -> object:

@@ -37,11 +37,16 @@ import numpy as np
 import pandas as pd
 
 from .checked import load_checked
+from .checks import months_before
+from .csv_output import write_csv
 from .errors import SheetMissing, UsageError
 from .merging import input_paths, list_cells, present_columns
+from .model import Dataset, ParsedList
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
+from .reading import read_workbook
+from .reporting import SCHEMA_VERSION
 from .schemas import ListSchema, SchemaSet, list_names, load_schemas, normalise
-from .validation import Dataset, ParsedList
+from .writing import ExtraSheet, write_lists_workbook
 
 #: The look-back windows ``within`` accepts.
 WITHIN = {"3m": 3, "6m": 6, "12m": 12}
@@ -116,8 +121,6 @@ class FilterResult:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form: what ``jtai filter --format json`` prints."""
-        from .reporting import SCHEMA_VERSION
-
         return {
             "schema_version": SCHEMA_VERSION,
             "output": str(self.output),
@@ -170,8 +173,6 @@ def read_ids(path: str | Path, schemas: SchemaSet) -> set[str]:
         UsageError: the file holds no child IDs.
         JtaiError: the file cannot be read.
     """
-    from .reading import read_workbook
-
     wb = read_workbook(path)
     rows = wb.sheets[0].rows if wb.sheets else []
     column, start = 0, 0
@@ -243,8 +244,6 @@ def _open_closed(pl: ParsedList, want_open: bool) -> np.ndarray | None:
 
 
 def _within(pl: ParsedList, months: int, as_of: dt.date) -> np.ndarray | None:
-    from .checks import months_before
-
     start, end = _dates(pl, "start_date"), _dates(pl, "end_date")
     first, last = pd.Timestamp(months_before(as_of, months)), pd.Timestamp(as_of)
     if start is None:
@@ -316,9 +315,6 @@ def filter_lists(
         >>> result.lists[0].rows_out  # doctest: +SKIP
         14
     """
-    from .csv_output import write_csv
-    from .writing import ExtraSheet, write_lists_workbook
-
     out = Path(output)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -455,8 +451,6 @@ def _criteria(
     closed_only: bool, within: str | None, team: str | None, id_keys: set[str] | None,
     as_of: dt.date, lists_given: bool,
 ) -> list[str]:
-    from .checks import months_before
-
     out: list[str] = []
     if preset:
         first = months_before(as_of, 3)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .checks import _Emitter, age_on
+from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, parse_date, show
 from .schemas import ADDITIONAL_ROLES, normalise
-from .validation import Dataset, ParsedList
 
 #: Most children the lead inspector asks additional information about under option A (para 22).
 MAX_SELECTED = 20

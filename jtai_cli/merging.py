@@ -36,6 +36,7 @@ from .parsing import ERROR, show
 from .reporting import SCHEMA_VERSION, ValidationReport
 from .schemas import ListSchema, SchemaSet
 from .validation import Dataset, ParsedList, load_dataset, validate_workbook
+from .writing import ExtraSheet, sheet_title, write_lists_workbook
 
 #: First Excel row of data in the standard layout (title in row 1, headers in row 2).
 FIRST_DATA_ROW = 3
@@ -503,8 +504,6 @@ def merge_workbooks(
         >>> [(a.list, a.rows_in, a.rows_out, a.duplicates_removed)
         ...  for a in result.lists]  # doctest: +SKIP
     """
-    from .writing import ExtraSheet, sheet_title, write_lists_workbook
-
     paths = input_paths(inputs)
     out = Path(output)
     if out.suffix.lower() != ".xlsx":

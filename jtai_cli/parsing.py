@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from operator import methodcaller
 import numpy as np
 import pandas as pd
 
-from .schemas import Column, CompiledCodes
+from .schemas import Column, CompiledCodes, normalise
 
 BLANK, OK, COERCED, ERROR = 0, 1, 2, 3
 
@@ -322,10 +323,6 @@ def nearest_codes(text: str, codes: CompiledCodes) -> str | None:
     Codes whose label holds every word of the value come first (so a value naming several
     codes suggests them all); else the closest spellings by difflib's ratio.
     """
-    import difflib
-
-    from .schemas import normalise
-
     words = normalise(text).split()
     if not words:
         return None

@@ -9,7 +9,10 @@ from __future__ import annotations
 #: How ``jtai shortlist`` mixes its proposals. The guidance asks for 20 children from all the
 #: lists (para 22), then five to seven to track (paras 24, 27) with multi-agency involvement
 #: and current or recent work on CSA-FE concerns across the selection (paras 25, 28); the
-#: weights below are jtai's, not the guidance's, and the text says so.
+#: weights below are jtai's, not the guidance's, and the text says so. The lists and age bands
+#: it names are written out, not built from the schemas: ``jtai --help`` quotes this text, and
+#: loading the schemas (YAML and pydantic) would more than double its time; tests/test_policy.py
+#: checks the names against the schemas instead.
 MIX_RULE = (
     "jtai's mix rule (not the guidance's): at the 20-children stage, children on the YOT and "
     "NPS lists first, then a mix of legal status (weight 3), open or recently closed (2), age "

@@ -15,11 +15,13 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 import numpy as np
 import pandas as pd
 
+from .excel_names import column_letter as column_letter  # also named here, as before
 from .issues import CATALOGUE, Issue
 
 SCHEMA_VERSION = 1
@@ -27,15 +29,6 @@ FINDING_FIELDS = (
     "file", "sheet", "row", "column", "cell", "severity", "rule", "message", "expected", "list",
     "value",
 )
-
-
-def column_letter(index: int) -> str:
-    """Excel column letters for a 0-based column index: 0 -> A, 26 -> AA."""
-    s, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "coerced": 2}
@@ -635,8 +628,6 @@ class ValidationReport:
             file = info_or_file
         if len(self.files) <= 1:
             return str(sheet)
-        from pathlib import Path
-
         return f"[{Path(file).name}]{sheet}"
 
     def counts(self) -> dict[str, int]:

@@ -579,6 +579,7 @@ def to_pandera(  # type: ignore[no-untyped-def]
         codes: the compiled code lists (``SchemaSet.codes``).
         headers: only these columns (those present in the file); all by default.
     """
+    # lazy: pandera takes seconds to import, and only the column checks need it
     import pandera.pandas as pa
 
     wanted = tuple(headers) if headers is not None else tuple(c.header for c in schema.columns)
@@ -611,8 +612,6 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
     Raises:
         UsageError: no list has this name.
     """
-    from .errors import UsageError
-
     schemas = schemas or load_schemas()
     if name not in schemas.lists and name in schemas.codes:
         return _code_list_view(schemas.codes[name])

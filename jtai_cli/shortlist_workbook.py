@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .children import answers_list
+from .model import Dataset
 from .parsing import id_key
 from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES
 from .templating import due_text, find_deadline
-from .validation import Dataset
 from .writing import ExtraSheet, write_lists_workbook
 
 if TYPE_CHECKING:  # shortlisting imports this module to write its result

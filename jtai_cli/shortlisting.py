@@ -44,11 +44,11 @@ from .children import (
     questions,
 )
 from .errors import UsageError
+from .model import Dataset
 from .parsing import ERROR, id_key
 from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES, SchemaSet, list_names, load_schemas, normalise
 from .shortlist_workbook import write_shortlist_workbook
-from .validation import Dataset
 
 __all__ = [
     "MIX_RULE",

@@ -20,11 +20,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from . import checks
+from ._files import check_output
 from .errors import SheetMissing, UsageError
-from .parsing import fmt_date
+from .parsing import ERROR, fmt_date, show
 from .reporting import ValidationReport
 from .schemas import ADDITIONAL_ROLES, SchemaSet, load_schemas
 from .timetable import Deadline, timeline
+from .validation import load_dataset
 from .writing import ExtraSheet, sheet_title, write_lists_workbook
 
 __all__ = [
@@ -270,8 +273,6 @@ def _as_written(pl: Any) -> tuple[pd.DataFrame, int, int]:
     Returns:
         (frame, cells kept as typed, cells left blank).
     """
-    from .parsing import ERROR, show
-
     frame = pl.typed.copy()
     kept = blank = 0
     for header, parsed in pl.parsed.items():
@@ -342,16 +343,12 @@ def export_lists(
         >>> result = export_lists("lists.xlsx", "day2.xlsx", option="B")  # doctest: +SKIP
         >>> result.written, result.report.valid  # doctest: +SKIP
     """
-    from ._files import check_output
-    from .checks import run_checks
-    from .validation import load_dataset
-
     if option not in ("A", "B"):
         raise UsageError(f"option must be A or B (Annex C), not {option!r}")
     paths = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     check_output(output, paths)
     data = load_dataset(paths, as_of=as_of, schemas=schemas)
-    run_checks(data)
+    checks.run_checks(data)
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
                               data.as_of_source)
     schemas = data.schemas

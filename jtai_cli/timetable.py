@@ -90,7 +90,7 @@ def bank_holiday(day: dt.date) -> str | None:
 @cache
 def _holidays(year: int) -> Any:
     """The package's holidays for one year (imported late: ``jtai --help`` stays fast)."""
-    import holidays
+    import holidays  # lazy: about 0.4 s to import, and only a deadline needs it
 
     # England and Wales share one set of bank holidays; "ENG" is England's subdivision.
     return holidays.country_holidays("GB", subdiv="ENG", years=year)

@@ -23,13 +23,13 @@ from .checked import load_checked, unreadable_cells, unreadable_note
 from .child_records import gather_children
 from .children import questions
 from .errors import UsageError
+from .excel_names import safe_sheet_name
+from .model import Dataset
 from .parsing import fmt_date, id_key
 from .schemas import SchemaSet
 from .shortlisting import id_files, parse_ids
 from .templating import due_text, find_deadline
 from .tracking_workbook import GAP, Item, write_tracking_sheets
-from .validation import Dataset
-from .writing import safe_sheet_name
 
 __all__ = ["ANNEX_B_QUESTIONS", "TrackingResult", "write_tracking_workbook"]
 

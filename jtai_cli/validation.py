@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
@@ -18,9 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import FileNotFound
+from . import checks
+from ._files import check_output
+from .errors import FileNotFound, JtaiError
+from .excel_names import column_letter as _col_letter
+from .exporting import export_annotated_workbook
 from .extraction import AsOf, read_as_of, saved_date, window
-from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
+from .model import Dataset as Dataset  # also named here, where callers long found them
+from .model import ParsedList as ParsedList
+from .model import RawCells
+from .parsing import BLANK, ParsedColumn, is_blank, parse_column, parse_date, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise, resolve_lists
@@ -44,113 +53,6 @@ _AS_AT = re.compile(
 _OUT_OF_SCOPE = re.compile(
     r"\blist (2|9|10|11)\b|early help|care leavers?|adoption|adopters", re.IGNORECASE
 )
-
-
-class RawCells(Mapping[str, np.ndarray]):
-    """A list's cells as written, by canonical header, rebuilt on demand.
-
-    Each column keeps only its distinct values and one small integer per row (from
-    ``parse_column``), so the original cell objects of a million-row sheet can be freed once
-    parsed; ``raw[header]`` gives the full column back when a rule or an output needs it.
-    """
-
-    def __init__(self, parsed: dict[str, ParsedColumn]):
-        self._parsed = parsed
-
-    def __getitem__(self, header: str) -> np.ndarray:
-        p = self._parsed[header]
-        pool = np.empty(len(p.uniques) + 1, dtype=object)
-        pool[:-1] = p.uniques
-        pool[-1] = None  # an empty cell
-        cells: np.ndarray = pool[p.codes]
-        return cells
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parsed)
-
-    def __len__(self) -> int:
-        return len(self._parsed)
-
-
-@dataclass
-class ParsedList:
-    """One sheet read as one list: raw cells, typed values and where each came from."""
-
-    file: str
-    sheet: str
-    schema: ListSchema
-    header_row: int
-    excel_rows: np.ndarray
-    written: dict[str, str]
-    positions: dict[str, int]
-    raw: RawCells
-    parsed: dict[str, ParsedColumn]
-    typed: pd.DataFrame
-    keys: pd.Series
-    order: tuple[int, int]
-    from_text: bool = False
-
-    @property
-    def name(self) -> str:
-        """The schema name (children_in_need, ...)."""
-        return self.schema.name
-
-    @property
-    def label(self) -> str:
-        """Short name for messages: 'List 6' or the list's title."""
-        if self.schema.list_number:
-            return f"List {self.schema.list_number}"
-        return self.schema.title.split(":")[0]
-
-    def column_order(self, header: str) -> int:
-        """Position of a canonical column in the file (for sorting findings)."""
-        return self.positions.get(header, -1)
-
-    def where(self, row_pos: int) -> str:
-        """Plain reference to a row: "List 7 (sheet 'List_7') row 12"."""
-        return f"{self.label} (sheet '{self.sheet}') row {int(self.excel_rows[row_pos])}"
-
-
-@dataclass
-class Dataset:
-    """All lists read from one or more files, before the rules run."""
-
-    files: list[str]
-    as_of: dt.date
-    lists: list[ParsedList]
-    sheets: list[SheetInfo]
-    findings: FindingsBuilder
-    schemas: SchemaSet
-    workbooks: list[Workbook] = field(default_factory=list)
-    as_of_source: str = "given"
-    #: The first day of the extraction window (None: ``as_of`` is the one date).
-    as_of_first: dt.date | None = None
-    #: Each list's own date or window, by (file, sheet), where it differs from the dataset's.
-    list_as_of: dict[tuple[str, str], AsOf] = field(default_factory=dict)
-
-    @property
-    def as_of_window(self) -> tuple[dt.date, dt.date]:
-        """The first and last day the lists may have been extracted on (equal when exact)."""
-        return (self.as_of_first or self.as_of, self.as_of)
-
-    @property
-    def as_of_exact(self) -> bool:
-        """True when one date holds for every list (given, or from the titles)."""
-        return (self.as_of_first in (None, self.as_of)
-                and all(a.is_exact and a.last == self.as_of for a in self.list_as_of.values()))
-
-    def window(self, pl: ParsedList) -> tuple[dt.date, dt.date]:
-        """The first and last day this list may have been extracted on."""
-        own = self.list_as_of.get((pl.file, pl.sheet))
-        return (own.first, own.last) if own is not None else self.as_of_window
-
-    def of(self, name: str) -> list[ParsedList]:
-        """The parsed lists with this schema name."""
-        return [pl for pl in self.lists if pl.name == name]
-
-    def numbered(self, number: int) -> list[ParsedList]:
-        """The parsed lists with this ILACS list number (8 covers both forms)."""
-        return [pl for pl in self.lists if pl.schema.list_number == number]
 
 
 # --------------------------------------------------------------------------- identification
@@ -411,12 +313,6 @@ def _empty_typed(kind: str, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
-def _col_letter(j: int) -> str:
-    from .reporting import column_letter
-
-    return column_letter(j)
-
-
 # --------------------------------------------------------------------------- loading
 
 
@@ -514,7 +410,7 @@ def _load_lists(
                          order=(fi, si, -1))
         lists.append(pl)
         sheets.append(info)
-        # --- reader findings (issue 6): hidden sheet, formula cells. Never a cell's value.
+        # --- reader findings: hidden sheet, formula cells. Never a cell's value.
         if sheet.hidden:
             findings.add("sheet-hidden", file=sheet.file, sheet=sheet.name, row=None,
                          column=None, message="this sheet is hidden in Excel; its list was "
@@ -552,8 +448,6 @@ def _load_lists(
 
 def _title_date(title: str | None) -> dt.date | None:
     """The date in a title such as "List 6: Children in need (data as at 23/11/2026)"."""
-    from .parsing import parse_date
-
     m = _AS_AT.search(title) if title else None
     if not m:
         return None
@@ -805,8 +699,6 @@ def validate_workbook(
     files, had_folder = expand_inputs(path)
     each = had_folder if separately is None else separately
     if report_path is not None and not Path(report_path).is_dir():
-        from ._files import check_output
-
         check_output(report_path, files)  # refuse a bad output before the work, not after
     workbooks: list[Workbook] = []
     if each and len(files) > 1:
@@ -835,8 +727,6 @@ def validate_workbook(
     if report_path is not None:
         if progress:
             progress("Writing the highlighted copy", 0, 1)
-        from .exporting import export_annotated_workbook
-
         export_annotated_workbook(report, report_path, workbooks=workbooks)
     return report
 
@@ -845,13 +735,12 @@ def _validate_together(
     files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
     progress: Progress | None, *, keep_rows: bool = False, today: dt.date | None = None,
 ) -> tuple[ValidationReport, list[Workbook]]:
-    from .checks import run_checks
 
     data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
                         keep_rows=keep_rows, today=today)
     if progress:
         progress("Checking the rules", 0, 1)
-    run_checks(data)
+    checks.run_checks(data)
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
                               data.as_of_source, as_of_first=data.as_of_window[0])
     return report, data.workbooks if keep_rows else []
@@ -861,8 +750,6 @@ def _validate_one(
     paths: list[Path], as_of: dt.date | None, today: dt.date | None = None
 ) -> tuple[ValidationReport | None, tuple[str, str] | None]:
     """Worker: one file's (or one list's parts') report, or which file cannot be used and why."""
-    from .errors import JtaiError
-
     try:
         return _validate_together(paths, as_of, None, None, today=today)[0], None
     except JtaiError as exc:
@@ -896,10 +783,6 @@ def _validate_each(
     files: Sequence[Path], as_of: dt.date | None, workers: int | None,
     progress: Progress | None, today: dt.date | None = None,
 ) -> ValidationReport:
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     units = file_units(files)
     n = min(len(units), workers or os.cpu_count() or 1)
     results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
@@ -912,8 +795,6 @@ def _validate_each(
         with ProcessPoolExecutor(max_workers=n) as pool:
             futures = {pool.submit(_validate_one, unit, as_of, today): i
                        for i, unit in enumerate(units)}
-            from concurrent.futures import as_completed
-
             for done, fut in enumerate(as_completed(futures), start=1):
                 try:
                     results[futures[fut]] = fut.result()

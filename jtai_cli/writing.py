@@ -16,7 +16,6 @@ import contextlib
 import datetime as dt
 import errno
 import math
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,6 +26,9 @@ from typing import Any
 import pandas as pd
 
 from ._files import STAMP_NAME, atomic_write
+from ._version import __version__
+from .excel_names import column_letter
+from .excel_names import safe_sheet_name as safe_sheet_name  # also named here, as before
 from .parsing import fmt_date
 from .schemas import Column, ListSchema, SchemaSet
 
@@ -90,10 +92,9 @@ def xlsx_output(
         >>> with xlsx_output("out.xlsx") as wb:  # doctest: +SKIP
         ...     wb.add_worksheet("Sheet").write(0, 0, "=HYPERLINK(1)")  # stays text
     """
+    # lazy: xlsxwriter takes a quarter of a second to import; only writing a workbook needs it
     import xlsxwriter
     import xlsxwriter.exceptions
-
-    from . import __version__
 
     with atomic_write(path, inputs, force=force) as tmp, private_temp_dir() as folder:
         wb = xlsxwriter.Workbook(str(tmp), {**SAFE_XLSX_OPTIONS, "tmpdir": folder,
@@ -107,28 +108,6 @@ def xlsx_output(
             # reports as the user's situation (exit 3 with the path), not a bug.
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
             raise (cause or OSError(errno.EIO, "the workbook could not be saved")) from None
-
-
-_BAD_TITLE = re.compile(r"[\[\]*?/\\:\x00-\x1f\x7f]")
-
-
-def safe_sheet_name(name: str, taken: Sequence[str], *, fallback: str = "Sheet") -> str:
-    """A sheet name Excel accepts, for a name that came from an input.
-
-    No ``[]*?/\\:`` or control characters (each becomes '_'), at most 31 characters, no
-    apostrophe at either end, never Excel's reserved ``History``, and not one of ``taken``
-    (ignoring case, as Excel does): a clash gets " (2)", " (3)", ...
-    """
-    base = _BAD_TITLE.sub("_", name)[:31].strip("'").strip() or fallback
-    if base.lower() == "history":
-        base = f"{base} (sheet)"
-    lowered = {t.lower() for t in taken}
-    title, n = base, 2
-    while title.lower() in lowered:
-        suffix = f" ({n})"
-        title = base[: 31 - len(suffix)].rstrip("'") + suffix
-        n += 1
-    return title
 
 
 def sheet_ref(title: str) -> str:
@@ -269,10 +248,8 @@ def _code_lists_used(
 
 
 def _code_ranges(schemas: SchemaSet, used: Sequence[str]) -> dict[str, str]:
-    from xlsxwriter.utility import xl_col_to_name
-
     return {
-        cl: f"={_CODES_SHEET}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}$"
+        cl: f"={_CODES_SHEET}!${column_letter(c)}$2:${column_letter(c)}$"
             f"{len(schemas.codes[cl].values) + 1}"
         for c, cl in enumerate(used)
     }

@@ -37,6 +37,7 @@ def test_values_become_text():
     assert guard_cell("-1+1") == "'-1+1"
 
 
+@pytest.mark.slow
 @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False)))
 def test_guard_is_idempotent_and_no_formula_leads(value):
     once = guard_cell(value)

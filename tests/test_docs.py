@@ -65,6 +65,7 @@ def split_command(text: str) -> tuple[tuple[str, ...], list[str]]:
     return path, words
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "cmd"), command_tree(), ids=lambda x: " ".join(x)
                          if isinstance(x, tuple) else "")
 def test_every_command_has_help(path, cmd):
@@ -80,8 +81,6 @@ def test_every_command_has_help(path, cmd):
 def test_every_command_help_ends_with_a_real_example(path, cmd):
     help_text = " ".join((cmd.help or "").split())
     m = re.search(r"Example: (jtai .+?)$", help_text)
-    if path[0] == "schemas":
-        pytest.skip("the schemas commands are self-explanatory")
     assert m, f"jtai {' '.join(path)}: its docstring should end with 'Example: jtai ...'"
     example_path, words = split_command(m.group(1))
     assert example_path == path
@@ -90,6 +89,7 @@ def test_every_command_help_ends_with_a_real_example(path, cmd):
             assert word.split("=")[0] in options_of(cmd), (path, word)
 
 
+@pytest.mark.slow
 def test_every_command_the_readme_names_exists_with_its_options():
     commands = readme_commands()
     assert any(c.startswith("jtai validate") for c in commands)
@@ -103,6 +103,7 @@ def test_every_command_the_readme_names_exists_with_its_options():
                 assert flag in options_of(cmd), f"README: '{text}' uses {flag}"
 
 
+@pytest.mark.slow
 def test_the_readme_lists_every_command():
     named = {split_command(c)[0][:1] for c in readme_commands()}
     missing = [p[0] for p, _ in LEAVES if (p[0],) not in named]
@@ -128,6 +129,7 @@ def _runnable(text: str) -> bool:
     return all(f.startswith("examples/") or f.endswith("-checked.xlsx") for f in files)
 
 
+@pytest.mark.slow
 def test_readme_example_commands_run_as_described(example_dir):
     runnable = [c for c in readme_commands() if _runnable(c)]
     assert "jtai validate examples/lists_messy.xlsx --report lists_messy-checked.xlsx" in runnable
@@ -147,6 +149,7 @@ def _readme_block() -> str:
     return m.group(1)
 
 
+@pytest.mark.slow
 def test_readme_trimmed_run_has_the_shape_of_the_real_one(example_dir):
     block = _readme_block()
     result = runner.invoke(app, ["validate", "examples/lists_messy.xlsx"],
@@ -160,6 +163,7 @@ def test_readme_trimmed_run_has_the_shape_of_the_real_one(example_dir):
         assert rule in out, rule
 
 
+@pytest.mark.slow
 def test_readme_trimmed_run_cells_are_real(example_dir):
     from jtai_cli import validate_workbook
 

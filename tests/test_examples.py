@@ -89,6 +89,7 @@ def key(finding: dict[str, Any]) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- the generator
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic(
     tmp_path: Path, generate: ModuleType, fresh: Path
 ) -> None:
@@ -97,12 +98,14 @@ def test_generator_is_deterministic(
         assert same_content(tmp_path / name, fresh / name), f"{name} differs between two runs"
 
 
+@pytest.mark.slow
 def test_the_seed_changes_the_children(tmp_path: Path, generate: ModuleType, fresh: Path) -> None:
     # Proves the comparison above can fail: another seed gives other cell values.
     assert generate.main(["--out", str(tmp_path), "--seed", "7"]) == 0
     assert not same_content(tmp_path / "lists_clean.xlsx", fresh / "lists_clean.xlsx")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
 def test_committed_examples_match_a_fresh_generation(name: str, fresh: Path) -> None:
     assert (EXAMPLES / name).exists(), f"examples/{name} missing: run python examples/generate.py"
@@ -156,6 +159,7 @@ def test_clean_layout_follows_the_schemas() -> None:
 # --------------------------------------------------------------------------- the clean workbook
 
 
+@pytest.mark.slow
 def test_clean_example_has_no_errors() -> None:
     report = validate_workbook(EXAMPLES / "lists_clean.xlsx", as_of=AS_OF)
     errors = report.where(severity="error")
@@ -164,11 +168,13 @@ def test_clean_example_has_no_errors() -> None:
         for e in errors)
 
 
+@pytest.mark.slow
 def test_clean_example_has_no_warnings_or_coercions() -> None:
     report = validate_workbook(EXAMPLES / "lists_clean.xlsx", as_of=AS_OF)
     assert report.counts() == {"error": 0, "warning": 0, "coerced": 0}, report.flatten()
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_on_the_examples() -> None:
     runner = CliRunner()
     clean = runner.invoke(app, ["validate", str(EXAMPLES / "lists_clean.xlsx"),
@@ -187,12 +193,14 @@ def messy_report() -> Any:
     return validate_workbook(EXAMPLES / "lists_messy.xlsx", as_of=AS_OF)
 
 
+@pytest.mark.slow
 def test_every_planted_finding_is_reported(messy_report: Any) -> None:
     found = {tuple(f) for f in messy_report.flatten(["sheet", "row", "column", "rule"])}
     missing = [m for m in manifest() if key(m) not in found]
     assert not missing, "planted but not reported:\n" + "\n".join(map(str, missing))
 
 
+@pytest.mark.slow
 def test_no_error_is_reported_that_was_not_planted(messy_report: Any) -> None:
     planted = {key(m) for m in manifest()}
     unexpected = [f for f in messy_report.where(severity="error") if key(f) not in planted]
@@ -214,6 +222,7 @@ def test_messy_example_holds_the_sentinel_name_once() -> None:
     assert len(hits) == 1, hits
 
 
+@pytest.mark.slow
 def test_a_list_longer_than_a_sheet_spans_sheets_and_reads_back_as_one(
         tmp_path: Path, generate: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     # Excel's 1,048,576-row limit, shrunk so the 280 contacts need three sheets.

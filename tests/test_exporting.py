@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from builders import make_workbook
 from conftest import AS_OF
 from test_validation import L6, row6
@@ -34,6 +35,7 @@ def test_coerced_cells_are_filled_not_commented_and_grouped_on_their_own_sheet(t
     assert coerced[0][5] == '=HYPERLINK("#\'List_6\'!B3","B3")'
 
 
+@pytest.mark.slow
 def test_issues_list_errors_first_coloured_and_by_rule_counts_them(tmp_path):
     rows = [row6(Child_Unique_ID="C1", **{"Reason for Closure": "RC7"}),   # a warning, row 2
             row6(Child_Unique_ID="C2", **{"CIN Start Date": "31/02/2026"}),

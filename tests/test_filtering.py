@@ -146,6 +146,7 @@ def episodes(tmp_path):
     })
 
 
+@pytest.mark.slow
 def test_open_and_closed(tmp_path, episodes):
     opened = filter_lists(episodes, tmp_path / "o.xlsx", open_only=True, as_of=AS_OF)
     assert ids_in(opened.output, "children_in_need") == ["OPEN"]
@@ -157,6 +158,7 @@ def test_open_and_closed(tmp_path, episodes):
     assert by_list["contacts"].not_applied and not by_list["children_in_need"].not_applied
 
 
+@pytest.mark.slow
 def test_within_events_dated_and_episodes_open_in_the_window(tmp_path, episodes):
     result = filter_lists(episodes, tmp_path / "w.xlsx", within="3m", as_of=AS_OF)
     assert ids_in(result.output, "contacts") == ["C1"]
@@ -274,6 +276,7 @@ _CHILD = st.sampled_from(["C1", "C2", "003", "3"])
 _DAY = st.sampled_from([D(2026, 5, 1), D(2026, 9, 1), D(2026, 11, 20), D(2026, 12, 1)])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     contacts=st.lists(st.tuples(_CHILD, _DAY), min_size=1, max_size=8),

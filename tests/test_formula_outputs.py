@@ -65,6 +65,7 @@ def formulas_in(path: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_input_really_holds_formula_like_text_and_no_formula(formula_text_workbook):
     assert formulas_in(formula_text_workbook) == []
     wb = openpyxl.load_workbook(formula_text_workbook)
@@ -72,6 +73,7 @@ def test_the_input_really_holds_formula_like_text_and_no_formula(formula_text_wo
     assert set(HOSTILE_TEXT) <= values
 
 
+@pytest.mark.slow
 def test_no_output_holds_a_formula_jtai_did_not_write(formula_text_workbook, tmp_path):
     src = tmp_path / "in.xlsx"
     shutil.copy(formula_text_workbook, src)

@@ -31,6 +31,9 @@ from jtai_cli.errors import (
     WorkbookUnreadable,
 )
 
+#: Every test here runs a hostile file through a reader or a real process: the full suite only.
+pytestmark = pytest.mark.slow
+
 HOSTILE = Path(__file__).parent / "hostile"
 runner = CliRunner()
 #: Address-space limit for the child processes: a guard that fails shows as a failed run.
@@ -146,10 +149,14 @@ def test_unusable_file_exit_3_with_a_clear_message(name, error, phrases):
     assert digest(path) == before
 
 
-@pytest.mark.parametrize(("name", "error", "phrases"), UNUSABLE, ids=[c[0] for c in UNUSABLE])
+#: In this process only the files that cannot kill it; the command test above runs the others in
+#: a child process (exit code 3 and the message).
+SAFE_IN_PROCESS = [c for c in UNUSABLE if c[0] not in DANGEROUS]
+
+
+@pytest.mark.parametrize(("name", "error", "phrases"), SAFE_IN_PROCESS,
+                         ids=[c[0] for c in SAFE_IN_PROCESS])
 def test_unusable_file_raises_the_named_error_from_the_library(name, error, phrases):
-    if name in DANGEROUS:
-        pytest.skip("run through the command in a child process")
     path = HOSTILE / name
     with pytest.raises(error) as exc:
         validate_workbook(path)
@@ -407,7 +414,7 @@ def test_the_scan_counts_cells_not_only_the_area(monkeypatch):
     """same_row.xlsx writes 200,000 cells into row 3: a small area, a large count."""
     from jtai_cli import reading
 
-    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 100_000)
     with pytest.raises(WorkbookTooLarge, match="holds more than 100,000 cells"):
         validate_workbook(HOSTILE / "same_row.xlsx")
 
@@ -422,7 +429,7 @@ def test_the_shared_strings_are_counted(monkeypatch, tmp_path):
            f'{make_corpus._NS}">' + "<si><t>a</t></si>" * 5000 + "</sst>")
     path = tmp_path / "strings.xlsx"
     make_corpus._with_sst(path, sst, '<row r="3"><c r="A3" t="s"><v>0</v></c></row>')
-    monkeypatch.setattr(reading, "MAX_CELLS", 1000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 1000)
     with pytest.raises(WorkbookTooLarge, match="more than 1,000 pieces of text"):
         validate_workbook(path)
 
@@ -432,7 +439,7 @@ def test_a_csv_of_delimiters_is_refused_before_it_is_parsed(monkeypatch, tmp_pat
 
     path = tmp_path / "commas.csv"
     path.write_bytes(b"," * 3_000_000)
-    monkeypatch.setattr(reading, "MAX_CELLS", 1_000_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 1_000_000)
     with pytest.raises(WorkbookTooLarge, match="more than 1,000,000 cells"):
         validate_workbook(path)
 

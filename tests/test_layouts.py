@@ -36,6 +36,7 @@ def relayout_like_liiatools(src, dest, *, drop_title=True):
     return dest
 
 
+@pytest.mark.slow
 def test_liiatools_layout_of_a_valid_workbook_has_no_errors(tmp_path):
     path = relayout_like_liiatools(EXAMPLES / "lists_clean.xlsx", tmp_path / "liia.xlsx")
     report = validate_workbook(path, as_of=AS_OF)
@@ -46,6 +47,7 @@ def test_liiatools_layout_of_a_valid_workbook_has_no_errors(tmp_path):
     assert lists["List 6"]["columns"]["Child ID"] == "Child Unique ID"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell, value, rule", [
     ("List 6", "31/02/2026", "date-impossible"),
     ("List 7", "ZZZ", "code-not-in-list"),
@@ -64,6 +66,7 @@ def test_planted_mistakes_are_found_at_their_row_in_the_liiatools_layout(tmp_pat
     assert found == [(cell, 7, rule)]
 
 
+@pytest.mark.slow
 def test_each_list_as_its_own_csv_file_checked_together(tmp_path):
     import csv
 

@@ -144,6 +144,7 @@ def canonical_rows(path: Path | list[Path], name: str) -> Counter:
 # --------------------------------------------------------------------------- stacking
 
 
+@pytest.mark.slow
 def test_lists_from_three_files_stack_into_one_workbook(tmp_path):
     a = book(tmp_path, "a.xlsx", {"children_in_need": [row("children_in_need")],
                                   "child_protection": [row("child_protection")]})
@@ -258,6 +259,7 @@ def test_two_rows_differing_only_in_unreadable_values_are_not_duplicates(tmp_pat
 # --------------------------------------------------------------------------- list 8 forms and notes
 
 
+@pytest.mark.slow
 def test_list_8_in_both_forms_goes_to_two_sheets_and_is_noted(tmp_path):
     a = book(tmp_path, "a.xlsx", {"children_in_care": [full_list_8_row()]})
     b = book(tmp_path, "b.xlsx", {"children_in_care_reduced": [row("children_in_care_reduced")]})
@@ -345,6 +347,7 @@ def test_no_list_in_any_input_is_refused(tmp_path):
 # --------------------------------------------------------------------------- the issue's scenario
 
 
+@pytest.mark.slow
 def test_split_in_three_merges_back_to_the_same_content(tmp_path):
     """Lists 6-8 in one workbook, contacts and referrals as CSVs, YOT and NPS in a third."""
     full = {
@@ -389,6 +392,7 @@ _ROWS = st.lists(
     min_size=1, max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(contacts=_ROWS, cin=_ROWS)

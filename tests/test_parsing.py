@@ -174,6 +174,7 @@ _CELLS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(cells=st.lists(_CELLS, min_size=1, max_size=40))
 @pytest.mark.parametrize("kind", ["id", "text"])

@@ -95,7 +95,7 @@ def test_parquet_over_the_cell_limit_is_refused_before_reading(tmp_path, monkeyp
     from jtai_cli import reading
 
     path = make_parquet(tmp_path, "list6.parquet", [L6, row6(), row6()])
-    monkeypatch.setattr(reading, "MAX_CELLS", 10)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 10)
     with pytest.raises(WorkbookTooLarge, match="2 rows by 13 columns"):
         read_workbook(path)
 
@@ -125,6 +125,7 @@ def test_without_pyarrow_parquet_says_how_to_get_it(tmp_path, monkeypatch):
         read_workbook(path)
 
 
+@pytest.mark.slow
 def test_a_damaged_parquet_file_never_crashes_nor_raises_anything_but_jtai_errors(tmp_path):
     """Bytes flipped and files cut short, 300 times, in a child process: pyarrow is native
     code, so a crash there would kill the process rather than raise; the child must end

@@ -105,7 +105,7 @@ def test_formula_cells_are_found_and_their_cached_values_used():
 
 
 def test_formula_cells_beyond_the_kept_number_are_counted(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "FORMULA_CELLS_KEPT", 2)
+    monkeypatch.setattr(reading.limits, "FORMULA_CELLS_KEPT", 2)
     rows = [["n"]] + [[Formula(f"{i}+0", i)] for i in range(1, 6)]
     sheet = read_workbook(simple_xlsx(tmp_path / "f.xlsx", {"S": rows})).sheets[0]
     assert sheet.formula_cells == [(2, 0), (3, 0)]
@@ -145,7 +145,7 @@ def test_prefixed_cells_written_the_usual_way_are_scanned_quickly_and_fully(tmp_
                                                                             monkeypatch):
     # .NET's OpenXML SDK writes <x:c r="A1">: the quick scan takes it as it takes <c.
     walks = []
-    monkeypatch.setattr(reading._SheetScanner, "_walk",
+    monkeypatch.setattr(reading.xmlscan._SheetScanner, "_walk",
                         lambda self, piece: walks.append(piece))
     ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     body = (f'<x:row r="1" {ns}><x:c r="A1" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>'
@@ -154,16 +154,16 @@ def test_prefixed_cells_written_the_usual_way_are_scanned_quickly_and_fully(tmp_
     assert walks == [] and scan.formulas == [(1, 1)] and scan.area <= 99_999 * 26
 
 
-def _scan_only(tmp_path: Path, body: str) -> reading._Scan:
+def _scan_only(tmp_path: Path, body: str) -> reading.limits._Scan:
     path = raw_xlsx(tmp_path / "scan.xlsx", [("S", _sheet(body))])
-    return reading._inspect_zip(path, path.stat().st_size)[1]["S"]
+    return reading.zipguard._inspect_zip(path, path.stat().st_size)[1]["S"]
 
 
 @pytest.mark.parametrize(("body", "bound"), [
     ('<row r="1"><c r="A1"><v>1</v></c></row>', (99_999, 26)),
-    ('<row r="200000"><c r="Z200000"><v>1</v></c></row>', (reading.EXCEL_MAX_ROWS, 26)),
+    ('<row r="200000"><c r="Z200000"><v>1</v></c></row>', (reading.limits.EXCEL_MAX_ROWS, 26)),
     ('<row r="1"><c r="AP1"><v>1</v></c></row>', (99_999, 312)),
-    ('<row r="200000"><c r="AF200000"><v>1</v></c></row>', (reading.EXCEL_MAX_ROWS, 32)),
+    ('<row r="200000"><c r="AF200000"><v>1</v></c></row>', (reading.limits.EXCEL_MAX_ROWS, 32)),
     # past every quick bound: counted exactly
     ('<row r="3"><c r="AAA3"><v>1</v></c></row>', (3, 703)),
     ('<row r="200000"><c r="AG200000"><v>1</v></c></row>', (200_000, 33)),
@@ -171,7 +171,7 @@ def _scan_only(tmp_path: Path, body: str) -> reading._Scan:
 def test_quick_bounds_and_the_exact_count(tmp_path, body, bound):
     scan = _scan_only(tmp_path, body)
     assert (scan.max_row, scan.max_col) == bound
-    assert scan.area <= reading.MAX_CELLS
+    assert scan.area <= reading.limits.MAX_CELLS
 
 
 def test_a_wide_list_past_row_99999_is_bounded_without_the_slow_walk(tmp_path, monkeypatch):
@@ -180,14 +180,14 @@ def test_a_wide_list_past_row_99999_is_bounded_without_the_slow_walk(tmp_path, m
     multiplied go past the limit, so every tier is checked on every piece instead, and the
     tag-by-tag walk (8 s on the national benchmark's List 8) is not needed."""
     walks = []
-    monkeypatch.setattr(reading._SheetScanner, "_walk",
+    monkeypatch.setattr(reading.xmlscan._SheetScanner, "_walk",
                         lambda self, piece: walks.append(piece))
-    monkeypatch.setattr(reading, "_READ_CHUNK", 4096)  # many pieces, as in a big file
+    monkeypatch.setattr(reading.zipguard, "_READ_CHUNK", 4096)  # many pieces, as in a big file
     rows = ['<row r="1"><c r="AF1"><v>1</v></c></row>']
     rows += [f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(2, 150_001, 2)]
     scan = _scan_only(tmp_path, "".join(rows))
     assert walks == []
-    assert (scan.max_row, scan.max_col) == (reading.EXCEL_MAX_ROWS, 32)
+    assert (scan.max_row, scan.max_col) == (reading.limits.EXCEL_MAX_ROWS, 32)
 
 
 # --------------------------------------------------------------------------- used-area limit
@@ -214,7 +214,7 @@ def test_a_wide_list_past_row_99999_is_bounded_without_the_slow_walk(tmp_path, m
     '<row r="100000"><c r="A100000"><v>1</v></c></row>',
 ])
 def test_a_sheet_over_the_cell_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, body):
-    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 100_000)
     path = raw_xlsx(tmp_path / "far.xlsx", [("List 6", _sheet(body))])
     with pytest.raises(WorkbookTooLarge) as exc:
         read_workbook(path)
@@ -226,7 +226,7 @@ def test_a_sheet_over_the_cell_limit_is_refused_before_it_is_read(tmp_path, monk
 
 
 def test_the_far_cell_is_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 100_000)
     body = ('<row r="1"><c r="A1"><v>1</v></c><c r="ZZ1"><v>1</v></c></row>'
             '<row r="300"><c r="B300"><v>1</v></c></row>')
     with pytest.raises(WorkbookTooLarge, match=r"column ZZ \(cell ZZ1\) and row 300 \(cell "
@@ -236,7 +236,7 @@ def test_the_far_cell_is_named(tmp_path, monkeypatch):
 
 def test_empty_styled_cells_far_away_do_not_count(tmp_path, monkeypatch):
     # Formatting without a value (<c r="XFD1" s="1"/>) takes no memory in the reader.
-    monkeypatch.setattr(reading, "MAX_CELLS", 100_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 100_000)
     body = ('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'
             '<row r="300"><c r="A300"><v>1</v></c></row>')
     sheet = read_workbook(raw_xlsx(tmp_path / "s.xlsx", [("S", _sheet(body))])).sheets[0]
@@ -244,7 +244,7 @@ def test_empty_styled_cells_far_away_do_not_count(tmp_path, monkeypatch):
 
 
 def test_sheets_together_over_the_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 1_000)
     body = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="J{r}"><v>1</v></c></row>'
                    for r in range(1, 61))
     path = raw_xlsx(tmp_path / "two.xlsx", [("A", _sheet(body)), ("B", _sheet(body))])
@@ -260,13 +260,14 @@ def test_references_beyond_excels_grid_are_refused(tmp_path, ref):
         read_workbook(raw_xlsx(tmp_path / "b.xlsx", [("S", _sheet(body))]))
 
 
+@pytest.mark.slow
 def test_a_million_row_sheet_reads_with_the_last_row_in_place(tmp_path):
     # A list with one more row at Excel's very last row: 1,048,576 rows, read in full.
     body = [*rows_xml([L6, *L6_ROWS]),
-            *rows_xml([["C9999", "a) Male"]], start=reading.EXCEL_MAX_ROWS)]
+            *rows_xml([["C9999", "a) Male"]], start=reading.limits.EXCEL_MAX_ROWS)]
     path = raw_xlsx(tmp_path / "tall.xlsx", [("List_6", sheet_xml(body))])
     sheet = read_workbook(path).sheets[0]
-    assert len(sheet.rows) == reading.EXCEL_MAX_ROWS
+    assert len(sheet.rows) == reading.limits.EXCEL_MAX_ROWS
     assert sheet.rows[-1][:2] == ["C9999", "a) Male"]
     assert sheet.rows[3] == [""] * 13
 
@@ -329,7 +330,7 @@ def test_zips_that_are_not_workbooks_say_what_they_are(tmp_path, parts, message)
 
 
 def test_too_many_parts_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_PARTS", 5)
+    monkeypatch.setattr(reading.limits, "MAX_PARTS", 5)
     parts = _parts(simple_xlsx(tmp_path / "s.xlsx", {"S": [["a"]]}))
     parts.update({f"xl/media/{i}.xml": b"<a/>" for i in range(5)})
     with pytest.raises(WorkbookTooLarge, match="holds 11 parts"):
@@ -337,7 +338,7 @@ def test_too_many_parts_is_refused(tmp_path, monkeypatch):
 
 
 def test_total_expansion_over_the_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    monkeypatch.setattr(reading.limits, "MAX_UNCOMPRESSED_BYTES", 10_000)
     rows = [["x" * 50] for _ in range(300)]
     with pytest.raises(WorkbookTooLarge, match="safety limit"):
         read_workbook(simple_xlsx(tmp_path / "big.xlsx", {"S": rows}))
@@ -380,8 +381,8 @@ def test_dtd_in_any_xml_part_is_refused(tmp_path):
 
 
 def test_a_tagless_flood_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "_MAX_TAG_BYTES", 1000)
-    monkeypatch.setattr(reading, "_OUT_CHUNK", 500)
+    monkeypatch.setattr(reading.xmlscan, "_MAX_TAG_BYTES", 1000)
+    monkeypatch.setattr(reading.zipguard, "_OUT_CHUNK", 500)
     body = '<row r="1"><c r="A1" t="inlineStr"><is><t>' + "x" * 5000 + "</t></is></c></row>"
     with pytest.raises(WorkbookUnreadable, match="without a single XML tag"):
         read_workbook(raw_xlsx(tmp_path / "t.xlsx", [("S", _sheet(body))]))
@@ -529,10 +530,10 @@ def test_csv_with_a_cell_longer_than_any_real_one_is_refused(tmp_path):
 
 def test_csv_over_the_limits_is_refused(tmp_path, monkeypatch):
     path = make_csv(tmp_path, "c.csv", [["a", "b"]] * 100)
-    monkeypatch.setattr(reading, "MAX_CELLS", 50)
+    monkeypatch.setattr(reading.limits, "MAX_CELLS", 50)
     with pytest.raises(WorkbookTooLarge, match="more than 50 cells"):
         read_workbook(path)
-    monkeypatch.setattr(reading, "MAX_TEXT_BYTES", 10)
+    monkeypatch.setattr(reading.limits, "MAX_TEXT_BYTES", 10)
     with pytest.raises(WorkbookTooLarge, match="limit for one CSV file"):
         read_workbook(path)
 
@@ -578,6 +579,7 @@ def test_reading_never_changes_the_file(tmp_path):
 # --------------------------------------------------------------------------- fuzzing the reader
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(min_size=1, max_size=3000), st.sampled_from([".xlsx", ".xls", ".csv", ".ods"]))
 def test_arbitrary_bytes_never_raise_anything_but_jtai_errors(tmp_path_factory, data, suffix):
@@ -602,6 +604,7 @@ def _seed_xlsx() -> bytes:
     return _SEED_XLSX
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32), st.integers(1, 40), st.booleans())
 def test_a_damaged_workbook_never_raises_anything_but_jtai_errors(tmp_path_factory, seed, flips,
@@ -622,7 +625,7 @@ def test_a_damaged_workbook_never_raises_anything_but_jtai_errors(tmp_path_facto
     except JtaiError:
         return
     cells = sum(len(r) for s in wb.sheets for r in s.rows)
-    assert cells <= reading.MAX_CELLS
+    assert cells <= reading.limits.MAX_CELLS
 
 
 def test_dates_times_and_booleans_come_through(tmp_path):
@@ -658,19 +661,19 @@ def test_the_first_sheet_is_read_ahead_and_gives_the_same_cells():
 def test_a_reader_error_on_a_sheet_read_ahead_is_raised_when_it_is_used(monkeypatch):
     from jtai_cli import validate_workbook
 
-    real = reading._lazy_loader
+    real = reading.calamine._lazy_loader
 
     def failing(p, name, by_content, scan, book=None):
         if name == "List_3":
             def load():
-                with reading._panics_kept_off_stderr(), reading._reader_errors(
+                with reading.calamine._panics_kept_off_stderr(), reading.refusals._reader_errors(
                         p, lambda kind: WorkbookUnreadable(f"sheet '{name}' broke ({kind})",
                                                            file=p)):
                     raise ValueError("cell text must never reach the message")
             return load
         return real(p, name, by_content, scan, book)
 
-    monkeypatch.setattr(reading, "_lazy_loader", failing)
+    monkeypatch.setattr(reading.calamine, "_lazy_loader", failing)
     with pytest.raises(WorkbookUnreadable) as info:
         validate_workbook(_example())
     assert "sheet 'List_3' broke (ValueError)" in str(info.value)
@@ -686,7 +689,7 @@ def test_overlapping_reads_share_one_stderr_redirection():
     program = """
 import os, threading
 from jtai_cli.errors import WorkbookUnreadable
-from jtai_cli.reading import _panics_kept_off_stderr as guard
+from jtai_cli.reading.calamine import _panics_kept_off_stderr as guard
 both = threading.Barrier(2)
 def read(tag):
     with guard():
@@ -731,7 +734,7 @@ def test_python_stderr_bypasses_the_redirection_while_a_sheet_is_read():
     program = """
 import os, sys
 from jtai_cli.errors import WorkbookUnreadable
-from jtai_cli.reading import _panics_kept_off_stderr as guard
+from jtai_cli.reading.calamine import _panics_kept_off_stderr as guard
 for attempt in range(2):  # the second time reuses the kept copy of stderr
     try:
         with guard():
@@ -749,18 +752,19 @@ print("end", file=sys.stderr)
     assert done.stderr.decode().split("\n") == ["progress 0", "progress 1", "end", ""]
 
 
+@pytest.mark.slow
 def test_a_workbook_is_opened_once_for_all_its_sheets_not_once_per_sheet(monkeypatch):
     """Opening an .xlsx parses its shared strings again: 3,000 sheets once took 63 s."""
     from jtai_cli import validate_workbook
 
     opened: list[str] = []
-    real = reading._open_calamine
+    real = reading.calamine._open_calamine
 
     def counting(p, by_content):
         opened.append(str(p))
         return real(p, by_content)
 
-    monkeypatch.setattr(reading, "_open_calamine", counting)
+    monkeypatch.setattr(reading.calamine, "_open_calamine", counting)
     validate_workbook(_example())
     sheets = len(reading.read_workbook(_example()).sheets)
     assert sheets >= 8

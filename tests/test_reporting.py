@@ -33,6 +33,7 @@ GOLDEN = ROOT / "tests" / "golden"
 runner = CliRunner()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["lists_messy", "lists_clean", "lists_edge"])
 def test_json_output_is_byte_for_byte_the_golden_copy(name, monkeypatch):
     monkeypatch.chdir(ROOT)  # the report names the file as given: a relative path

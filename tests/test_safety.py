@@ -129,6 +129,7 @@ def test_every_command_is_covered():
         "add the new command to COMMANDS in this file"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_leaves_its_inputs_byte_for_byte(inputs, tmp_path, command):
     assert command in registered(), f"jtai {command} is not a command"
@@ -172,6 +173,7 @@ OVER_INPUT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", OVER_INPUT)
 def test_an_output_path_that_is_an_input_is_refused(inputs, command):
     assert command[0] in registered(), f"jtai {command[0]} is not a command"
@@ -206,6 +208,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part_file(tmp_path):
 # --------------------------------------------------------------------------- no child data
 
 
+@pytest.mark.slow
 def test_the_sentinel_travels_into_the_report_only(tmp_path, caplog):
     """Logs (every logger, DEBUG), warnings and the terminal's stderr never show the
     sentinel child; the report (stdout, JSON, the highlighted copy) may."""
@@ -227,6 +230,7 @@ def test_the_sentinel_travels_into_the_report_only(tmp_path, caplog):
     assert no_sentinel(caplog.text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [
     ["merge", "{wb}", "{wb2}", "-o", "{out}/m.xlsx"],
     ["filter", "{wb}", "-o", "{out}/f.xlsx"],
@@ -254,6 +258,7 @@ def test_no_command_writes_the_sentinel_to_stderr_or_logs(tmp_path, caplog, comm
     assert no_sentinel(caplog.text)
 
 
+@pytest.mark.slow
 def test_the_messy_example_sentinel_stays_out_of_logs_and_stderr(caplog):
     path = EXAMPLES / "lists_messy.xlsx"
     raw = json.dumps([r for s in read_workbook(path).sheets for r in s.rows], default=str)
@@ -282,6 +287,7 @@ def _bad_files(folder: Path) -> list[Path]:
     return [far, ent, cut, bad_csv, long_ref]
 
 
+@pytest.mark.slow
 def test_errors_about_unusable_files_never_quote_a_cell(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     for path in _bad_files(tmp_path):
@@ -323,6 +329,7 @@ from jtai_cli import csv_output  # noqa: E402
 _STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(st.text())
 def test_guard_holds_for_any_text_and_is_idempotent(text):
@@ -332,6 +339,7 @@ def test_guard_holds_for_any_text_and_is_idempotent(text):
     assert once == text or once == "'" + text  # nothing is lost: one quote at most
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.text(max_size=12), min_size=3, max_size=3), max_size=6))
 def test_a_written_csv_has_no_cell_excel_would_run(tmp_path_factory, rows):
@@ -384,6 +392,7 @@ def _sheet(draw):
     return [headers, *rows]
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.dictionaries(st.sampled_from(["List_6", "CP", "Sheet3", "List 1", "YOT", "Data"]),
@@ -439,6 +448,7 @@ def test_a_number_beyond_int64_is_a_finding_not_a_crash(tmp_path, number):
 # --------------------------------------------------------------------------- no network
 
 
+@pytest.mark.slow
 def test_no_network_is_used(tmp_path):
     """Import the package and run the commands with every socket call raising."""
     path = sentinel_workbook(tmp_path)
@@ -493,6 +503,7 @@ def test_debug_shows_the_frames_of_a_library_error_but_not_its_message(tmp_path,
     assert no_sentinel(result.stderr) and "\x1b" not in result.stderr
 
 
+@pytest.mark.slow
 def test_an_existing_file_jtai_did_not_write_is_kept_unless_force(tmp_path):
     from jtai_cli._files import written_by_jtai
 
@@ -577,6 +588,7 @@ def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
 
 
+@pytest.mark.slow
 def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
     from jtai_cli.exporting import export_annotated_workbook
 
@@ -593,6 +605,7 @@ def test_same_named_inputs_in_two_folders_get_two_highlighted_copies(tmp_path):
                                                      "lists.checked.xlsx"]
 
 
+@pytest.mark.slow
 def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monkeypatch):
     from jtai_cli import merging
     from jtai_cli.errors import OutputRefused

@@ -9,6 +9,7 @@ from jtai_cli import schemas as schemas_mod
 from jtai_cli.errors import SchemaInvalid
 
 
+@pytest.mark.slow
 def test_c_and_python_loaders_read_the_same_schemas(monkeypatch):
     folder = schemas_mod.schemas_folder()
     fast = schemas_mod._load(folder)

@@ -131,6 +131,7 @@ def test_localhost_with_the_port_is_allowed(client):
     assert client.get("/", headers={"Host": f"localhost:{PORT}"}).status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("headers", "status"), [
     ({"Origin": "http://evil.example"}, 403),
     ({"Origin": "null"}, 403),
@@ -161,6 +162,7 @@ def test_a_post_without_origin_is_allowed_only_with_the_token_itself(state):
     c.__exit__(None, None, None)
 
 
+@pytest.mark.slow
 def test_security_headers_on_pages_downloads_static_and_refusals(client, state):
     url, _ = check(client, CLEAN)
     responses = [client.get("/"), client.get("/static/jtai.css"), client.get("/static/jtai.js"),
@@ -176,6 +178,7 @@ def test_security_headers_on_pages_downloads_static_and_refusals(client, state):
         assert r.headers["referrer-policy"] == "same-origin"
 
 
+@pytest.mark.slow
 def test_pages_use_no_inline_script_or_style_and_nothing_from_elsewhere(client):
     url, page = check(client, MESSY)
     for text in (client.get("/").text, page, client.get("/shortlist").text,
@@ -195,6 +198,7 @@ def test_footer_shows_the_version_and_that_data_stays_here(client):
 # --------------------------------------------------------------------------- check a workbook
 
 
+@pytest.mark.slow
 def test_api_validate_is_exactly_the_clis_json(client, tmp_path, monkeypatch):
     shutil.copy(MESSY, tmp_path / MESSY.name)
     monkeypatch.chdir(tmp_path)
@@ -209,6 +213,7 @@ def test_api_validate_is_exactly_the_clis_json(client, tmp_path, monkeypatch):
     assert json.loads(r.text)["files"] == ["lists_messy.xlsx"]
 
 
+@pytest.mark.slow
 def test_check_page_shows_lists_and_findings_grouped_by_rule(client):
     url, page = check(client, MESSY)
     report = client.post("/api/validate", files=upload(MESSY), data={"as_of": "2026-11-23"},
@@ -231,6 +236,7 @@ def test_check_page_shows_lists_and_findings_grouped_by_rule(client):
     assert order == sorted(order, key=["error", "warning", "coerced"].index)
 
 
+@pytest.mark.slow
 def test_check_page_filters_by_sheet_severity_and_child(client):
     url, page = check(client, MESSY)
     r = client.get(url, params={"severity": "error"})
@@ -250,6 +256,7 @@ def test_check_page_filters_by_sheet_severity_and_child(client):
     assert "<details" not in r.text
 
 
+@pytest.mark.slow
 def test_check_downloads_highlighted_copy_json_and_guarded_csv(client, tmp_path):
     url, _ = check(client, MESSY)
     r = client.get(f"{url}/download/highlighted")
@@ -285,6 +292,7 @@ def test_csv_of_findings_is_formula_guarded(client, tmp_path):
     assert not re.search(r'(^|,)"?=HYPERLINK', text, re.M)
 
 
+@pytest.mark.slow
 def test_several_files_are_checked_together_and_highlighted_as_a_zip(client, tmp_path):
     url, page = check(client, MESSY, CLEAN)
     assert "Checked lists_messy.xlsx, lists_clean.xlsx" in page
@@ -306,6 +314,7 @@ def test_progress_page_refreshes_until_done(client, state):
 # --------------------------------------------------------------------------- bad input
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "error", "phrases"),
                          [u for u in UNUSABLE if u[0] not in DANGEROUS],
                          ids=[u[0] for u in UNUSABLE if u[0] not in DANGEROUS])
@@ -323,6 +332,7 @@ def test_a_hostile_file_is_a_message_never_a_server_error(client, state, name, e
     assert str(state.workdir) not in page
 
 
+@pytest.mark.slow
 def test_dangerous_files_through_a_real_server_under_a_memory_limit(tmp_path):
     """Bombs, the far cell, entity expansion: refused by the server with a message. The server
     runs in its own process under an address-space limit, so a broken guard fails this test
@@ -381,6 +391,7 @@ def test_not_a_multipart_form_is_refused(client):
     assert r.status_code == 415
 
 
+@pytest.mark.slow
 def test_gone_jobs_and_unknown_downloads_are_404s(client):
     assert client.get("/check/nope").status_code == 404
     assert client.get("/check/nope/download/json").status_code == 404
@@ -417,6 +428,7 @@ def test_upload_limits_size_and_count(tmp_path):
     c.__exit__(None, None, None)
 
 
+@pytest.mark.slow
 def test_uploads_live_in_the_private_folder_and_go_when_done(client, state):
     assert oct(state.workdir.stat().st_mode & 0o777) == "0o700"
     client.post("/api/validate", files=upload(CLEAN), headers=ORIGIN)
@@ -429,6 +441,7 @@ def test_uploads_live_in_the_private_folder_and_go_when_done(client, state):
     assert (job / "highlighted.xlsx").is_file()
 
 
+@pytest.mark.slow
 def test_idle_timeout_removes_every_upload_and_result(client, state):
     url, _ = check(client, CLEAN)
     assert state.reap(now=state.last_seen + state.idle - 1) is False
@@ -439,6 +452,7 @@ def test_idle_timeout_removes_every_upload_and_result(client, state):
     assert r.status_code == 404 and "no longer here" in r.text
 
 
+@pytest.mark.slow
 def test_stopping_removes_the_private_folder(state):
     c = _client(state)
     check(c, CLEAN)
@@ -463,6 +477,7 @@ def test_no_cell_value_in_any_log(client, tmp_path, caplog):
 # --------------------------------------------------------------------------- shortlist
 
 
+@pytest.mark.slow
 def test_shortlist_page_proposes_with_reasons_and_re_proposes(client, tmp_path):
     r = client.post("/shortlist", files=upload(CLEAN), headers=ORIGIN,
                     data={"option": "B", "seed": "0", "as_of": "2026-11-23"})
@@ -498,6 +513,7 @@ def test_shortlist_needs_an_option(client):
     assert "option" in client.get("/shortlist").text
 
 
+@pytest.mark.slow
 def test_api_shortlist_is_the_librarys(client):
     r = client.post("/api/shortlist", files=upload(CLEAN), headers=ORIGIN,
                     data={"option": "A", "as_of": "2026-11-23", "exclude": "0799515"})
@@ -526,6 +542,7 @@ def test_timetable_page_and_calendar(client):
 # --------------------------------------------------------------------------- summary
 
 
+@pytest.mark.slow
 def test_summary_page_tables_and_downloads(client, tmp_path):
     r = client.post("/summary", files=upload(CLEAN), headers=ORIGIN, data={"as_of": ""})
     assert r.status_code == 303
@@ -577,6 +594,7 @@ def test_the_jtai_command_does_not_import_the_server():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_without_the_extra_serve_says_what_to_install():
     code = ("import sys; sys.modules['starlette'] = None; sys.argv = ['jtai', 'serve', "
             "'--no-open', '--port', '0']; from jtai_cli.cli import main; main()")
@@ -596,6 +614,7 @@ def start_server(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
+@pytest.mark.slow
 def test_serve_prints_its_link_first_binds_127_0_0_1_and_cleans_up(tmp_path):
     import signal
 

@@ -7,7 +7,8 @@ violation (the page has no inline script or style).
 
 Nothing is downloaded: the browser and its driver are the system's packages (Debian:
 ``apt-get install chromium chromium-driver``), named explicitly so Selenium Manager never runs,
-and SE_OFFLINE is set. Without them this test skips, unless JTAI_REQUIRE_BROWSER=1 (as in
+and SE_OFFLINE is set. Selenium is in the test extra, so without it the test fails; without the
+browser and driver this test skips, unless JTAI_REQUIRE_BROWSER=1 (as in
 .ci/run, which installs them), where a missing browser fails.
 
 ``JTAI_UPDATE_SCREENSHOT=1`` writes the README's screenshot (docs/serve.png) from this run.
@@ -26,6 +27,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import need_program
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+#: A real browser and a real server: the full suite only.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -34,9 +42,7 @@ MAX_PNG = 200 * 1024
 
 
 def _need(what: str) -> None:
-    if os.environ.get("JTAI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"JTAI_REQUIRE_BROWSER=1 but {what}")
-    pytest.skip(what)
+    need_program("JTAI_REQUIRE_BROWSER", what)
 
 
 def _paths() -> tuple[str, str]:
@@ -50,14 +56,9 @@ def _paths() -> tuple[str, str]:
 
 
 @pytest.fixture
-def browser(tmp_path):
+def browser(tmp_path, monkeypatch):
     browser_path, driver_path = _paths()
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _need("selenium is not installed (pip install -e '.[test]')")
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a driver
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
@@ -119,8 +120,6 @@ def _small_png(source: Path, target: Path) -> None:
 
 
 def test_check_download_and_shortlist_in_headless_chromium(browser, server, tmp_path):
-    from selenium.webdriver.common.by import By
-
     driver = browser
     driver.get(server)
     _wait(lambda: "Check a workbook" in driver.title, "the home page")

@@ -288,6 +288,7 @@ def test_children_not_flagged_are_not_considered_but_counted(tmp_path):
     assert any(n.startswith("4 other children on the lists are not flagged") for n in r.notes)
 
 
+@pytest.mark.slow
 def test_same_input_and_seed_give_same_picks_and_seed_changes_ties(tmp_path):
     path = build(tmp_path, [child(f"C{i}", fields=eligible()) for i in range(15)])
     a = shortlist(path, option="B", seed=1, as_of=AS_OF)
@@ -417,6 +418,7 @@ def test_option_a_20_is_deterministic_for_a_seed(tmp_path):
     assert a.ids == b.ids and a.to_dict() == b.to_dict()
 
 
+@pytest.mark.slow
 def test_option_a_round_trip_20_then_returned_sheet_then_five_to_seven(tmp_path):
     kids = population(11, n=120)
     lists = build(tmp_path, kids, option="A")
@@ -456,6 +458,7 @@ def test_option_a_round_trip_20_then_returned_sheet_then_five_to_seven(tmp_path)
     assert all("option A asks them only for the 20" in why[c][0] for c in others)
 
 
+@pytest.mark.slow
 def test_returned_workbook_is_read_back_as_lists_without_surprises(tmp_path):
     lists = build(tmp_path, population(12, n=60), option="A")
     out = tmp_path / "20.xlsx"
@@ -521,12 +524,14 @@ def _check_tracking_picks(r) -> None:
     assert r.call_must_confirm[0].startswith("the call (paras 25, 28) confirms")
 
 
+@pytest.mark.slow
 def test_done_option_b_on_the_clean_example(tmp_path):
     r = shortlist(CLEAN, option="B", seed=0)
     _check_tracking_picks(r)
     assert shortlist(CLEAN, option="B", seed=0).to_dict() == r.to_dict()
 
 
+@pytest.mark.slow
 def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
     spec = importlib.util.spec_from_file_location("jtai_examples_generate",
                                                   ROOT / "examples" / "generate.py")
@@ -541,6 +546,7 @@ def test_done_option_b_on_a_generated_authority_with_another_seed(tmp_path):
     assert shortlist(path, option="B", seed=2).ids == r.ids
 
 
+@pytest.mark.slow
 def test_done_option_a_round_trip_on_the_clean_example(tmp_path):
     day2 = export_lists(CLEAN, tmp_path / "day2-A.xlsx", option="A").output
     out = tmp_path / "20.xlsx"

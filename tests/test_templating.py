@@ -9,7 +9,7 @@ import subprocess
 import openpyxl
 import pytest
 from builders import make_workbook
-from conftest import AS_OF, sha256
+from conftest import AS_OF, need_program, sha256
 from openpyxl.utils import get_column_letter
 from test_shortlisting import (
     ADDITIONAL_ROLES,
@@ -70,6 +70,7 @@ def test_template_has_every_list_with_exact_headers(tmp_path, option):
         assert ws.max_row == 2  # blank
 
 
+@pytest.mark.slow
 def test_para_26_option_b_template_adds_the_seven_columns_and_a_sheet(tmp_path):
     a = openpyxl.load_workbook(write_template(tmp_path / "a.xlsx", option="A"))
     b = openpyxl.load_workbook(write_template(tmp_path / "b.xlsx", option="B"))
@@ -144,8 +145,10 @@ def test_template_notified_must_be_a_monday(tmp_path):
         write_template(tmp_path / "x.xlsx", option="A", notified=D(2026, 11, 24))
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path):
+    if shutil.which("soffice") is None:
+        need_program("JTAI_REQUIRE_LIBREOFFICE", "LibreOffice is not installed (Debian: "
+                     "apt-get install --no-install-recommends libreoffice-calc-nogui)")
     path = write_template(tmp_path / "b.xlsx", option="B")
     out = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "ods", "--outdir",
@@ -155,6 +158,17 @@ def test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path):
     wb = openpyxl.load_workbook(out / "b.xlsx")
     kinds = _validated_columns(wb["List_6"])
     assert kinds["B"] == "list" and kinds["P"] == "list"  # gender, CSA-FE flag
+
+
+def test_a_missing_libreoffice_fails_where_required(monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("JTAI_REQUIRE_LIBREOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception,
+                       match="JTAI_REQUIRE_LIBREOFFICE=1 but LibreOffice is not installed"):
+        test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path)
+    monkeypatch.delenv("JTAI_REQUIRE_LIBREOFFICE")
+    with pytest.raises(pytest.skip.Exception, match="set JTAI_REQUIRE_LIBREOFFICE=1 to fail"):
+        test_template_opens_in_libreoffice_with_its_dropdowns(tmp_path)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -172,6 +186,7 @@ def test_deadline_wording_comes_from_the_timetable():
 # --------------------------------------------------------------------------- day-2 export
 
 
+@pytest.mark.slow
 def test_paras_17_21_export_writes_lists_6_to_8_yot_and_nps(tmp_path):
     src = build(tmp_path, population(21, n=60))
     before = sha256(src)
@@ -185,6 +200,7 @@ def test_paras_17_21_export_writes_lists_6_to_8_yot_and_nps(tmp_path):
     assert r.rows["children_in_need"] == wb["List_6"].max_row - 2
 
 
+@pytest.mark.slow
 def test_option_a_export_leaves_the_seven_answers_out(tmp_path):
     src = build(tmp_path, population(22, n=60))
     r = export_lists(src, tmp_path / "day2.xlsx", option="A", as_of=AS_OF)
@@ -193,6 +209,7 @@ def test_option_a_export_leaves_the_seven_answers_out(tmp_path):
     assert any("left out" in n and "option A" in n for n in r.notes)
 
 
+@pytest.mark.slow
 def test_para_26_option_b_export_puts_the_answers_beside_every_csa_fe_child(tmp_path):
     kids = [child("C1", fields=None), child("C2", fields=None, lists=(7,)),
             child("C3", flag="N")]
@@ -213,6 +230,7 @@ def test_para_26_option_b_export_puts_the_answers_beside_every_csa_fe_child(tmp_
     assert shortlist(r.output, option="B").ids == shortlist(src, option="B", as_of=AS_OF).ids
 
 
+@pytest.mark.slow
 def test_option_b_export_notes_csa_fe_children_missing_answers(tmp_path):
     src = build(tmp_path, [child("C1", fields=eligible()), child("C2", fields=None)])
     # Under option B a flagged child without the seven answers is an error (para 26,
@@ -225,6 +243,7 @@ def test_option_b_export_notes_csa_fe_children_missing_answers(tmp_path):
                for n in r.notes)
 
 
+@pytest.mark.slow
 def test_export_is_refused_while_the_lists_have_errors(tmp_path):
     sheets = sheets_for([child("C1", fields=eligible())])
     sheets["List_6"][1][1] = "Q"  # not a gender

@@ -109,6 +109,7 @@ def test_input_is_never_overwritten_or_changed(tmp_path):
     assert sha256(src) == before
 
 
+@pytest.mark.slow
 def test_tracking_the_shortlist_picks(tmp_path):
     src = build(tmp_path, population(31))
     picks = shortlist(src, option="B", as_of=AS_OF)

@@ -88,6 +88,7 @@ def set_saved(path: Path, when: dt.date) -> Path:
 # --------------------------------------------------------------------------- 1. the as-of date
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("given", [AS_OF, "2026-11-23", "23/11/2026", " 23.11.2026 ",
                                    dt.datetime(2026, 11, 23, 9, 30)])
 def test_as_of_is_a_date_an_iso_string_or_a_uk_string(tmp_path, given):
@@ -523,6 +524,7 @@ def test_the_cli_exits_0_on_the_edge_example():
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted({c.name for c in GEN.build_edge()[1]}))
 def test_each_edge_case_is_planted_and_raises_no_error(edge, name):
     path, cases = edge

@@ -10,13 +10,18 @@ imports the library when it runs, so ``jtai --help`` and a mistyped command answ
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
+from jtai_cli._bounded import run_bounded
+from jtai_cli._memory import share_one_arena
 from jtai_cli._version import __version__
+from jtai_cli.config import command_defaults, find_config
+from jtai_cli.errors import UsageError as SettingsError
 
 from . import export as export_cmd
 from . import filter as filter_cmd
@@ -45,8 +50,6 @@ class JtaiGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
-        import sys
-
         if not (standalone_mode and wants_json(sys.argv[1:] if args is None else args)):
             return super().main(args, prog_name, complete_var, standalone_mode,
                                 windows_expand_args, **extra)
@@ -91,9 +94,6 @@ def _settings(
         help="Print jtai's version and stop.")] = False,
 ) -> None:
     """Read jtai.toml (or [tool.jtai] in pyproject.toml) as the commands' defaults."""
-    from jtai_cli.config import command_defaults, find_config
-    from jtai_cli.errors import UsageError as SettingsError
-
     try:
         found = find_config()
         if found is not None:
@@ -124,19 +124,12 @@ def main() -> None:
     The command runs in a child process with a memory limit (``jtai_cli/_bounded.py``): a
     file that makes the reader run out of memory ends in one message and exit code 3.
     """
-    import sys
-
-    from jtai_cli._bounded import run_bounded
-    from jtai_cli._memory import share_one_arena
-
     share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
     sys.exit(run_bounded(app, _out_of_memory))
 
 
 def _out_of_memory(file: str | None, limit: int) -> None:
     """The reading child ran out of memory: one message, as JSON when JSON was asked for."""
-    import sys
-
     from . import render  # rich, only now that there is something to show
 
     if wants_json(sys.argv[1:]):

@@ -48,6 +48,7 @@ def export(
 
     Example: jtai export lists.xlsx --option B -o day2-return.xlsx
     """
+    # lazy: rich loads only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 
@@ -56,6 +57,7 @@ def export(
     stdio.refuse_stdout(output, "The day-2 workbook")
     as_json = json_flag or output_format is OutputFormat.json
 
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from jtai_cli.reporting import counted
     from jtai_cli.templating import export_lists
 
@@ -80,6 +82,7 @@ def export(
             t = Table(title=f"Written to {result.output}", title_justify="left")
             t.add_column("List")
             t.add_column("Rows", justify="right")
+            # lazy: the library loads only when the command runs, so --help stays quick
             from jtai_cli.schemas import load_schemas
 
             titles = load_schemas().lists

@@ -48,6 +48,7 @@ def merge(
     day = parse_day(as_of)
     stdio.refuse_stdout(output, "The merged workbook")
     as_json = json_flag or output_format is OutputFormat.json
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from jtai_cli.merging import merge_workbooks
     from jtai_cli.reporting import counted
 
@@ -71,6 +72,7 @@ def merge(
 
 def render_merge(result: MergeResult, console: Console, *, limit: int = LIMIT) -> None:
     """The row accounting, duplicates, conflicts and notes of a merge."""
+    # lazy: rich loads only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 

@@ -6,8 +6,10 @@ Rendering never decides anything: it shows what the library returned.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -16,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from jtai_cli._files import replacing_allowed
 from jtai_cli.errors import JtaiError, UsageError
 
 from . import jsonout
@@ -55,8 +58,6 @@ def run(fn: Callable[[], T], *, debug: bool, force: bool = False,
     write (``--force``). With ``as_json`` the problem is a JSON document on stdout instead of
     the panel.
     """
-    from jtai_cli._files import replacing_allowed
-
     try:
         with replacing_allowed(force):
             return fn()
@@ -169,6 +170,7 @@ def _rows_text(rows: list[int]) -> str:
 def _lines(report: ValidationReport, part: pd.DataFrame) -> list[tuple[str, ...]]:
     """Table lines for one severity: single findings, and one line per rule that fires on
     GROUP_AT or more cells of one column (count, rows, first values)."""
+    # lazy: the library loads only when the command runs, so --help stays quick
     import pandas as pd
 
     from jtai_cli.reporting import counted, group_findings
@@ -207,6 +209,7 @@ def _plain(*cells: str) -> list[Text]:
 
 
 def _key(column: object) -> object:
+    # lazy: the library loads only when the command runs, so --help stays quick
     import pandas as pd
 
     return None if column is None or (isinstance(column, float) and pd.isna(column)) else column
@@ -227,6 +230,7 @@ def _findings_table(title: str, lines: list[tuple[str, ...]], style: str) -> Tab
 def _not_shown(report: ValidationReport, hidden: list[tuple[str, ...]], part: pd.DataFrame,
                shown: list[tuple[str, ...]], noun: str) -> str:
     """Which sheets and rules the lines cut off hold, so no error is hidden unnamed."""
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.reporting import counted
 
     shown_keys = {(line[0], line[4], line[2], line[1]) for line in shown}
@@ -248,8 +252,7 @@ def _not_shown(report: ValidationReport, hidden: list[tuple[str, ...]], part: pd
 
 def quiet_line(report: ValidationReport) -> str:
     """The one line ``-q`` prints when something is wrong, naming each file and its errors."""
-    from pathlib import Path
-
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.reporting import counted
 
     df = report.findings
@@ -266,6 +269,7 @@ def quiet_line(report: ValidationReport) -> str:
 
 def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:
     """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.reporting import counted
 
     names = jsonout.redact(", ".join(report.files))
@@ -364,6 +368,7 @@ def _why_skipped(note: str | None) -> str:
 
 
 def _list_title(report: ValidationReport, name: str) -> str:
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.schemas import load_schemas
 
     schema = load_schemas().lists.get(name)
@@ -381,21 +386,18 @@ class ProgressBar:
     DELAY = 1.5
 
     def __init__(self, enabled: bool) -> None:
-        import time
-
         self.enabled = enabled and sys.stderr.isatty()
         self.started = time.monotonic()
         self._progress: Any = None
         self._task: Any = None
 
     def __call__(self, step: str, done: int, total: int) -> None:
-        import time
-
         if not self.enabled:
             return
         if self._progress is None:
             if time.monotonic() - self.started < self.DELAY:
                 return
+            # lazy: rich loads only when the command runs, so --help stays quick
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(),

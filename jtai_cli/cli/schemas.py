@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from jtai_cli.errors import UsageError
+
 from .options import Debug, Format, Json, OutputFormat, Quiet
 
 app = typer.Typer(help="Show the lists jtai checks, their columns and code lists, and the "
@@ -34,7 +36,7 @@ def resolve_list_name(name: str) -> str:
     Raises:
         UsageError: no list is called that, or the name means two lists (8: both forms).
     """
-    from jtai_cli.errors import UsageError
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.schemas import list_names, load_schemas, normalise
 
     schemas = load_schemas()
@@ -58,6 +60,7 @@ def list_schemas(
 
     Example: jtai schemas list
     """
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 
@@ -102,6 +105,7 @@ def show_schema(
 
     Example: jtai schemas show children_in_need
     """
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 
@@ -148,7 +152,7 @@ def code_list_view(name: str | None) -> dict[str, object]:
     Raises:
         UsageError: no code list is called that.
     """
-    from jtai_cli.errors import UsageError
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.schemas import load_schemas, normalise
 
     schemas = load_schemas()
@@ -182,6 +186,7 @@ def show_codes(
 
     Example: jtai schemas codes ethnicity
     """
+    # lazy: rich loads only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 

@@ -35,9 +35,11 @@ def serve(
 
     Example: jtai serve
     """
+    # lazy: rich loads only when the command runs, so --help stays quick
     from . import render
 
     try:
+        # lazy: the library loads only when the command runs, so --help stays quick
         from jtai_cli.serve import Limits
         from jtai_cli.serve.server import bind
         from jtai_cli.serve.server import serve as run_server

@@ -10,12 +10,15 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import typer
+
+from jtai_cli.errors import WorkbookTooLarge
 
 from . import jsonout
 from .options import STDIO
@@ -33,8 +36,6 @@ def _copy_bounded(source: BinaryIO, target: Path, limit: int) -> int:
         while chunk := source.read(1 << 20):
             size += len(chunk)
             if size > limit:
-                from jtai_cli.errors import WorkbookTooLarge
-
                 raise WorkbookTooLarge(f"standard input holds more than {limit:,} bytes, more "
                                        "than jtai reads from it: give the file's name instead",
                                        file="-")
@@ -46,8 +47,7 @@ def _suffix_for(copy: Path) -> str:
     """The file name extension standard input's content calls for (sniffed as jtai sniffs any
     file), so that the copy is not reported as a file whose name does not match its content.
     Content jtai cannot read keeps no extension, and gets jtai's usual message."""
-    import zipfile
-
+    # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.reading import sniff_kind
 
     with copy.open("rb") as fh:
@@ -84,6 +84,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
     try:
+        # lazy: rich loads only when the command runs, so --help stays quick
         from . import render
 
         raw = folder / STDIN_NAME

@@ -23,10 +23,12 @@ def template(
 
     Example: jtai template --option B --notified 2026-11-23 -o blank.xlsx
     """
+    # lazy: rich loads only when the command runs, so --help stays quick
     from rich.text import Text
 
     day = parse_day(notified)
     stdio.refuse_stdout(output, "The blank workbook")
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from jtai_cli.templating import write_template
 
     from . import render

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from jtai_cli._files import write_text_atomic
+
 from . import stdio
 from .options import AnnexOption, Debug, Force, Format, Json, OutputFormat, Quiet, parse_day
 
@@ -37,6 +39,7 @@ def timeline(
 
     Example: jtai timeline --notified 2026-11-23 --option A --ics jtai.ics
     """
+    # lazy: rich loads only when the command runs, so --help stays quick
     from rich.table import Table
     from rich.text import Text
 
@@ -48,7 +51,7 @@ def timeline(
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the calendar to a file", param_hint="--output")
 
-    from jtai_cli._files import write_text_atomic
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from jtai_cli.timetable import timeline as build_timeline
 
     from . import render

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from jtai_cli._memory import settle_imports
+
 from . import jsonout, stdio
 from .options import (
     AsOf,
@@ -70,7 +72,7 @@ def validate(
     stdio.refuse_stdout(report, "The highlighted copy (a workbook)")
     as_json = json_flag or output_format is OutputFormat.json
 
-    from jtai_cli._memory import settle_imports
+    # lazy: the library and rich load only when the command runs, so --help stays quick
     from jtai_cli.validation import validate_workbook
 
     from . import render
@@ -97,6 +99,7 @@ def validate(
         if result.exit_code:
             render.err_console().print(render.quiet_line(result))
         elif code:
+            # lazy: the library loads only when the command runs, so --help stays quick
             from jtai_cli.reporting import counted
 
             render.err_console().print(

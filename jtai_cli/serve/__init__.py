@@ -13,6 +13,7 @@ only ``jtai serve`` imports it.
 
 from __future__ import annotations
 
-from .app import Limits, ServeState, create_app
+from .app import create_app
+from .state import Limits, ServeState
 
 __all__ = ["Limits", "ServeState", "create_app"]

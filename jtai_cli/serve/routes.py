@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -35,12 +36,18 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from jtai_cli import __version__
+from jtai_cli._version import __version__
 from jtai_cli.csv_output import csv_text
 from jtai_cli.errors import JtaiError, UsageError
 from jtai_cli.issues import CATALOGUE
+from jtai_cli.reading import read_workbook
+from jtai_cli.schemas import load_schemas
+from jtai_cli.shortlisting import shortlist
+from jtai_cli.summary import summarise
+from jtai_cli.timetable import timeline
+from jtai_cli.validation import validate_workbook
 
-from .app import Job, ServeState
+from .state import Job, ServeState
 from .uploads import Form, FormRefused, read_form
 
 T = TypeVar("T")
@@ -193,8 +200,6 @@ async def home(request: Request) -> Response:
 
 def _run_check(job: Job) -> None:
     """Thread: validate, write the highlighted copy, note the result or the problem."""
-    from jtai_cli.validation import validate_workbook
-
     several = len(job.inputs) > 1
     out = job.folder / ("highlighted" if several else "highlighted.xlsx")
     if several:
@@ -237,8 +242,6 @@ def _child_rows(job: Job, child: str) -> set[tuple[str, str, int]]:
     The report names cells, not children, so the lists are read again (once per job, and
     only when the child filter is used) to find each row's child ID.
     """
-    from jtai_cli.reading import read_workbook
-
     index: dict[str, set[tuple[str, str, int]]] | None = job.extra.get("child_index")
     if index is None:
         index = {}
@@ -327,8 +330,6 @@ async def check_result(request: Request) -> Response:
                for f, s, r in zip(df["file"], df["sheet"], df["row"], strict=True)]
         df = df[hit]
     summary = report.summary()
-    from jtai_cli.schemas import load_schemas
-
     titles = {name: schema.title for name, schema in load_schemas().lists.items()}
     lists = []
     for info in report.sheets:
@@ -374,8 +375,6 @@ async def check_download(request: Request) -> Response:
 
 
 def _run_shortlist(job: Job) -> Any:
-    from jtai_cli.shortlisting import shortlist
-
     o = job.options
     out = job.folder / "shortlist.xlsx"
     result = _call(job, lambda: shortlist(
@@ -450,8 +449,6 @@ async def _fields_only(request: Request, job: Job) -> Form:
     body = await request.body()
     if len(body) > _state(request).limits.fields * _state(request).limits.field_bytes:
         raise FormRefused("The form is too large.", 413)
-    from urllib.parse import parse_qs
-
     return Form(fields=dict(parse_qs(body.decode("utf-8", "replace"),
                                       keep_blank_values=True)))
 
@@ -480,8 +477,6 @@ async def shortlist_download(request: Request) -> Response:
 
 
 def _timeline(request: Request) -> Any:
-    from jtai_cli.timetable import timeline
-
     q = request.query_params
     notified = parse_day(q.get("notified", ""), "notification date")
     if notified is None:
@@ -519,8 +514,6 @@ async def timetable_ics(request: Request) -> Response:
 
 
 def _run_summary(job: Job) -> Any:
-    from jtai_cli.summarising import summarise
-
     result = _call(job, lambda: summarise(job.inputs, as_of=job.options.get("as_of")))
     _call(job, lambda: result.write_html(job.folder / "summary.html"))
     _call(job, lambda: result.to_xlsx(job.folder / "summary.xlsx"))
@@ -635,16 +628,12 @@ async def _api(request: Request, kind: str, work: Callable[[Job, Form], Any]) ->
 
 
 def _api_validate(job: Job, form: Form) -> Any:
-    from jtai_cli.validation import validate_workbook
-
     as_of = parse_day(form.get("as_of"), "as-of date")
     report = _call(job, lambda: validate_workbook(job.inputs, as_of=as_of))
     return _plain_data(job, report.to_dict())
 
 
 def _api_shortlist(job: Job, form: Form) -> Any:
-    from jtai_cli.shortlisting import shortlist
-
     o = _shortlist_options(form)
     result = _call(job, lambda: shortlist(
         job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
@@ -653,8 +642,6 @@ def _api_shortlist(job: Job, form: Form) -> Any:
 
 
 def _api_summary(job: Job, form: Form) -> Any:
-    from jtai_cli.summarising import summarise
-
     as_of = parse_day(form.get("as_of"), "as-of date")
     result = _call(job, lambda: summarise(job.inputs, as_of=as_of))
     return _plain_data(job, result.to_dict())

@@ -9,9 +9,13 @@ from __future__ import annotations
 import socket
 import sys
 import threading
+import webbrowser
 from collections.abc import Callable
 
-from .app import Limits, ServeState, create_app
+import uvicorn
+
+from .app import create_app
+from .state import Limits, ServeState
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the page is for this computer only
 
@@ -39,8 +43,6 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
     The first line written is the link with its token (``http://127.0.0.1:PORT/?token=...``);
     with ``quiet`` it is the only line.
     """
-    import uvicorn
-
     port = sock.getsockname()[1]
     state = ServeState(port, limits=limits, idle=idle)
     try:
@@ -55,8 +57,6 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
                                 server_header=False, date_header=False, use_colors=False)
         server = uvicorn.Server(config)
         if open_browser:
-            import webbrowser
-
             threading.Timer(0.5, webbrowser.open, args=(state.url,)).start()
         server.run(sockets=[sock])
     finally:

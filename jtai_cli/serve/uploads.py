@@ -16,7 +16,7 @@ from typing import IO
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from .app import Limits
+from .state import Limits
 
 
 class FormRefused(Exception):

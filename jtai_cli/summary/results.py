@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,9 +108,8 @@ class Summary:
 
         Nothing is fetched from the network: no scripts, fonts or style sheets from elsewhere.
         """
-        from .html import render_html  # html.py imports this module: import it when used
-
-        return render_html(self)
+        # By name, not imported: html.py builds on this module's Summary.
+        return str(importlib.import_module("jtai_cli.summary.html").render_html(self))
 
     def write_html(self, path: str | Path, inputs: Sequence[str | Path] | None = None) -> Path:
         """Write ``to_html()`` to ``path`` atomically, refusing to write over an input file."""
@@ -126,6 +126,6 @@ class Summary:
         Returns:
             The path written.
         """
-        from .xlsx import write_xlsx  # xlsx.py imports this module: import it when used
-
-        return write_xlsx(self, Path(path), self.files if inputs is None else inputs)
+        # By name, not imported: xlsx.py builds on this module's Summary.
+        xlsx = importlib.import_module("jtai_cli.summary.xlsx")
+        return Path(xlsx.write_xlsx(self, Path(path), self.files if inputs is None else inputs))

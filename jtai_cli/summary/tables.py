@@ -35,9 +35,9 @@ from jtai_cli.children import (
     questions,
 )
 from jtai_cli.errors import SheetMissing, UsageError
+from jtai_cli.model import Dataset, ParsedList
 from jtai_cli.parsing import fmt_date
 from jtai_cli.schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
-from jtai_cli.validation import Dataset, ParsedList
 
 from .disclosure import (
     HIDDEN,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from jtai_cli.excel_names import safe_sheet_name
 from jtai_cli.parsing import fmt_date
 from jtai_cli.writing import xlsx_output
 
@@ -24,11 +24,7 @@ _SHEETS = {
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", "", title)[:31].strip()
-    base, k = name, 2
-    while name.lower() in used:
-        name = f"{base[:28]} {k}"
-        k += 1
+    name = safe_sheet_name(title, used)
     used.add(name.lower())
     return name
 

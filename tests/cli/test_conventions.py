@@ -9,12 +9,14 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from importlib import metadata, resources
 from pathlib import Path
 
 import jsonschema
+import openpyxl
 import pytest
 import typer
 from builders import make_csv
@@ -76,6 +78,7 @@ def test_version_is_defined_once_and_printed_by_both_spellings():
         assert result.stdout == f"jtai {__version__}\n"
 
 
+@pytest.mark.slow
 def test_version_in_a_real_process_through_every_entry_point():
     assert JTAI.exists(), "the jtai console script is installed beside this python"
     script = subprocess.run([str(JTAI), "-V"], capture_output=True, timeout=120)
@@ -86,6 +89,7 @@ def test_version_in_a_real_process_through_every_entry_point():
         assert proc.stdout == f"jtai {__version__}\n".encode()
 
 
+@pytest.mark.slow
 def test_python_m_jtai_runs_commands_like_python_m_jtai_cli():
     a = jtai("schemas", "show", "6", "--format", "json", module="jtai")
     b = jtai("schemas", "show", "6", "--format", "json", module="jtai_cli")
@@ -96,6 +100,7 @@ def test_python_m_jtai_runs_commands_like_python_m_jtai_cli():
 # --------------------------------------------------------------------------- --help is light
 
 
+@pytest.mark.slow
 def test_help_and_argument_errors_import_neither_pandas_nor_rich():
     """jtai --help answers at once: it never imports pandas (0.5 s) or rich. Checked by what is
     imported, not by timing (the README gives measured times)."""
@@ -127,6 +132,7 @@ def test_public_api_is_still_importable_by_name():
 # --------------------------------------------------------------------------- stdin and stdout
 
 
+@pytest.mark.slow
 def test_dash_reads_a_workbook_from_stdin_as_if_it_were_the_file():
     data = CLEAN.read_bytes()
     result = runner.invoke(app, ["validate", "-", "--format", "json"], input=data)
@@ -139,6 +145,7 @@ def test_dash_reads_a_workbook_from_stdin_as_if_it_were_the_file():
         s["list"] for s in from_file["lists"].values()}
 
 
+@pytest.mark.slow
 def test_dash_in_a_real_pipe_csv_and_the_private_copy_is_removed(tmp_path):
     src = contacts_with_a_warning(tmp_path)
     tmp = tmp_path / "tmp"
@@ -168,6 +175,7 @@ def test_stdin_is_bounded_and_unusable_stdin_is_exit_3_in_json():
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_dash_o_writes_csv_to_stdout_and_is_refused_for_workbooks(tmp_path):
     args = ["filter", str(CLEAN), "--list", "6", "--ids", "0799515,0986035", "-o", "-"]
     result = runner.invoke(app, args)
@@ -197,6 +205,7 @@ def test_timeline_calendar_to_stdout():
 # --------------------------------------------------------------------------- JSON
 
 
+@pytest.mark.slow
 def test_unusable_input_is_a_json_error_document_with_exit_3(tmp_path):
     bad = tmp_path / "lists.xlsx"
     bad.write_bytes(b"\x00\x01\x02 not a workbook \xff\xfe" * 20)
@@ -212,6 +221,7 @@ def test_unusable_input_is_a_json_error_document_with_exit_3(tmp_path):
         assert proc.stderr == b""  # nothing but the JSON document
 
 
+@pytest.mark.slow
 def test_usage_errors_are_json_too_when_json_was_asked_for():
     for args in (["validate", "x.xlsx", "--bogus", "--format", "json"],
                  ["validate", "x.xlsx", "--as-of", "31/02/2026", "--json"],
@@ -237,6 +247,7 @@ def test_wants_json_reads_every_spelling():
     assert not wants_json(["x", "--", "--json"])
 
 
+@pytest.mark.slow
 def test_every_json_document_carries_schema_version(tmp_path):
     assert SCHEMA_VERSION == REPORT_SCHEMA_VERSION
     commands = [
@@ -252,6 +263,7 @@ def test_every_json_document_carries_schema_version(tmp_path):
         assert json.loads(result.stdout)["schema_version"] == SCHEMA_VERSION, args
 
 
+@pytest.mark.slow
 def test_real_reports_match_the_published_json_schema(tmp_path):
     for path, code in ((CLEAN, 0), (MESSY, 1)):
         proc = jtai("validate", str(path), "--format", "json")
@@ -267,6 +279,7 @@ def test_real_reports_match_the_published_json_schema(tmp_path):
     assert result.exit_code == 3 and doc["unusable_files"]
 
 
+@pytest.mark.slow
 def test_the_schema_rejects_a_report_that_drifted():
     doc = json.loads(runner.invoke(app, ["validate", str(MESSY), "-f", "json"]).stdout)
     doc["findings"][0]["severity"] = "fatal"
@@ -320,6 +333,7 @@ def test_every_command_that_prints_has_quiet_and_output_is_dash_o():
     assert "--ics" in _option(commands["timeline"], "-o").opts  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_option_a_b_is_one_case_insensitive_choice_everywhere():
     commands = _commands()
     with_option = [n for n, c in commands.items() if _option(c, "--option") is not None]
@@ -336,6 +350,7 @@ def test_option_a_b_is_one_case_insensitive_choice_everywhere():
         assert json.loads(result.stdout)["option"] == value.upper()
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_on_success(tmp_path):
     for args in (["template", "--option", "b", "-o", str(tmp_path / "t.xlsx")],
                  ["schemas", "list"], ["schemas", "codes", "ethnicity"],
@@ -345,9 +360,11 @@ def test_quiet_prints_nothing_on_success(tmp_path):
     assert (tmp_path / "t.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_ids_takes_a_list_or_a_file_everywhere(tmp_path):
     ids = tmp_path / "ids.txt"
     ids.write_text("0799515\n0986035\n", encoding="utf-8")
+    before = sha256(ids)
     outs = {}
     for value in ("0799515,0986035", str(ids)):
         out = tmp_path / f"{len(outs)}.csv"
@@ -360,14 +377,24 @@ def test_ids_takes_a_list_or_a_file_everywhere(tmp_path):
         assert t.exit_code == 0 and len(json.loads(t.stdout)["children"]) == 2
     a, b = outs.values()
     assert a == b and a.count("\n") == 3
-    assert sha256(ids) == sha256(ids)  # read, never written
+    assert sha256(ids) == before  # read, never written
 
 
+@pytest.mark.slow
 def test_output_alias_writes_the_highlighted_copy(tmp_path):
+    def cells(ws):  # rows as written, without the empty cells a row may end in
+        return [list(row[:max((i + 1 for i, v in enumerate(row) if v is not None), default=0)])
+                for row in ws.iter_rows(values_only=True)]
+
+    source = openpyxl.load_workbook(CLEAN, read_only=True)
+    list6 = cells(source["List_6"])
     for flag in ("-o", "--report"):
         out = tmp_path / f"checked{flag}.xlsx"
         result = runner.invoke(app, ["validate", str(CLEAN), flag, str(out), "-q"])
-        assert result.exit_code == 0 and out.exists(), flag
+        assert result.exit_code == 0, flag
+        copy = openpyxl.load_workbook(out, read_only=True)
+        assert copy.sheetnames == ["Issues", "By rule", "Coerced", *source.sheetnames], flag
+        assert cells(copy["List_6"]) == list6 and len(list6) > 2, flag
 
 
 # --------------------------------------------------------------------------- list names
@@ -381,6 +408,7 @@ def test_a_list_is_named_the_same_way_everywhere():
     assert eight.exit_code == 2 and "children_in_care_reduced" in eight.stderr
 
 
+@pytest.mark.slow
 def test_codes_prints_a_code_list():
     result = runner.invoke(app, ["schemas", "codes", "ethnicity"])
     assert result.exit_code == 0
@@ -395,11 +423,16 @@ def test_codes_prints_a_code_list():
 # --------------------------------------------------------------------------- completion
 
 
+@pytest.mark.slow
 def test_shell_completion_can_be_shown_and_installed():
     help_text = runner.invoke(app, ["--help"]).stdout
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    proc = subprocess.run([str(JTAI), "--show-completion", "bash"], capture_output=True,
-                          timeout=120)
+    # --show-completion names the shell it is run from (typer asks shellingham, which looks at
+    # the parent processes), so it runs from bash here: run from pytest started by no shell
+    # (a detached job), it would find none and say "Shell  not supported".
+    # (Not bash's last command, which bash would replace itself with.)
+    proc = subprocess.run(["bash", "-c", f"{shlex.quote(str(JTAI))} --show-completion; exit $?"],
+                          capture_output=True, timeout=120)
     assert proc.returncode == 0 and b"_jtai_completion" in proc.stdout
     assert b"complete " in proc.stdout
 
@@ -407,6 +440,7 @@ def test_shell_completion_can_be_shown_and_installed():
 # --------------------------------------------------------------------------- settings file
 
 
+@pytest.mark.slow
 def test_settings_file_gives_defaults_and_the_command_line_wins(tmp_path, monkeypatch):
     src = contacts_with_a_warning(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -451,6 +485,7 @@ def test_the_checkout_is_not_a_settings_file():
     assert "[tool.jtai" not in (ROOT / "pyproject.toml").read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_the_same_spellings_in_a_real_process(tmp_path):
     ics = tmp_path / "jtai.ics"
     proc = jtai("timeline", "--notified", "23/11/2026", "--option", "b", "--ics", str(ics), "-q")
@@ -469,6 +504,7 @@ def test_the_same_spellings_in_a_real_process(tmp_path):
     assert json.loads(schema_text) == schema("error")
 
 
+@pytest.mark.slow
 def test_summary_page_to_stdout():
     result = runner.invoke(app, ["summary", str(CLEAN), "-o", "-"])
     assert result.exit_code == 0, result.output
@@ -476,6 +512,7 @@ def test_summary_page_to_stdout():
     assert result.stdout.rstrip().endswith("</html>")
 
 
+@pytest.mark.slow
 def test_skip_lists_leaves_their_findings_out_from_the_settings_file_and_the_option(
         tmp_path, monkeypatch):
     """issue 17: lists to skip live in jtai.toml; --skip-list on the command line adds to

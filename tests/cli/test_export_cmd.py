@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from builders import make_workbook
 from conftest import AS_OF, sha256
 from test_shortlisting import child, eligible, population, sheets_for
@@ -15,6 +16,7 @@ from jtai_cli.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_json_output_equals_the_library_result(tmp_path):
     src = make_workbook(tmp_path, sheets_for(population(51, n=40)))
     before = sha256(src)
@@ -30,6 +32,7 @@ def test_json_output_equals_the_library_result(tmp_path):
     assert sha256(src) == before
 
 
+@pytest.mark.slow
 def test_refused_with_exit_1_and_the_findings_shown(tmp_path):
     sheets = sheets_for([child("C1", fields=eligible())])
     sheets["List_6"][1][1] = "Q"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from builders import make_csv
 from conftest import AS_OF, sha256
 from test_merging import book, row, sheet
@@ -26,6 +27,7 @@ def _inputs(tmp_path, *, conflict: bool):
     return [a, b, c]
 
 
+@pytest.mark.slow
 def test_json_output_equals_the_library_result(tmp_path):
     inputs = _inputs(tmp_path, conflict=True)
     out = tmp_path / "merged.xlsx"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from builders import make_workbook
 from conftest import AS_OF, sha256
 from typer.testing import CliRunner
@@ -72,6 +73,7 @@ def test_report_equal_to_input_is_refused_and_input_kept(tmp_path):
     assert sha256(path) == before
 
 
+@pytest.mark.slow
 def test_folder_checks_each_file_and_folds_exit_codes(tmp_path):
     folder = tmp_path / "returns"
     folder.mkdir()
@@ -92,6 +94,7 @@ def test_folder_checks_each_file_and_folds_exit_codes(tmp_path):
     assert "empty" in data["unusable_files"][str(folder / "c.xlsx")]
 
 
+@pytest.mark.slow
 def test_files_given_together_are_checked_against_each_other(tmp_path):
     other = list(GOOD)
     other[3] = dt.date(2015, 3, 4)
@@ -178,6 +181,7 @@ def test_singular_counts():
     assert counted(2, "child", "children") == "2 children"
 
 
+@pytest.mark.slow
 def test_several_files_every_row_and_the_quiet_line_name_the_file(tmp_path):
     a = make_workbook(tmp_path, {"List_6": [L6, BAD]}, name="a.xlsx")
     b = make_workbook(tmp_path, {"List_6": [L6, GOOD]}, name="b.xlsx")

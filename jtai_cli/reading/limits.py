@@ -1,0 +1,58 @@
+"""The limits every file is held to, and what the pre-read scan measures against them.
+
+Modules read a limit as ``limits.NAME`` where they use it, so that a test lowers it in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Refuse a workbook whose parts would expand past this many bytes in all (zip-bomb guard).
+#: A 1,048,576-row sheet of 40 columns is about 1.5 GB of XML; 4 GB leaves room for that.
+MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
+#: Refuse a zip part that expands more than this many times its stored size once it is past
+#: ``RATIO_FROM`` bytes. Real sheet XML compresses about 10 times (measured: 9.8-10.6 on the
+#: generated LA workbook; Excel's own sheets 8-30); bombs compress 1000s of times.
+MAX_RATIO = 100
+RATIO_FROM = 32 * 1024**2
+#: A workbook with more sheets than this is refused: no real return has more than a few dozen,
+#: and each sheet costs time and memory whether or not it holds a list.
+MAX_SHEETS = 500
+#: Excel's most characters in one cell. A shared string (or a cell's text) whose XML runs past
+#: ``MAX_TEXT_XML`` bytes (room for 32,767 characters, escaped, in rich-text runs) is refused.
+EXCEL_MAX_TEXT = 32_767
+MAX_TEXT_XML = 2 * 1024**2
+#: The most cells an .ods may expand to once its repeated cells are counted out: the reader
+#: makes every repeat a cell of its own (1.1 KB can repeat a value over 33 million cells).
+MAX_ODS_CELLS = 8 * 1024**2
+#: Refuse a zip with more parts than this (a workbook has tens).
+MAX_PARTS = 10_000
+#: The most cells (rows times columns, counted from A1, all sheets together) read from one file:
+#: 1,048,576 rows of 32 columns. Every cell costs the reader about 100 bytes, so this keeps a
+#: file to a few GB of memory at worst.
+MAX_CELLS = 1_048_576 * 32
+#: Refuse a CSV file larger than this.
+MAX_TEXT_BYTES = 1024**3
+#: Formula cells remembered per sheet (all are counted).
+FORMULA_CELLS_KEPT = 1_000
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+
+
+@dataclass
+class _Scan:
+    """What the pre-read pass learned about one sheet."""
+
+    max_row: int = 0  # 1-based; 0 when the sheet has no cells
+    max_col: int = 0  # 1-based
+    far_row: str = ""  # a cell reference that sets max_row (for the message)
+    far_col: str = ""
+    exact: bool = True  # False when max_row/max_col are upper bounds only
+    formulas: list[tuple[int, int]] = field(default_factory=list)
+    formula_count: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    cells: int = 0  # cell elements counted as they streamed (an .ods: cells after repeats)
+
+    @property
+    def area(self) -> int:
+        return self.max_row * self.max_col
