@@ -44,6 +44,7 @@ def _rendered(report: ValidationReport, limit: int = 60) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow  # validates the examples
 def test_counted_report_keeps_errors_and_warnings_as_they_were(both):
     full, counted = both
     assert full.coerced is None and counted.coerced is not None
@@ -52,6 +53,7 @@ def test_counted_report_keeps_errors_and_warnings_as_they_were(both):
     assert not (counted.findings["severity"] == "coerced").any()
 
 
+@pytest.mark.slow  # validates the examples
 def test_counts_summary_and_groups_are_the_same_either_way(both):
     full, counted = both
     assert counted.counts() == full.counts()
@@ -60,12 +62,14 @@ def test_counts_summary_and_groups_are_the_same_either_way(both):
     assert counted.valid == full.valid and counted.exit_code == full.exit_code
 
 
+@pytest.mark.slow  # validates the examples
 def test_the_terminal_shows_the_same_either_way(both):
     full, counted = both
     assert _rendered(counted) == _rendered(full)
     assert _rendered(counted, limit=2) == _rendered(full, limit=2)  # "... and N more"
 
 
+@pytest.mark.slow  # validates the examples
 def test_each_counted_value_says_how_many_cells_and_the_first(both):
     full, counted = both
     df = full.findings[(full.findings["severity"] == "coerced").to_numpy()]
@@ -87,6 +91,7 @@ def test_each_counted_value_says_how_many_cells_and_the_first(both):
         check_dtype=False)
 
 
+@pytest.mark.slow  # validates the examples
 def test_the_json_refuses_a_counted_report_unless_nothing_was_counted(both):
     full, counted = both
     if not counted.counts()["coerced"]:  # lists_clean: nothing left out, the same JSON
@@ -98,6 +103,7 @@ def test_the_json_refuses_a_counted_report_unless_nothing_was_counted(both):
         counted.write_json(io.StringIO())
 
 
+@pytest.mark.slow  # validates the examples
 def test_messy_example_has_coerced_cells_to_count():
     counted = validate_workbook(ROOT / "examples" / "lists_messy.xlsx", as_of=AS_OF,
                                 coerced_cells=False)
@@ -105,6 +111,7 @@ def test_messy_example_has_coerced_cells_to_count():
     assert counted.counts()["coerced"] > len(counted.coerced)  # some values in several cells
 
 
+@pytest.mark.slow  # validates the examples
 def test_skipped_lists_leave_the_counted_cells_too():
     path = ROOT / "examples" / "lists_messy.xlsx"
     full = validate_workbook(path, as_of=AS_OF, skip_lists=["1"])
@@ -114,6 +121,7 @@ def test_skipped_lists_leave_the_counted_cells_too():
     assert counted.summary() == full.summary()
 
 
+@pytest.mark.slow  # validates the examples
 def test_a_highlighted_copy_still_gets_every_coerced_cell(tmp_path):
     report = validate_workbook(ROOT / "examples" / "lists_messy.xlsx", as_of=AS_OF,
                                report_path=tmp_path / "copy.xlsx", coerced_cells=False)
@@ -121,6 +129,7 @@ def test_a_highlighted_copy_still_gets_every_coerced_cell(tmp_path):
     assert (report.findings["severity"] == "coerced").sum() == report.counts()["coerced"] > 0
 
 
+@pytest.mark.slow  # validates the examples
 def test_cli_text_output_is_the_full_reports_rendering(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("COLUMNS", "120")
@@ -228,6 +237,7 @@ def test_counting_coerced_sets_the_default_for_new_builders_only_within_the_bloc
 # --------------------------------------------------------------------------- templates
 
 
+@pytest.mark.slow  # validates the examples
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_json_and_counts_from_templates_are_those_from_the_frame(name):
     report = validate_workbook(ROOT / "examples" / f"{name}.xlsx", as_of=AS_OF)
@@ -262,6 +272,7 @@ def test_templates_of_a_builder_describe_its_frame():
     assert len(t.table["rule"]) == 2 * 3 + 2 * 6 + 2
 
 
+@pytest.mark.slow  # validates the examples
 def test_a_report_whose_findings_were_replaced_ignores_the_templates():
     report = validate_workbook(ROOT / "examples" / "lists_messy.xlsx", as_of=AS_OF)
     errors = report.findings[(report.findings["severity"] == "error").to_numpy()]
