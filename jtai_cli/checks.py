@@ -1,15 +1,19 @@
 """Rules on rows and across lists. Every rule adds findings; none raises or changes data.
 
+Each rule is one function registered with ``@rule`` (``jtai_cli/rules.py``): its slug(s),
+severity, meaning, message template, guidance paragraph and the columns it reads sit right
+above its code. ``check_list`` runs the ``list`` rules on each list in the order they are
+defined here, ``run_checks`` then the ``across`` rules (these, then ``implied_checks``').
+
 Rules run on the typed columns ``parsing`` produced, vectorised over whole columns; Python
 loops only visit the rows a rule has already flagged. Range checks on numbers are pandera's
-(the list schemas compiled by ``schemas.to_pandera``).
+(the list schemas compiled by ``schemas.to_pandera``), with checks named by their slugs.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from typing import cast
 
@@ -19,7 +23,8 @@ import pandas as pd
 from .children import STATUS_WORDS, status_lists
 from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, is_blank, show
-from .schemas import ListSchema, normalise, to_pandera
+from .rules import Rule, Severity, functions, rule
+from .schemas import PANDERA_SLUGS, ListSchema, normalise, to_pandera
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -58,6 +63,9 @@ def _dates(s: pd.Series) -> np.ndarray:
     return np.array([fmt_date(d) if not pd.isna(d) else "" for d in s], dtype=object)
 
 
+_E, _W = Severity.ERROR, Severity.WARNING
+
+
 class _Emitter:
     def __init__(self, data: Dataset, pl: ParsedList):
         self.data, self.pl = data, pl
@@ -93,13 +101,11 @@ class _Emitter:
 
 
 def run_checks(data: Dataset) -> None:
-    """Run every row rule on every list, then the cross-list rules."""
+    """Run every list rule on every list, then the rules across lists (``rules.functions``)."""
     for pl in data.lists:
         check_list(data, pl)
-    check_one_row_per_child(data)
-    check_across_lists(data)
-    # By name, not imported: implied_checks builds on this module's helpers.
-    importlib.import_module("jtai_cli.implied_checks").run_implied_checks(data)
+    for check in functions("across"):
+        check(data)
 
 
 # --------------------------------------------------------------------------- one list
@@ -108,29 +114,20 @@ def run_checks(data: Dataset) -> None:
 def check_list(data: Dataset, pl: ParsedList) -> None:
     """Rules that need only one list's rows."""
     emit = _Emitter(data, pl)
-    schema, t = pl.schema, pl.typed
-    first, last = data.window(pl)
-    present = set(pl.positions)
+    for check in functions("list"):
+        check(data, pl, emit)
 
-    for col in schema.columns:
-        if col.required and col.header in present:
+
+@rule(Rule("required-missing", _E, "Required value missing",
+           "The cell is blank but the column must have a value.",
+           ("'{header}' is blank but every row needs it",), "para 19", ("required",)))
+def check_required(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """A blank cell in a ``required`` column."""
+    for col in pl.schema.columns:
+        if col.required and col.header in pl.positions:
             pos = np.flatnonzero(pl.parsed[col.header].state == BLANK)
             emit("required-missing", pos, col.header,
                  f"'{col.header}' is blank but every row needs it", col.description or "a value")
-
-    _check_dates(data, pl, emit)
-    _check_age(pl, emit, first, last)
-    _check_under_18(data, pl, emit, first, last)
-    _check_pairs(pl, emit, last)
-    _check_ranges(data, pl, emit)
-    _check_period(data, pl, emit, first)
-
-    if schema.max_rows is not None and len(t) > schema.max_rows:
-        data.findings.add(
-            "too-many-rows", file=pl.file, sheet=pl.sheet, row=None, column=None,
-            message=f"{len(t)} rows, but the {pl.label} holds up to {schema.max_rows} cases",
-            expected=f"at most {schema.max_rows} rows", list_name=pl.name, order=(*pl.order, -1),
-        )
 
 
 def _booked(pl: ParsedList, header: str, last: dt.date) -> np.ndarray:
@@ -149,8 +146,18 @@ def _booked(pl: ParsedList, header: str, last: dt.date) -> np.ndarray:
     return future
 
 
-def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
-    """Dates after the extraction day; looked after before birth.
+@rule(Rule("date-booked", _W, "Date booked ahead",
+           "A conference date after the as-of date on an open section 47 enquiry (no outcome "
+           "yet) is read as the date booked (para 32: the list includes open enquiries).",
+           ("{date} is after the as-of date {as_of}: read as the date booked, as the outcome is "
+            "still blank",), "para 32", ("type: date", "rules.may_be_booked",
+                                         "rules.expected_with")),
+      Rule("date-in-future", _E, "Date in the future",
+           "Only an (expected) date of birth or a planned meeting may be after the as-of date.",
+           ("{date} is after the as-of date {as_of}",), "", ("type: date",
+                                                            "rules.allow_future")))
+def check_future_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """Dates after the extraction day.
 
     A date after the last day the lists may have been extracted on is a mistake, except a
     date the schema allows in the future (an expected date of birth, a meeting in the
@@ -158,7 +165,6 @@ def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """
     last = data.window(pl)[1]
     as_of = pd.Timestamp(last)
-    dob_col = pl.schema.by_role("date_of_birth")
     for col in pl.schema.columns:
         if col.type != "date" or col.header not in pl.positions or col.rules.allow_future:
             continue
@@ -176,6 +182,16 @@ def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
         emit("date-in-future", pos, col.header,
              [f"{d} is after the as-of date {fmt_date(last)}" for d in _dates(s.iloc[pos])],
              f"a date on or before {fmt_date(last)}")
+
+
+@rule(Rule("looked-after-before-birth", _E, "Looked after before birth",
+           "A child cannot start to be looked after before they are born (work before birth "
+           "is fine on the other lists).",
+           ("started to be looked after on {start}, before the date of birth {dob}",),
+           "para 20", ("role: start_date", "role: date_of_birth")))
+def check_looked_after_before_birth(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """List 8: a period of care that starts before the child's date of birth."""
+    dob_col = pl.schema.by_role("date_of_birth")
     if pl.schema.list_number == 8 and dob_col is not None:
         start = pl.schema.by_role("start_date")
         if start is not None and start.header in pl.positions:
@@ -187,7 +203,16 @@ def _check_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
                  "a date on or after the date of birth")
 
 
-def _check_age(pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date) -> None:
+@rule(Rule("age-dob-mismatch", _E, "Age does not match date of birth",
+           "Age of child should be the age at the last birthday on the day the lists were "
+           "extracted (on some day of the window, when that day was worked out).",
+           ("age {age} does not match the date of birth {dob}: {on} the child is {years}",),
+           "Annex A", ("role: age", "role: date_of_birth")),
+      Rule("unborn-age-not-minus-one", _E, "Unborn child with an age",
+           "An unborn child's age is -1 or blank.",
+           ("the date of birth {dob} is after {as_of}, so the child is unborn, but the age is "
+            "{age}",), "Annex A", ("role: age", "role: date_of_birth")))
+def check_age(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """The age column against the date of birth, on the extraction day (or window).
 
     "Age of child (years)" is the age at the last birthday on the day the lists were
@@ -195,38 +220,50 @@ def _check_age(pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date) ->
     right on some day of the window is right: a birthday that fell between the extraction
     and the check is not a mistake.
     """
+    first, last = data.window(pl)
     schema, t = pl.schema, pl.typed
     dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
-    edd_c = schema.by_role("expected_date_of_birth")
+    if age_c is None or age_c.header not in pl.positions:
+        return
     dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index)
-    age = t[age_c.header] if age_c else pd.Series(pd.NA, index=t.index, dtype="Int64")
-    edd = t[edd_c.header] if edd_c else pd.Series(pd.NaT, index=t.index)
+    age = t[age_c.header]
     born = dob.notna() & (dob <= pd.Timestamp(last))
     unborn_dob = dob.notna() & ~born
     youngest = age_on(dob, first).where(dob <= pd.Timestamp(first), -1)
     oldest = age_on(dob, last)
     age_f = age.astype("float64")
     on = _on(first, last)
+    mismatch = born & age.notna() & ((age_f < youngest) | (age_f > oldest))
+    pos = np.flatnonzero(mismatch.to_numpy(dtype=bool, na_value=False))
+    emit("age-dob-mismatch", pos, age_c.header,
+         [f"age {int(a)} does not match the date of birth {d}: {on} the child is "
+          + (f"{int(y)}" if y == o else f"{int(y)} or {int(o)}")
+          + (" (age -1 means unborn)" if a == -1 else "")
+          for a, d, y, o in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), youngest.iloc[pos],
+                                oldest.iloc[pos], strict=True)],
+         f"the age at the last birthday {on}")
+    bad_unborn = unborn_dob & age.notna() & (age_f != -1)
+    pos = np.flatnonzero(bad_unborn.to_numpy(dtype=bool, na_value=False))
+    emit("unborn-age-not-minus-one", pos, age_c.header,
+         [f"the date of birth {d} is after {fmt_date(last)}, so the child is unborn, but "
+          f"the age is {int(a)}" for d, a in zip(_dates(dob.iloc[pos]), age_f.iloc[pos],
+                                                 strict=True)],
+         "-1 or blank for an unborn child")
 
-    if age_c and age_c.header in pl.positions:
-        mismatch = born & age.notna() & ((age_f < youngest) | (age_f > oldest))
-        pos = np.flatnonzero(mismatch.to_numpy(dtype=bool, na_value=False))
-        emit("age-dob-mismatch", pos, age_c.header,
-             [f"age {int(a)} does not match the date of birth {d}: {on} the child is "
-              + (f"{int(y)}" if y == o else f"{int(y)} or {int(o)}")
-              + (" (age -1 means unborn)" if a == -1 else "")
-              for a, d, y, o in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), youngest.iloc[pos],
-                                    oldest.iloc[pos], strict=True)],
-             f"the age at the last birthday {on}")
-        bad_unborn = unborn_dob & age.notna() & (age_f != -1)
-        pos = np.flatnonzero(bad_unborn.to_numpy(dtype=bool, na_value=False))
-        emit("unborn-age-not-minus-one", pos, age_c.header,
-             [f"the date of birth {d} is after {fmt_date(last)}, so the child is unborn, but "
-              f"the age is {int(a)}" for d, a in zip(_dates(dob.iloc[pos]), age_f.iloc[pos],
-                                                     strict=True)],
-             "-1 or blank for an unborn child")
 
+@rule(Rule("unborn-no-expected-dob", _W, "Unborn child without an expected date of birth",
+           "An unborn child (age -1) should have an expected date of birth if one is known.",
+           ("unborn child (age -1) with no expected date of birth",), "Annex A",
+           ("role: age", "role: date_of_birth", "role: expected_date_of_birth")))
+def check_unborn_expected_dob(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """Age -1 (unborn) with neither a date of birth nor an expected one."""
+    schema, t = pl.schema, pl.typed
+    dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
+    edd_c = schema.by_role("expected_date_of_birth")
+    dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index)
+    edd = t[edd_c.header] if edd_c else pd.Series(pd.NaT, index=t.index)
     if age_c:
+        age_f = t[age_c.header].astype("float64")
         no_edd = (age_f == -1) & dob.isna() & edd.isna()
         pos = np.flatnonzero(no_edd.fillna(False).to_numpy(dtype=bool))
         # On the sheet's own column: the expected or actual date of birth where the list has
@@ -238,9 +275,17 @@ def _check_age(pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date) ->
              "the expected date of birth, if known")
 
 
-def _check_under_18(
-    data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date, last: dt.date
-) -> None:
+@rule(Rule("aged-18-or-over", _E, "Child aged 18 or over",
+           "The lists are of children under 18 (guidance para 18): at the contact, referral, "
+           "assessment or enquiry, at the end of a closed episode, or on the extraction day "
+           "while the case is open.",
+           ("the child is {age} {on} and the case is still open; the lists are of children "
+            "under 18",
+            "the child was already {age} before the {column} ({date}); the lists are of "
+            "children under 18",
+            "the child was {age} on the {column} ({date}); the lists are of children under 18"),
+           "para 18", ("under_18_at", "role: date_of_birth", "role: age", "codes.reached_18")))
+def check_under_18(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Guidance para 18, "These should be children under the age of 18", at the right moment.
 
     The list's ``under_18_at`` column says when: a contact, referral, assessment or enquiry at
@@ -252,6 +297,7 @@ def _check_under_18(
     (not 19). Without a date of birth the age column is used, less the birthdays that may
     have fallen since the event.
     """
+    first, last = data.window(pl)
     schema, t = pl.schema, pl.typed
     dob_c, age_c = schema.by_role("date_of_birth"), schema.by_role("age")
     dob = t[dob_c.header] if dob_c else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
@@ -307,26 +353,52 @@ def _check_under_18(
          "a child under 18 at the event, or while the case is open (guidance para 18)")
 
 
-def _check_pairs(pl: ParsedList, emit: _Emitter, last: dt.date) -> None:
+@rule(Rule("end-before-start", _E, "Date before its start",
+           "An end, closure, ceased, authorisation or conference date is before the date it "
+           "follows.",
+           ("{column} {date} is before {other} {other_date}",), "Annex A",
+           ("rules.not_before",)))
+def check_end_before_start(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """A date before the date it follows (``not_before``)."""
     t, present = pl.typed, set(pl.positions)
     for col in pl.schema.columns:
         r = col.rules
-        if col.header not in present:
-            continue
-        s = t[col.header]
-        if r.not_before and r.not_before in present:
-            other = t[r.not_before]
+        if col.header in present and r.not_before and r.not_before in present:
+            s, other = t[col.header], t[r.not_before]
             pos = np.flatnonzero((s < other).to_numpy(dtype=bool, na_value=False))
             emit("end-before-start", pos, col.header,
                  [f"{col.header} {a} is before {r.not_before} {b}"
                   for a, b in zip(_dates(s.iloc[pos]), _dates(other.iloc[pos]), strict=True)],
                  f"on or after {r.not_before}")
-        if r.only_with and r.only_with in present:
-            pos = np.flatnonzero((s.notna() & t[r.only_with].isna()).to_numpy())
+
+
+@rule(Rule("reason-without-end-date", _W, "Reason without an end date",
+           "A reason for closure or ceasing is given but the closure or ceased date is blank.",
+           ("'{column}' is given but '{date_column}' is blank",), "Annex A",
+           ("rules.only_with",)))
+def check_reason_without_end_date(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """A value given while the column it goes with (``only_with``) is blank."""
+    t, present = pl.typed, set(pl.positions)
+    for col in pl.schema.columns:
+        r = col.rules
+        if col.header in present and r.only_with and r.only_with in present:
+            pos = np.flatnonzero((t[col.header].notna() & t[r.only_with].isna()).to_numpy())
             emit("reason-without-end-date", pos, col.header,
                  f"'{col.header}' is given but '{r.only_with}' is blank",
                  f"blank while {r.only_with} is blank")
-        if r.expected_with and r.expected_with in present:
+
+
+@rule(Rule("end-date-without-reason", _W, "End date without a reason",
+           "A closure or ceased date is given without its reason.",
+           ("'{date_column}' is given but '{column}' is blank",), "Annex A",
+           ("rules.expected_with", "rules.may_be_booked")))
+def check_end_date_without_reason(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """A blank cell while the date it goes with (``expected_with``) is given (not booked)."""
+    t, present = pl.typed, set(pl.positions)
+    last = data.window(pl)[1]
+    for col in pl.schema.columns:
+        r = col.rules
+        if col.header in present and r.expected_with and r.expected_with in present:
             blank = pl.parsed[col.header].state == BLANK
             given = np.array(t[r.expected_with].notna().to_numpy())
             if pl.schema.column(r.expected_with).rules.may_be_booked:
@@ -337,40 +409,58 @@ def _check_pairs(pl: ParsedList, emit: _Emitter, last: dt.date) -> None:
                  f"a {col.header.lower()} when {r.expected_with} is given")
 
 
-def _check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
-    # lazy: pandera takes seconds to import, and only the column checks need it
+@rule(Rule("number-too-small", _E, "Number below the minimum",
+           "The number is below the smallest value the column allows.",
+           ("{value} is less than {minimum}",), "Annex A", ("rules.at_least",)),
+      Rule("number-too-large", _E, "Number above the maximum",
+           "The number is above the largest value the column allows.",
+           ("{value} is more than {maximum}",), "Annex A", ("rules.at_most",)))
+def check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """Numbers outside their column's range: pandera's checks, named by these rules' slugs.
+
+    pandera validates the typed columns lazily, so every failing cell comes back in
+    ``failure_cases``, whose ``check`` is the slug. Only the columns with a range are given
+    to pandera: parsing has already made every typed value the column's type and one of its
+    codes (``benchmarks/pandera_cost.py`` measures what checking those again would cost).
+    """
+    # lazy: pandera takes seconds to import, and only the range checks need it
     import pandera.pandas as pa
 
-    # Only columns with a number range need pandera: code lists and types are already
-    # guaranteed by parsing, and each extra column costs pandera time on every row.
-    present = [c for c in pl.schema.columns if c.header in pl.positions
+    headers = [c.header for c in pl.schema.columns if c.header in pl.positions
                and (c.rules.at_least is not None or c.rules.at_most is not None)]
-    if not present:
+    if not headers:
         return
-    schema = to_pandera(pl.schema, data.schemas.codes, [c.header for c in present])
+    schema = to_pandera(pl.schema, data.schemas.codes, headers)
     try:
-        schema.validate(pl.typed[[c.header for c in present]], lazy=True)
+        schema.validate(pl.typed[headers], lazy=True)
         return
     except pa.errors.SchemaErrors as exc:
         # Never log or print exc: its failure cases hold the cells' values.
         cases = exc.failure_cases
-    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+    for (column, slug), group in cases.groupby(["column", "check"], dropna=False, sort=False):
         col = pl.schema.column(str(column))
         pos = group["index"].dropna().astype("int64").to_numpy()
-        text = str(check)
-        if "greater_than_or_equal_to" in text:
+        values = pl.typed[col.header].iloc[pos]
+        if slug == "number-too-small":
             emit("number-too-small", pos, col.header,
-                 [f"{int(v)} is less than {col.rules.at_least}" for v in
-                  pl.typed[col.header].iloc[pos]], f"{col.rules.at_least} or more")
-        elif "less_than_or_equal_to" in text:
+                 [f"{int(v)} is less than {col.rules.at_least}" for v in values],
+                 f"{col.rules.at_least} or more")
+        elif slug == "number-too-large":
             emit("number-too-large", pos, col.header,
-                 [f"{int(v)} is more than {col.rules.at_most}" for v in
-                  pl.typed[col.header].iloc[pos]], f"{col.rules.at_most} or less")
+                 [f"{int(v)} is more than {col.rules.at_most}" for v in values],
+                 f"{col.rules.at_most} or less")
         else:  # a typed column breaking its own contract is a bug in parsing, not in the data
-            raise AssertionError(f"pandera check {text} failed on column {col.header}")
+            assert slug in PANDERA_SLUGS, slug
+            raise AssertionError(f"pandera check {slug} failed on column {col.header}")
 
 
-def _check_period(data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date) -> None:
+@rule(Rule("outside-period", _W, "Row outside the list's period",
+           "The row falls outside the look-back period the guidance gives for this list "
+           "(paras 20 and 32: e.g. \"subject of a section 47 enquiry in the six months\", "
+           "so an enquiry still going then is in).",
+           ("{column} {date} is before {start}, the start of the {months}-month period for "
+            "{list}",), "paras 20 and 32", ("period",)))
+def check_period(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Rows outside the list's look-back period, in the guidance's words (paras 20 and 32).
 
     "In the three months before" (contacts, referrals) reads a ``starts`` date; "at the point
@@ -381,6 +471,7 @@ def _check_period(data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date)
     months: nothing in ``ended_by`` says it had ended, or it ended within them. The period is
     counted back from the first day the lists may have been extracted on (the lenient end).
     """
+    first = data.window(pl)[0]
     period = pl.schema.period
     if period is None:
         return
@@ -417,6 +508,27 @@ def _check_period(data: Dataset, pl: ParsedList, emit: _Emitter, first: dt.date)
          f"{what} {fmt_date(start)}")
 
 
+@rule(Rule("too-many-rows", _E, "More rows than the guidance allows",
+           "The YOT and NPS lists hold up to five cases each (guidance para 21).",
+           ("{rows} rows, but the {list} holds up to {most} cases",), "para 21", ("max_rows",)))
+def check_max_rows(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
+    """More rows than the list's ``max_rows`` (YOT and NPS: five cases)."""
+    most = pl.schema.max_rows
+    if most is not None and len(pl.typed) > most:
+        data.findings.add(
+            "too-many-rows", file=pl.file, sheet=pl.sheet, row=None, column=None,
+            message=f"{len(pl.typed)} rows, but the {pl.label} holds up to {most} cases",
+            expected=f"at most {most} rows", list_name=pl.name, order=(*pl.order, -1),
+        )
+
+
+# --------------------------------------------------------------------------- across lists
+
+
+@rule(Rule("duplicate-child", _E, "Child listed twice",
+           "Lists 6, 7 and 8 hold one row per child, for their most recent episode.",
+           ("the same child is also on {where}",), "para 20",
+           ("one_row_per_child", "role: child_id"), stage="across"))
 def check_one_row_per_child(data: Dataset) -> None:
     """Lists 6, 7 and 8 hold one row per child, even when a list runs over several sheets.
 
@@ -463,9 +575,6 @@ def check_one_row_per_child(data: Dataset) -> None:
                                f"one row per child on {pl.label}, for the most recent episode")
 
 
-# --------------------------------------------------------------------------- across lists
-
-
 def _frame(data: Dataset) -> pd.DataFrame:
     parts = []
     for li, pl in enumerate(data.lists):
@@ -500,8 +609,29 @@ def _has_been(schema: ListSchema) -> bool:
     return flag is not None and flag.rules.has_been
 
 
+@rule(Rule("dob-mismatch", _E, "Date of birth differs across rows",
+           "The same child has a different date of birth on another row or list.",
+           ("date of birth {here} here but {there} for the same child on {where}",),
+           "para 20", ("role: child_id", "role: date_of_birth"), stage="across"),
+      Rule("gender-mismatch", _E, "Gender differs across rows",
+           "The same child has a different gender on another row or list.",
+           ("gender '{here}' here but '{there}' for the same child on {where}",),
+           "para 20", ("role: child_id", "role: gender"), stage="across"),
+      Rule("csa-flag-disagrees", _W, "CSA-FE flag differs across lists",
+           "The same child is flagged at risk of CSA-FE on one list and not on another (para "
+           "20: Y on list 8, which asks \"has been\", with N on a list that asks \"is\" "
+           "agrees).",
+           ("CSA-FE flag '{here}' here but '{there}' for the same child on {where}",),
+           "paras 19-20", ("role: child_id", "role: csa_flag", "rules.has_been"),
+           stage="across"),
+      Rule("id-leading-zeros", _W, "Child ID written two ways",
+           "The same child's ID appears with and without leading zeros; they were matched "
+           "as one child.",
+           ("child ID '{here}' here but '{there}' on {where}: read as the same child (leading "
+            "zeros are lost when IDs are stored as numbers)",), "",
+           ("role: child_id",), stage="across"))
 def check_across_lists(data: Dataset) -> None:
-    """Same child, same facts everywhere; YOT/NPS children on lists 6-8 with the right status."""
+    """Same child, same facts everywhere."""
     df = _frame(data)
     if df.empty:
         return
@@ -514,7 +644,6 @@ def check_across_lists(data: Dataset) -> None:
     _conflicts(data, df.assign(csa=df["csa"].where(~ever_y, None)), keys, "csa",
                "csa-flag-disagrees", "csa_flag")
     _conflicts(data, df, keys, "id", "id-leading-zeros", "child_id")
-    _yot_nps(data, df)
 
 
 _CONFLICT_TEXT = {
@@ -598,7 +727,18 @@ def _swapped(a: str, b: str) -> bool:
     return ya == yb and da == mb and ma == db and da != ma
 
 
-def _yot_nps(data: Dataset, df: pd.DataFrame) -> None:
+@rule(Rule("not-on-lists-6-8", _E, "YOT/NPS child not on lists 6-8",
+           "A child on the YOT or NPS list must be a child in need, on a child protection "
+           "plan or looked after, so on list 6, 7 or 8.",
+           ("this child is on the {list} but on none of lists 6, 7 and 8",), "para 21",
+           ("role: status", "role: child_id"), stage="across"),
+      Rule("status-not-matching", _E, "YOT/NPS status does not match the lists",
+           "The status given on the YOT or NPS list (CIN, CP or CLA) should match the list "
+           "the child is on.",
+           ("the {list} says {status} ({words}) but the child is not on List {number}",),
+           "para 21", ("role: status", "role: child_id"), stage="across"))
+def check_yot_nps_on_lists(data: Dataset) -> None:
+    """YOT/NPS children are on lists 6-8, on the list their status names."""
     status_list = status_lists(data.schemas)  # CIN -> 6, CP -> 7, CLA -> 8
     on_list: dict[int, set[str]] = {}
     for number in (6, 7, 8):

@@ -1,15 +1,17 @@
 """Rules the guidance implies beyond the column types: postcodes, due dates, YOT/NPS children,
 the seven additional answers and the meetings list.
 
-Each rule is one function taking the ``Dataset`` and adding findings, like the rules in
-``checks``; ``run_implied_checks`` runs them all. Where the guidance is silent the choice is
-jtai's and the docstring says so.
+Each rule is one function taking the ``Dataset`` and adding findings, registered with
+``@rule`` like the rules in ``checks``; ``checks.run_checks`` runs them after its own rules
+across lists, and ``run_implied_checks`` runs this module's alone. Where the guidance is
+silent the choice is jtai's and the docstring says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -17,8 +19,11 @@ import pandas as pd
 from .checks import _Emitter, age_on
 from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, parse_date, show
+from .rules import Rule, Severity, functions, rule
 from .schemas import ADDITIONAL_ROLES, normalise
 
+_E, _W = Severity.ERROR, Severity.WARNING
+_ANSWER_ROLES = tuple(f"role: {r}" for r in ADDITIONAL_ROLES)
 #: Most children the lead inspector asks additional information about under option A (para 22).
 MAX_SELECTED = 20
 #: Age of criminal responsibility in England and Wales: a YOT works with children 10 and over.
@@ -48,16 +53,9 @@ _WEEK_TITLE = re.compile(
 
 
 def run_implied_checks(data: Dataset) -> None:
-    """Run every rule of this module."""
-    check_placement_postcode(data)
-    check_unborn_due_date_passed(data)
-    check_yot_nps_flag(data)
-    check_yot_under_10(data)
-    option = infer_option(data)
-    check_answers_complete(data, option)
-    check_selected_count(data, option)
-    check_answers_for_unflagged(data)
-    check_meetings_in_fieldwork_week(data)
+    """Run every rule of this module, in the order they are defined."""
+    for check in functions("across", __name__):
+        check(data)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -115,6 +113,11 @@ def _hint(pl: ParsedList, data: Dataset) -> str:
 # --------------------------------------------------------------------------- list 8
 
 
+@rule(Rule("postcode-not-recognised", _E, "Not a UK postcode",
+           "List 8's placement postcode is a UK postcode (SW1A 1AA) or, where only that is "
+           "given, its outward code (SW1A) (guidance para 20; Annex A list 8).",
+           ("'{value}' is not a UK postcode",), "para 20", ("Placement postcode",),
+           stage="across"))
 def check_placement_postcode(data: Dataset) -> None:
     """``postcode-not-recognised``: list 8's placement postcode is a UK postcode or its outward
     code (para 20 asks for the placement address; Annex A list 8 for its postcode).
@@ -146,6 +149,13 @@ def check_placement_postcode(data: Dataset) -> None:
 # --------------------------------------------------------------------------- unborn
 
 
+@rule(Rule("unborn-due-date-passed", _E, "Unborn child's due date has passed",
+           "An unborn child's expected date of birth is before the as-of date: give the date "
+           "of birth and age if the child has been born (guidance para 20).",
+           ("the expected date of birth {edd} is before the as-of date {as_of}: if the child "
+            "has been born, give the date of birth and age",), "para 20",
+           ("role: expected_date_of_birth", "role: date_of_birth", "role: age"),
+           stage="across"))
 def check_unborn_due_date_passed(data: Dataset) -> None:
     """``unborn-due-date-passed``: an unborn child whose expected date of birth is before the
     as-of date, or before the first day of the extraction window when the as-of date was worked
@@ -184,6 +194,12 @@ def check_unborn_due_date_passed(data: Dataset) -> None:
 # --------------------------------------------------------------------------- YOT and NPS
 
 
+@rule(Rule("yot-nps-not-flagged", _W, "YOT/NPS child not flagged CSA-FE",
+           "The YOT and NPS lists hold cases with current or significant CSA-FE concerns "
+           "(guidance para 21), but lists 6-8 flag this child N.",
+           ("this child is on the {list} (current or significant CSA-FE concerns, para 21) but "
+            "flagged N for CSA-FE on {where}",), "para 21",
+           ("role: status", "role: child_id", "role: csa_flag"), stage="across"))
 def check_yot_nps_flag(data: Dataset) -> None:
     """``yot-nps-not-flagged``: a child on the YOT or NPS list is flagged N for CSA-FE on every
     row of lists 6-8 they are on.
@@ -214,6 +230,12 @@ def check_yot_nps_flag(data: Dataset) -> None:
                            "the child flagged Y for CSA-FE on lists 6-8")
 
 
+@rule(Rule("yot-child-under-10", _W, "YOT child under 10",
+           "Youth offending teams work with children aged 10 and over (jtai's check: the age "
+           "of criminal responsibility, not a guidance rule).",
+           ("the child is {age} on {as_of}; youth offending teams work with children aged 10 "
+            "and over",), "", ("role: date_of_birth", "role: age", "role: child_id"),
+           stage="across"))
 def check_yot_under_10(data: Dataset) -> None:
     """``yot-child-under-10``: a child on the YOT list is under 10 on the as-of date.
 
@@ -281,7 +303,14 @@ def infer_option(data: Dataset) -> str | None:
     return seen.pop() if len(seen) == 1 else None
 
 
-def check_answers_complete(data: Dataset, option: str | None) -> None:
+@rule(Rule("answers-missing", _E, "Flagged child without the seven answers",
+           "Under option B the seven Y/N answers are given for each child flagged CSA-FE "
+           "(guidance para 26).",
+           ("flagged CSA-FE, but {what} (option B asks them for every flagged child, para 26)",),
+           "para 26", ("role: csa_flag", *_ANSWER_ROLES), stage="across"))
+def check_answers_complete(
+    data: Dataset, option: str | None | Literal["infer"] = "infer"
+) -> None:
     """``answers-missing``: under option B, a child flagged CSA-FE on lists 6-8 lacks some of
     the seven answers ("for each child identified", para 26).
 
@@ -289,6 +318,8 @@ def check_answers_complete(data: Dataset, option: str | None) -> None:
     child with a row on that sheet is left to it: its blank cells are already reported there
     (``required-missing``). Only checked when the workbook shows option B (``infer_option``).
     """
+    if option == "infer":
+        option = infer_option(data)
     if option != "B":
         return
     on_sheet = {k for pl in data.of("additional_fields") for k in pl.keys if isinstance(k, str)}
@@ -328,13 +359,22 @@ def check_answers_complete(data: Dataset, option: str | None) -> None:
                                "the child or on the additional fields sheet")
 
 
-def check_selected_count(data: Dataset, option: str | None) -> None:
+@rule(Rule("too-many-selected", _E, "More than 20 children selected",
+           "Under option A the lead inspector selects 20 children for the seven answers "
+           "(guidance paras 22-23).",
+           ("{count} children have additional answers, but under option A the lead inspector "
+            "selects {most} (para 22)",), "paras 22-23", ("role: child_id",), stage="across"))
+def check_selected_count(
+    data: Dataset, option: str | None | Literal["infer"] = "infer"
+) -> None:
     """``too-many-selected``: more than 20 children on option A's additional fields sheet.
 
     Under option A the lead inspector selects 20 children (para 22) and the LA answers the
     seven questions for those 20 (para 23). Only checked when the workbook shows option A
     (``infer_option``): under option B the sheet holds every flagged child.
     """
+    if option == "infer":
+        option = infer_option(data)
     if option != "A":
         return
     sheets = data.of("additional_fields")
@@ -349,6 +389,11 @@ def check_selected_count(data: Dataset, option: str | None) -> None:
         expected=f"at most {MAX_SELECTED} children", list_name=pl.name, order=(*pl.order, -1))
 
 
+@rule(Rule("answers-for-unflagged-child", _W, "Answers for a child not flagged CSA-FE",
+           "The seven answers are asked for children flagged CSA-FE (guidance paras 22-23, "
+           "26), but no list flags this child Y.",
+           ("additional answers are given, but the child is flagged N for CSA-FE on {where}",),
+           "paras 22-23, 26", (*_ANSWER_ROLES, "role: csa_flag"), stage="across"))
 def check_answers_for_unflagged(data: Dataset) -> None:
     """``answers-for-unflagged-child``: the seven answers are given for a child no list flags
     CSA-FE.
@@ -428,6 +473,11 @@ def fieldwork_week(data: Dataset, pl: ParsedList) -> tuple[dt.date, str] | None:
     return counts.index[0], "the week most of the meetings fall in"
 
 
+@rule(Rule("meeting-outside-fieldwork-week", _W, "Meeting outside the fieldwork week",
+           "The meetings list is of meetings in the fieldwork week (guidance para 31); "
+           "checked only when the sheet's title or most of its meetings show the week.",
+           ("{date} is outside the fieldwork week {monday} to {sunday} (from {how})",),
+           "para 31", ("type: date", "title"), stage="across"))
 def check_meetings_in_fieldwork_week(data: Dataset) -> None:
     """``meeting-outside-fieldwork-week``: a meeting on the multi-agency meetings list falls
     outside the fieldwork week (para 31). Skipped when nothing says which week that is (see

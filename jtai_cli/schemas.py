@@ -558,32 +558,61 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
 
 # --------------------------------------------------------------------------- pandera
 
-#: (id of the ListSchema, columns) -> (that ListSchema, compiled). Holding the schema keeps
-#: its id from being reused by another object while the entry exists.
-_PANDERA_CACHE: dict[tuple[int, tuple[str, ...]], tuple[ListSchema, object]] = {}
+#: The names of the checks ``to_pandera`` compiles: the slugs of the rules they stand for, so
+#: a failure case's ``check`` is the rule to report (never matched on the check's text).
+PANDERA_SLUGS = ("number-too-small", "number-too-large", "code-not-in-list",
+                 "required-missing")
+
+#: (id of the ListSchema, columns, blank allowed) -> (that ListSchema, compiled). Holding the
+#: schema keeps its id from being reused by another object while the entry exists.
+_PANDERA_CACHE: dict[tuple[int, tuple[str, ...], bool], tuple[ListSchema, object]] = {}
 
 
 def to_pandera(  # type: ignore[no-untyped-def]
-    schema: ListSchema,
-    codes: dict[str, CompiledCodes],
+    schema: ListSchema | str,
+    codes: dict[str, CompiledCodes] | None = None,
     headers: Iterable[str] | None = None,
+    *,
+    required_values: bool = False,
 ):
     """Compile a list schema into a pandera ``DataFrameSchema`` for its *typed* columns.
 
-    Values are parsed into typed columns first (``parsing``); pandera then checks the typed
-    columns: dtypes, code lists and number ranges. Blank is allowed here because a required
-    blank is reported by its own rule, once, with a plainer message.
+    Values are parsed into typed columns first (``parsing``: dates as ``datetime64[ns]``,
+    whole numbers as ``Int64``, codes, IDs and text as Python strings); pandera then checks
+    the typed columns: dtypes, code lists and number ranges. Each check is named by the slug
+    of the rule it stands for (``PANDERA_SLUGS``), so ``SchemaErrors.failure_cases["check"]``
+    is the rule. Blank is allowed unless ``required_values``: jtai reports a required blank
+    by its own rule (``required-missing``, from the cell's parse state), once, with a
+    plainer message.
 
     Args:
-        schema: the list schema.
-        codes: the compiled code lists (``SchemaSet.codes``).
+        schema: the list schema, or its name (``"children_in_need"``) for the shipped one.
+        codes: the compiled code lists (``SchemaSet.codes``); the shipped ones by default.
         headers: only these columns (those present in the file); all by default.
+        required_values: also check that required columns have no blanks (a check named
+            ``required-missing``), for a pipeline that wants pandera to catch those too.
+
+    Raises:
+        UsageError: no list has this name.
+
+    Example:
+        >>> s = to_pandera("children_in_need")
+        >>> s.columns["Age of Child (Years)"].checks[0].name
+        'number-too-small'
     """
     # lazy: pandera takes seconds to import, and only the column checks need it
     import pandera.pandas as pa
 
+    if isinstance(schema, str) or codes is None:
+        shipped = load_schemas()
+        if isinstance(schema, str):
+            if schema not in shipped.lists:
+                raise UsageError(f"no list called '{schema}': choose one of "
+                                 f"{', '.join(shipped.lists)}")
+            schema = shipped.lists[schema]
+        codes = codes if codes is not None else shipped.codes
     wanted = tuple(headers) if headers is not None else tuple(c.header for c in schema.columns)
-    key = (id(schema), wanted)
+    key = (id(schema), wanted, required_values)
     cached = _PANDERA_CACHE.get(key)
     if cached is not None and cached[0] is schema:
         return cached[1]
@@ -592,12 +621,20 @@ def to_pandera(  # type: ignore[no-untyped-def]
         if col.header not in wanted:
             continue
         checks = []
+        # Built-in checks report their ``error`` as the failure case's ``check``: both it
+        # and the name are the slug.
         if col.rules.at_least is not None:
-            checks.append(pa.Check.ge(col.rules.at_least))
+            checks.append(pa.Check.ge(col.rules.at_least, name="number-too-small",
+                                      error="number-too-small"))
         if col.rules.at_most is not None:
-            checks.append(pa.Check.le(col.rules.at_most))
+            checks.append(pa.Check.le(col.rules.at_most, name="number-too-large",
+                                      error="number-too-large"))
         if col.code_list_name and col.code_list_name in codes:
-            checks.append(pa.Check.isin(list(codes[col.code_list_name].values)))
+            checks.append(pa.Check.isin(list(codes[col.code_list_name].values),
+                                        name="code-not-in-list", error="code-not-in-list"))
+        if required_values and col.required:
+            checks.append(pa.Check(lambda s: s.notna(), ignore_na=False,
+                                   name="required-missing", error="required-missing"))
         dtype = {"date": "datetime64[ns]", "integer": "Int64"}.get(col.type, object)
         columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
                                         description=col.description or None)

@@ -93,6 +93,7 @@ COMMANDS: dict[str, list[list[str]]] = {
     "template": [["template", "--option", "B", "-o", "{out}/blank.xlsx"]],
     "timeline": [["timeline", "--notified", "2026-11-23", "--ics", "{out}/t.ics"]],
     "schemas": [["schemas", "list"], ["schemas", "show", "children_in_need"]],
+    "rules": [["rules"], ["rules", "duplicate-child", "--format", "json"]],
 }
 
 

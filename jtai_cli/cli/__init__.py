@@ -26,6 +26,7 @@ from jtai_cli.errors import UsageError as SettingsError
 from . import export as export_cmd
 from . import filter as filter_cmd
 from . import merge as merge_cmd
+from . import rules as rules_cmd
 from . import schemas as schemas_cmd
 from . import shortlist as shortlist_cmd
 from . import summary as summary_cmd
@@ -112,6 +113,7 @@ app.command("template")(template_cmd.template)
 app.command("export")(export_cmd.export)
 app.command("tracking")(tracking_cmd.tracking)
 app.add_typer(schemas_cmd.app, name="schemas")
+app.command("rules")(rules_cmd.rules)
 # serve imports only typer here; Starlette and uvicorn (the serve extra) load inside the command.
 from .serve import serve as serve_cmd  # noqa: E402
 
