@@ -5,8 +5,10 @@ Usage (from the repository root, with the package installed):
     python benchmarks/whole.py --rows 60000 600000 3000000 --repeat 3
 
 Each job is a fresh process (``jtai ...`` itself, or ``python -c ...`` for a floor), timed
-from start to exit with imports, schema loading, rendering and teardown included; its peak
-memory is the process's own max RSS (``os.wait4``). The jobs of one size run interleaved,
+from start to exit with imports, schema loading, rendering and teardown included: wall time,
+and CPU time (user + system of the process tree, the steadier figure on a shared machine);
+its peak memory is the largest max RSS of the process and the children it waited for
+(``os.wait4``: ``jtai`` does its work in a forked child). The jobs of one size run interleaved,
 job after job, ``--repeat`` times, so the floors see the same machine load as jtai; medians
 are reported. Workbooks come from ``benchmarks/messy.py`` (seeded, cached in the git-ignored
 ``benchmarks/data/``). Results are merged into ``benchmarks/whole.json`` (not committed).
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import messy  # noqa: E402  (benchmarks/messy.py)
@@ -78,15 +81,19 @@ def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, li
                                         "--format", "json"],
     }
     if report:
+        floor_out = out.with_name(f"floor-{out.name}")  # jtai refuses to replace a file
         j["floor: calamine read + xlsxwriter write"] = [py, "-c", READ_WRITE, str(path),
-                                                         str(out)]
+                                                         str(floor_out)]
         j["jtai validate --report"] = [*jtai, "validate", str(path), "--as-of", AS_OF,
                                        "--report", str(out)]
     return j
 
 
-def run(cmd: list[str], capture: bool, code: Path | None = None) -> tuple[float, float, str]:
-    """Run one process to its exit: (wall seconds, peak RSS in MB, stdout if captured)."""
+def run(cmd: list[str], capture: bool, code: Path | None = None
+        ) -> tuple[float, float, float, str]:
+    """Run one process to its exit: (wall seconds, CPU seconds, peak RSS in MB, stdout if
+    captured). CPU is user + system time of the process and every process it waited for
+    (``jtai`` works in a forked child); the peak is the largest of theirs."""
     env = dict(os.environ)
     if code is not None:  # a snapshot of the code, ahead of the installed one
         env["PYTHONPATH"] = str(code)
@@ -102,13 +109,16 @@ def run(cmd: list[str], capture: bool, code: Path | None = None) -> tuple[float,
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):  # 1: the messy workbook has errors, as planted
         raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}: {err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, text
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", type=int, default=[60_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per job (median reported)")
+    parser.add_argument("--only", nargs="+", default=None,
+                        help="run only the jobs whose names contain one of these words "
+                        "(the pandas read always runs: it is the yardstick)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--report-max", type=int, default=600_000,
                         help="largest size --report and its floor are run at")
@@ -128,32 +138,44 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             out = Path(tmp) / "out.xlsx"
             todo = jobs(path, out, report=rows <= args.report_max, code=args.code)
-            runs: dict[str, list[tuple[float, float]]] = {k: [] for k in todo}
+            if args.only:
+                todo = {k: v for k, v in todo.items() if k == "read: pandas+calamine"
+                        or any(w in k for w in args.only)}
+            runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in todo}
             coerced = None
             for rep in range(args.repeat):
                 for name, cmd in todo.items():
                     capture = name == "jtai validate (text)" and rep == 0
-                    secs, peak, text = run(cmd, capture, args.code)
-                    runs[name].append((secs, peak))
-                    print(f"  run {rep + 1}: {secs:8.2f} s {peak:7.0f} MB  {name}", flush=True)
+                    if name == "jtai validate --report":
+                        out.unlink(missing_ok=True)  # written by the previous round
+                    secs, cpu, peak, text = run(cmd, capture, args.code)
+                    runs[name].append((secs, cpu, peak))
+                    print(f"  run {rep + 1}: {secs:8.2f} s {cpu:8.2f} s CPU {peak:7.0f} MB  "
+                          f"{name} (load {os.getloadavg()[0]:.1f})", flush=True)
                     if capture:
-                        m = re.search(r"(\d+) values coerced", text)
-                        coerced = int(m.group(1)) if m else None
-        summary = {name: {"seconds": round(statistics.median(s for s, _ in r), 2),
-                          "peak_mb": round(statistics.median(p for _, p in r)),
-                          "runs": [round(s, 2) for s, _ in r]}
-                   for name, r in runs.items()}
+                        m = re.search(r"([\d,]+) values? coerced", text)
+                        coerced = int(m.group(1).replace(",", "")) if m else None
+        summary: dict[str, dict[str, Any]] = {
+            name: {"seconds": round(statistics.median(s for s, _, _ in r), 2),
+                   "cpu_seconds": round(statistics.median(c for _, c, _ in r), 2),
+                   "peak_mb": round(statistics.median(p for _, _, p in r)),
+                   "runs": [round(s, 2) for s, _, _ in r],
+                   "cpu_runs": [round(c, 2) for _, c, _ in r]}
+            for name, r in runs.items()}
         base = summary["read: pandas+calamine"]
         for row in summary.values():
             row["x_pandas_read_time"] = round(row["seconds"] / base["seconds"], 2)
+            row["x_pandas_read_cpu"] = round(row["cpu_seconds"] / base["cpu_seconds"], 2)
             row["x_pandas_read_peak"] = round(row["peak_mb"] / base["peak_mb"], 2)
         if "jtai validate --report" in summary:
             floor = summary["floor: calamine read + xlsxwriter write"]
-            summary["jtai validate --report"]["x_floor_time"] = round(
-                summary["jtai validate --report"]["seconds"] / floor["seconds"], 2)
+            for key, unit in (("x_floor_time", "seconds"), ("x_floor_cpu", "cpu_seconds")):
+                summary["jtai validate --report"][key] = round(
+                    summary["jtai validate --report"][unit] / floor[unit], 2)
         print(f"  coerced values: {coerced}")
         for name, row in summary.items():
             print(f"{row['seconds']:8.2f} s {row['x_pandas_read_time']:5.2f}x "
+                  f"{row['cpu_seconds']:8.2f} s CPU {row['x_pandas_read_cpu']:5.2f}x "
                   f"{row['peak_mb']:7.0f} MB {row['x_pandas_read_peak']:5.2f}x  {name}")
         results["sizes"][str(rows)] = {  # type: ignore[index]
             "file": path.name, "coerced": coerced, "jobs": summary,
@@ -161,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     out_json = ROOT / "benchmarks" / "whole.json"
     if out_json.exists():  # keep the other sizes' last results
         old = json.loads(out_json.read_text(encoding="utf-8"))
-        old.get("sizes", {}).update(results["sizes"])  # type: ignore[arg-type]
+        old.get("sizes", {}).update(results["sizes"])
         results["sizes"] = old.get("sizes", results["sizes"])
     out_json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten {out_json.relative_to(ROOT)}")

@@ -8,6 +8,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+# Looked up per coerced cell's message: a tuple, not calendar's lazy locale-aware list.
+_MONTH_NAME = tuple(calendar.month_name)
+
 
 def fmt_date(d: dt.date) -> str:
     """A date as UK readers expect it: 03/04/2019.
@@ -21,4 +24,4 @@ def fmt_date(d: dt.date) -> str:
 
 def long_date(d: dt.date) -> str:
     """A date spelt out so the day-first reading is unmistakable: 3 April 2019."""
-    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+    return f"{d.day} {_MONTH_NAME[d.month]} {d.year}"

@@ -50,6 +50,10 @@ _D_MON_Y = re.compile(
 _MON_D_Y = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _SERIAL_TEXT = re.compile(r"^\d{1,6}(?:\.0+)?$")
 _INT_TEXT = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.0+)?$|^[+-]?\d+(?:\.0+)?$")
+#: Month names as ``calendar.month_name`` gives them in the C locale (which Python keeps unless
+#: a program changes it): a tuple, where ``calendar.month_name[i]`` calls strftime each time.
+_MONTH_NAME = tuple(calendar.month_name)
+_TWO_DIGIT_YEAR = re.compile(r"[/.\-\s]\d{2}$")
 _MONTHS = {
     name.lower(): i
     for i in range(1, 13)
@@ -109,12 +113,20 @@ def _make_date(y: int, m: int, d: int, text: str) -> Parsed:
         return Parsed(None, ERROR, "date-impossible",
                       f"'{text}' is not a date: there is no month {m}{hint}",
                       "a real date, day first (dd/mm/yyyy)")
-    last = calendar.monthrange(y, m)[1]
+    last = _days_in(y, m)
     if not 1 <= d <= last:
         return Parsed(None, ERROR, "date-impossible",
-                      f"'{text}' is not a date: {calendar.month_name[m]} {y} has {last} days",
+                      f"'{text}' is not a date: {_MONTH_NAME[m]} {y} has {last} days",
                       "a real date, day first (dd/mm/yyyy)")
     return Parsed(dt.date(y, m, d), OK)
+
+
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(y: int, m: int) -> int:
+    """``calendar.monthrange(y, m)[1]`` without working out the weekday."""
+    return 29 if m == 2 and calendar.isleap(y) else _DAYS[m]
 
 
 def _year(text_year: str, pivot: int) -> int:
@@ -157,11 +169,12 @@ def parse_date(value: object, *, from_text: bool = False, pivot: int = 30) -> Pa
         return _excel_error(text)
     parsed = _parse_date_text(text, pivot)
     if parsed.state == OK:
-        two_digit = bool(re.search(r"[/.\-\s]\d{2}$", text)) and not _YMD.match(text)
-        if two_digit or not from_text or _SERIAL_TEXT.match(text):
+        two_digit = bool(_TWO_DIGIT_YEAR.search(text)) and not _YMD.match(text)
+        serial = _SERIAL_TEXT.match(text)
+        if two_digit or not from_text or serial:
             assert isinstance(parsed.value, dt.date)
             how = "text"
-            if _SERIAL_TEXT.match(text):
+            if serial:
                 how = "an Excel serial number stored as text"
             parsed = Parsed(parsed.value, COERCED, "date-coerced",
                             f"{how} '{text}' read as {long_date(parsed.value)}"
@@ -529,7 +542,8 @@ def parse_column(
 
     if kind == "date":
         typed_u = np.array(
-            [np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in values_u],
+            # NaT with its unit: numpy 2.5 deprecates the generic one.
+            [np.datetime64(v if v is not None else "NaT", "D") for v in values_u],
             dtype="datetime64[D]",
         )
         values = pd.Series(typed_u[ucodes].astype("datetime64[ns]"), index=raw.index)

@@ -8,9 +8,11 @@ when asked for.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import contextvars
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -85,19 +87,87 @@ def group_findings(findings: pd.DataFrame, *, max_values: int = 3) -> pd.DataFra
     return df[list(GROUP_FIELDS)].reset_index(drop=True)
 
 
+#: Whether new ``FindingsBuilder``s keep a finding per coerced cell (see ``counting_coerced``).
+_COERCED_CELLS: contextvars.ContextVar[bool] = contextvars.ContextVar("coerced_cells",
+                                                                      default=True)
+#: Columns of ``ValidationReport.coerced``: one row per column of a sheet and value read in the
+#: template's form.
+COUNTED_FIELDS = ("file", "sheet", "column", "rule", "message", "expected", "list", "value",
+                  "count", "first_row", "first_cell")
+_SEVERITY_NAMES = np.array(list(_SEVERITY_ORDER), dtype=object)  # by _SEVERITY_ORDER value
+
+
+#: What a finding's template holds: all it says but its row and cell.
+TEMPLATE_FIELDS = ("file", "sheet", "column", "severity", "rule", "message", "expected", "list",
+                   "value")
+
+
+@dataclass
+class FindingTemplates:
+    """The findings of ``frame`` as templates: ``ids[i]`` is finding ``i``'s row of ``table``
+    (``TEMPLATE_FIELDS``), which holds everything it says but its row and cell.
+
+    ``FindingsBuilder.frame`` makes them: the cells of one column read from one distinct value
+    share a template, so the JSON writer and the counts work per template, not per cell.
+    They describe ``frame`` only (the report checks it is still its ``findings``).
+    """
+
+    frame: pd.DataFrame
+    ids: np.ndarray
+    table: dict[str, np.ndarray]
+
+    def counts(self) -> np.ndarray:
+        """How many findings each template has."""
+        return np.bincount(self.ids, minlength=len(self.table["rule"]))
+
+    def subset(self, keep: np.ndarray, frame: pd.DataFrame) -> FindingTemplates:
+        """The templates of ``frame``, made of the findings ``keep`` (a mask) selects."""
+        return FindingTemplates(frame, self.ids[keep], self.table)
+
+
+@contextlib.contextmanager
+def counting_coerced(count: bool = True) -> Iterator[None]:
+    """Within this block, new ``FindingsBuilder``s count coerced cells instead of keeping one
+    finding for each (``FindingsBuilder(coerced_cells=...)`` says it for one builder)."""
+    token = _COERCED_CELLS.set(not count)
+    try:
+        yield
+    finally:
+        _COERCED_CELLS.reset(token)
+
+
+def _is_coerced(rules: np.ndarray) -> np.ndarray:
+    """For each rule name, whether its findings are coercions."""
+    return np.fromiter((CATALOGUE[r].severity.value == "coerced" for r in rules.tolist()),
+                       dtype=bool, count=len(rules))
+
+
 class FindingsBuilder:
     """Collects findings one at a time or a column's worth at once.
 
-    Chunks stay as the arrays (or one scalar for the whole chunk) they were given; ``frame``
-    builds each column once with numpy, sorts with one ``lexsort`` and makes one DataFrame.
+    Chunks stay as the arrays (or one scalar for the whole chunk) they were given, or as a
+    code per row into per-distinct-value arrays (``add_coded``); ``frame`` builds each column
+    once with numpy, sorts with one ``lexsort`` and makes one DataFrame.
+
+    With ``coerced_cells=False`` coercions are counted instead of kept: one row per column
+    and distinct value read in the template's form (``counted``), how many cells and the
+    first; ``frame`` then holds the errors and warnings only. A national return has millions
+    of coerced cells, which a summary on the terminal only counts. The default comes from
+    ``counting_coerced`` (keep them all).
     """
 
     _FIELDS = ("file", "sheet", "row", "column", "rule", "message", "expected", "list", "value",
                "_f", "_s", "_c", "_norow")
+    _CODED = ("rule", "message", "expected", "value")
 
-    def __init__(self) -> None:
+    def __init__(self, *, coerced_cells: bool | None = None) -> None:
+        self.coerced_cells = _COERCED_CELLS.get() if coerced_cells is None else coerced_cells
         self._rows: list[dict[str, Any]] = []
         self._chunks: list[tuple[int, dict[str, Any]]] = []
+        self._counted: list[dict[str, Any]] = []
+        self._merge = False
+        #: The templates of the last ``frame()`` (None before it is made).
+        self.templates: FindingTemplates | None = None
 
     def add(
         self,
@@ -114,12 +184,19 @@ class FindingsBuilder:
         order: tuple[int, int, int] = (0, 0, -1),
     ) -> None:
         """Add one finding. ``order`` is (file, sheet, column) position for sorting."""
-        self._rows.append({
+        rec = {
             "file": file, "sheet": sheet, "row": row, "column": column, "rule": rule,
             "message": message, "expected": expected, "list": list_name,
             "value": None if value is None else str(value),
             "_f": order[0], "_s": order[1], "_c": order[2],
-        })
+        }
+        if (not self.coerced_cells and row is not None and row == row
+                and CATALOGUE[rule].severity.value == "coerced"):
+            self._count(rec, np.array([int(row)]), np.zeros(1, dtype=np.intp),
+                        {k: np.array([rec[k]], dtype=object) for k in self._CODED})
+            self._merge = True  # the same value may be counted again: merged by ``counted``
+            return
+        self._rows.append(rec)
 
     def add_many(
         self,
@@ -139,11 +216,132 @@ class FindingsBuilder:
         n = len(rows)
         if n == 0:
             return
+        rows = np.asarray(rows).astype("int64")
+        if not self.coerced_cells:
+            rules = np.asarray(rules, dtype=object)
+            codes, rule_names = pd.factorize(rules)
+            coerced = _is_coerced(np.asarray(rule_names, dtype=object))[codes]
+            if coerced.any():  # rare: checks do not coerce, and parsing adds coded
+                at = np.flatnonzero(coerced)
+                cols = [[_at(v, i) for i in at.tolist()]
+                        for v in (rules, messages, expected, values)]
+                cols[3] = [None if v is None else str(v) for v in cols[3]]
+                keys = np.empty(len(at), dtype=object)
+                keys[:] = list(zip(*cols, strict=True))
+                codes, firsts = pd.factorize(keys)
+                per_value = {k: np.array([t[j] for t in firsts], dtype=object)
+                             for j, k in enumerate(self._CODED)}
+                scalars = {"file": file, "sheet": sheet, "column": column, "list": list_name,
+                           "_f": order[0], "_s": order[1], "_c": order[2]}
+                self._count(scalars, rows[at], codes, per_value)
+                keep = ~coerced
+                if not keep.any():
+                    return
+                rows, rules = rows[keep], rules[keep]
+                messages = _sub(messages, keep)
+                expected = _sub(expected, keep)
+                values = None if values is None else _sub(values, keep)
+                n = len(rows)
         self._chunks.append((n, {
-            "file": file, "sheet": sheet, "row": np.asarray(rows).astype("int64"),
+            "file": file, "sheet": sheet, "row": rows,
             "column": column, "rule": rules, "message": messages, "expected": expected,
             "list": list_name, "value": values, "_f": order[0], "_s": order[1], "_c": order[2],
         }))
+
+    def add_coded(
+        self,
+        *,
+        file: str,
+        sheet: str,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        column: str | None,
+        rules: np.ndarray,
+        messages: np.ndarray,
+        expected: np.ndarray,
+        values: np.ndarray,
+        list_name: str | None,
+        order: tuple[int, int, int],
+    ) -> None:
+        """Add one finding per row, as ``add_many`` does, where row ``i``'s rule, message,
+        expected text and value are those of distinct value ``codes[i]`` (the arrays hold one
+        element per distinct value): kept as codes until ``frame``."""
+        if not len(rows):
+            return
+        rows = np.asarray(rows).astype("int64")
+        codes = np.asarray(codes).astype(np.intp)
+        distinct = {"rule": np.asarray(rules, dtype=object),
+                    "message": np.asarray(messages, dtype=object),
+                    "expected": np.asarray(expected, dtype=object),
+                    "value": np.asarray(values, dtype=object)}
+        scalars = {"file": file, "sheet": sheet, "column": column, "list": list_name,
+                   "_f": order[0], "_s": order[1], "_c": order[2]}
+        if not self.coerced_cells:
+            coerced = _is_coerced(distinct["rule"])
+            if coerced.any():
+                at = coerced[codes]
+                self._count(scalars, rows[at], codes[at], distinct)
+                if at.all():
+                    return
+                rows, codes = rows[~at], codes[~at]
+        self._chunks.append((len(rows), {**scalars, "row": rows, "_codes": codes, **distinct}))
+
+    def _count(self, scalars: Mapping[str, Any], rows: np.ndarray, codes: np.ndarray,
+               distinct: Mapping[str, np.ndarray]) -> None:
+        """Coerced cells, counted per distinct value: how many, and the first row."""
+        m = len(distinct["rule"])
+        count = np.bincount(codes, minlength=m)
+        first = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, codes, rows)
+        used = np.flatnonzero(count)
+        self._counted.append({
+            **{k: scalars[k] for k in ("file", "sheet", "column", "list", "_f", "_s", "_c")},
+            **{k: np.asarray(distinct[k], dtype=object)[used] for k in self._CODED},
+            "count": count[used], "first_row": first[used]})
+
+    def counted(self) -> pd.DataFrame | None:
+        """The coerced cells counted (``COUNTED_FIELDS``), in the order their first cells are
+        read; None when every coerced cell is a finding of its own (``coerced_cells``)."""
+        if self.coerced_cells:
+            return None
+        parts = self._counted
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("count", "first_row")
+                                              else object) for c in COUNTED_FIELDS})
+        sizes = [len(p["count"]) for p in parts]
+
+        def col(name: str) -> np.ndarray:
+            out = []
+            for p, n in zip(parts, sizes, strict=True):
+                v = p[name]
+                if isinstance(v, np.ndarray):
+                    out.append(v)
+                else:
+                    part = np.empty(n, dtype=object if not isinstance(v, int) else "int64")
+                    part[:] = v
+                    out.append(part)
+            return np.concatenate(out)
+
+        names = [*COUNTED_FIELDS[:-1], "_f", "_s", "_c"]  # first_cell: from _c and first_row
+        table = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False)  # not inferred str
+                              for k in names for v in [col(k)]}, copy=False)
+        for k in ("_f", "_s", "_c"):
+            table[k] = table[k].astype("int64")
+        if self._merge:  # one row per value, as if they had all come in one chunk
+            table = (table.groupby([k for k in names if k not in ("count", "first_row")],
+                                   sort=False, dropna=False)
+                     .agg(count=("count", "sum"), first_row=("first_row", "min"))
+                     .reset_index())
+        table = table.iloc[np.lexsort((table["_c"], table["first_row"], table["_s"],
+                                       table["_f"]))].reset_index(drop=True)
+        c_idx, first = table["_c"].to_numpy(), table["first_row"].to_numpy()
+        table["first_cell"] = _cells(c_idx, first, np.zeros(len(table), dtype=bool))
+        for name in COUNTED_FIELDS[:-3]:
+            v = table[name].to_numpy(dtype=object, copy=True)
+            na = pd.isna(v)
+            v[na] = "" if name == "expected" else None
+            table[name] = pd.Series(v, dtype=object, copy=False)
+        return table[list(COUNTED_FIELDS)]
 
     def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
         is_int = name in ("_f", "_s", "_c", "row", "_norow")
@@ -152,6 +350,8 @@ class FindingsBuilder:
             v = c.get(name)
             if name == "_norow" and not isinstance(v, np.ndarray):
                 parts.append(np.zeros(n, dtype=bool))  # add_many: every finding has a row
+            elif "_codes" in c and name in self._CODED:
+                parts.append(cast(np.ndarray, v)[c["_codes"]])
             elif isinstance(v, np.ndarray) and v.ndim:
                 parts.append(v.astype("int64") if is_int and name != "_norow"
                              else v.astype(object, copy=False) if not is_int else v)
@@ -161,8 +361,27 @@ class FindingsBuilder:
                 parts.append(part)
         return np.concatenate(parts)
 
+    def _severities(self, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
+        """Each finding's severity as its ``_SEVERITY_ORDER`` number (int8), chunk by chunk:
+        a coded chunk's rules are looked up once per distinct value."""
+        parts = []
+        for n, c in chunks:
+            rules = c["rule"]
+            if not isinstance(rules, np.ndarray) or not rules.ndim:
+                rules = np.full(n, rules, dtype=object)
+            codes, distinct = pd.factorize(np.asarray(rules, dtype=object))
+            sev = np.array([_SEVERITY_ORDER[CATALOGUE[r].severity.value] for r in distinct],
+                           dtype=np.int8)
+            per = sev[codes]  # per element of ``rules``
+            parts.append(per[c["_codes"]] if "_codes" in c else per)
+        return np.concatenate(parts)
+
     def frame(self) -> pd.DataFrame:
-        """All findings, sorted as the user reads the workbook, with severities filled in."""
+        """All findings, sorted as the user reads the workbook, with severities filled in.
+
+        Built a column at a time in the sorted order (the unsorted column freed at once), so
+        a million findings never exist twice over.
+        """
         chunks = list(self._chunks)
         if self._rows:
             recs = self._rows
@@ -179,38 +398,96 @@ class FindingsBuilder:
             chunks.append((len(recs), chunk))
         if not chunks:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
-        col = {k: self._column(k, chunks) for k in self._FIELDS}
         # Rows: int64 (-1 and "_norow" for a finding without one, possible from ``add``).
-        rows, no_row = col["row"], col["_norow"].astype(bool)
-        codes, rules = pd.factorize(col["rule"])
-        sev_u = np.array([CATALOGUE[r].severity.value for r in rules], dtype=object)
-        severity = sev_u[codes]
-        sev_order = np.array([_SEVERITY_ORDER[v] for v in sev_u], dtype="int64")[codes]
-        order = np.lexsort((sev_order, col["_c"], rows, col["_s"], col["_f"]))
-        rows, no_row, c_idx = rows[order], no_row[order], col["_c"][order]
-        has_cell = ~no_row & (c_idx >= 0)
-        cell = np.full(len(order), None, dtype=object)
-        if has_cell.any():  # "B" + "123", in C: numpy's string functions
-            at = c_idx[has_cell]
-            letters = np.array([column_letter(c) for c in range(int(at.max()) + 1)])
-            cell[has_cell] = np.strings.add(letters[at], rows[has_cell].astype(str)).astype(
-                object)
+        sev = self._severities(chunks)
+        rows = self._column("row", chunks)
+        c_idx = self._column("_c", chunks)
+        order = np.lexsort((sev, c_idx, rows, self._column("_s", chunks),
+                            self._column("_f", chunks)))
+        rows, c_idx, sev = rows[order], c_idx[order], sev[order]
+        no_row = self._column("_norow", chunks).astype(bool)[order]
+        ids, table = self._templates(chunks)
+        ids = ids[order]
         out: dict[str, pd.Series] = {}
         for name in FINDING_FIELDS:
             if name == "row":
                 out[name] = pd.Series(pd.arrays.IntegerArray(rows, no_row), copy=False)
                 continue
             if name == "cell":
-                v = cell
+                v = _cells(c_idx, rows, no_row)
             elif name == "severity":
-                v = severity[order]
+                v = _SEVERITY_NAMES[sev]
             else:
-                v = col[name][order]
+                v = self._column(name, chunks)[order]
                 na = pd.isna(v)
                 if na.any():
                     v[na] = None
             out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
-        return pd.DataFrame(out, copy=False)
+        df = pd.DataFrame(out, copy=False)
+        self.templates = FindingTemplates(df, ids, table)
+        return df
+
+    def _templates(self, chunks: list[tuple[int, dict[str, Any]]]
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Each finding's template (in the order of ``chunks``) and the templates: one per
+        distinct value of a coded chunk, one per finding of any other."""
+        ids: list[np.ndarray] = []
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in TEMPLATE_FIELDS if k != "severity"}
+        off = 0
+        for n, c in chunks:
+            coded = "_codes" in c
+            m = len(c["rule"]) if coded else n
+            ids.append(c["_codes"] + off if coded else np.arange(off, off + n))
+            for k, got in parts.items():
+                v = c.get(k)
+                if isinstance(v, np.ndarray) and v.ndim:
+                    got.append(v.astype(object, copy=False))
+                else:
+                    part = np.empty(m, dtype=object)
+                    part[:] = v
+                    got.append(part)
+            off += m
+        table = {}
+        for k, got in parts.items():
+            v = np.concatenate(got)
+            na = pd.isna(v)
+            if na.any():
+                v[na] = None
+            table[k] = v
+        codes, rules = pd.factorize(table["rule"])
+        table["severity"] = np.array([CATALOGUE[r].severity.value for r in rules],
+                                     dtype=object)[codes]
+        dtype = np.int32 if off < 2**31 else np.int64
+        return np.concatenate(ids).astype(dtype), table
+
+
+def _at(v: object, i: int) -> Any:
+    """Element ``i`` of a column given as an array or as one value for every row."""
+    return v[i] if isinstance(v, np.ndarray) and v.ndim else v
+
+
+def _sub(v: Any, keep: np.ndarray) -> Any:
+    return v[keep] if isinstance(v, np.ndarray) and v.ndim else v
+
+
+#: Cell references are made this many at a time (bounds numpy's fixed-width temporaries).
+_CELL_BLOCK = 1 << 20
+
+
+def _cells(c_idx: np.ndarray, rows: np.ndarray, no_row: np.ndarray) -> np.ndarray:
+    """"B123" for each finding with a row and a column, None for the rest (object array)."""
+    cell = np.full(len(rows), None, dtype=object)
+    has_cell = ~no_row & (c_idx >= 0)
+    if not has_cell.any():
+        return cell
+    where = np.flatnonzero(has_cell)
+    letters = np.array([column_letter(c) for c in range(int(c_idx[where].max()) + 1)])
+    width = len(str(int(rows[where].max())))
+    for start in range(0, len(where), _CELL_BLOCK):  # "B" + "123", in C: numpy's strings
+        at = where[start:start + _CELL_BLOCK]
+        cell[at] = np.strings.add(letters[c_idx[at]],
+                                  rows[at].astype(f"U{width}")).astype(object)
+    return cell
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
@@ -257,6 +534,12 @@ class ValidationReport:
         as_of_first: the first day of that window (None or ``as_of``: one date).
         sheets: one ``SheetInfo`` per sheet read.
         findings: one row per finding (see ``FINDING_FIELDS``).
+        coerced: None when every coerced cell is a row of ``findings`` (the default).
+            Otherwise the coerced cells were counted, not kept (``validate_workbook(...,
+            coerced_cells=False)``): ``findings`` holds the errors and warnings, and this
+            table one row per column and value read in the template's form
+            (``COUNTED_FIELDS``: how many cells, the first). Counts, the summary and
+            ``coerced_groups`` are the same either way; the JSON needs every cell.
     """
 
     files: list[str]
@@ -266,6 +549,14 @@ class ValidationReport:
     as_of_source: str = "given"
     unusable_files: dict[str, str] = field(default_factory=dict)
     as_of_first: dt.date | None = None
+    coerced: pd.DataFrame | None = None
+    #: How ``findings`` was built (``FindingsBuilder.templates``): lets the JSON and the
+    #: counts work per template. Ignored once ``findings`` is another frame.
+    templates: FindingTemplates | None = field(default=None, repr=False, compare=False)
+
+    def _templates(self) -> FindingTemplates | None:
+        t = self.templates
+        return t if t is not None and t.frame is self.findings else None
 
     @property
     def as_of_window(self) -> tuple[dt.date, dt.date]:
@@ -277,13 +568,18 @@ class ValidationReport:
         are still listed, noted as skipped, and still took part in the checks across lists."""
         if not names:
             return self
-        df = self.findings
+        df, counted, t = self.findings, self.coerced, self._templates()
         if len(df):
-            df = df[~df["list"].isin(list(names)).to_numpy()].reset_index(drop=True)
+            keep = ~df["list"].isin(list(names)).to_numpy()
+            df = df[keep].reset_index(drop=True)
+            t = t.subset(keep, df) if t is not None else None
+        if counted is not None and len(counted):
+            counted = counted[~counted["list"].isin(list(names)).to_numpy()].reset_index(
+                drop=True)
         sheets = [replace(s, note="; ".join(filter(None, [s.note, "skipped: its findings are "
                                                           "not reported (skip_lists)"])))
                   if s.list in names else s for s in self.sheets]
-        return replace(self, findings=df, sheets=sheets)
+        return replace(self, findings=df, sheets=sheets, coerced=counted, templates=t)
 
     @property
     def as_of_text(self) -> str:
@@ -305,6 +601,9 @@ class ValidationReport:
         """True when there are no error findings (warnings and coercions are allowed)."""
         if not len(self.findings):
             return True
+        t = self._templates()
+        if t is not None:
+            return not bool(((t.table["severity"] == "error") & (t.counts() > 0)).any())
         return not bool((self.findings["severity"] == "error").any())
 
     @property
@@ -333,19 +632,63 @@ class ValidationReport:
 
     def counts(self) -> dict[str, int]:
         """Number of findings of each severity."""
-        vc: Mapping[str, int] = _counts(self.findings["severity"]) if len(self.findings) else {}
-        return {s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}
+        t = self._templates()
+        vc: Mapping[str, int]
+        if t is not None:
+            n = t.counts()
+            vc = {s: int(n[t.table["severity"] == s].sum()) for s in _SEVERITY_ORDER}
+        else:
+            vc = _counts(self.findings["severity"]) if len(self.findings) else {}
+        out = {s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")}
+        if self.coerced is not None:
+            out["coerced"] += int(self.coerced["count"].sum())
+        return out
+
+    def coerced_groups(self) -> pd.DataFrame:
+        """The coerced cells by (file, sheet, column, rule), in the order of each group's
+        first cell: ``count`` cells, and the first cell's ``message``."""
+        keys = ["file", "sheet", "column", "rule"]
+        if self.coerced is not None:
+            table, weight = self.coerced, "count"
+        else:
+            df = self.findings
+            table = df[(df["severity"] == "coerced").to_numpy()] if len(df) else df
+            weight = None
+        if not len(table):
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "count" else object)
+                                 for c in [*keys, "count", "message"]})
+        grouped = table.groupby(keys, sort=False, dropna=False)
+        out = cast(pd.DataFrame, grouped.nth(0))[[*keys, "message"]]  # in the groups' order
+        count = grouped[weight].sum() if weight else grouped.size()
+        out = out.reset_index(drop=True)
+        out.insert(4, "count", count.to_numpy(dtype="int64"))
+        return out
 
     def summary(self) -> dict[str, object]:
         """Counts by severity, by list and by rule."""
         df = self.findings
         # One count per (file, sheet, severity), not one scan of the findings per sheet.
         per: dict[tuple[str, str], dict[str, int]] = {}
-        if len(df):
+        t = self._templates()
+        rules: pd.Series
+        if len(df) and t is not None:  # per template, not per finding
+            sizes, rules = _template_sizes(t)
+        elif len(df):
             sizes = df.groupby(["file", "sheet", "severity"], sort=False).size()
+            rules = df["rule"].value_counts()
+        else:
+            sizes = rules = pd.Series(dtype="int64")
+        if len(sizes):
             for key3, k in sizes.items():
                 f, sh, sev = (str(x) for x in key3)  # type: ignore[attr-defined]
                 per.setdefault((f, sh), {})[sev] = int(k)
+        counted = self.coerced
+        if counted is not None and len(counted):
+            per_sheet = counted.groupby(["file", "sheet"], sort=False)["count"].sum()
+            for key2, k in per_sheet.items():
+                f, sh = (str(x) for x in key2)  # type: ignore[attr-defined]
+                one = per.setdefault((f, sh), {})
+                one["coerced"] = one.get("coerced", 0) + int(k)
         by_sheet: dict[str, dict[str, int]] = {}
         for info in self.sheets:
             key = self.sheet_key(info)
@@ -354,7 +697,11 @@ class ValidationReport:
                 "rows": info.rows,
                 **{s: int(vc.get(s, 0)) for s in ("error", "warning", "coerced")},
             }
-        by_rule = {str(k): int(v) for k, v in df["rule"].value_counts().items()} if len(df) else {}
+        if counted is not None and len(counted):  # most first (rules as many: any order)
+            rules = pd.concat([rules, counted.groupby("rule", sort=False)["count"].sum()])
+            rules = rules.groupby(level=0, sort=False).sum().sort_values(ascending=False,
+                                                                         kind="stable")
+        by_rule = {str(k): int(v) for k, v in rules.items()}
         return {**self.counts(), "by_sheet": by_sheet, "by_rule": by_rule}
 
     def _head(self) -> dict[str, object]:
@@ -370,8 +717,14 @@ class ValidationReport:
             "unusable_files": self.unusable_files,
         }
 
+    def _every_finding(self) -> None:
+        if self.coerced is not None and len(self.coerced):
+            raise ValueError("this report counted its coerced cells instead of keeping them "
+                             "(coerced_cells=False): the JSON needs every finding")
+
     def to_dict(self) -> dict[str, object]:
         """The report as JSON-ready data: what ``jtai validate --format json`` prints."""
+        self._every_finding()
         return {**self._head(), "findings": self._records(), "summary": self.summary()}
 
     def write_json(self, out: TextIO) -> None:
@@ -381,13 +734,21 @@ class ValidationReport:
         plus a newline, but no finding becomes a dict and the document is never one string:
         findings are encoded a chunk of rows at a time, each column once per distinct value.
         """
+        self._every_finding()
         head = _dumps(self._head())
         out.write(head[:-1] + ', "findings": [')
         df = self.findings
+        t = self._templates()
+        parts = _encode_templates(t) if t is not None and len(df) else None
         for start in range(0, len(df), _JSON_CHUNK):
             if start:
                 out.write(", ")
-            out.write(", ".join(_encode_findings(df.iloc[start:start + _JSON_CHUNK])))
+            chunk = df.iloc[start:start + _JSON_CHUNK]
+            if t is not None and parts is not None:
+                texts = _encode_templated(chunk, t.ids[start:start + _JSON_CHUNK], parts)
+            else:
+                texts = _encode_findings(chunk)
+            out.write(", ".join(texts))
         out.write('], "summary": ' + _dumps(self.summary()) + "}\n")
 
     def to_frame(self) -> pd.DataFrame:
@@ -411,6 +772,24 @@ _JSON_CHUNK = 50_000
 def _dumps(value: object) -> str:
     """JSON as ``--format json`` writes it (the one encoding both paths share)."""
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _template_sizes(t: FindingTemplates) -> tuple[pd.Series, pd.Series]:
+    """From the templates, what ``summary`` counts from the findings: the number per (file,
+    sheet, severity), and per rule ordered as ``value_counts`` orders them (most first, a
+    tie in the order the rules first appear)."""
+    n = t.counts()
+    used = np.flatnonzero(n)
+    first = np.full(len(n), len(t.ids), dtype=np.int64)
+    np.minimum.at(first, t.ids, np.arange(len(t.ids), dtype=np.int64))
+    tab = pd.DataFrame({k: pd.Series(t.table[k][used], dtype=object)
+                        for k in ("file", "sheet", "severity", "rule")})
+    tab["n"], tab["first"] = n[used], first[used]
+    tab = tab.sort_values("first", kind="stable")  # groups in the order the findings show
+    sizes = tab.groupby(["file", "sheet", "severity"], sort=False)["n"].sum()
+    rules = tab.groupby("rule", sort=False)["n"].sum().sort_values(ascending=False,
+                                                                   kind="stable")
+    return sizes, rules
 
 
 def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:
@@ -458,6 +837,40 @@ def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins
     texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
                                in zip(keys, parts, strict=True)]) for i in first.tolist()]
     return np.asarray(texts, dtype=object)[key].tolist()  # type: ignore[no-any-return]
+
+
+def _json_value(v: object) -> str:
+    # For text, json.dumps(ensure_ascii=False) is exactly this C function.
+    return encode_basestring(v) if type(v) is str else _dumps(v)
+
+
+def _encode_templates(t: FindingTemplates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each template's JSON, in the three pieces found around a finding's row and cell."""
+    tab = t.table
+    j = _json_value
+    heads = [f'{{"file": {j(f)}, "sheet": {j(s)}, "row": '
+             for f, s in zip(tab["file"].tolist(), tab["sheet"].tolist(), strict=True)]
+    mids = [f', "column": {j(c)}, "cell": ' for c in tab["column"].tolist()]
+    tails = [f', "severity": {j(sev)}, "rule": {j(r)}, "message": {j(m)}, '
+             f'"expected": {j(e or "")}, "list": {j(li)}, "value": {j(v)}}}'
+             for sev, r, m, e, li, v in zip(*(tab[k].tolist() for k in TEMPLATE_FIELDS[3:]),
+                                             strict=True)]
+    return (np.array(heads, dtype=object), np.array(mids, dtype=object),
+            np.array(tails, dtype=object))
+
+
+def _encode_templated(df: pd.DataFrame, ids: np.ndarray,
+                      parts: tuple[np.ndarray, np.ndarray, np.ndarray]) -> builtins.list[str]:
+    """``_encode_findings`` for findings with templates: each template's text pasted around
+    the finding's row and cell."""
+    heads, mids, tails = (p[ids].tolist() for p in parts)
+    r = df["row"]
+    rows = (list(map(str, r.to_numpy(dtype="int64").tolist())) if not r.hasnans
+            else ["null" if v is None else str(v) for v in _column_values(df, "row")])
+    cells = [f'"{c}"' if type(c) is str and c.isascii() and c.isalnum()
+             else _dumps(c) for c in df["cell"].tolist()]
+    return [h + r + m + c + t for h, r, m, c, t in zip(heads, rows, mids, cells, tails,
+                                                          strict=True)]
 
 
 def _encode_findings(df: pd.DataFrame) -> builtins.list[str]:

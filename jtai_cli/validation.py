@@ -232,14 +232,13 @@ def parse_list(
         # Work per distinct value (each has its ``detail``), spread to its rows.
         at, distinct = pd.factorize(p.codes[pos])
         details = [p.detail[k] for k in distinct]
-        findings.add_many(
-            rules=np.array([d.rule for d in details], dtype=object)[at], file=file,
-            sheet=sname, rows=excel_rows[pos], column=written[canon],
-            messages=np.array([d.message for d in details], dtype=object)[at],
-            expected=np.array([d.expected for d in details], dtype=object)[at],
-            list_name=schema.name,
-            values=np.array([show(p.uniques[k]) for k in distinct], dtype=object)[at],
-            order=(*order, positions[canon]),
+        findings.add_coded(
+            file=file, sheet=sname, rows=excel_rows[pos], codes=at, column=written[canon],
+            rules=np.array([d.rule for d in details], dtype=object),
+            messages=np.array([d.message for d in details], dtype=object),
+            expected=np.array([d.expected for d in details], dtype=object),
+            values=np.array([show(p.uniques[k]) for k in distinct], dtype=object),
+            list_name=schema.name, order=(*order, positions[canon]),
         )
 
     typed = pd.DataFrame({canon: p.values.reset_index(drop=True) for canon, p in parsed.items()})
@@ -261,9 +260,14 @@ def _keys(ids: ParsedColumn | None, n: int) -> pd.Series:
         return pd.Series([None] * n, dtype=object)
     # Rows with the same raw value (the same code) have the same typed ID: a parsed ID is
     # text or None, so its key is its upper case, less any leading zeros of digits.
+    # Any row of a code will do, so one scatter finds them (np.unique sorted every row).
     codes = ids.codes
-    seen, first = np.unique(codes, return_index=True)
-    typed_u = ids.values.to_numpy(dtype=object)[first]
+    present = np.zeros(len(ids.uniques) + 1, dtype=bool)  # the last: blank (code -1)
+    present[codes] = True
+    by_code = np.full(len(ids.uniques) + 1, None, dtype=object)
+    by_code[codes] = ids.values.to_numpy(dtype=object)
+    seen = np.flatnonzero(present)
+    typed_u = by_code[seen]
     given = np.fromiter(map(isinstance, typed_u, repeat(str)), dtype=bool, count=len(typed_u))
     upper = np.fromiter(map(str.upper, map(str.strip, typed_u[given])), dtype=object,
                         count=int(given.sum()))
@@ -653,6 +657,7 @@ def validate_workbook(
     progress: Progress | None = None,
     today: dt.date | None = None,
     skip_lists: Sequence[str] = (),
+    coerced_cells: bool = True,
 ) -> ValidationReport:
     """Check every JTAI list in a workbook (or in several files).
 
@@ -679,6 +684,11 @@ def validate_workbook(
             command line (``contacts``, ``6``, ``CIN``...). Their sheets are still
             identified, so no other list is mistaken for them, and they still take part in
             the checks across lists; the report notes them as skipped.
+        coerced_cells: keep one finding per coerced cell (the default). False counts them
+            instead, per column and value read in the template's form
+            (``report.coerced``): a national return has millions of them, and a summary
+            only counts them. The highlighted copy (``report_path``) and files checked
+            separately still get every cell.
 
     Returns:
         The report; ``report.valid`` is False when any error was found, and
@@ -704,8 +714,25 @@ def validate_workbook(
     if each and len(files) > 1:
         report = _validate_each(files, as_of, workers, progress, today)
     else:
-        report, workbooks = _validate_together(files, as_of, schemas, progress,
-                                               keep_rows=report_path is not None, today=today)
+        # As ``_validate_together``, but the dataset (every parsed list) is let go before
+        # the findings become a frame: at a national size the two together are the peak.
+        from .checks import run_checks
+        from .reporting import counting_coerced
+
+        with counting_coerced(not coerced_cells and report_path is None):
+            data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
+                                keep_rows=report_path is not None, today=today)
+        if progress:
+            progress("Checking the rules", 0, 1)
+        run_checks(data)
+        builder, workbooks = data.findings, data.workbooks if report_path is not None else []
+        names, day, sheets = data.files, data.as_of, data.sheets
+        source, first = data.as_of_source, data.as_of_window[0]
+        del data
+        findings = builder.frame()
+        report = ValidationReport(names, day, sheets, findings, source, as_of_first=first,
+                                  coerced=builder.counted(), templates=builder.templates)
+        del builder
     report = report.without_lists(skipped)
     if report_path is not None:
         if progress:

@@ -329,24 +329,22 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         if len(lines) > limit:
             console.print(Text(_not_shown(report, lines[limit:], part, shown, noun),
                                style="red" if severity == "error" else "yellow"))
-    coerced = df[df["severity"] == "coerced"] if len(df) else df
-    if len(coerced):
-        t = Table(title=f"Values read in the template's form ({counted(len(coerced), 'cell')}, "
-                        "not errors)", title_justify="left", title_style="bold cyan")
+    c = report.counts()
+    if c["coerced"]:  # counted per column: the cells themselves may not have been kept
+        t = Table(title=f"Values read in the template's form ({counted(c['coerced'], 'cell')}"
+                        ", not errors)", title_justify="left", title_style="bold cyan")
         for col in ("Sheet", "Column", "Cells", "Example"):
             t.add_column(col, overflow="fold")
-        grouped = list(coerced.groupby(["file", "sheet", "column", "rule"], sort=False,
-                                       dropna=False))
-        for (file, sheet, column, _rule), g in grouped[:limit]:
-            t.add_row(*_plain(report.sheet_key(str(file), str(sheet)), str(column or ""),
-                              f"{len(g):,}", str(g["message"].iloc[0])))
+        grouped = report.coerced_groups()
+        for g in grouped.head(limit).itertuples(index=False):
+            t.add_row(*_plain(report.sheet_key(str(g.file), str(g.sheet)), str(g.column or ""),
+                              f"{g.count:,}", str(g.message)))
         console.print(t)
         if len(grouped) > limit:
             console.print(Text(f"... and {len(grouped) - limit} more columns with values read "
                                "in the template's form (--report lists them on its Coerced "
                                "sheet)", style="dim"))
 
-    c = report.counts()
     verdict = ("VALID: no errors" if report.valid
                else "NOT VALID: fix the errors above before sending")
     style = "bold green" if report.valid else "bold red"

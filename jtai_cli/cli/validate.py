@@ -83,7 +83,9 @@ def validate(
         result = render.run(
             lambda: validate_workbook(paths, as_of=day, report_path=report, separately=each,
                                       workers=workers, progress=bar,
-                                      skip_lists=skip_lists or ()),
+                                      skip_lists=skip_lists or (),
+                                      # the terminal only counts coerced cells
+                                      coerced_cells=as_json),
             debug=debug, force=force, as_json=as_json,
         )
     code = result.exit_code
