@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 #: Counts from 1 to THRESHOLD - 1 are suppressed.
+#: The row that counts each child once, whatever lists they are on.
+ANY_LIST = "Any list, each child once"
 THRESHOLD = 5
 #: How a suppressed small count is shown.
 SMALL = "<5"

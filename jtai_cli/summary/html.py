@@ -10,14 +10,17 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from jtai_cli._version import __version__
 from jtai_cli.parsing import fmt_date
 
-from .disclosure import RANGE, SMALL, SYMBOLS, THRESHOLD
-from .results import ANY_LIST, Summary, SummaryTable
+from .disclosure import ANY_LIST, RANGE, SMALL, SYMBOLS, THRESHOLD
+
+if TYPE_CHECKING:  # the types only: results imports this module to render
+    from .results import Summary, SummaryTable
 
 # --------------------------------------------------------------------------- charts
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +12,11 @@ import pandas as pd
 from jtai_cli._files import write_text_atomic
 
 from .disclosure import SYMBOLS, THRESHOLD, plain
+from .html import render_html
+from .xlsx import write_xlsx
 
 SCHEMA_VERSION = 1
 #: Row of the table by list that counts each child once, on any list.
-ANY_LIST = "Any list, each child once"
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ class Summary:
 
         Nothing is fetched from the network: no scripts, fonts or style sheets from elsewhere.
         """
-        # By name, not imported: html.py builds on this module's Summary.
-        return str(importlib.import_module("jtai_cli.summary.html").render_html(self))
+        return render_html(self)
 
     def write_html(self, path: str | Path, inputs: Sequence[str | Path] | None = None) -> Path:
         """Write ``to_html()`` to ``path`` atomically, refusing to write over an input file."""
@@ -126,6 +125,4 @@ class Summary:
         Returns:
             The path written.
         """
-        # By name, not imported: xlsx.py builds on this module's Summary.
-        xlsx = importlib.import_module("jtai_cli.summary.xlsx")
-        return Path(xlsx.write_xlsx(self, Path(path), self.files if inputs is None else inputs))
+        return Path(write_xlsx(self, Path(path), self.files if inputs is None else inputs))

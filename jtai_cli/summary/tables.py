@@ -40,6 +40,7 @@ from jtai_cli.parsing import fmt_date
 from jtai_cli.schemas import ADDITIONAL_ROLES, ListSchema, SchemaSet, load_schemas
 
 from .disclosure import (
+    ANY_LIST,
     HIDDEN,
     PRIMARY,
     PUBLISHED,
@@ -49,7 +50,7 @@ from .disclosure import (
     hidden_ranges,
     suppress_table,
 )
-from .results import ANY_LIST, Snapshot, Summary, SummaryTable
+from .results import Snapshot, Summary, SummaryTable
 
 #: The group of the additional fields sheet (the seven answers, ``kind: answers``): not a
 #: ``summary:`` group, as its children are counted on the lists they are on.

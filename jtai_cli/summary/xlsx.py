@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jtai_cli.excel_names import safe_sheet_name
 from jtai_cli.parsing import fmt_date
 from jtai_cli.writing import xlsx_output
 
 from .disclosure import SYMBOLS, plain
-from .results import Summary
+
+if TYPE_CHECKING:  # the type only: results imports this module to write
+    from .results import Summary
 
 _SHEETS = {
     "by_list": "By list", "by_age": "By age", "by_gender": "By gender",
