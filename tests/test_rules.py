@@ -671,3 +671,21 @@ def test_to_pandera_takes_a_list_as_the_command_line_names_it() -> None:
         to_pandera("8")  # list 8 has two forms: the caller must name one
     with pytest.raises(UsageError, match="no list called"):
         to_pandera("list 99")
+
+
+def test_pandera_is_consulted_only_when_a_number_is_out_of_range() -> None:
+    """Its import costs a quarter of a small file's run: a file whose numbers are all in
+    range never needs it, and one that has a number out of range still gets pandera's
+    named finding."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys; from jtai_cli.validation import validate_workbook; "
+            "r = validate_workbook(sys.argv[1]); "
+            "print('pandera' in sys.modules, r.summary()['by_rule'].get('number-too-small', 0))")
+    clean, messy = (subprocess.run([sys.executable, "-c", code, str(root / "examples" / name)],
+                                   capture_output=True, text=True, check=True).stdout.split()
+                    for name in ("lists_clean.xlsx", "lists_messy.xlsx"))
+    assert clean == ["False", "0"]
+    assert messy[0] == "True" and int(messy[1]) >= 1
