@@ -8,11 +8,9 @@ when asked for.
 from __future__ import annotations
 
 import builtins
-import contextlib
-import contextvars
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -87,9 +85,6 @@ def group_findings(findings: pd.DataFrame, *, max_values: int = 3) -> pd.DataFra
     return df[list(GROUP_FIELDS)].reset_index(drop=True)
 
 
-#: Whether new ``FindingsBuilder``s keep a finding per coerced cell (see ``counting_coerced``).
-_COERCED_CELLS: contextvars.ContextVar[bool] = contextvars.ContextVar("coerced_cells",
-                                                                      default=True)
 #: Columns of ``ValidationReport.coerced``: one row per column of a sheet and value read in the
 #: template's form.
 COUNTED_FIELDS = ("file", "sheet", "column", "rule", "message", "expected", "list", "value",
@@ -125,17 +120,6 @@ class FindingTemplates:
         return FindingTemplates(frame, self.ids[keep], self.table)
 
 
-@contextlib.contextmanager
-def counting_coerced(count: bool = True) -> Iterator[None]:
-    """Within this block, new ``FindingsBuilder``s count coerced cells instead of keeping one
-    finding for each (``FindingsBuilder(coerced_cells=...)`` says it for one builder)."""
-    token = _COERCED_CELLS.set(not count)
-    try:
-        yield
-    finally:
-        _COERCED_CELLS.reset(token)
-
-
 def _is_coerced(rules: np.ndarray) -> np.ndarray:
     """For each rule name, whether its findings are coercions."""
     return np.fromiter((CATALOGUE[r].severity.value == "coerced" for r in rules.tolist()),
@@ -152,16 +136,15 @@ class FindingsBuilder:
     With ``coerced_cells=False`` coercions are counted instead of kept: one row per column
     and distinct value read in the template's form (``counted``), how many cells and the
     first; ``frame`` then holds the errors and warnings only. A national return has millions
-    of coerced cells, which a summary on the terminal only counts. The default comes from
-    ``counting_coerced`` (keep them all).
+    of coerced cells, which a summary on the terminal only counts.
     """
 
     _FIELDS = ("file", "sheet", "row", "column", "rule", "message", "expected", "list", "value",
                "_f", "_s", "_c", "_norow")
     _CODED = ("rule", "message", "expected", "value")
 
-    def __init__(self, *, coerced_cells: bool | None = None) -> None:
-        self.coerced_cells = _COERCED_CELLS.get() if coerced_cells is None else coerced_cells
+    def __init__(self, *, coerced_cells: bool = True) -> None:
+        self.coerced_cells = coerced_cells
         self._rows: list[dict[str, Any]] = []
         self._chunks: list[tuple[int, dict[str, Any]]] = []
         self._counted: list[dict[str, Any]] = []

@@ -326,6 +326,7 @@ def load_dataset(
     progress: Progress | None = None,
     keep_rows: bool = False,
     today: dt.date | None = None,
+    coerced_cells: bool = True,
 ) -> Dataset:
     """Read every file, find each list and parse it; no rules run yet.
 
@@ -337,6 +338,8 @@ def load_dataset(
         keep_rows: keep every sheet's raw rows in ``Dataset.workbooks`` (for writing the
             highlighted copy); by default a parsed sheet's row lists are freed.
         today: the day of the check (default: the computer's date); see ``validate_workbook``.
+        coerced_cells: keep a finding for every coerced cell (True), or only count them per
+            column and value (``FindingsBuilder``).
 
     Raises:
         JtaiError: a file cannot be used at all.
@@ -346,7 +349,7 @@ def load_dataset(
     schemas = schemas or load_schemas()
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
     files = [str(p) for p in path_list]
-    findings = FindingsBuilder()
+    findings = FindingsBuilder(coerced_cells=coerced_cells)
     lists: list[ParsedList] = []
     sheets: list[SheetInfo] = []
     workbooks: list[Workbook] = []
@@ -714,25 +717,9 @@ def validate_workbook(
     if each and len(files) > 1:
         report = _validate_each(files, as_of, workers, progress, today)
     else:
-        # As ``_validate_together``, but the dataset (every parsed list) is let go before
-        # the findings become a frame: at a national size the two together are the peak.
-        from .checks import run_checks
-        from .reporting import counting_coerced
-
-        with counting_coerced(not coerced_cells and report_path is None):
-            data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
-                                keep_rows=report_path is not None, today=today)
-        if progress:
-            progress("Checking the rules", 0, 1)
-        run_checks(data)
-        builder, workbooks = data.findings, data.workbooks if report_path is not None else []
-        names, day, sheets = data.files, data.as_of, data.sheets
-        source, first = data.as_of_source, data.as_of_window[0]
-        del data
-        findings = builder.frame()
-        report = ValidationReport(names, day, sheets, findings, source, as_of_first=first,
-                                  coerced=builder.counted(), templates=builder.templates)
-        del builder
+        report, workbooks = _validate_together(
+            files, as_of, schemas, progress, keep_rows=report_path is not None, today=today,
+            coerced_cells=coerced_cells or report_path is not None)
     report = report.without_lists(skipped)
     if report_path is not None:
         if progress:
@@ -744,16 +731,22 @@ def validate_workbook(
 def _validate_together(
     files: Sequence[Path], as_of: dt.date | None, schemas: SchemaSet | None,
     progress: Progress | None, *, keep_rows: bool = False, today: dt.date | None = None,
+    coerced_cells: bool = True,
 ) -> tuple[ValidationReport, list[Workbook]]:
-
     data = load_dataset(files, as_of=as_of, schemas=schemas, progress=progress,
-                        keep_rows=keep_rows, today=today)
+                        keep_rows=keep_rows, today=today, coerced_cells=coerced_cells)
     if progress:
         progress("Checking the rules", 0, 1)
     checks.run_checks(data)
-    report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                              data.as_of_source, as_of_first=data.as_of_window[0])
-    return report, data.workbooks if keep_rows else []
+    builder, workbooks = data.findings, data.workbooks if keep_rows else []
+    names, day, sheets = data.files, data.as_of, data.sheets
+    source, first = data.as_of_source, data.as_of_window[0]
+    # The dataset (every parsed list) is let go before the findings become a frame: at a
+    # national size the two together are the peak.
+    del data
+    findings = builder.frame()
+    return ValidationReport(names, day, sheets, findings, source, as_of_first=first,
+                            coerced=builder.counted(), templates=builder.templates), workbooks
 
 
 def _validate_one(

@@ -23,7 +23,6 @@ from jtai_cli.reporting import (
     COUNTED_FIELDS,
     FindingsBuilder,
     ValidationReport,
-    counting_coerced,
 )
 from jtai_cli.validation import validate_workbook
 
@@ -224,10 +223,8 @@ def test_coerced_cells_added_one_by_one_are_counted_per_value():
         ["F", 3, 4, "D4"], ["M", 1, 5, "D5"]]
 
 
-def test_counting_coerced_sets_the_default_for_new_builders_only_within_the_block():
-    with counting_coerced():
-        assert FindingsBuilder().coerced_cells is False
-        assert FindingsBuilder(coerced_cells=True).coerced_cells is True
+def test_a_builder_keeps_every_coerced_cell_unless_told_to_count():
+    assert FindingsBuilder(coerced_cells=False).coerced_cells is False
     assert FindingsBuilder().coerced_cells is True
     assert FindingsBuilder().counted() is None
     empty = FindingsBuilder(coerced_cells=False).counted()
