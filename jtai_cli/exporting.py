@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
+import string
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -196,15 +198,8 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
                 link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
     # Coerced cells: only a fill (sheet -> row -> columns).
-    filled: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    letters: dict[str, int] = {}
-    for sheet, cell in zip(coerced["sheet"], coerced["cell"], strict=True):
-        m = _CELL.match(cell) if isinstance(cell, str) else None
-        if m is None or sheet not in titles:
-            continue
-        if m.group(1) not in letters:
-            letters[m.group(1)] = column_index(m.group(1))
-        filled[sheet][int(m.group(2)) - 1].add(letters[m.group(1)])
+    filled = _cells_by_row(coerced["sheet"].to_numpy(dtype=object),
+                           coerced["cell"].to_numpy(dtype=object), titles)
 
     with xlsx_output(dest, report.files, constant_memory=True) as wb:
         fills = {sev: wb.add_format({"bg_color": colour}) for sev, colour in FILLS.items()}
@@ -284,43 +279,125 @@ def _plain(v: object) -> object:
     return v
 
 
+#: Cell types xlsxwriter writes as they are. "" is written as nothing, as None is; a float
+#: needs ``_plain`` only when it is NaN, a time span always (written as its text).
+_AS_IS = frozenset({str, int, float, bool, dt.date, dt.datetime, type(None)})
+
+
+def _plain_row(row: list[object]) -> list[object]:
+    """``[_plain(v) for v in row]`` as xlsxwriter sees it: the row itself when every cell is
+    already written as it is (nearly always), so that most rows cost no Python per cell."""
+    types = set(map(type, row))
+    if types <= _AS_IS and (float not in types or all(map(operator.eq, row, row))):
+        return row
+    return [_plain(v) for v in row]
+
+
+def _cells_by_row(
+    sheets: np.ndarray, cells: np.ndarray, titles: dict[str, str],
+) -> dict[str, dict[int, list[int]]]:
+    """Sheet -> 0-based row -> sorted distinct 0-based columns of the A1 references ``cells``
+    (one per finding, on ``sheets``); references that are not A1 cells and sheets not in
+    ``titles`` are left out.
+
+    Vectorised: a 600,000-row return has millions of coerced cells. Plain ASCII references
+    ('AB12') are split with numpy string functions; anything else (None, odd text) goes
+    through ``_CELL`` one at a time, so the result is what matching each with ``_CELL`` gives.
+    """
+    n = len(cells)
+    rows = np.zeros(n, dtype=np.int64)
+    cols = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    odd = np.arange(n)
+    if n and pd.api.types.infer_dtype(cells, skipna=True) == "string":
+        text = cells.astype(str)  # None -> 'None': lower case, never a reference
+        letters = np.strings.rstrip(text, "0123456789")
+        digits = np.strings.lstrip(text, string.ascii_uppercase)
+        n_letters, n_digits = np.strings.str_len(letters), np.strings.str_len(digits)
+        # Leading capitals and trailing digits that add up to the whole: [A-Z]+[0-9]+.
+        ok = ((n_letters > 0) & (n_digits > 0) & (n_digits <= 18)
+              & (n_letters + n_digits == np.strings.str_len(text)))
+        if ok.any():
+            distinct, code = np.unique(letters[ok], return_inverse=True)
+            index = np.array([column_index(str(x)) for x in distinct], dtype=np.int64)
+            cols[ok] = index[code]
+            rows[ok] = digits[ok].astype(np.int64)
+        odd = np.flatnonzero(~ok)
+    for i in odd.tolist():
+        cell = cells[i]
+        m = _CELL.match(cell) if isinstance(cell, str) else None
+        if m is not None:
+            ok[i], rows[i], cols[i] = True, int(m.group(2)), column_index(m.group(1))
+    codes, names = pd.factorize(sheets)
+    out: dict[str, dict[int, list[int]]] = {}
+    for k, name in enumerate(names):
+        if name not in titles:
+            continue
+        pick = ok & (codes == k)
+        r, c = rows[pick] - 1, cols[pick]
+        order = np.lexsort((c, r))
+        r, c = r[order], c[order]
+        keep = np.ones(len(r), dtype=bool)
+        keep[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        r, c = r[keep], c[keep]
+        starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]]) if len(r) else np.zeros(0, int)
+        bounds = [*starts.tolist(), len(c)]
+        cl = c.tolist()
+        out[str(name)] = {row: cl[bounds[i]:bounds[i + 1]]
+                          for i, row in enumerate(r[starts].tolist())}
+    return out
+
+
 def _copy_sheet(
     wb: Any, sheet: RawSheet, title: str,
     flagged: dict[int, dict[int, list[dict[str, Any]]]],
-    filled: dict[int, set[int]],
+    filled: dict[int, list[int]],
     fills: dict[str, Any], date_fills: dict[str, Any],
 ) -> None:
+    """Copy one sheet's cells, each written once: a flagged cell with its fill (and its
+    comment), the runs of cells between them with ``write_row`` (xlsxwriter's fastest path)."""
     ws = wb.add_worksheet(title)
     rows = sheet.rows
     width = max((len(r) for r in rows[:50]), default=0)
     for c in range(width):
         ws.set_column(c, c, 14)
+    write_row, write = ws.write_row, ws.write
     for r, row in enumerate(rows):
-        cells = flagged.get(r)
+        values = _plain_row(row)
         amber = filled.get(r)
-        if any(v != "" and v is not None for v in row):
-            ws.write_row(r, 0, [_plain(v) for v in row])
-        if amber:
-            for c in sorted(amber - set(cells or ())):
-                value = _plain(row[c]) if c < len(row) else None
-                fmt = (date_fills if isinstance(value, dt.date | dt.datetime)
-                       else fills)["coerced"]
-                if value is None:
-                    ws.write_blank(r, c, None, fmt)
-                else:
-                    ws.write(r, c, value, fmt)
-        if not cells:
+        cells = flagged.get(r)
+        if not amber and not cells:
+            write_row(r, 0, values)
             continue
-        for c, recs in sorted(cells.items()):
+        n = len(values)
+        marks: dict[int, Any] = {}
+        for c in amber or ():
+            if not cells or c not in cells:
+                v = values[c] if c < n else None
+                marks[c] = (date_fills if isinstance(v, dt.date) else fills)["coerced"]
+        for c, recs in (cells or {}).items():
             worst = min((str(x["severity"]) for x in recs), key=_RANK.__getitem__)
-            value = _plain(row[c]) if c < len(row) else None
-            is_date = isinstance(value, dt.date | dt.datetime)
-            fmt = (date_fills if is_date else fills)[worst]
-            if value is None:
-                ws.write_blank(r, c, None, fmt)
+            v = values[c] if c < n else None
+            marks[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
+        # As one write_row of the whole row and then each flagged cell again would leave it:
+        # write_row stops at its first failure (a string cut to Excel's 32,767 characters),
+        # leaving the unflagged cells after it empty; flagged cells are always written.
+        start, stopped = 0, False
+        for c in sorted(marks):
+            if c < n:
+                if c > start and not stopped:
+                    stopped = write_row(r, start, values[start:c]) != 0
+                v = values[c]
+                failed = write(r, c, v, marks[c]) != 0
+                stopped = stopped or (failed and v is not None and v != "")
+                start = c + 1
             else:
-                ws.write(r, c, value, fmt)
-            ws.write_comment(r, c, _comment_text(recs),
-                             {"author": "jtai", "x_scale": 2.2, "y_scale": 1 + len(recs)})
+                ws.write_blank(r, c, None, marks[c])
+        if start < n and not stopped:
+            write_row(r, start, values[start:] if start else values)
+        if cells:
+            for c, recs in sorted(cells.items()):
+                ws.write_comment(r, c, _comment_text(recs),
+                                 {"author": "jtai", "x_scale": 2.2, "y_scale": 1 + len(recs)})
     if sheet.hidden:
         ws.hide()
