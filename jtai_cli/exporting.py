@@ -347,8 +347,8 @@ def _cells_by_row(
     sheets: np.ndarray, cells: np.ndarray, titles: dict[str, str],
 ) -> dict[str, dict[int, list[int]]]:
     """Sheet -> 0-based row -> sorted distinct 0-based columns of the A1 references ``cells``
-    (one per finding, on ``sheets``); references that are not A1 cells and sheets not in
-    ``titles`` are left out.
+    (one per finding, on ``sheets``); references that are not A1 cells or outside Excel's
+    rows, and sheets not in ``titles``, are left out.
 
     Vectorised: a 600,000-row return has millions of coerced cells. Plain ASCII references
     ('AB12') are split with numpy string functions; anything else (None, odd text) goes
@@ -365,8 +365,9 @@ def _cells_by_row(
     for i in np.flatnonzero(~ok).tolist():  # not plain ASCII: as _CELL reads it
         cell = cells[i]
         m = _CELL.match(cell) if isinstance(cell, str) else None
-        if m is not None:
+        if m is not None and 0 < int(m.group(2)) <= EXCEL_MAX_ROWS:
             ok[i], rows[i], cols[i] = True, int(m.group(2)), column_index(m.group(1))
+    ok &= (rows > 0) & (rows <= EXCEL_MAX_ROWS)  # no sheet has the others
     codes, names = pd.factorize(sheets)
     out: dict[str, dict[int, list[int]]] = {}
     for k, name in enumerate(names):
