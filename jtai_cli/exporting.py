@@ -19,6 +19,7 @@ never as formulas.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import operator
 import re
@@ -343,6 +344,17 @@ def _plain_row(row: list[object]) -> list[object]:
     return [_plain(v) for v in row]
 
 
+def _rows_as_is(rows: list[list[object]], block: int = 10_000) -> bool:
+    """Whether every cell of ``rows`` is written as it is (``_plain_row`` would change
+    none): one pass in C over a block of rows at a time, not a check a row."""
+    for start in range(0, len(rows), block):
+        cells = list(itertools.chain.from_iterable(rows[start:start + block]))
+        types = set(map(type, cells))
+        if not (types <= _AS_IS and (float not in types or all(map(operator.eq, cells, cells)))):
+            return False
+    return True
+
+
 def _cells_by_row(
     sheets: np.ndarray, cells: np.ndarray, titles: dict[str, str],
 ) -> dict[str, dict[int, list[int]]]:
@@ -447,37 +459,45 @@ def _copy_sheet(
     for c in range(width):
         ws.set_column(c, c, 14)
     write_row, write = ws.write_row, ws.write
+    amber_fill, amber_date = fills["coerced"], date_fills["coerced"]
+    as_is = _rows_as_is(rows)
     for r, row in enumerate(rows):
-        values = _plain_row(row)
+        values = row if as_is else _plain_row(row)
         amber = filled.get(r)
         cells = flagged.get(r)
         if not amber and not cells:
             write_row(r, 0, values)
             continue
         n = len(values)
-        marks: dict[int, Any] = {}
-        for c in amber or ():
-            if not cells or c not in cells:
+        marks: list[tuple[int, Any]]
+        if not cells:  # coerced cells only (nearly every marked row): already in order
+            marks = [(c, amber_date if c < n and isinstance(values[c], dt.date) else amber_fill)
+                     for c in amber]  # type: ignore[union-attr]
+        else:
+            by_col: dict[int, Any] = {}
+            for c in amber or ():
+                if c not in cells:
+                    v = values[c] if c < n else None
+                    by_col[c] = amber_date if isinstance(v, dt.date) else amber_fill
+            for c, recs in cells.items():
+                worst = min((str(x["severity"]) for x in recs), key=_RANK.__getitem__)
                 v = values[c] if c < n else None
-                marks[c] = (date_fills if isinstance(v, dt.date) else fills)["coerced"]
-        for c, recs in (cells or {}).items():
-            worst = min((str(x["severity"]) for x in recs), key=_RANK.__getitem__)
-            v = values[c] if c < n else None
-            marks[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
+                by_col[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
+            marks = sorted(by_col.items())
         # As one write_row of the whole row and then each flagged cell again would leave it:
         # write_row stops at its first failure (a string cut to Excel's 32,767 characters),
         # leaving the unflagged cells after it empty; flagged cells are always written.
         start, stopped = 0, False
-        for c in sorted(marks):
+        for c, fmt in marks:
             if c < n:
                 if c > start and not stopped:
                     stopped = write_row(r, start, values[start:c]) != 0
                 v = values[c]
-                failed = write(r, c, v, marks[c]) != 0
-                stopped = stopped or (failed and v is not None and v != "")
+                if write(r, c, v, fmt) and v is not None and v != "":
+                    stopped = True
                 start = c + 1
             else:
-                ws.write_blank(r, c, None, marks[c])
+                ws.write_blank(r, c, None, fmt)
         if start < n and not stopped:
             write_row(r, start, values[start:] if start else values)
         if cells:
