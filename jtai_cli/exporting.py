@@ -190,7 +190,8 @@ def _coerced_lines(df: pd.DataFrame) -> list[tuple[Any, ...]]:
     sheets, columns, rules = arrays[1][first], arrays[2][first], arrays[3][first]
     messages = arrays[4][first]
     if few_group.any():  # as _coerced_groups: "e.g." only beside lines of single readings
-        messages = np.where(few_group, messages, "e.g. " + messages.astype(str))
+        messages = np.array([m if few else f"e.g. {m}" for m, few in zip(
+            messages.tolist(), few_group.tolist(), strict=True)], dtype=object)
     cells = df["cell"].to_numpy(dtype=object)[first]
     sheet_order = pd.factorize(sheets)[0]
     col = np.array([column_index(m.group(1)) if isinstance(c, str) and (m := _CELL.match(c))
@@ -472,7 +473,7 @@ def _copy_sheet(
         marks: list[tuple[int, Any]]
         if not cells:  # coerced cells only (nearly every marked row): already in order
             marks = [(c, amber_date if c < n and isinstance(values[c], dt.date) else amber_fill)
-                     for c in amber]  # type: ignore[union-attr]
+                     for c in amber or ()]
         else:
             by_col: dict[int, Any] = {}
             for c in amber or ():
