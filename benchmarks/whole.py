@@ -81,6 +81,10 @@ def user_install(venv: Path) -> str:
         print(f"making the user install in {venv} (python -m venv; pip install .)", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", str(ROOT)], check=True)
+    else:  # the code as it is now, not as it was when the environment was made
+        print(f"reinstalling jtai from {ROOT} into {venv}", flush=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
+                        str(ROOT)], check=True)
     return str(py)
 
 
