@@ -62,17 +62,36 @@ out.close()
 """
 
 
-def _jtai() -> str:
-    found = shutil.which("jtai", path=str(Path(sys.executable).parent)) or shutil.which("jtai")
+def _jtai(py: str) -> str:
+    found = shutil.which("jtai", path=str(Path(py).parent)) or shutil.which("jtai")
     if not found:
         raise SystemExit("the jtai command is not installed in this environment")
     return found
 
 
-def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, list[str]]:
+def user_install(venv: Path) -> str:
+    """The Python of ``venv``, made as the README installs jtai if it is not there yet.
+
+    A user's install is a fresh virtual environment with ``pip install .``: no test tools
+    (pandera imports hypothesis when it is installed: 0.5 s), no pyarrow unless asked for
+    (pandas imports it when it is there), and every module compiled at install time.
+    """
+    py = venv / "bin" / "python"
+    if not py.exists():
+        print(f"making the user install in {venv} (python -m venv; pip install .)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", str(ROOT)], check=True)
+    else:  # the code as it is now, not as it was when the environment was made
+        print(f"reinstalling jtai from {ROOT} into {venv}", flush=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
+                        str(ROOT)], check=True)
+    return str(py)
+
+
+def jobs(path: Path, out: Path, report: bool, code: Path | None, py: str
+         ) -> dict[str, list[str]]:
     """Job name -> command line."""
-    py = sys.executable
-    jtai = [py, "-m", "jtai_cli"] if code else [_jtai()]
+    jtai = [py, "-m", "jtai_cli"] if code else [_jtai(py)]
     j = {
         "read: pandas+calamine": [py, "-c", READ_PANDAS, str(path)],
         "read: python-calamine": [py, "-c", READ_CALAMINE, str(path)],
@@ -89,7 +108,37 @@ def jobs(path: Path, out: Path, report: bool, code: Path | None) -> dict[str, li
     return j
 
 
-def run(cmd: list[str], capture: bool, code: Path | None = None
+def startup_jobs(py: str, code: Path | None, example: Path) -> dict[str, list[str]]:
+    """What a user waits for before any file is read: help, and a mistyped command."""
+    jtai = [py, "-m", "jtai_cli"] if code else [_jtai(py)]
+    return {
+        "jtai --help": [*jtai, "--help"],
+        "argument error: jtai validate (no file)": [*jtai, "validate"],
+        "argument error: a bad --as-of": [*jtai, "validate", str(example), "--as-of", "31/02"],
+        "argument error: a bad --format": [*jtai, "validate", str(example), "--format", "pdf"],
+    }
+
+
+def run_startup(py: str, code: Path | None, repeat: int) -> dict[str, dict[str, Any]]:
+    """Each start-up job ``repeat`` times, interleaved: medians of wall and CPU seconds."""
+    todo = startup_jobs(py, code, ROOT / "examples" / "lists_clean.xlsx")
+    runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in todo}
+    for _ in range(repeat):
+        for name, cmd in todo.items():
+            secs, cpu, peak, _text = run(cmd, False, code, ok=(0, 2))
+            runs[name].append((secs, cpu, peak))
+    print(f"\n== start-up ({repeat} runs each, medians)")
+    summary = {}
+    for name, r in runs.items():
+        row = {"seconds": round(statistics.median(s for s, _, _ in r), 3),
+               "cpu_seconds": round(statistics.median(c for _, c, _ in r), 3),
+               "runs": [round(s, 3) for s, _, _ in r]}
+        summary[name] = row
+        print(f"{row['seconds']:8.3f} s {row['cpu_seconds']:8.3f} s CPU  {name}")
+    return summary
+
+
+def run(cmd: list[str], capture: bool, code: Path | None = None, ok: tuple[int, ...] = (0, 1),
         ) -> tuple[float, float, float, str]:
     """Run one process to its exit: (wall seconds, CPU seconds, peak RSS in MB, stdout if
     captured). CPU is user + system time of the process and every process it waited for
@@ -107,7 +156,7 @@ def run(cmd: list[str], capture: bool, code: Path | None = None
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):  # 1: the messy workbook has errors, as planted
+    if proc.returncode not in ok:  # 1: the messy workbook has errors, as planted
         raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}: {err[-2000:]}")
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
@@ -125,19 +174,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, default=None,
                         help="run jtai from this copy of the repository (e.g. a `git archive` "
                         "snapshot) instead of the installed one")
+    parser.add_argument("--venv", type=Path, default=None,
+                        help="run every job (floors too) with the Python of this virtual "
+                        "environment, made as the README installs jtai if missing")
+    parser.add_argument("--startup", type=int, default=11, metavar="N",
+                        help="runs of each start-up job (--help, argument errors); 0: none")
     args = parser.parse_args(argv)
+    py = user_install(args.venv.resolve()) if args.venv else sys.executable
 
     results: dict[str, object] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cores": os.cpu_count(), "load_at_start": os.getloadavg()[0]},
+        "python": py,
         "sizes": {},
     }
+    if args.startup:
+        results["startup"] = run_startup(py, args.code, args.startup)
     for rows in args.rows:
         path = messy.ensure(rows, args.seed)
         print(f"\n== {rows:,} rows: {path.name} ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
         with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
             out = Path(tmp) / "out.xlsx"
-            todo = jobs(path, out, report=rows <= args.report_max, code=args.code)
+            todo = jobs(path, out, report=rows <= args.report_max, code=args.code, py=py)
             if args.only:
                 todo = {k: v for k, v in todo.items() if k == "read: pandas+calamine"
                         or any(w in k for w in args.only)}
@@ -185,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(out_json.read_text(encoding="utf-8"))
         old.get("sizes", {}).update(results["sizes"])
         results["sizes"] = old.get("sizes", results["sizes"])
+        if "startup" not in results and "startup" in old:
+            results["startup"] = old["startup"]
     out_json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten {out_json.relative_to(ROOT)}")
     return 0

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jtai_cli._bounded import run_bounded
+from jtai_cli._bounded import exit_now, run_bounded
 from jtai_cli._memory import share_one_arena
 from jtai_cli._version import __version__
 from jtai_cli.config import command_defaults, find_config
@@ -127,7 +127,7 @@ def main() -> None:
     file that makes the reader run out of memory ends in one message and exit code 3.
     """
     share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
-    sys.exit(run_bounded(app, _out_of_memory))
+    exit_now(run_bounded(app, _out_of_memory))
 
 
 def _out_of_memory(file: str | None, limit: int) -> None:

@@ -558,3 +558,28 @@ def test_settings_file_option_key_types_option_a_b_for_the_commands_that_have_it
     (tmp_path / "jtai.toml").write_text('option = "C"\n', "utf-8")
     res = runner.invoke(app, ["timeline", "--notified", "2026-11-23", "--format", "json"])
     assert res.exit_code == 2 and json.loads(res.stdout)["error"]["kind"] == "usage"
+
+
+# --------------------------------------------------------------------------- the waiting parent
+
+
+def test_the_waiting_parent_exits_at_once_with_the_childs_code_and_output():
+    """The parent that forked the command exits with ``os._exit`` (no teardown), after
+    flushing: every exit code and every line of output still arrives."""
+    ok = jtai("validate", str(CLEAN), "--as-of", "2026-11-23", "-q")
+    assert ok.returncode == 0 and ok.stdout == b"" and ok.stderr == b""
+    bad = jtai("validate", str(ROOT / "examples" / "lists_messy.xlsx"), "--as-of",
+               "2026-11-23", "-f", "json")
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["valid"] is False  # the whole document, flushed
+    usage = jtai("validate")
+    assert usage.returncode == 2 and b"Missing argument" in usage.stderr
+
+
+def test_exit_now_is_an_ordinary_exit_where_nothing_was_forked():
+    from jtai_cli import _bounded
+
+    assert _bounded._waited is False  # pytest's own process forked no command
+    with pytest.raises(SystemExit) as exc:
+        _bounded.exit_now(3)
+    assert exc.value.code == 3
