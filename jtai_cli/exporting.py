@@ -38,7 +38,7 @@ from .excel_names import column_index, safe_sheet_name
 from .issues import CATALOGUE
 from .reading import RawSheet, Workbook, read_workbook
 from .reporting import ValidationReport, counted, group_findings
-from .writing import sheet_ref, xlsx_output
+from .writing import sheet_ref, write_whole_row, xlsx_output
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
 _RANK = {"error": 0, "warning": 1, "coerced": 2}
@@ -459,7 +459,11 @@ def _copy_sheet(
     width = max((len(r) for r in rows[:50]), default=0)
     for c in range(width):
         ws.set_column(c, c, 14)
-    write_row, write = ws.write_row, ws.write
+    write = ws.write
+
+    def write_row(r: int, c: int, values: Sequence[Any]) -> int:
+        return write_whole_row(ws, r, c, values)
+
     amber_fill, amber_date = fills["coerced"], date_fills["coerced"]
     as_is = _rows_as_is(rows)
     for r, row in enumerate(rows):
@@ -485,21 +489,18 @@ def _copy_sheet(
                 v = values[c] if c < n else None
                 by_col[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
             marks = sorted(by_col.items())
-        # As one write_row of the whole row and then each flagged cell again would leave it:
-        # write_row stops at its first failure (a string cut to Excel's 32,767 characters),
-        # leaving the unflagged cells after it empty; flagged cells are always written.
-        start, stopped = 0, False
+        # Every cell is written, flagged or not: a string cut to Excel's 32,767 characters
+        # no longer leaves the cells after it empty (``write_whole_row``).
+        start = 0
         for c, fmt in marks:
             if c < n:
-                if c > start and not stopped:
-                    stopped = write_row(r, start, values[start:c]) != 0
-                v = values[c]
-                if write(r, c, v, fmt) and v is not None and v != "":
-                    stopped = True
+                if c > start:
+                    write_row(r, start, values[start:c])
+                write(r, c, values[c], fmt)
                 start = c + 1
             else:
                 ws.write_blank(r, c, None, fmt)
-        if start < n and not stopped:
+        if start < n:
             write_row(r, start, values[start:] if start else values)
         if cells:
             for c, recs in sorted(cells.items()):

@@ -104,6 +104,24 @@ def xlsx_output(
             raise (cause or OSError(errno.EIO, "the workbook could not be saved")) from None
 
 
+def write_whole_row(ws: Any, row: int, col: int, values: Sequence[Any],
+                    fmt: Any = None) -> int:
+    """``ws.write_row``, but every cell is written: xlsxwriter's stops at the first cell it
+    cannot write whole (text over Excel's 32,767 characters, which it writes cut), and the
+    cells after it were left empty. Returns what the first failing write returned, or 0.
+    """
+    first = ws.write_row(row, col, values, fmt) if fmt is not None else ws.write_row(
+        row, col, values)
+    if not first:
+        return 0
+    for i, v in enumerate(values):  # rare: write the rest one by one (rewriting is allowed)
+        if fmt is None:
+            ws.write(row, col + i, v)
+        else:
+            ws.write(row, col + i, v, fmt)
+    return int(first)
+
+
 def sheet_ref(title: str) -> str:
     """A sheet name quoted for a formula or link: 'O''Neill''s list'."""
     return "'" + title.replace("'", "''") + "'"
@@ -289,7 +307,7 @@ def _write_list(
         ws.write_string(1, j, col.header, fmt["header"])
     # constant_memory mode: rows must be written top to bottom, so whole rows at a time.
     for i, row in enumerate(zip(*data, strict=True)) if cols else ():
-        ws.write_row(i + 2, 0, row)
+        write_whole_row(ws, i + 2, 0, row)
     ws.freeze_panes(2, 0)
     if cols:
         ws.autofilter(1, 0, max(n + 1, 2), len(cols) - 1)

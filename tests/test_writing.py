@@ -7,11 +7,12 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 from conftest import AS_OF
 
 from jtai_cli import validate_workbook
 from jtai_cli.errors import OutputRefused
-from jtai_cli.writing import ExtraSheet, sheet_title, write_lists_workbook
+from jtai_cli.writing import ExtraSheet, sheet_title, write_lists_workbook, write_whole_row
 
 
 def cin_frame(schemas):
@@ -89,3 +90,20 @@ def test_outputs_get_the_usual_file_permissions(tmp_path, schemas):
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
     assert not list(tmp_path.glob(".*.part"))   # no temporary file left behind
+
+
+def test_write_whole_row_keeps_the_cells_after_text_excel_cuts(tmp_path):
+    """xlsxwriter's write_row stops at a string over 32,767 characters (it writes it cut):
+    the cells after it were left empty in merged workbooks and highlighted copies."""
+    path = tmp_path / "long.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("S")
+    assert write_whole_row(ws, 0, 0, ["a", "b", 3]) == 0
+    assert write_whole_row(ws, 1, 0, ["a", "x" * 40_000, "after", 4]) != 0  # it was cut
+    assert write_whole_row(ws, 2, 1, ["y" * 40_000, None, "later"]) != 0
+    wb.close()
+    rows = [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+    assert rows[0][:3] == ["a", "b", 3]
+    assert rows[1][0] == "a" and len(rows[1][1]) == 32_767 and rows[1][2:4] == ["after", 4]
+    assert rows[2][0] is None and len(rows[2][1]) == 32_767 and rows[2][2] is None
+    assert rows[2][3] == "later"
