@@ -326,21 +326,31 @@ def _plain(v: object) -> object:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
+    if isinstance(v, float) and math.isinf(v):
+        # A number cell holding "inf" (a hostile or broken file; Excel never writes one):
+        # no Excel number can say it, so the copy shows it as text, as the file held it.
+        return str(v)
     if isinstance(v, dt.timedelta):
         return str(v)
     return v
 
 
 #: Cell types xlsxwriter writes as they are. "" is written as nothing, as None is; a float
-#: needs ``_plain`` only when it is NaN, a time span always (written as its text).
+#: needs ``_plain`` only when it is NaN or infinite, a time span always (written as its text).
 _AS_IS = frozenset({str, int, float, bool, dt.date, dt.datetime, type(None)})
+_INFINITE = (math.inf, -math.inf)
+
+
+def _floats_as_is(cells: list[object]) -> bool:
+    """No NaN (the one value not equal to itself) and no infinity among ``cells``, in C."""
+    return all(map(operator.eq, cells, cells)) and not any(x in cells for x in _INFINITE)
 
 
 def _plain_row(row: list[object]) -> list[object]:
     """``[_plain(v) for v in row]`` as xlsxwriter sees it: the row itself when every cell is
     already written as it is (nearly always), so that most rows cost no Python per cell."""
     types = set(map(type, row))
-    if types <= _AS_IS and (float not in types or all(map(operator.eq, row, row))):
+    if types <= _AS_IS and (float not in types or _floats_as_is(row)):
         return row
     return [_plain(v) for v in row]
 
@@ -351,7 +361,7 @@ def _rows_as_is(rows: list[list[object]], block: int = 10_000) -> bool:
     for start in range(0, len(rows), block):
         cells = list(itertools.chain.from_iterable(rows[start:start + block]))
         types = set(map(type, cells))
-        if not (types <= _AS_IS and (float not in types or all(map(operator.eq, cells, cells)))):
+        if not (types <= _AS_IS and (float not in types or _floats_as_is(cells))):
             return False
     return True
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 import pytest
 from builders import make_workbook
-from conftest import AS_OF
+from conftest import AS_OF, EXAMPLES
 from test_validation import L6, row6
 
 from jtai_cli import validate_workbook
@@ -63,3 +65,28 @@ def test_a_finding_about_a_whole_sheet_is_listed_by_rule_with_a_blank_column(tmp
     by_rule = list(openpyxl.load_workbook(out)["By rule"].iter_rows(min_row=2, values_only=True))
     assert ("error", "too-many-rows", "More rows than the guidance allows", "NPS", None, 1) in [
         r[:6] for r in by_rule]
+
+
+def test_a_number_cell_holding_infinity_is_copied_as_its_text_not_a_crash(tmp_path):
+    """A hostile or broken file can hold <v>inf</v> in a number cell: the reader gives an
+    infinite float, which xlsxwriter refuses to write (the copy ended in an internal error,
+    exit 4). The copy shows it as the text the file held, and the age is an error."""
+    src, path = EXAMPLES / "lists_clean.xlsx", tmp_path / "inf.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for cell, old, new in (("F3", "14", "inf"), ("F4", "16", "-inf")):
+                    before = f'<c r="{cell}" t="n"><v>{old}</v></c>'
+                    assert before in text
+                    text = text.replace(before, f'<c r="{cell}" t="n"><v>{new}</v></c>')
+                data = text.encode()
+            zout.writestr(item, data)
+    out = tmp_path / "inf-checked.xlsx"
+    report = validate_workbook(path, as_of=AS_OF, report_path=out)
+    assert {(f["cell"], f["rule"]) for f in report.where(sheet="List_1")} >= {
+        ("F3", "not-a-whole-number"), ("F4", "not-a-whole-number")}
+    ws = openpyxl.load_workbook(out)["List_1"]
+    assert (ws["F3"].value, ws["F4"].value) == ("inf", "-inf")
+    assert ws["A3"].value == "0059804" and ws["G3"].value is not None  # the rest of the row
