@@ -88,10 +88,15 @@ def user_install(venv: Path) -> str:
     return str(py)
 
 
+def _jtai_command(py: str, code: Path | None) -> list[str]:
+    """How to run jtai: the snapshot's module with ``--code``, else the installed command."""
+    return [py, "-m", "jtai_cli"] if code else [_jtai(py)]
+
+
 def jobs(path: Path, out: Path, report: bool, code: Path | None, py: str
          ) -> dict[str, list[str]]:
     """Job name -> command line."""
-    jtai = [py, "-m", "jtai_cli"] if code else [_jtai(py)]
+    jtai = _jtai_command(py, code)
     j = {
         "read: pandas+calamine": [py, "-c", READ_PANDAS, str(path)],
         "read: python-calamine": [py, "-c", READ_CALAMINE, str(path)],
@@ -110,7 +115,7 @@ def jobs(path: Path, out: Path, report: bool, code: Path | None, py: str
 
 def startup_jobs(py: str, code: Path | None, example: Path) -> dict[str, list[str]]:
     """What a user waits for before any file is read: help, and a mistyped command."""
-    jtai = [py, "-m", "jtai_cli"] if code else [_jtai(py)]
+    jtai = _jtai_command(py, code)
     return {
         "jtai --help": [*jtai, "--help"],
         "argument error: jtai validate (no file)": [*jtai, "validate"],

@@ -37,7 +37,7 @@ from .errors import OutputRefused
 from .excel_names import column_index, safe_sheet_name
 from .issues import CATALOGUE
 from .reading import RawSheet, Workbook, read_workbook
-from .reporting import ValidationReport, counted, group_findings
+from .reporting import ValidationReport, counted, first_of, group_findings
 from .writing import sheet_ref, write_whole_row, xlsx_output
 
 FILLS = {"error": "#FFC7CE", "warning": "#F8CBAD", "coerced": "#FFEB9C"}
@@ -179,12 +179,12 @@ def _coerced_lines(df: pd.DataFrame) -> list[tuple[Any, ...]]:
     message, uniques = pd.factorize(arrays[4])
     pair, _ = pd.factorize(key.astype(np.int64) * len(uniques) + message)
     n_pairs = int(pair.max()) + 1
-    first_of_pair = _first_of(pair)
+    first_of_pair = first_of(pair)
     readings = np.bincount(key[first_of_pair], minlength=n_keys)  # distinct messages a key
     few = readings[key] <= _FEW_READINGS
     # Few readings: a line per (key, message); many: a line per key.
     group, _ = pd.factorize(np.where(few, pair, n_pairs + key))
-    first = _first_of(group)  # groups are numbered by their first finding
+    first = first_of(group)  # groups are numbered by their first finding
     count = np.bincount(group)
     few_group = few[first]
     sheets, columns, rules = arrays[1][first], arrays[2][first], arrays[3][first]
@@ -445,15 +445,6 @@ def _ascii_ints(digits: np.ndarray) -> np.ndarray:
         has = points[:, j] > 0
         out = np.where(has, out * 10 + points[:, j] - 48, out)
     return out
-
-
-def _first_of(codes: np.ndarray) -> np.ndarray:
-    """Where each code first occurs, for codes numbered in the order they first occur (as
-    ``pd.factorize`` numbers them)."""
-    top = np.maximum.accumulate(codes)
-    new = np.ones(len(codes), dtype=bool)
-    new[1:] = top[1:] > top[:-1]
-    return np.flatnonzero(new)
 
 
 def _copy_sheet(

@@ -802,6 +802,16 @@ def _encode_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, builtins.lis
     return codes, encoded
 
 
+def first_of(codes: np.ndarray) -> np.ndarray:
+    """Where each code first occurs, for codes numbered 0, 1, ... in the order they first
+    occur (as ``pd.factorize`` numbers them): a code starts where the running maximum goes
+    up."""
+    top = np.maximum.accumulate(codes)
+    new = np.ones(len(codes), dtype=bool)
+    new[1:] = top[1:] > top[:-1]
+    return np.flatnonzero(new)
+
+
 def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins.list[str]:
     """Each row's JSON text for ``names`` (keys and values, after ``lead``), built once per
     distinct combination of their values."""
@@ -812,10 +822,7 @@ def _encode_group(df: pd.DataFrame, names: Sequence[str], lead: str) -> builtins
         parts.append((codes, encoded))
         key = pd.factorize(codes if key is None else key * (len(encoded) + 1) + codes)[0]
     assert key is not None
-    # factorize numbers groups 0, 1, ... as they first appear: a group starts where the
-    # running maximum goes up.
-    top = np.maximum.accumulate(key)
-    first = np.flatnonzero(np.concatenate(([True], top[1:] > top[:-1])))
+    first = first_of(key)
     keys = [_dumps(n) + ": " for n in names]
     texts = [lead + ", ".join([k + enc[codes[i]] for k, (codes, enc)
                                in zip(keys, parts, strict=True)]) for i in first.tolist()]

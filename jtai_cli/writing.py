@@ -104,21 +104,15 @@ def xlsx_output(
             raise (cause or OSError(errno.EIO, "the workbook could not be saved")) from None
 
 
-def write_whole_row(ws: Any, row: int, col: int, values: Sequence[Any],
-                    fmt: Any = None) -> int:
+def write_whole_row(ws: Any, row: int, col: int, values: Sequence[Any]) -> int:
     """``ws.write_row``, but every cell is written: xlsxwriter's stops at the first cell it
     cannot write whole (text over Excel's 32,767 characters, which it writes cut), and the
     cells after it were left empty. Returns what the first failing write returned, or 0.
     """
-    first = ws.write_row(row, col, values, fmt) if fmt is not None else ws.write_row(
-        row, col, values)
-    if not first:
-        return 0
-    for i, v in enumerate(values):  # rare: write the rest one by one (rewriting is allowed)
-        if fmt is None:
+    first = ws.write_row(row, col, values)
+    if first:  # rare: write the rest one by one (rewriting a cell is allowed)
+        for i, v in enumerate(values):
             ws.write(row, col + i, v)
-        else:
-            ws.write(row, col + i, v, fmt)
     return int(first)
 
 
