@@ -29,6 +29,7 @@ import openpyxl
 import pytest
 from conftest import need_program
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -102,9 +103,15 @@ def server(tmp_path):
 
 
 def _wait(condition, what: str, seconds: float = 180):
+    """Poll ``condition`` until it gives something. An element that went stale between
+    being found and being read (the page was replaced under it, as a form's answer loads)
+    is "not yet", not a failure: the next poll finds the new page's."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.2)
