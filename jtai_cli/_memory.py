@@ -65,7 +65,22 @@ def settle_imports() -> None:
     still freed at exit, and outputs are complete before then (written and renamed in place
     by ``_files.atomic_write``).
 
+    The collector's first generation is also made larger (``_YOUNG`` new objects between its
+    passes instead of Python's 700): a run keeps the workbook's rows (a list per row) while
+    it checks and copies them, and every pass that reaches the oldest generation walks them
+    all. Measured in-process on the 600,000-row messy workbook (``benchmarks/messy.py``),
+    validating for a highlighted copy and writing it: 3.9 s of 73 s CPU in 2,000 passes with
+    Python's thresholds, 0.75 s in 26 passes with 50,000 (peak memory the same, 1.46 GB); at
+    60,000 rows 0.2 s against 0.04 s. Garbage in reference cycles is still collected, a
+    little later.
+
     Called by the ``jtai`` command only, after its imports.
     """
     gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(_YOUNG, middle, old)
     atexit.register(gc.freeze)
+
+
+#: New objects between passes of the collector's youngest generation in the ``jtai`` command.
+_YOUNG = 50_000
