@@ -67,8 +67,9 @@ def _old_summary(report: ValidationReport) -> dict[str, object]:
     return {**report.counts(), "by_sheet": by_sheet, "by_rule": by_rule}
 
 
-def _awkward_report() -> ValidationReport:
-    """Findings with every kind of value JSON must escape, some without row, cell or value."""
+def _awkward_report(templates: bool = False) -> ValidationReport:
+    """Findings with every kind of value JSON must escape, some without row, cell or value;
+    with ``templates``, as ``validate_workbook`` makes them (the JSON's templated path)."""
     b = FindingsBuilder()
     odd = ['say "no"', "back\\slash", "line\nbreak", "tab\there", "\u00e9t\u00e9 \u2013 \U0001f600",
            "\x01control", "", "%s %d", "'M' read as 'a) Male'"]
@@ -92,14 +93,18 @@ def _awkward_report() -> ValidationReport:
     sheets = [SheetInfo("a.xlsx", "List 1", "contacts", "List 1", 2, 10),
               SheetInfo("a.xlsx", 'Lists \u201c2\u201d', None, None, None, 0, note="not a list"),
               SheetInfo("a.xlsx", "Empty", None, None, None, 0)]
-    return ValidationReport(["a.xlsx"], AS_OF, sheets, b.frame(), as_of_source="given",
-                            unusable_files={"b.xlsx": "not a \"workbook\""})
+    frame = b.frame()
+    return ValidationReport(["a.xlsx"], AS_OF, sheets, frame, as_of_source="given",
+                            unusable_files={"b.xlsx": "not a \"workbook\""},
+                            templates=b.templates if templates else None)
 
 
+@pytest.mark.parametrize("templates", [False, True])
 @pytest.mark.parametrize("chunk", [1, 4, 50_000])
-def test_streamed_json_equals_json_dumps_of_to_dict(chunk, monkeypatch):
+def test_streamed_json_equals_json_dumps_of_to_dict(chunk, templates, monkeypatch):
     monkeypatch.setattr(reporting, "_JSON_CHUNK", chunk)
-    report = _awkward_report()
+    report = _awkward_report(templates)
+    assert (report._templates() is not None) == templates
     assert len(report.findings) == 39
     out = io.StringIO()
     report.write_json(out)
@@ -155,3 +160,19 @@ def test_findings_frame_is_what_it_was(monkeypatch):
     monkeypatch.setattr(FindingsBuilder, "frame", spy)
     report = _awkward_report()
     pd.testing.assert_frame_equal(report.findings, _old_frame(captured[0]))
+
+
+def test_templated_json_of_cells_that_need_escaping_equals_the_plain_encoder():
+    """The templated writer pastes "B12"-like cells as they are; any other cell text (not
+    made by the builder, but possible in a frame given to it) is encoded as json.dumps does."""
+    report = _awkward_report(templates=True)
+    t = report._templates()
+    assert t is not None
+    parts = reporting._encode_templates(t)
+    df = report.findings.copy()
+    expected = ", ".join(reporting._encode_findings(report.findings))
+    assert reporting._encode_templated(df, t.ids, parts) == expected
+    df["cell"] = ["\u00e9\"1" if i % 3 == 0 else c for i, c in enumerate(df["cell"])]
+    got = reporting._encode_templated(df, t.ids, parts)
+    assert got == ", ".join(reporting._encode_findings(df))
+    assert '"cell": "\u00e9\\"1"' in got
