@@ -216,7 +216,12 @@ def _write_link(ws: Any, row: int, col: int, link: str | None, fmt: Any) -> None
 
 def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Path) -> Path:
     df = report.findings
-    df = df[df["file"] == src] if len(df) else df
+    in_file = (df["file"] == src).to_numpy() if len(df) else np.zeros(0, bool)
+    t = report._templates()
+    cell_rows = cell_cols = None
+    if t is not None and t.cell_rows is not None and t.cell_cols is not None:
+        cell_rows, cell_cols = t.cell_rows[in_file], t.cell_cols[in_file]
+    df = df[in_file] if len(df) else df
     # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
     # fill, and one line per column and reading on the Coerced sheet (166,000
     # commented cells and Issues rows cost 20 s and helped nobody).
@@ -249,8 +254,12 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
                 link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
     # Coerced cells: only a fill (sheet -> row -> columns).
-    filled = _cells_by_row(coerced["sheet"].to_numpy(dtype=object),
-                           coerced["cell"].to_numpy(dtype=object), titles)
+    if cell_rows is not None and cell_cols is not None:  # the builder's numbers, not "B12"
+        filled = _by_row(coerced["sheet"].to_numpy(dtype=object), cell_rows[is_coerced],
+                         cell_cols[is_coerced], titles)
+    else:
+        filled = _cells_by_row(coerced["sheet"].to_numpy(dtype=object),
+                               coerced["cell"].to_numpy(dtype=object), titles)
 
     with xlsx_output(dest, report.files, constant_memory=True) as wb:
         fills = {sev: wb.add_format({"bg_color": colour}) for sev, colour in FILLS.items()}
@@ -390,7 +399,14 @@ def _cells_by_row(
         m = _CELL.match(cell) if isinstance(cell, str) else None
         if m is not None and 0 < int(m.group(2)) <= EXCEL_MAX_ROWS:
             ok[i], rows[i], cols[i] = True, int(m.group(2)), column_index(m.group(1))
-    ok &= (rows > 0) & (rows <= EXCEL_MAX_ROWS)  # no sheet has the others
+    return _by_row(sheets, np.where(ok, rows, -1), np.where(ok, cols, -1), titles)
+
+
+def _by_row(sheets: np.ndarray, rows: np.ndarray, cols: np.ndarray, titles: dict[str, str],
+            ) -> dict[str, dict[int, list[int]]]:
+    """``_cells_by_row`` from the cells' 1-based rows and 0-based columns (-1: no cell)."""
+    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+    ok = (rows > 0) & (rows <= EXCEL_MAX_ROWS) & (cols >= 0)  # no sheet has the others
     codes, names = pd.factorize(sheets)
     out: dict[str, dict[int, list[int]]] = {}
     for k, name in enumerate(names):

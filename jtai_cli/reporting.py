@@ -110,6 +110,11 @@ class FindingTemplates:
     frame: pd.DataFrame
     ids: np.ndarray
     table: dict[str, np.ndarray]
+    #: Each finding's cell as numbers: its sheet row (1-based) and 0-based column, -1 where
+    #: it has none (``frame``'s ``cell`` is None): what the highlighted copy needs, without
+    #: reading "B12" back.
+    cell_rows: np.ndarray | None = None
+    cell_cols: np.ndarray | None = None
 
     def counts(self) -> np.ndarray:
         """How many findings each template has."""
@@ -117,7 +122,10 @@ class FindingTemplates:
 
     def subset(self, keep: np.ndarray, frame: pd.DataFrame) -> FindingTemplates:
         """The templates of ``frame``, made of the findings ``keep`` (a mask) selects."""
-        return FindingTemplates(frame, self.ids[keep], self.table)
+        rows, cols = self.cell_rows, self.cell_cols
+        return FindingTemplates(frame, self.ids[keep], self.table,
+                                None if rows is None else rows[keep],
+                                None if cols is None else cols[keep])
 
 
 def _is_coerced(rules: np.ndarray) -> np.ndarray:
@@ -407,7 +415,10 @@ class FindingsBuilder:
                     v[na] = None
             out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
         df = pd.DataFrame(out, copy=False)
-        self.templates = FindingTemplates(df, ids, table)
+        has_cell = ~no_row & (c_idx >= 0)  # as ``_cells`` makes the cell column
+        self.templates = FindingTemplates(df, ids, table,
+                                          np.where(has_cell, rows, -1).astype(np.int32),
+                                          np.where(has_cell, c_idx, -1).astype(np.int32))
         return df
 
     def _templates(self, chunks: list[tuple[int, dict[str, Any]]]

@@ -211,3 +211,46 @@ def test_coerced_lines_fall_back_for_findings_the_fast_path_does_not_cover():
     df.loc[5, "sheet"] = math.nan
     assert _coerced_lines(df) == _lines_before(df)
     assert _coerced_lines(df.iloc[:0]) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_builders_cell_numbers_are_the_cells_read_back(seed):
+    """The copy fills coerced cells from the builder's row and column numbers: the same
+    cells, sheet by sheet, as reading each finding's "B12" back, also after a list is left
+    out (``without_lists``) and for findings without a row or a column."""
+    from jtai_cli.reporting import FindingsBuilder, ValidationReport
+
+    rng = random.Random(seed)
+    b = FindingsBuilder()
+    for k in range(40):
+        n = rng.randint(1, 30)
+        b.add_coded(file=rng.choice(["a.xlsx", "b.xlsx"]), sheet=rng.choice(["S", "T", "U"]),
+                    rows=np.array([rng.randint(2, 1_048_577) if rng.random() < 0.05
+                                   else rng.randint(2, 200) for _ in range(n)]),
+                    codes=np.array([rng.randint(0, 1) for _ in range(n)]),
+                    column=None if k % 9 == 0 else f"C{k % 4}",
+                    rules=np.array(["code-coerced", "date-coerced"], dtype=object),
+                    messages=np.array(["m0", "m1"], dtype=object),
+                    expected=np.array(["", "e"], dtype=object),
+                    values=np.array(["v0", "v1"], dtype=object),
+                    list_name=rng.choice(["contacts", "cin"]),
+                    order=(0, rng.randint(0, 2), -1 if k % 9 == 0 else rng.randint(0, 30)))
+        b.add("code-coerced", file="a.xlsx", sheet="S", row=None if k % 5 == 0 else k + 2,
+              column=None if k % 7 == 0 else "C1", message="m", list_name="contacts",
+              order=(0, 0, -1 if k % 7 == 0 else k % 3))
+    df = b.frame()
+    report = ValidationReport(["a.xlsx", "b.xlsx"], dt.date(2026, 11, 23), [], df,
+                              templates=b.templates)
+    titles = {"S": "S", "T": "T", "U": "U'"}
+    for rep in (report, report.without_lists(["cin"])):
+        t = rep._templates()
+        assert t is not None and t.cell_rows is not None and t.cell_cols is not None
+        frame = rep.findings
+        for src in ("a.xlsx", "b.xlsx"):
+            pick = (frame["file"] == src).to_numpy()
+            sheets = frame["sheet"].to_numpy(dtype=object)[pick]
+            read_back = _cells_by_row(sheets, frame["cell"].to_numpy(dtype=object)[pick],
+                                      titles)
+            assert exporting._by_row(sheets, t.cell_rows[pick], t.cell_cols[pick],
+                                     titles) == read_back
+            assert sum(map(len, read_back.values())) > 3
