@@ -89,7 +89,6 @@ def group_findings(findings: pd.DataFrame, *, max_values: int = 3) -> pd.DataFra
 #: template's form.
 COUNTED_FIELDS = ("file", "sheet", "column", "rule", "message", "expected", "list", "value",
                   "count", "first_row", "first_cell")
-_SEVERITY_NAMES = np.array(list(_SEVERITY_ORDER), dtype=object)  # by _SEVERITY_ORDER value
 
 
 #: What a finding's template holds: all it says but its row and cell.
@@ -406,13 +405,8 @@ class FindingsBuilder:
                 continue
             if name == "cell":
                 v = _cells(c_idx, rows, no_row)
-            elif name == "severity":
-                v = _SEVERITY_NAMES[sev]
-            else:
-                v = self._column(name, chunks)[order]
-                na = pd.isna(v)
-                if na.any():
-                    v[na] = None
+            else:  # each finding's template holds the rest (missing values already None)
+                v = table[name][ids]
             out[name] = pd.Series(v, dtype=object, copy=False)  # not pandas 3's inferred str
         df = pd.DataFrame(out, copy=False)
         has_cell = ~no_row & (c_idx >= 0)  # as ``_cells`` makes the cell column
