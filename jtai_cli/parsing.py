@@ -490,7 +490,7 @@ def _days(values: np.ndarray) -> np.ndarray:
     taken in C, not a ``np.datetime64`` made per date (14 times faster on 20,000 dates)."""
     # NaT with its unit: numpy 2.5 deprecates the generic one.
     out = np.full(len(values), np.datetime64("NaT", "D"))
-    given = np.not_equal(values, None)
+    given = pd.notna(values)
     dates = values[given]
     days = np.fromiter(map(dt.date.toordinal, dates), dtype=np.int64, count=len(dates))
     out[given] = (days - _EPOCH_ORDINAL).astype("datetime64[D]")
