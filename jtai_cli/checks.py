@@ -101,9 +101,13 @@ class _Emitter:
 
 
 def run_checks(data: Dataset) -> None:
-    """Run every list rule on every list, then the rules across lists (``rules.functions``)."""
-    for pl in data.lists:
-        check_list(data, pl)
+    """Run every list rule on every list, then the rules across lists (``rules.functions``).
+
+    The list rules are skipped where they ran as the lists were read (``lists_checked``).
+    """
+    if not data.lists_checked:
+        for pl in data.lists:
+            check_list(data, pl)
     for check in functions("across"):
         check(data)
 

@@ -101,6 +101,9 @@ class Dataset:
     as_of_first: dt.date | None = None
     #: Each list's own date or window, by (file, sheet), where it differs from the dataset's.
     list_as_of: dict[tuple[str, str], AsOf] = field(default_factory=dict)
+    #: Each list's own rules have run already (as it was read: ``load_dataset`` with the
+    #: as-of date given); ``run_checks`` then runs only the rules across lists.
+    lists_checked: bool = False
 
     @property
     def as_of_window(self) -> tuple[dt.date, dt.date]:

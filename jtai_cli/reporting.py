@@ -276,6 +276,15 @@ class FindingsBuilder:
                 rows, codes = rows[~at], codes[~at]
         self._chunks.append((len(rows), {**scalars, "row": rows, "_codes": codes, **distinct}))
 
+    def extend(self, other: FindingsBuilder) -> None:
+        """Add every finding of ``other`` after this builder's own, as if they had been added
+        here one after another (``frame`` keeps the order findings were added in where they
+        sort alike)."""
+        self._rows.extend(other._rows)
+        self._chunks.extend(other._chunks)
+        self._counted.extend(other._counted)
+        self._merge = self._merge or other._merge or bool(self._counted and other._counted)
+
     def _count(self, scalars: Mapping[str, Any], rows: np.ndarray, codes: np.ndarray,
                distinct: Mapping[str, np.ndarray]) -> None:
         """Coerced cells, counted per distinct value: how many, and the first row."""

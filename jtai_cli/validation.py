@@ -359,17 +359,30 @@ def load_dataset(
     # want of memory (a hostile file read under the command's memory limit) leaves Python
     # 3.11's Thread.start() waiting for ever, where a running thread is simply reused.
     reader.submit(int).result()
+    # With the as-of date given, each list's own rules run as soon as it is parsed, while the
+    # reader reads the next sheet (they need nothing from the other lists); their findings
+    # are kept apart and added after the reading's, in the order ``run_checks`` adds them.
+    early = FindingsBuilder(coerced_cells=coerced_cells) if given is not None else None
+    check_now = None
+    if early is not None and given is not None:
+        so_far = Dataset(files, given, lists, sheets, early, schemas, workbooks, "given")
+
+        def check_now(pl: ParsedList) -> None:
+            checks.check_list(so_far, pl)
     try:
         for fi, path in enumerate(path_list):
             tell(f"Reading {Path(path).name}", fi, len(path_list))
             wb = read_workbook(path, lazy=True, reader=reader)
             workbooks.append(wb)
-            _load_lists(wb, fi, schemas, findings, lists, sheets, reader, tell, keep_rows)
+            _load_lists(wb, fi, schemas, findings, lists, sheets, reader, tell, keep_rows,
+                        check_now)
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
     _note_duplicated_lists(lists, findings)
-    if given is not None:
-        return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given")
+    if early is not None and given is not None:
+        findings.extend(early)
+        return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given",
+                       lists_checked=True)
     overall, own = _work_out_as_of(files, lists, sheets, today or dt.date.today())
     return Dataset(files, overall.last, lists, sheets, findings, schemas, workbooks,
                    overall.source, overall.first, own)
@@ -378,9 +391,10 @@ def load_dataset(
 def _load_lists(
     wb: Workbook, fi: int, schemas: SchemaSet, findings: FindingsBuilder,
     lists: list[ParsedList], sheets: list[SheetInfo], reader: Executor,
-    tell: Progress, keep_rows: bool,
+    tell: Progress, keep_rows: bool, check_now: Callable[[ParsedList], None] | None = None,
 ) -> None:
-    """Find and parse the lists on one workbook's sheets, appending to ``lists`` and ``sheets``."""
+    """Find and parse the lists on one workbook's sheets, appending to ``lists`` and ``sheets``
+    (and giving each list to ``check_now`` once parsed, when given)."""
     path = wb.path
     lists_before = len(lists)
     for si, sheet in enumerate(wb.sheets):
@@ -441,6 +455,8 @@ def _load_lists(
         # --- end reader findings
         if not keep_rows:
             sheet.rows = []  # parsed: the raw cells live on in pl.raw; free the row lists
+        if check_now is not None:
+            check_now(pl)
     if len(lists) == lists_before:
         findings.add("no-lists-found", file=str(path), sheet=wb.sheets[0].name if wb.sheets
                      else "", row=None, column=None,

@@ -689,3 +689,34 @@ def test_pandera_is_consulted_only_when_a_number_is_out_of_range() -> None:
                     for name in ("lists_clean.xlsx", "lists_messy.xlsx"))
     assert clean == ["False", "0"]
     assert messy[0] == "True" and int(messy[1]) >= 1
+
+
+@pytest.mark.parametrize("name", ["lists_messy", "lists_edge", "lists_clean"])
+@pytest.mark.parametrize("coerced_cells", [True, False])
+def test_list_rules_run_as_lists_are_read_find_what_running_them_after_does(
+        name, coerced_cells, monkeypatch):
+    """With the as-of date given, each list's rules run as soon as it is parsed
+    (``load_dataset``); the findings, in their order, are those of running them all after the
+    reading (``run_checks`` on a dataset whose lists were not checked yet)."""
+    from jtai_cli import checks
+    from jtai_cli.validation import load_dataset
+
+    path = ROOT / "examples" / f"{name}.xlsx"
+    early = load_dataset(path, as_of=AS_OF, coerced_cells=coerced_cells)
+    assert early.lists_checked
+    checks.run_checks(early)
+
+    real_check_list = checks.check_list
+    with monkeypatch.context() as m:  # the reading without the early rules
+        m.setattr(checks, "check_list", lambda data, pl: None)
+        late = load_dataset(path, as_of=AS_OF, coerced_cells=coerced_cells)
+    late.lists_checked = False
+    assert checks.check_list is real_check_list
+    checks.run_checks(late)
+
+    got, expected = early.findings.frame(), late.findings.frame()
+    pd.testing.assert_frame_equal(got, expected)
+    assert (got["rule"].isin(["required-missing", "date-in-future", "age-mismatch"]).any()
+            == (name == "lists_messy"))
+    if not coerced_cells:
+        pd.testing.assert_frame_equal(early.findings.counted(), late.findings.counted())
