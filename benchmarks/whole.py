@@ -166,6 +166,12 @@ def run(cmd: list[str], capture: bool, code: Path | None = None, ok: tuple[int, 
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
+def _round_ratio(job: list[tuple[float, float, float]], base: list[tuple[float, float, float]]
+                 ) -> float:
+    """The median over rounds of a job's wall time over ``base``'s in the same round."""
+    return round(statistics.median(j[0] / b[0] for j, b in zip(job, base, strict=True)), 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", type=int, default=[60_000])
@@ -226,20 +232,31 @@ def main(argv: list[str] | None = None) -> int:
                    "cpu_runs": [round(c, 2) for _, c, _ in r]}
             for name, r in runs.items()}
         base = summary["read: pandas+calamine"]
-        for row in summary.values():
+        for name, row in summary.items():
             row["x_pandas_read_time"] = round(row["seconds"] / base["seconds"], 2)
             row["x_pandas_read_cpu"] = round(row["cpu_seconds"] / base["cpu_seconds"], 2)
             row["x_pandas_read_peak"] = round(row["peak_mb"] / base["peak_mb"], 2)
+            # Second reading, steadier on a machine whose speed drifts over minutes: each
+            # round's own ratio (the job against the read run just before it), median.
+            row["x_pandas_read_time_per_round"] = _round_ratio(
+                runs[name], runs["read: pandas+calamine"])
         if "jtai validate --report" in summary:
             floor = summary["floor: calamine read + xlsxwriter write"]
+            report = summary["jtai validate --report"]
             for key, unit in (("x_floor_time", "seconds"), ("x_floor_cpu", "cpu_seconds")):
-                summary["jtai validate --report"][key] = round(
-                    summary["jtai validate --report"][unit] / floor[unit], 2)
+                report[key] = round(report[unit] / floor[unit], 2)
+            report["x_floor_time_per_round"] = _round_ratio(
+                runs["jtai validate --report"], runs["floor: calamine read + xlsxwriter write"])
         print(f"  coerced values: {coerced}")
         for name, row in summary.items():
             print(f"{row['seconds']:8.2f} s {row['x_pandas_read_time']:5.2f}x "
                   f"{row['cpu_seconds']:8.2f} s CPU {row['x_pandas_read_cpu']:5.2f}x "
                   f"{row['peak_mb']:7.0f} MB {row['x_pandas_read_peak']:5.2f}x  {name}")
+        print("  per round (median of each round's own ratio): " + "; ".join(
+            f"{name} {row['x_pandas_read_time_per_round']:.2f}x" for name, row in summary.items()
+            if name != "read: pandas+calamine")
+            + (f"; --report against its floor {report['x_floor_time_per_round']:.2f}x"
+               if "jtai validate --report" in summary else ""))
         results["sizes"][str(rows)] = {  # type: ignore[index]
             "file": path.name, "coerced": coerced, "jobs": summary,
             "load_at_end": os.getloadavg()[0]}
