@@ -19,6 +19,7 @@ never as formulas.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 import operator
@@ -476,11 +477,8 @@ def _copy_sheet(
     width = max((len(r) for r in rows[:50]), default=0)
     for c in range(width):
         ws.set_column(c, c, 14)
-    write = ws.write
-
-    def write_row(r: int, c: int, values: Sequence[Any]) -> int:
-        return write_whole_row(ws, r, c, values)
-
+    write, write_blank = ws.write, ws.write_blank
+    write_row = functools.partial(write_whole_row, ws)  # (row, col, values)
     amber_fill, amber_date = fills["coerced"], date_fills["coerced"]
     as_is = _rows_as_is(rows)
     for r, row in enumerate(rows):
@@ -491,37 +489,44 @@ def _copy_sheet(
             write_row(r, 0, values)
             continue
         n = len(values)
-        marks: list[tuple[int, Any]]
+        start = 0
         if not cells:  # coerced cells only (nearly every marked row): already in order
-            marks = [(c, amber_date if c < n and isinstance(values[c], dt.date) else amber_fill)
-                     for c in amber or ()]
-        else:
-            by_col: dict[int, Any] = {}
             for c in amber or ():
-                if c not in cells:
-                    v = values[c] if c < n else None
-                    by_col[c] = amber_date if isinstance(v, dt.date) else amber_fill
-            for c, recs in cells.items():
-                worst = min((str(x["severity"]) for x in recs), key=_RANK.__getitem__)
+                if c < n:
+                    if c > start:
+                        write_row(r, start, values[start:c])
+                    v = values[c]
+                    write(r, c, v, amber_date if isinstance(v, dt.date) else amber_fill)
+                    start = c + 1
+                else:
+                    write_blank(r, c, None, amber_fill)
+            if start < n:
+                write_row(r, start, values[start:] if start else values)
+            continue
+        # Errors or warnings too: every marked cell with its worst fill, by column.
+        by_col: dict[int, Any] = {}
+        for c in amber or ():
+            if c not in cells:
                 v = values[c] if c < n else None
-                by_col[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
-            marks = sorted(by_col.items())
+                by_col[c] = amber_date if isinstance(v, dt.date) else amber_fill
+        for c, recs in cells.items():
+            worst = min((str(x["severity"]) for x in recs), key=_RANK.__getitem__)
+            v = values[c] if c < n else None
+            by_col[c] = (date_fills if isinstance(v, dt.date) else fills)[worst]
         # Every cell is written, flagged or not: a string cut to Excel's 32,767 characters
         # no longer leaves the cells after it empty (``write_whole_row``).
-        start = 0
-        for c, fmt in marks:
+        for c, fmt in sorted(by_col.items()):
             if c < n:
                 if c > start:
                     write_row(r, start, values[start:c])
                 write(r, c, values[c], fmt)
                 start = c + 1
             else:
-                ws.write_blank(r, c, None, fmt)
+                write_blank(r, c, None, fmt)
         if start < n:
             write_row(r, start, values[start:] if start else values)
-        if cells:
-            for c, recs in sorted(cells.items()):
-                ws.write_comment(r, c, _comment_text(recs),
-                                 {"author": "jtai", "x_scale": 2.2, "y_scale": 1 + len(recs)})
+        for c, recs in sorted(cells.items()):
+            ws.write_comment(r, c, _comment_text(recs),
+                             {"author": "jtai", "x_scale": 2.2, "y_scale": 1 + len(recs)})
     if sheet.hidden:
         ws.hide()

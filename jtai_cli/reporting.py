@@ -847,19 +847,31 @@ def _json_value(v: object) -> str:
     return encode_basestring(v) if type(v) is str else _dumps(v)
 
 
+def _json_texts(values: np.ndarray, *, none: str = "null") -> np.ndarray:
+    """Each value's JSON text (an object array), each distinct text encoded once; a missing
+    value (None) is ``none``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not all(type(u) is str for u in uniques):  # 1, 1.0 and True would share a code
+        return np.array([none if v is None else _json_value(v) for v in values.tolist()],
+                        dtype=object)
+    encoded = np.array([*map(encode_basestring, uniques), none], dtype=object)
+    return encoded[codes]  # code -1 (missing): the last
+
+
 def _encode_templates(t: FindingTemplates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each template's JSON, in the three pieces found around a finding's row and cell."""
+    """Each template's JSON, in the three pieces found around a finding's row and cell: each
+    field's distinct values encoded once, and pasted with numpy's elementwise ``+``."""
     tab = t.table
-    j = _json_value
-    heads = [f'{{"file": {j(f)}, "sheet": {j(s)}, "row": '
-             for f, s in zip(tab["file"].tolist(), tab["sheet"].tolist(), strict=True)]
-    mids = [f', "column": {j(c)}, "cell": ' for c in tab["column"].tolist()]
-    tails = [f', "severity": {j(sev)}, "rule": {j(r)}, "message": {j(m)}, '
-             f'"expected": {j(e or "")}, "list": {j(li)}, "value": {j(v)}}}'
-             for sev, r, m, e, li, v in zip(*(tab[k].tolist() for k in TEMPLATE_FIELDS[3:]),
-                                             strict=True)]
-    return (np.array(heads, dtype=object), np.array(mids, dtype=object),
-            np.array(tails, dtype=object))
+    f = {k: _json_texts(tab[k]) for k in TEMPLATE_FIELDS if k != "expected"}
+    expected = tab["expected"].copy()
+    expected[expected == None] = ""  # noqa: E711  (elementwise: no expectation is "")
+    f["expected"] = _json_texts(expected)
+    heads = '{"file": ' + f["file"] + ', "sheet": ' + f["sheet"] + ', "row": '
+    mids = ', "column": ' + f["column"] + ', "cell": '
+    tails = (', "severity": ' + f["severity"] + ', "rule": ' + f["rule"] + ', "message": '
+             + f["message"] + ', "expected": ' + f["expected"] + ', "list": ' + f["list"]
+             + ', "value": ' + f["value"] + "}")
+    return heads, mids, tails
 
 
 def _encode_templated(df: pd.DataFrame, ids: np.ndarray,

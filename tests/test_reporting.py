@@ -176,3 +176,16 @@ def test_templated_json_of_cells_that_need_escaping_equals_the_plain_encoder():
     got = reporting._encode_templated(df, t.ids, parts)
     assert got == ", ".join(reporting._encode_findings(df))
     assert '"cell": "\u00e9\\"1"' in got
+
+
+def test_json_texts_encode_each_value_as_json_dumps_does():
+    """Distinct text is encoded once; values that are not all text (1, 1.0 and True compare
+    equal, so would share a code) are encoded one by one; missing is null or as asked."""
+    import numpy as np
+
+    texts = np.array(["a", None, 'say "no"', "a", "\u00e9"], dtype=object)
+    assert reporting._json_texts(texts).tolist() == [
+        '"a"', "null", '"say \\"no\\""', '"a"', '"\u00e9"']
+    assert reporting._json_texts(texts, none='""')[1] == '""'
+    mixed = np.array([1, 1.0, True, "1", None], dtype=object)
+    assert reporting._json_texts(mixed).tolist() == ["1", "1.0", "true", '"1"', "null"]
