@@ -112,6 +112,7 @@ def test_copy_sheet_writes_what_writing_each_flagged_cell_again_wrote(tmp_path, 
     rows[6] = ["a", LONG, "flagged after it", 4, "x"]
     rows[7] = [""] * 6                                  # empty, but flagged
     rows[8] = ["a", LONG, "kept", "flagged", "kept too"]
+    rows[9] = ["a", LONG, "amber after it", 5, dt.date(2026, 1, 2), None]  # cut inside a run
     filled: dict[int, list[int]] = {}
     flagged: dict[int, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
     for r in range(len(rows)):
@@ -125,6 +126,7 @@ def test_copy_sheet_writes_what_writing_each_flagged_cell_again_wrote(tmp_path, 
     filled[6], flagged[6] = [2, 4], {1: [_rec("error")]}
     filled[7], flagged[7] = [1, 3], {5: [_rec("warning"), _rec("error", "s")]}
     filled[8], flagged[8] = [3], {}
+    filled[9], flagged[9] = [0, 1, 2, 3, 4, 5, 6], {}  # runs broken by a date, past the end
     sheet = RawSheet(file="f.xlsx", name="S", rows=rows, hidden=seed % 2 == 1)
     assert exporting._rows_as_is(rows, block=7) == (seed >= 2)
     before = _written(tmp_path / "before.xlsx", _copy_sheet_before, sheet, flagged, filled)
@@ -135,7 +137,7 @@ def test_copy_sheet_writes_what_writing_each_flagged_cell_again_wrote(tmp_path, 
     xml = now["xl/worksheets/sheet1.xml"]
     # Nothing after a cut string is lost (write_row alone stopped there).
     for kept in (b"after the long text", b">kept<", b">kept too<", b"flagged after it",
-                 b">flagged<"):
+                 b">flagged<", b"amber after it"):
         assert kept in xml, kept
 
 
