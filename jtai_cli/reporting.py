@@ -645,6 +645,9 @@ class ValidationReport:
         """The coerced cells by (file, sheet, column, rule), in the order of each group's
         first cell: ``count`` cells, and the first cell's ``message``."""
         keys = ["file", "sheet", "column", "rule"]
+        t = self._templates()
+        if self.coerced is None and t is not None and len(self.findings):
+            return _template_groups(t, keys)
         if self.coerced is not None:
             table, weight = self.coerced, "count"
         else:
@@ -786,6 +789,33 @@ def _template_sizes(t: FindingTemplates) -> tuple[pd.Series, pd.Series]:
     rules = tab.groupby("rule", sort=False)["n"].sum().sort_values(ascending=False,
                                                                    kind="stable")
     return sizes, rules
+
+
+def _template_groups(t: FindingTemplates, keys: builtins.list[str]) -> pd.DataFrame:
+    """``ValidationReport.coerced_groups`` from the templates: a group's count is its coerced
+    templates' findings, its message that of its first finding; groups in the order of their
+    first findings. Per template, not per finding (214,526 findings, 17,756 templates at
+    60k: 0.11 s grouping the findings)."""
+    tab = t.table
+    n = t.counts()
+    first = np.full(len(n), len(t.ids), dtype=np.int64)
+    np.minimum.at(first, t.ids, np.arange(len(t.ids), dtype=np.int64))
+    use = np.flatnonzero((tab["severity"] == "coerced") & (n > 0))
+    key = np.zeros(len(use), dtype=np.int64)
+    for k in keys:  # missing values are a group of their own, as groupby(dropna=False)
+        codes, uniques = pd.factorize(tab[k][use], use_na_sentinel=False)
+        key = pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    order = np.argsort(first[use], kind="stable")  # templates by their first finding
+    use, key = use[order], key[order]
+    group, starts = np.unique(key, return_index=True)  # each group's first template
+    count = np.bincount(key, weights=n[use], minlength=len(group)).astype(np.int64)
+    lead = use[starts]
+    by_first = np.argsort(starts, kind="stable")  # groups in the order of first findings
+    lead, count = lead[by_first], count[group][by_first]
+    out = pd.DataFrame({k: pd.Series(tab[k][lead], dtype=object) for k in keys})
+    out["count"] = count
+    out["message"] = pd.Series(tab["message"][lead], dtype=object)
+    return out
 
 
 def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:

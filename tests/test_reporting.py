@@ -189,3 +189,37 @@ def test_json_texts_encode_each_value_as_json_dumps_does():
     assert reporting._json_texts(texts, none='""')[1] == '""'
     mixed = np.array([1, 1.0, True, "1", None], dtype=object)
     assert reporting._json_texts(mixed).tolist() == ["1", "1.0", "true", '"1"', "null"]
+
+
+@pytest.mark.parametrize("name", ["lists_messy", "lists_edge"])
+def test_coerced_groups_from_templates_are_the_findings_grouped(name):
+    """``coerced_groups`` counts per template when the report has them: the same table as
+    grouping the findings themselves (the frame alone, without its templates)."""
+    from jtai_cli.validation import validate_workbook
+
+    report = validate_workbook(ROOT / "examples" / f"{name}.xlsx", as_of=AS_OF)
+    assert report._templates() is not None
+    plain = ValidationReport(report.files, report.as_of, report.sheets, report.findings)
+    assert plain._templates() is None
+    got, expected = report.coerced_groups(), plain.coerced_groups()
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(got) >= 1 and got["count"].sum() == report.counts()["coerced"]
+
+
+def test_coerced_groups_from_templates_keep_missing_columns_and_first_messages():
+    import numpy as np
+
+    b = FindingsBuilder()
+    for k, (sheet, column, first) in enumerate([("S", None, 30), ("S", "A", 5),
+                                                 ("T", None, 2), ("S", None, 4)]):
+        b.add_coded(file="a.xlsx", sheet=sheet, rows=np.array([first, first + 1, first + 9]),
+                    codes=np.array([0, 1, 0]), column=column,
+                    rules=np.array(["code-coerced", "code-coerced"], dtype=object),
+                    messages=np.array([f"m{k}a", f"m{k}b"], dtype=object),
+                    expected=np.array(["", ""], dtype=object),
+                    values=np.array(["x", "y"], dtype=object), list_name="contacts",
+                    order=(0, 0 if sheet == "S" else 1, -1 if column is None else 0))
+    report = ValidationReport(["a.xlsx"], AS_OF, [], b.frame(), templates=b.templates)
+    plain = ValidationReport(["a.xlsx"], AS_OF, [], report.findings)
+    pd.testing.assert_frame_equal(report.coerced_groups(), plain.coerced_groups())
+    assert report.coerced_groups()["message"].tolist()[:2] == ["m3a", "m1a"]
