@@ -222,7 +222,7 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
     cell_rows = cell_cols = None
     if t is not None and t.cell_rows is not None and t.cell_cols is not None:
         cell_rows, cell_cols = t.cell_rows[in_file], t.cell_cols[in_file]
-    df = df[in_file] if len(df) else df
+    df = df[in_file] if len(df) and not in_file.all() else df  # one file: no copy
     # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
     # fill, and one line per column and reading on the Coerced sheet (166,000
     # commented cells and Issues rows cost 20 s and helped nobody).
