@@ -219,9 +219,6 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
     df = report.findings
     in_file = (df["file"] == src).to_numpy() if len(df) else np.zeros(0, bool)
     t = report._templates()
-    cell_rows = cell_cols = None
-    if t is not None and t.cell_rows is not None and t.cell_cols is not None:
-        cell_rows, cell_cols = t.cell_rows[in_file], t.cell_cols[in_file]
     df = df[in_file] if len(df) and not in_file.all() else df  # one file: no copy
     # Errors and warnings: a comment and an Issues row each, errors first. Coerced cells: a
     # fill, and one line per column and reading on the Coerced sheet (166,000
@@ -255,12 +252,12 @@ def _annotate_one(report: ValidationReport, wb_in: Workbook, src: str, dest: Pat
                 link = f"{sheet_ref(titles[sheet])}!{ref}"
         links.append(link)
     # Coerced cells: only a fill (sheet -> row -> columns).
-    if cell_rows is not None and cell_cols is not None:  # the builder's numbers, not "B12"
-        filled = _by_row(coerced["sheet"].to_numpy(dtype=object), cell_rows[is_coerced],
-                         cell_cols[is_coerced], titles)
+    coerced_sheets = coerced["sheet"].to_numpy(dtype=object)
+    if t is not None:  # the builder's numbers, not each "B12" read back
+        filled = _by_row(coerced_sheets, t.cell_rows[in_file][is_coerced],
+                         t.cell_cols[in_file][is_coerced], titles)
     else:
-        filled = _cells_by_row(coerced["sheet"].to_numpy(dtype=object),
-                               coerced["cell"].to_numpy(dtype=object), titles)
+        filled = _cells_by_row(coerced_sheets, coerced["cell"].to_numpy(dtype=object), titles)
 
     with xlsx_output(dest, report.files, constant_memory=True) as wb:
         fills = {sev: wb.add_format({"bg_color": colour}) for sev, colour in FILLS.items()}

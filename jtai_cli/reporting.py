@@ -112,19 +112,24 @@ class FindingTemplates:
     #: Each finding's cell as numbers: its sheet row (1-based) and 0-based column, -1 where
     #: it has none (``frame``'s ``cell`` is None): what the highlighted copy needs, without
     #: reading "B12" back.
-    cell_rows: np.ndarray | None = None
-    cell_cols: np.ndarray | None = None
+    cell_rows: np.ndarray
+    cell_cols: np.ndarray
 
     def counts(self) -> np.ndarray:
         """How many findings each template has."""
         return np.bincount(self.ids, minlength=len(self.table["rule"]))
 
+    def first_findings(self) -> np.ndarray:
+        """Each template's first finding (its position in ``frame``; ``len(frame)`` for a
+        template without findings)."""
+        first = np.full(len(self.table["rule"]), len(self.ids), dtype=np.int64)
+        np.minimum.at(first, self.ids, np.arange(len(self.ids), dtype=np.int64))
+        return first
+
     def subset(self, keep: np.ndarray, frame: pd.DataFrame) -> FindingTemplates:
         """The templates of ``frame``, made of the findings ``keep`` (a mask) selects."""
-        rows, cols = self.cell_rows, self.cell_cols
-        return FindingTemplates(frame, self.ids[keep], self.table,
-                                None if rows is None else rows[keep],
-                                None if cols is None else cols[keep])
+        return FindingTemplates(frame, self.ids[keep], self.table, self.cell_rows[keep],
+                                self.cell_cols[keep])
 
 
 def _is_coerced(rules: np.ndarray) -> np.ndarray:
@@ -343,36 +348,17 @@ class FindingsBuilder:
         return table[list(COUNTED_FIELDS)]
 
     def _column(self, name: str, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
-        is_int = name in ("_f", "_s", "_c", "row", "_norow")
+        """An integer field of every finding, chunk by chunk (``row``, ``_f``, ``_s``,
+        ``_c``: a chunk's one value spread to its rows, None as -1; ``_norow`` as bool)."""
         parts = []
         for n, c in chunks:
             v = c.get(name)
-            if name == "_norow" and not isinstance(v, np.ndarray):
-                parts.append(np.zeros(n, dtype=bool))  # add_many: every finding has a row
-            elif "_codes" in c and name in self._CODED:
-                parts.append(cast(np.ndarray, v)[c["_codes"]])
+            if name == "_norow":  # add_many's chunks: every finding has a row
+                parts.append(v if isinstance(v, np.ndarray) else np.zeros(n, dtype=bool))
             elif isinstance(v, np.ndarray) and v.ndim:
-                parts.append(v.astype("int64") if is_int and name != "_norow"
-                             else v.astype(object, copy=False) if not is_int else v)
+                parts.append(v.astype("int64"))
             else:
-                part = np.empty(n, dtype="int64" if is_int else object)
-                part[:] = v if not (v is None and is_int) else -1
-                parts.append(part)
-        return np.concatenate(parts)
-
-    def _severities(self, chunks: list[tuple[int, dict[str, Any]]]) -> np.ndarray:
-        """Each finding's severity as its ``_SEVERITY_ORDER`` number (int8), chunk by chunk:
-        a coded chunk's rules are looked up once per distinct value."""
-        parts = []
-        for n, c in chunks:
-            rules = c["rule"]
-            if not isinstance(rules, np.ndarray) or not rules.ndim:
-                rules = np.full(n, rules, dtype=object)
-            codes, distinct = pd.factorize(np.asarray(rules, dtype=object))
-            sev = np.array([_SEVERITY_ORDER[CATALOGUE[r].severity.value] for r in distinct],
-                           dtype=np.int8)
-            per = sev[codes]  # per element of ``rules``
-            parts.append(per[c["_codes"]] if "_codes" in c else per)
+                parts.append(np.full(n, -1 if v is None else v, dtype="int64"))
         return np.concatenate(parts)
 
     def frame(self) -> pd.DataFrame:
@@ -398,14 +384,16 @@ class FindingsBuilder:
         if not chunks:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_FIELDS})
         # Rows: int64 (-1 and "_norow" for a finding without one, possible from ``add``).
-        sev = self._severities(chunks)
+        ids, table = self._templates(chunks)
+        codes, names = pd.factorize(table["severity"])
+        ranks = np.array([_SEVERITY_ORDER[s] for s in names], dtype=np.int8)
+        sev = ranks[codes][ids]  # each finding's severity, as its _SEVERITY_ORDER number
         rows = self._column("row", chunks)
         c_idx = self._column("_c", chunks)
         order = np.lexsort((sev, c_idx, rows, self._column("_s", chunks),
                             self._column("_f", chunks)))
         rows, c_idx, sev = rows[order], c_idx[order], sev[order]
         no_row = self._column("_norow", chunks).astype(bool)[order]
-        ids, table = self._templates(chunks)
         ids = ids[order]
         out: dict[str, pd.Series] = {}
         for name in FINDING_FIELDS:
@@ -779,8 +767,7 @@ def _template_sizes(t: FindingTemplates) -> tuple[pd.Series, pd.Series]:
     tie in the order the rules first appear)."""
     n = t.counts()
     used = np.flatnonzero(n)
-    first = np.full(len(n), len(t.ids), dtype=np.int64)
-    np.minimum.at(first, t.ids, np.arange(len(t.ids), dtype=np.int64))
+    first = t.first_findings()
     tab = pd.DataFrame({k: pd.Series(t.table[k][used], dtype=object)
                         for k in ("file", "sheet", "severity", "rule")})
     tab["n"], tab["first"] = n[used], first[used]
@@ -798,8 +785,7 @@ def _template_groups(t: FindingTemplates, keys: builtins.list[str]) -> pd.DataFr
     60k: 0.11 s grouping the findings)."""
     tab = t.table
     n = t.counts()
-    first = np.full(len(n), len(t.ids), dtype=np.int64)
-    np.minimum.at(first, t.ids, np.arange(len(t.ids), dtype=np.int64))
+    first = t.first_findings()
     use = np.flatnonzero((tab["severity"] == "coerced") & (n > 0))
     key = np.zeros(len(use), dtype=np.int64)
     for k in keys:  # missing values are a group of their own, as groupby(dropna=False)
@@ -830,19 +816,26 @@ def _column_values(df: pd.DataFrame, name: str) -> builtins.list[Any]:
     return values
 
 
+def _text_codes(values: np.ndarray, none: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(a code per value, each code's JSON text) with each distinct text encoded once, the
+    last code for a missing value (written ``none``); None unless every value is text or
+    missing (1, 1.0 and True would share a code)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not all(type(u) is str for u in uniques):
+        return None
+    codes[codes < 0] = len(uniques)
+    # For text, json.dumps(ensure_ascii=False) is exactly this C function.
+    return codes, np.array([*map(encode_basestring, uniques), none], dtype=object)
+
+
 def _encode_codes(df: pd.DataFrame, name: str) -> tuple[np.ndarray, builtins.list[str]]:
     """One column as (a code per row, the JSON text of each code): each distinct value once."""
-    values = df[name].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if not all(type(u) is str for u in uniques):  # 1, 1.0 and True would share a code
+    # No expectation is written as "".
+    found = _text_codes(df[name].to_numpy(dtype=object), '""' if name == "expected" else "null")
+    if found is None:
         return np.arange(len(df)), [_dumps(v) for v in _column_values(df, name)]
-    # For text, json.dumps(ensure_ascii=False) is exactly this C function.
-    if name == "expected":  # no expectation is written as ""
-        encoded = [encode_basestring(u) if u else '""' for u in uniques] + ['""']
-    else:
-        encoded = [*map(encode_basestring, uniques), "null"]
-    codes[codes < 0] = len(uniques)  # no value: the last
-    return codes, encoded
+    codes, encoded = found
+    return codes, encoded.tolist()
 
 
 def first_of(codes: np.ndarray) -> np.ndarray:
@@ -880,22 +873,22 @@ def _json_value(v: object) -> str:
 def _json_texts(values: np.ndarray, *, none: str = "null") -> np.ndarray:
     """Each value's JSON text (an object array), each distinct text encoded once; a missing
     value (None) is ``none``."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if not all(type(u) is str for u in uniques):  # 1, 1.0 and True would share a code
+    found = _text_codes(values, none)
+    if found is None:
         return np.array([none if v is None else _json_value(v) for v in values.tolist()],
                         dtype=object)
-    encoded = np.array([*map(encode_basestring, uniques), none], dtype=object)
-    return encoded[codes]  # code -1 (missing): the last
+    codes, encoded = found
+    texts: np.ndarray = encoded[codes]
+    return texts
 
 
 def _encode_templates(t: FindingTemplates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each template's JSON, in the three pieces found around a finding's row and cell: each
     field's distinct values encoded once, and pasted with numpy's elementwise ``+``."""
     tab = t.table
-    f = {k: _json_texts(tab[k]) for k in TEMPLATE_FIELDS if k != "expected"}
-    expected = tab["expected"].copy()
-    expected[expected == None] = ""  # noqa: E711  (elementwise: no expectation is "")
-    f["expected"] = _json_texts(expected)
+    # No expectation is written as "".
+    f = {k: _json_texts(tab[k], none='""' if k == "expected" else "null")
+         for k in TEMPLATE_FIELDS}
     heads = '{"file": ' + f["file"] + ', "sheet": ' + f["sheet"] + ', "row": '
     mids = ', "column": ' + f["column"] + ', "cell": '
     tails = (', "severity": ' + f["severity"] + ', "rule": ' + f["rule"] + ', "message": '

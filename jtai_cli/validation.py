@@ -362,9 +362,9 @@ def load_dataset(
     # With the as-of date given, each list's own rules run as soon as it is parsed, while the
     # reader reads the next sheet (they need nothing from the other lists); their findings
     # are kept apart and added after the reading's, in the order ``run_checks`` adds them.
-    early = FindingsBuilder(coerced_cells=coerced_cells) if given is not None else None
+    early = FindingsBuilder(coerced_cells=coerced_cells)
     check_now = None
-    if early is not None and given is not None:
+    if given is not None:
         so_far = Dataset(files, given, lists, sheets, early, schemas, workbooks, "given")
 
         def check_now(pl: ParsedList) -> None:
@@ -379,7 +379,7 @@ def load_dataset(
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
     _note_duplicated_lists(lists, findings)
-    if early is not None and given is not None:
+    if given is not None:
         findings.extend(early)
         return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given",
                        lists_checked=True)
