@@ -35,6 +35,7 @@ from . import timeline as timeline_cmd
 from . import tracking as tracking_cmd
 from . import validate as validate_cmd
 from .jsonout import print_error, wants_json
+from .usage import JtaiCommand
 
 try:  # typer 0.26 and later carry their own copy of click
     from typer._click import exceptions as _click_exceptions
@@ -103,21 +104,21 @@ def _settings(
         raise UsageError(str(exc), ctx) from None
 
 
-app.command("validate")(validate_cmd.validate)
-app.command("timeline")(timeline_cmd.timeline)
-app.command("summary")(summary_cmd.summary)
-app.command("merge")(merge_cmd.merge)
-app.command("filter")(filter_cmd.filter_)
-app.command("shortlist")(shortlist_cmd.shortlist)
-app.command("template")(template_cmd.template)
-app.command("export")(export_cmd.export)
-app.command("tracking")(tracking_cmd.tracking)
+app.command("validate", cls=JtaiCommand)(validate_cmd.validate)
+app.command("timeline", cls=JtaiCommand)(timeline_cmd.timeline)
+app.command("summary", cls=JtaiCommand)(summary_cmd.summary)
+app.command("merge", cls=JtaiCommand)(merge_cmd.merge)
+app.command("filter", cls=JtaiCommand)(filter_cmd.filter_)
+app.command("shortlist", cls=JtaiCommand)(shortlist_cmd.shortlist)
+app.command("template", cls=JtaiCommand)(template_cmd.template)
+app.command("export", cls=JtaiCommand)(export_cmd.export)
+app.command("tracking", cls=JtaiCommand)(tracking_cmd.tracking)
 app.add_typer(schemas_cmd.app, name="schemas")
-app.command("rules")(rules_cmd.rules)
+app.command("rules", cls=JtaiCommand)(rules_cmd.rules)
 # serve imports only typer here; Starlette and uvicorn (the serve extra) load inside the command.
 from .serve import serve as serve_cmd  # noqa: E402
 
-app.command("serve")(serve_cmd)
+app.command("serve", cls=JtaiCommand)(serve_cmd)
 
 
 def main() -> None:

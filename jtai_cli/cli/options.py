@@ -101,6 +101,8 @@ Format = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing when all is well.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also list every header read "
+                                       "as another spelling of the template's.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback when something "
                                      "goes wrong (for reporting a bug).")]
 Output = Annotated[

@@ -5,15 +5,17 @@ Rendering never decides anything: it shows what the library returned.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 import typer
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -35,10 +37,56 @@ T = TypeVar("T")
 TABLE_LIMIT = 60
 
 
+class _TrimmedLines:
+    """Standard output without the spaces rich pads each line with, for files and pipes.
+
+    A table's title is padded to the table's width, and a table's last column to its edge;
+    a script comparing lines, or an analyst pasting them into an email, gets them trimmed.
+    Whole lines are written as they come; a partial line waits for its end or a flush.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        *whole, self._pending = (self._pending + text).split("\n")
+        if whole:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in whole))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._pending)
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+
+def pipe_width() -> int:
+    """Columns for output to a file or pipe: ``COLUMNS`` when set to a sane number, else 120."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isdigit() and 40 <= int(text) <= 1000:
+        return int(text)
+    return 120
+
+
 def out_console() -> Console:
-    """Console for results (stdout); 120 columns wide when written to a file or pipe."""
-    return Console(highlight=False, soft_wrap=False,
-                   width=None if sys.stdout.isatty() else 120)
+    """Console for results (stdout): the terminal's width, or ``COLUMNS`` (else 120 columns)
+    when written to a file or pipe, with no trailing spaces there."""
+    if sys.stdout.isatty():
+        return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=pipe_width(),
+                   file=cast("IO[str]", _TrimmedLines(sys.stdout)))
 
 
 def err_console() -> Console:
@@ -215,16 +263,57 @@ def _key(column: object) -> object:
     return None if column is None or (isinstance(column, float) and pd.isna(column)) else column
 
 
-def _findings_table(title: str, lines: list[tuple[str, ...]], style: str) -> Table:
-    t = Table(title=title, title_justify="left", title_style=style)
-    t.add_column("Sheet", overflow="fold", max_width=20)
-    t.add_column("Cell", no_wrap=True)
-    t.add_column("Column", overflow="fold", max_width=24)
-    t.add_column("What is wrong", overflow="fold", ratio=1, min_width=36)
-    t.add_column("Rule", style="dim", overflow="fold", max_width=22)
+#: Borders and padding of the five-column findings table, in columns.
+_TABLE_FRAME = 16
+#: The narrowest "What is wrong" column worth a table; below it findings are stacked.
+_MESSAGE_MIN = 30
+
+
+def _findings_table(lines: list[tuple[str, ...]], width: int) -> Table | None:
+    """The findings as a table when the width holds it whole, else None (stack them).
+
+    The cell reference and the rule's slug are never wrapped (a slug is what an analyst
+    copies into ``jtai rules``), so the table is only used when they fit beside a message
+    column at least ``_MESSAGE_MIN`` wide.
+    """
+    cell_w = max(len(line[1]) for line in lines)
+    slug_w = max(len(line[4]) for line in lines)
+    sheet_w = max(5, min(max(len(line[0]) for line in lines), 20))
+    column_w = max(6, min(max(len(line[2]) for line in lines), 24))
+    room = width - _TABLE_FRAME - sheet_w - cell_w - slug_w  # for Column and What is wrong
+    column_w = min(column_w, max(14, room - _MESSAGE_MIN))
+    message_w = room - column_w
+    if message_w < _MESSAGE_MIN:
+        return None
+    t = Table()
+    t.add_column("Sheet", overflow="fold", width=sheet_w)
+    t.add_column("Cell", no_wrap=True, width=cell_w)
+    t.add_column("Column", overflow="fold", width=column_w)
+    t.add_column("What is wrong", overflow="fold", width=message_w)
+    t.add_column("Rule", style="dim", no_wrap=True, width=slug_w)
     for line in lines:
         t.add_row(*_plain(*line))
     return t
+
+
+def _print_findings(console: Console, title: str, lines: list[tuple[str, ...]],
+                    style: str) -> None:
+    """A severity's findings: a table on a wide screen, one stacked entry each on a narrow one
+    ("Sheet CELL · Column · rule-slug", then the message indented below it)."""
+    console.print(Text(title, style=style))
+    table = _findings_table(lines, console.width)
+    if table is not None:
+        console.print(table)
+        return
+    for sheet, cell, column, message, rule in lines:
+        head = Text()
+        head.append(f"{sheet} {cell}".strip(), style="bold")
+        if column:
+            head.append(f" · {column}")
+        head.append(" · ")
+        head.append(rule, style="dim")
+        console.print(head, overflow="fold")
+        console.print(Padding(Text(message, overflow="fold"), (0, 0, 0, 4)))
 
 
 def _not_shown(report: ValidationReport, hidden: list[tuple[str, ...]], part: pd.DataFrame,
@@ -267,8 +356,10 @@ def quiet_line(report: ValidationReport) -> str:
     return "; ".join(parts) or "no errors"
 
 
-def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:
-    """The human summary: per-list counts, then errors, warnings, and coercions grouped."""
+def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT,
+                  verbose: bool = False) -> None:
+    """The human summary: per-list counts, then errors, warnings, coercions grouped, and which
+    headers were read as the template's (one line, or a table with ``verbose``)."""
     # lazy: the library loads only when the command runs, so --help stays quick
     from jtai_cli.reporting import counted
 
@@ -299,18 +390,6 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
                       str(counts["warning"]), str(counts["coerced"]))
     console.print(table)
-    mapped = [(report.sheet_key(info), written, canon) for info in report.sheets
-              for written, canon in info.columns.items() if written.strip() != canon.strip()]
-    if mapped:
-        t = Table(title="Headers read as the template's", title_justify="left")
-        for col in ("Sheet", "Header in the file", "Read as"):
-            t.add_column(col, overflow="fold")
-        for row in mapped[:limit]:
-            t.add_row(*_plain(*row))
-        console.print(t)
-        if len(mapped) > limit:
-            console.print(Text(f"... and {len(mapped) - limit} more headers read as the "
-                               "template's (--format json lists them all)", style="dim"))
     if skipped:
         console.print(Text("Not checked: " + "; ".join(
             f"{', '.join(keys)} ({why})" for why, keys in skipped.items()), style="dim"))
@@ -324,8 +403,8 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         lines = _lines(report, part)
         shown = lines[:limit]
         title = f"{noun.capitalize()}s ({len(part):,}" + (
-            f", on {len(lines):,} lines)" if len(lines) != len(part) else ")")
-        console.print(_findings_table(title, shown, style))
+            f", on {counted(len(lines), 'line')})" if len(lines) != len(part) else ")")
+        _print_findings(console, title, shown, style)
         if len(lines) > limit:
             console.print(Text(_not_shown(report, lines[limit:], part, shown, noun),
                                style="red" if severity == "error" else "yellow"))
@@ -345,12 +424,50 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
                                "in the template's form (--report lists them on its Coerced "
                                "sheet)", style="dim"))
 
+    _render_headers(report, console, verbose=verbose)
     verdict = ("VALID: no errors" if report.valid
                else "NOT VALID: fix the errors above before sending")
     style = "bold green" if report.valid else "bold red"
     console.print(Text(f"{verdict} ({counted(c['error'], 'error')}, "
                        f"{counted(c['warning'], 'warning')}, "
                        f"{counted(c['coerced'], 'value')} coerced)", style=style))
+
+
+def _same_but_style(written: str, canon: str) -> bool:
+    """True when two headers differ only in case, spacing or the style of quote marks."""
+    def norm(text: str) -> str:
+        return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+    return norm(written) == norm(canon)
+
+
+def _render_headers(report: ValidationReport, console: Console, *, verbose: bool) -> None:
+    """Headers read as another of the template's spellings: a line, or with ``verbose`` a
+    table. Headers that differ only in case, spacing or quote marks are counted, not named."""
+    mapped = [(report.sheet_key(info), written, canon) for info in report.sheets
+              for written, canon in info.columns.items() if written.strip() != canon.strip()]
+    if not mapped:
+        return
+    if verbose:
+        console.print(Text("Headers read as the template's", style="bold"))
+        t = Table()
+        for col in ("Sheet", "Header in the file", "Read as"):
+            t.add_column(col, overflow="fold")
+        for row in mapped:
+            t.add_row(*_plain(*row))
+        console.print(t)
+        return
+    renamed = [(w, c) for _, w, c in mapped if not _same_but_style(w, c)]
+    styled = len(mapped) - len(renamed)
+    pairs = list(dict.fromkeys(renamed))
+    examples = ", ".join(f"'{w}' as '{c}'" for w, c in pairs[:3])
+    parts = []
+    if renamed:
+        parts.append(f"{len(renamed)} read as the template's ({examples}"
+                     + (", ..." if len(pairs) > 3 else "") + ")")
+    if styled:
+        parts.append(f"{styled} differing from the template's only in case, spaces or quote "
+                     "marks")
+    console.print(Text(f"Headers: {'; '.join(parts)}. --verbose lists them.", style="dim"))
 
 
 def _why_skipped(note: str | None) -> str:

@@ -12,6 +12,7 @@ import typer
 from jtai_cli.errors import UsageError
 
 from .options import Debug, Format, Json, OutputFormat, Quiet
+from .usage import JtaiCommand
 
 app = typer.Typer(help="Show the lists jtai checks, their columns and code lists, and the "
                   "JSON Schema of jtai's JSON output.", no_args_is_help=True)
@@ -51,7 +52,7 @@ def resolve_list_name(name: str) -> str:
     return found[0]
 
 
-@app.command("list")
+@app.command("list", cls=JtaiCommand)
 def list_schemas(
     output_format: Format = OutputFormat.text, json_flag: Json = False, quiet: Quiet = False,
     debug: Debug = False,
@@ -90,7 +91,7 @@ def list_schemas(
                                     "(or show 6, show list-6)", style="dim"))
 
 
-@app.command("show")
+@app.command("show", cls=JtaiCommand)
 def show_schema(
     name: Annotated[str, typer.Argument(help="The list: its name as in 'jtai schemas list' "
                                         "(children_in_need), its number (6, list-6) or a "
@@ -171,7 +172,7 @@ def code_list_view(name: str | None) -> dict[str, object]:
                        "also_accept": list(e.also_accept)} for e in c.codes]}
 
 
-@app.command("codes")
+@app.command("codes", cls=JtaiCommand)
 def show_codes(
     name: Annotated[str | None, typer.Argument(
         help="The code list, as named in a column's 'Codes' (ethnicity, gender, "
@@ -219,7 +220,7 @@ def show_codes(
     console.print(table)
 
 
-@app.command("json-schema")
+@app.command("json-schema", cls=JtaiCommand)
 def json_schema(
     document: Annotated[JsonDocument, typer.Argument(
         case_sensitive=False, help="report: what 'jtai validate --format json' prints; error: "

@@ -22,6 +22,7 @@ from .options import (
     Json,
     OutputFormat,
     Quiet,
+    Verbose,
     parse_day,
 )
 
@@ -56,6 +57,7 @@ def validate(
                      show_default=False),
     ] = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     force: Force = False,
     debug: Debug = False,
 ) -> None:
@@ -106,10 +108,14 @@ def validate(
                 f"{counted(result.counts()['warning'], 'warning')} (--fail-on warning) in "
                 f"{', '.join(map(str, result.files))}")
     else:
-        render.render_report(result, render.out_console())
+        render.render_report(result, render.out_console(), verbose=verbose)
         if code == render.EXIT_ERRORS and result.valid:
+            # lazy: the library loads only when the command runs, so --help stays quick
+            from jtai_cli.reporting import counted
+
             render.out_console().print(
-                f"Exit code 1: {result.counts()['warning']} warning(s), and --fail-on warning")
+                f"Exit code 1: {counted(result.counts()['warning'], 'warning')}, and "
+                "--fail-on warning")
         if report is not None:
             render.out_console().print(f"Highlighted copy written to {report}")
     raise typer.Exit(code)

@@ -98,7 +98,7 @@ def test_option_a_text_output_and_workbook(tmp_path):
                                  "--notified", "23/11/2026", "--as-of", "2026-11-23"])
     assert result.exit_code == 0, result.output
     assert "Option A, first stage: 20 CSA-FE children proposed" in result.stdout
-    assert f"written to {out}" in result.stdout.replace("\n", "")
+    assert f"written to {out}" in " ".join(result.stdout.split())
     assert out.exists()
 
 

@@ -14,7 +14,7 @@ def test_template_writes_the_option_b_workbook(tmp_path):
     out = tmp_path / "blank.xlsx"
     result = runner.invoke(app, ["template", "--option", "B", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"Blank option B workbook written to {out}" in result.stdout.replace("\n", "")
+    assert f"Blank option B workbook written to {out}" in " ".join(result.stdout.split())
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Instructions" and "Additional fields" in wb.sheetnames
 
