@@ -269,7 +269,8 @@ def _words(dim: str, child: ChildRecord, as_of: dt.date, schemas: SchemaSet) -> 
         return "unborn child" if v == UNBORN else f"child aged {v}"
     if dim == "gender":
         label = schemas.codes["gender"].means(str(v)) if v else "unrecorded gender"
-        return f"{label.lower()} child" if label in ("Male", "Female") else f"child ({label})"
+        return (f"{label.lower()} child" if label in ("Male", "Female")
+                else f"child recorded as gender: {label}")
     if dim == "ethnic_group":
         return (f"child of {v} ethnicity" if v and v != ethnic_groups(schemas).blank
                 else "child whose ethnicity is not recorded")
@@ -305,6 +306,51 @@ def _mix_reason(before: dict[str, int], tied: int, child: ChildRecord, chooser: 
         out.append(f"chosen over {tied} other child{'ren' if tied > 1 else ''} adding equally "
                    f"to the mix by the seeded tie-break (seed {chooser.seed})")
     return out
+
+
+def _closest(child: ChildRecord, chosen: Sequence[ChildRecord], chooser: _Chooser,
+             schemas: SchemaSet) -> tuple[ChildRecord, list[str]] | None:
+    """The pick most like ``child`` (most groups in common; the earlier pick on a tie), and
+    the groups they share, in words."""
+    if not chosen:
+        return None
+    as_of = chooser.as_of
+
+    def shared(other: ChildRecord) -> list[str]:
+        return [d for d, _ in chooser.dims if other.value(d, as_of) == child.value(d, as_of)]
+
+    best = max(chosen, key=lambda c: (len(shared(c)), -chosen.index(c)))
+    return best, [_words(d, child, as_of, schemas) for d in shared(best)]
+
+
+def _not_among(child: ChildRecord, chosen: Sequence[ChildRecord], chooser: _Chooser,
+               schemas: SchemaSet, places: int) -> str:
+    """Why this flagged child is not among the places: the groups it would have added, or the
+    groups already in the selection and the pick most like it."""
+    as_of = chooser.as_of
+    new = [_words(d, child, as_of, schemas) for d, _ in chooser.dims
+           if chooser.counts[d][child.value(d, as_of)] == 0]
+    if new:
+        text = (f"not among the {places}: it would have been the first {'; first '.join(new)} "
+                "in the selection, but the places filled first with children who each added "
+                "more groups to jtai's mix")
+    else:
+        fewest = min(chooser.dims, key=lambda dw: chooser.counts[dw[0]][child.value(dw[0],
+                                                                                  as_of)])[0]
+        text = (f"not among the {places}: each of its groups is already in the selection, the "
+                f"least represented being {_words(fewest, child, as_of, schemas)} "
+                f"({chooser.counts[fewest][child.value(fewest, as_of)]} picked)")
+    near = _closest(child, chosen, chooser, schemas)
+    if near is not None:
+        rival, same = near
+        text += (f"; the pick most like it is child '{rival.child_id}'"
+                 + (f" (alike in {len(same)} of {len(chooser.dims)}: {', '.join(same)})"
+                    if same else ""))
+    return text
+
+
+def _y_answers(child: ChildRecord) -> int:
+    return sum(1 for r in _FIELD_WEIGHT if child.fields.get(r) == "Y")
 
 
 def _field_text(role: str, value: str | None) -> str:
@@ -730,9 +776,9 @@ class _Context:
             pool.remove(child)
             new = chooser.add(child)
             chosen.append(child)
-            picks.append(self._pick(child, [self._where_flagged(child), *why,
-                                            *_mix_reason(new, tied, child, chooser,
-                                                         self.schemas)]))
+            picks.append(self._pick(child, [*why, *_mix_reason(new, tied, child, chooser,
+                                                                self.schemas),
+                                            self._where_flagged(child)]))
 
         self._required(chosen, pool, take)
         # Every list with flagged children is represented (jtai's reading of "from all the
@@ -746,9 +792,8 @@ class _Context:
             take(pool, [])
         # Flagged children not chosen first: they are the ones an inspector may swap in.
         not_picked[:0] = [(child.child_id, (
-            f"{self._where_flagged(child)}, but not among the {SELECT_COUNT}: the places went "
-            "to children who added more to jtai's mix of legal status, open or closed, age, "
-            "gender, ethnicity, disability and team",)) for child in self._sorted(pool)]
+            _not_among(child, chosen, chooser, self.schemas, SELECT_COUNT),
+            self._where_flagged(child))) for child in self._sorted(pool)]
         total = len(picks) + len(pool)
         lists = sorted({lab for c in self.candidates.values() for lab in c.lists})
         if len(picks) < SELECT_COUNT:
@@ -827,10 +872,10 @@ class _Context:
             pool.remove(child)
             new = chooser.add(child)
             chosen.append(child)
-            picks.append(self._pick(child, [*_relies_on(child, self.schemas), *why,
-                                            *_tier_words(child),
-                                            *_mix_reason(new, tied, child, chooser,
-                                                         self.schemas)]))
+            picks.append(self._pick(child, [*why, *_mix_reason(new, tied, child, chooser,
+                                                                self.schemas),
+                                            *_relies_on(child, self.schemas),
+                                            *_tier_words(child)]))
 
         self._required(chosen, pool, take)
         # jtai's mix rule: a YOT-known child and an NPS one, from the best tier available.
@@ -849,13 +894,28 @@ class _Context:
             take(pool, [])
         best_tier = max((_tier(c) for c in chosen), default=0)
         for child in self._sorted(pool):
+            near = _closest(child, chosen, chooser, self.schemas)
             if _tier(child) > best_tier:
                 why = (f"not picked: its answers show {_tier_text(child)}, and {len(chosen)} "
                        "children whose answers show more were proposed (jtai's mix rule)")
+                if near is not None:
+                    why += (f"; the pick most like it, child '{near[0].child_id}', shows "
+                            f"{_tier_text(near[0])}")
+            elif near is None:
+                why = f"not picked: its answers show {_tier_text(child)}"
             else:
-                why = (f"not picked: its answers show {_tier_text(child)}, like those picked, "
-                       f"but the {len(chosen)} places went to children with more Y answers or "
-                       "who kept a wider mix of statuses and needs (jtai's mix rule)")
+                rival, same = near
+                also = (f" (alike in {len(same)} of {len(chooser.dims)}: {', '.join(same)})"
+                        if same else "")
+                mine, theirs = _y_answers(child), _y_answers(rival)
+                if theirs > mine:
+                    edge = f"has more Y answers ({theirs} to this child's {mine})"
+                else:
+                    edge = (f"has as many Y answers ({theirs}) and added more to the mix of "
+                            "statuses and needs when it was picked")
+                why = (f"not picked: its answers show {_tier_text(child)}, like those picked; "
+                       f"the pick most like it, child '{rival.child_id}'{also}, {edge} "
+                       "(jtai's mix rule)")
             not_picked.append((child.child_id, (why, *[f"warning: {p}" for p in
                                                        child.problems])))
         # Children who could be swapped in first, then the rest.

@@ -11,6 +11,7 @@ import datetime as dt
 import importlib.util
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -519,8 +520,11 @@ def _check_tracking_picks(r) -> None:
         f = p.facts["fields"]
         assert f["multi_agency"] == "Y"
         assert "Y" in (f["police_investigation"], f["csa_support"], f["sarc_attended"])
-        assert p.reasons[0] == "relies on field 2 for multi-agency involvement (field 2 is Y)"
-        assert p.reasons[1].startswith("relies on field ")
+        assert "relies on field 2 for multi-agency involvement (field 2 is Y)" in p.reasons
+        assert any(x.startswith("relies on field ") and "work to address" in x
+                   for x in p.reasons)
+    # each pick opens with what distinguished it, not with the answers every pick shares
+    assert len({p.reasons[0] for p in r.picks}) == len(r.picks)
     assert r.call_must_confirm[0].startswith("the call (paras 25, 28) confirms")
 
 
@@ -595,7 +599,7 @@ def test_para28_work_to_address_concerns_is_read_from_fields_5_6_and_7(tmp_path)
     kids += [child(f"MA{i}", fields=answers(multi_agency="Y")) for i in range(8)]
     r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
     assert r.ids[0] == "SARC"
-    assert "relies on field 7 for work" in r.picks[0].reasons[1]
+    assert any("relies on field 7 for work" in x for x in r.picks[0].reasons)
 
 
 def test_para24_option_a_says_plainly_the_20_stage_was_skipped(tmp_path):
@@ -714,3 +718,45 @@ def test_a_new_flagged_list_is_shortlisted_from_without_code(tmp_path):
     assert "F2" not in picks  # not flagged
     assert [(w.kind, w.value) for w in parse_wants("family_support", schemas)] == [
         ("list", "List 12")]
+
+
+def test_reasons_say_what_distinguished_each_child(tmp_path):
+    # Issue 25: 15 of 19 "not picked" rows carried one sentence, every pick opened alike.
+    kids = [child(f"CIN{i}", dob=D(2012, 5, 5)) for i in range(30)]
+    kids += [child("CLA1", lists=(8,)), child("TEEN", dob=D(2009, 6, 1)),
+             child("SOUTH", team="South Team")]
+    r = shortlist(build(tmp_path, kids, option="A"), option="A", as_of=AS_OF)
+    # a pick opens with what it added (or the rule that took it), where it is flagged after
+    assert not any(p.reasons[0].startswith("flagged CSA-FE") for p in r.picks)
+    cla = next(p for p in r.picks if p.child_id == "CLA1")
+    assert "first looked-after child" in " ".join(cla.reasons[:2])
+    why = dict(r.not_picked)
+    assert len(why) == len(kids) - 20
+    for cid, reasons in why.items():
+        m = re.search(r"the pick most like it is child '([^']+)'", reasons[0])
+        assert m and m.group(1) in r.ids, (cid, reasons[0])
+    # identical CIN children share one reason; the CLA, teen and South Team picks do not
+    cin = next(w for c, w in why.items() if c.startswith("CIN"))
+    assert "each of its groups is already in the selection" in cin[0]
+
+
+def test_track_not_picked_names_the_pick_that_took_its_place(tmp_path):
+    kids = [child(f"Y{i}", fields=eligible()) for i in range(7)]
+    kids += [child(f"N{i}", fields=eligible(csa_current="N")) for i in range(3)]
+    r = shortlist(build(tmp_path, kids), option="B", as_of=AS_OF)
+    for cid in ("N0", "N1", "N2"):
+        reason = dict(r.not_picked)[cid][0]
+        m = re.search(r"the pick most like it, child '([^']+)'", reason)
+        assert m and m.group(1) in r.ids
+        n = re.search(r"more Y answers \((\d) to this child's (\d)\)", reason)
+        assert n and int(n.group(1)) > int(n.group(2)), reason
+
+
+def test_gender_other_than_male_or_female_is_said_as_gender(tmp_path):
+    from jtai_cli import shortlisting
+
+    kids = [child(f"C{i}") for i in range(3)] + [child("NEI", gender="d) Neither")]
+    r = shortlist(build(tmp_path, kids, option="A"), option="A", as_of=AS_OF)
+    text = " ".join(x for p in r.picks for x in p.reasons)
+    assert "gender: Neither" in text and "(Neither)" not in text
+    assert shortlisting is not None
