@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from .model import ParsedList as ParsedList
 from .model import RawCells
 from .parsing import BLANK, ParsedColumn, is_blank, parse_column, parse_date, show
 from .reading import RawSheet, Workbook, read_workbook
+from .reading.zipguard import NUMBERS_EXPORT
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
 from .schemas import ListSchema, SchemaSet, load_schemas, normalise, resolve_lists
 
@@ -411,7 +413,10 @@ def _load_lists(
             sheets.append(SheetInfo(sheet.file, sheet.name, None, None, None, 0,
                                     note="template guidance sheet: not a list"))
             continue
-        match = None if _out_of_scope(sheet, schemas) else identify(sheet, schemas)
+        # jtai's own sheets (a highlighted copy's Issues sheet names columns and rules) are
+        # never read as lists, whatever their cells look like
+        match = (None if normalise(sheet.name) in _JTAI_SHEETS or _out_of_scope(sheet, schemas)
+                 else identify(sheet, schemas))
         if match is None:
             _unrecognised(sheet, findings, sheets, (fi, si))
             if not keep_rows:
@@ -568,7 +573,8 @@ def _out_of_scope(sheet: RawSheet, schemas: SchemaSet) -> bool:
 
 
 #: Sheets jtai itself writes beside the lists (drop-down codes, accounting, instructions).
-_JTAI_SHEETS = frozenset({"codes", "sources", "filter", "instructions", "issues"})
+_JTAI_SHEETS = frozenset({"codes", "sources", "filter", "instructions", "issues", "by rule",
+                          "coerced", "selected for tracking", "tracked children"})
 
 
 def _unrecognised(
@@ -657,12 +663,33 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path],
                             if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES
                             and not f.name.startswith((".", "~$")))
             if not inside:
-                raise FileNotFound("this folder holds no .xlsx, .xlsm, .xls, .ods, .csv or "
-                                   ".parquet files", file=p)
+                raise FileNotFound(_empty_folder(p), file=p)
             files.extend(inside)
         else:
             files.append(p)
     return files, had_folder
+
+
+def _holds_workbooks(folder: Path) -> bool:
+    """True when the folder holds a workbook or CSV file itself (its first 1,000 entries)."""
+    try:
+        return any(f.suffix.lower() in WORKBOOK_SUFFIXES and not f.name.startswith((".", "~$"))
+                   and f.is_file() for f in itertools.islice(folder.iterdir(), 1000))
+    except OSError:
+        return False
+
+
+def _empty_folder(folder: Path) -> str:
+    """Why a folder gave no files: an Apple Numbers document, or files only in subfolders."""
+    if folder.suffix.lower() == ".numbers":
+        return NUMBERS_EXPORT
+    below = [sub.name for sub in sorted(folder.iterdir())[:1000]
+             if sub.is_dir() and not sub.name.startswith(".") and _holds_workbooks(sub)]
+    if below:
+        shown = ", ".join(below[:5]) + (f" and {len(below) - 5} more" if len(below) > 5 else "")
+        return (f"this folder holds no workbooks itself, but its subfolders do ({shown}): jtai "
+                "does not look inside subfolders, so give those folders or files")
+    return "this folder holds no .xlsx, .xlsm, .xls, .ods, .csv or .parquet files"
 
 
 def validate_workbook(

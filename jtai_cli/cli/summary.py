@@ -82,6 +82,11 @@ def summary(
     if as_json and stdio.is_stdout(output):
         raise typer.BadParameter("-o - and --format json would both print on standard output: "
                                  "write the page to a file", param_hint="--output")
+    if (output is not None and not stdio.is_stdout(output)
+            and output.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".csv")):
+        raise typer.BadParameter(f"-o writes the report as a web page, not a {output.suffix} "
+                                 f"file: give a name ending .html, and --xlsx {output.name} "
+                                 "for the workbook", param_hint="--output")
     opt = option.value if option else None
 
     # Imported here, not at the top: `jtai --help` loads neither rich nor pandas.

@@ -47,6 +47,12 @@ _SST = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst[\t\n\r />]")
 _TEXT_WINDOW = 1024**2
 
 
+#: What to do with an Apple Numbers document (a file, or a folder on older Macs).
+NUMBERS_EXPORT = ("this is an Apple Numbers spreadsheet, not an Excel workbook: open it in "
+                  "Numbers, choose File > Export To > Excel..., save the .xlsx and give jtai "
+                  "that file")
+
+
 def _inspect_zip(
     p: Path, size: int, on_scan: Callable[[str, str, _Scan], None] | None = None
 ) -> tuple[str, dict[str, _Scan]]:
@@ -148,6 +154,8 @@ def _zip_kind(p: Path, by_name: dict[str, zipfile.ZipInfo]) -> str:
         what = "a PowerPoint presentation"
     elif "content.xml" in names:
         what = "an OpenDocument file that is not a spreadsheet"
+    elif any(n.startswith("Index/") and n.endswith(".iwa") for n in names) or "Index.zip" in names:
+        raise WorkbookUnreadable(NUMBERS_EXPORT, file=p)
     elif not names:
         what = "an empty zip archive"
     else:
