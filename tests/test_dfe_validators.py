@@ -471,3 +471,57 @@ def test_every_case_cites_its_rule_and_explains_each_difference():
             assert 0 <= i < n and len(why.split()) >= 5, (case.rule, i)
         rules.add(case.rule)
     assert len(rules) >= 20
+
+
+# --------------------------------------------------------------------------- code lists
+# The DfE validators' code lists, rule by rule, for the columns a JTAI list codes the same
+# way. jtai's list must read each DfE code as itself, and hold no code the DfE never had
+# (a stale or made-up code). Placement types are the union of the years, as a JTAI list
+# spans them (see 903 146 above).
+_PLACE_2022 = ("A3 A4 A5 A6 H5 K1 K2 P1 P2 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 U1 U2 U3 U4 U5 "
+               "U6 Z1").split()
+DFE_CODE_LISTS: dict[str, tuple[str, list[str]]] = {
+    "ethnicity": ("903 103, lac2024_25/rule_103.py",
+                  "WBRI WIRI WOTH WIRT WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH BCRB BAFR "
+                  "BOTH CHNE OOTH REFU NOBT".split()),
+    "legal_status": ("903 144, lac2022_23/rule_144.py",
+                     "C1 C2 D1 E1 V2 V3 V4 J1 J2 J3 L1 L2 L3".split()),
+    "category_of_need": ("903 145, lac2022_23/rule_145.py", "N1 N2 N3 N4 N5 N6 N7 N8".split()),
+    "placement_type": ("903 146, lac2022_23, lac2024_25 (K3) and lac2025_26 (Z11-Z14)",
+                       [*_PLACE_2022, "K3", "Z11", "Z12", "Z13", "Z14"]),
+    "reason_ceased": ("903 149, lac2022_23/rule_149.py",
+                      "E11 E12 E2 E3 E4A E4B E13 E41 E45 E46 E47 E48 E5 E6 E7 E8 E9 E14 E15 "
+                      "E16 E17 X1".split()),
+    "placement_provider": ("903 178, lac2025_26/rule_178.py", "PR0 PR1 PR2 PR3 PR4 PR5".split()),
+    "primary_need": ("CIN 8650, cin2022_23/rule_8650.py",
+                     "N0 N1 N2 N3 N4 N5 N6 N7 N8 N9".split()),
+    "contact_source": ("CIN 8866, cin2022_23/rule_8866.py",
+                       "1A 1B 1C 1D 2A 2B 3A 3B 3C 3D 3E 3F 4 5A 5B 5C 5D 6 7 8 9 10".split()),
+    "category_of_abuse": ("CIN 8905/8910, cin2022_23/rule_8905.py",
+                          "NEG PHY SAB EMO MUL".split()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DFE_CODE_LISTS))
+def test_jtai_code_lists_hold_exactly_the_dfe_codes(name: str):
+    from jtai_cli.schemas import load_schemas
+
+    codes = load_schemas().codes[name]
+    source, dfe = DFE_CODE_LISTS[name]
+    read = {c: codes.match(c) for c in dfe}
+    assert [c for c, v in read.items() if v is None] == [], source
+    assert {c: codes.short.get(v) for c, v in read.items() if v} == {c: c for c in dfe}, source
+    assert sorted(set(codes.short.values()) - set(dfe)) == [], source
+
+
+@pytest.mark.parametrize(("source", "codes"), [
+    ("903 101, lac2022_23/rule_101.py", {"1": "Male", "2": "Female"}),
+    ("903 101, lac2024_25/rule_101.py", {"M": "Male", "F": "Female", "U": "Not stated/recorded"}),
+    ("CIN 4180, cin2022_23/rule_4180.py",
+     {"1": "Male", "2": "Female", "0": "Not stated/recorded", "9": "Neither"}),
+])
+def test_jtai_gender_reads_every_dfe_sex_and_gender_code(source: str, codes: dict[str, str]):
+    from jtai_cli.schemas import load_schemas
+
+    gender = load_schemas().codes["gender"]
+    assert {c: gender.means(gender.match(c) or "?") for c in codes} == codes, source
