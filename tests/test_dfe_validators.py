@@ -323,7 +323,7 @@ def cases() -> list[Any]:
          [cla("16/03/2005", "16/03/2021", "E5", end_2021),    # DfE row 0
           cla("23/09/2002", "17/06/2020", "E6", end_2021),    # DfE row 1
           cla("31/12/2014", "23/08/2020", "E6", end_2021)],   # DfE row 4: aged 5
-         frozenset({2}), (REC, DEC, DOB), ("code-not-in-list", "reason-not-for-age"),
+         frozenset({2}), (REC, DOB), (),
          as_of=end_2021,
          differs={2: "jtai has no rule on the reason ceased against the child's age: the "
                      "JTAI list is read for who the children are, and the census's "
@@ -333,7 +333,7 @@ def cases() -> list[Any]:
          [cla("16/03/2005", "16/03/2021", "E7", end_2021),    # DfE row 0
           cla("23/09/2002", "17/06/2020", "E7", end_2021),    # DfE row 1
           cla("31/12/2014", "23/08/2020", "E7", end_2021)],   # DfE row 4: aged 5
-         frozenset({2}), (REC, DEC, DOB), ("code-not-in-list", "reason-not-for-age"),
+         frozenset({2}), (REC, DOB), (),
          as_of=end_2021,
          differs={2: "jtai has no rule on the reason ceased against the child's age"})
     case("903 445", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_445.py",
@@ -342,7 +342,7 @@ def cases() -> list[Any]:
           for s in ("01/11/2005", "31/12/2005", "20/01/2006", "01/10/2012")]
          + [{LS: "C1", DOB: d("01/01/2000"), AGE: BLANK, DECOM: d("20/02/2005"),
              PLACE_START: d("20/02/2005")}],   # DfE rows 0, 1, 3, 4, 5 (row 2 has no DECOM)
-         frozenset({2, 3}), (LS,), ("code-not-in-list", "code-not-for-date"),
+         frozenset({2, 3}), (LS,), (),
          as_of=d("31/12/2012"),
          differs={2: "jtai keeps the 2019 template's 'D1: Freeing order' and has no rule on "
                      "a legal status against the date care started",
