@@ -57,7 +57,10 @@ URN = "URN of Placement"                            # URN
 LOCATION = "Placement Location"                     # PL_LOCATION
 PL_LA = "LA of Placement"                           # PL_LA
 # List 6 (children_in_need), list 7 (child_protection), list 3 (referrals).
-L6, L7, L3 = "children_in_need", "child_protection", "referrals"
+L6, L7, L3, L5 = "children_in_need", "child_protection", "referrals", "section_47"
+ID, EDD = "Child Unique ID", "If unborn: expected date of birth"  # LAchildID, Expected...
+S47_START = "Strategy discussion initiating Section 47 Enquiry Start Date"  # S47ActualStartDate
+ICPC = "Date of Initial Child Protection Conference"                       # DateOfInitialCPC
 NEED = "Primary Need Code"                          # PrimaryNeedCode
 CIN_START, CIN_END, CIN_REASON = "CIN Start Date", "CIN Closure Date", "Reason for Closure"
 CPP_START, CPP_END = "Child Protection Plan Start Date", "Child Protection Plan End Date"
@@ -409,6 +412,42 @@ def cases() -> list[Any]:
          differs={3: "the DfE skips referrals before April 2013, when the code became "
                      "required; 'pd.NA' (a string in the DfE table) is not a source code "
                      "whatever the date"})
+
+    case("CIN 8500", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8500.py",
+         "the LA child ID is present", L6, on(ID, ["1234", None, None]), frozenset({1, 2}),
+         (ID,), (*CODES, "id-not-recognised"))
+    born = {AGE: BLANK, CIN_START: d("01/06/2000")}
+    both = ("the JTAI column is 'If unborn: expected date of birth': a child born since may "
+            "keep the expected date recorded before the birth, and jtai reads it only where "
+            "there is no date of birth")
+    case("CIN 8525", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8525.py",
+         "a date of birth or an expected date of birth, not both", L6,
+         [{DOB: d("26/05/2000"), EDD: d("26/05/2000"), **born},
+          {DOB: d("26/05/2000"), EDD: d("26/05/2001"), **born},
+          {DOB: BLANK, EDD: d("26/05/1999"), **born},   # DfE's child4 (twice): two rows
+          {DOB: d("26/05/2000"), EDD: BLANK, **born},
+          {DOB: d("26/05/2000"), EDD: d("25/05/2000"), **born},
+          {DOB: BLANK, EDD: BLANK, **born}],
+         frozenset({0, 1, 4, 5}), (DOB, EDD), (), as_of=d("31/03/2001"),
+         differs={0: both, 1: both, 4: both,
+                  2: "the expected date is 22 months before the as-of date: the child has "
+                     "surely been born, and jtai asks for the date of birth "
+                     "(unborn-due-date-passed); the DfE rule checks only which column is "
+                     "filled",
+                  5: "Annex A leaves the date of birth blank for an unborn child without an "
+                     "expected date (or one not known); the JTAI lists do not require it"})
+
+    # ------------------------------------------------------------ CIN census: list 5
+    s47 = [("01/01/2020", "01/01/2020"), ("01/02/2020", "01/01/2020"),
+           ("01/03/2020", "01/03/2020"), ("15/01/2020", "17/01/2020"), (None, None),
+           ("01/07/2020", "01/01/2020"), ("15/01/2020", "15/01/2020"), (None, "01/01/2020")]
+    case("CIN 8615", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8615.py",
+         "the S47 enquiry started, and on or before the initial child protection conference",
+         L5, [{S47_START: d(a) if a else BLANK, ICPC: d(b) if b else BLANK} for a, b in s47],
+         frozenset({1, 5, 7}), (S47_START, ICPC), ("end-before-start", "required-missing"),
+         as_of=d("31/07/2020"),
+         differs={4: "the strategy discussion's date defines list 5 (para 20): jtai asks for "
+                     "it on every row; 8615 asks for it only where a conference is dated"})
 
     # ------------------------------------------------------------ CIN census: list 7
     seven = {DOB: d("01/01/1985"), AGE: BLANK}
