@@ -61,6 +61,9 @@ L6, L7, L3, L5 = "children_in_need", "child_protection", "referrals", "section_4
 ID, EDD = "Child Unique ID", "If unborn: expected date of birth"  # LAchildID, Expected...
 S47_START = "Strategy discussion initiating Section 47 Enquiry Start Date"  # S47ActualStartDate
 ICPC = "Date of Initial Child Protection Conference"                       # DateOfInitialCPC
+L4 = "assessments"
+ASSESS_START = "Continuous Assessment Start Date"
+AUTHORISED = "Continuous Assessment Date of Authorisation"  # AssessmentAuthorisationDate
 NEED = "Primary Need Code"                          # PrimaryNeedCode
 CIN_START, CIN_END, CIN_REASON = "CIN Start Date", "CIN Closure Date", "Reason for Closure"
 CPP_START, CPP_END = "Child Protection Plan Start Date", "Child Protection Plan End Date"
@@ -436,6 +439,42 @@ def cases() -> list[Any]:
                      "filled",
                   5: "Annex A leaves the date of birth blank for an unborn child without an "
                      "expected date (or one not known); the JTAI lists do not require it"})
+
+    unborn = ("Annex A lets the date of birth hold an unborn child's expected date, so a "
+              "date after the as-of date with no age (or -1) is read as an unborn child's; "
+              "the CIN census has a column of its own for that")
+    case("CIN 8520", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8520.py",
+         "the date of birth is on or before the end of the census period", L6,
+         [{DOB: d(x) if x else BLANK, AGE: BLANK, CIN_START: d("01/01/2022")}
+          for x in ("01/06/2021", "01/06/2022", "31/08/2021", "31/12/2022", None)],
+         frozenset({1, 3}), (DOB,), (), as_of=d("31/03/2022"),
+         differs={1: unborn, 3: unborn})
+    pre_birth = ("jtai has no rule on a referral long before the (expected) birth: a "
+                 "pre-birth referral is legitimate on a JTAI list, and the 40-week limit is "
+                 "the census's own plausibility check")
+    case("CIN 8606", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8606.py",
+         "a referral is at most 40 weeks before the (expected) date of birth", L3,
+         [{REFERRAL: d(r), DOB: d(b) if b else BLANK, EDD: d(e) if e else BLANK, AGE: BLANK}
+          for r, b, e in (("26/04/2000", "26/05/2000", None),
+                          ("27/06/1998", "26/05/2000", None),
+                          ("07/04/2000", None, "26/05/2000"),
+                          ("07/02/1998", None, "26/05/2000"))],
+         frozenset({1, 3}), (DOB, EDD), (),
+         as_of=d("30/04/2000"), differs={1: pre_birth, 3: pre_birth})
+
+    # ------------------------------------------------------------ CIN census: list 4
+    # The DfE's published test does not test its own rule text ("if present ... on or
+    # between the start of the census year and the reference date"): its code returns the
+    # wrong index, so the test expects the blank row and misses the date after the census.
+    case("CIN 8696", f"{CIN_REPO}: cin_validator/rules/cin2022_23/rule_8696.py",
+         "an assessment's authorisation date falls within the census year", L4,
+         [{AUTHORISED: d(x) if x else BLANK, ASSESS_START: d("01/01/2019")}
+          for x in ("01/03/2019", None, "01/10/2022")],
+         frozenset({0, 1}), (AUTHORISED,), (), as_of=d("31/03/2022"),
+         differs={1: "the rule text checks the date only 'if present': a blank authorisation "
+                     "is an open assessment, which jtai accepts",
+                  2: "a date after the census end fails the rule text; jtai flags it "
+                     "(date-in-future). The published test misses it (see above)"})
 
     # ------------------------------------------------------------ CIN census: list 5
     s47 = [("01/01/2020", "01/01/2020"), ("01/02/2020", "01/01/2020"),
