@@ -342,6 +342,21 @@ def cases() -> list[Any]:
          frozenset({2}), (REC, DOB), (),
          as_of=end_2021,
          differs={2: "jtai has no rule on the reason ceased against the child's age"})
+    # (The DfE table's rows 4 and 5 end before they start, and rows 0-1 are of adults: jtai
+    # flags those too, in columns this case does not look at.)
+    k3 = [("K3", "01/01/2022", "13/02/2022", "01/01/1998"),
+          ("P2", "01/02/2022", "14/03/2022", "01/02/2000"),
+          ("P2", "02/03/2022", "14/04/2022", "02/03/2015"),
+          ("K3", "15/01/1982", "27/04/2012", "15/01/2010"),
+          ("K3", "15/03/2016", "26/04/2006", "15/03/2000"),   # 16th birthday
+          ("K3", "14/03/2016", "25/04/2012", "15/03/2000")]   # the day before
+    case("903 371", f"{LAC_REPO}: lac_validator/rules/lac2024_25/rule_371.py",
+         "supported accommodation (K3) only from 16", L8,
+         [{PLACE: p, DECOM: d(a), PLACE_START: d(a), DEC: d(b), REC: "E8", DOB: d(c),
+           AGE: BLANK} for p, a, b, c in k3],
+         frozenset({3, 5}), (PLACE, PLACE_START, DECOM), (), as_of=d("31/03/2022"),
+         differs={5: "jtai has no rule on the placement type against the child's age (row 3 "
+                     "it flags too, as care that started before the child was born)"})
     case("903 445", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_445.py",
          "legal status D1 (freeing order) only for periods starting by 2005", L8,
          [{LS: "D1", DOB: d("01/01/2000"), AGE: BLANK, DECOM: d(s), PLACE_START: d(s)}
