@@ -40,6 +40,7 @@ LAC_REPO = "data-to-insight/csc-validator-be-903"
 
 # List 8 (children_in_care) headers, and the SSDA903 field each holds.
 L8 = "children_in_care"
+L8R = "children_in_care_reduced"  # para 20's reduced list 8: the same columns, no postcode
 GENDER = "Gender"                                   # SEX / GenderCurrent
 ETHNICITY = "Ethnicity"                             # ETHNIC
 DOB = "Date of Birth"                               # DOB
@@ -247,6 +248,12 @@ def cases() -> list[Any]:
           {PLACE: "Z1", PROVIDER: BLANK}],    # DfE row 8
          frozenset(), (PROVIDER,), pending="no placement provider on T0-T4 or Z1")
     case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
+         "no provider needed on T0-T4 or Z1, on para 20's reduced list 8", L8R,
+         [{PLACE: "T0", PROVIDER: BLANK},     # DfE row 0
+          {PLACE: "Z1", PROVIDER: BLANK}],    # DfE row 8
+         frozenset(), (PROVIDER,),
+         pending="no placement provider on T0-T4 or Z1 (the reduced list 8 too)")
+    case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
          "no provider needed on Z11-Z14", L8,
          [{PLACE: "Z11", PROVIDER: BLANK},    # DfE row 10
           {PLACE: "Z12", PROVIDER: BLANK}],   # DfE row 11
@@ -275,6 +282,11 @@ def cases() -> list[Any]:
          [{LS: "V3", POSTCODE: BLANK, URN: BLANK, LOCATION: BLANK}],  # DfE row 7
          frozenset(), (LOCATION, POSTCODE, URN),
          pending="no placement location or postcode for V3/V4 short breaks")
+    case("903 214", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_214.py",
+         "no placement location for a short break (V3/V4), on para 20's reduced list 8", L8R,
+         [{LS: "V3", URN: BLANK, LOCATION: BLANK}],                  # DfE row 7
+         frozenset(), (LOCATION, URN),
+         pending="no placement location for V3/V4 short breaks (the reduced list 8 too)")
     case("903 214", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_214.py",
          "a postcode or URN given for a short break (V3/V4)", L8,
          [{LS: "V3", POSTCODE: "M2 3RT", URN: "XXXXXX"},     # DfE row 0
