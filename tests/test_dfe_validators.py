@@ -297,6 +297,21 @@ def cases() -> list[Any]:
          pending="a placement postcode or URN given for V3/V4 is a warning (\"a value where "
                  "the definition says blank may be a warning\")")
 
+    case("903 420", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_420.py",
+         "no LA of placement for a short break (V3/V4)", L8,
+         [{LS: "C2", PL_LA: BLANK},           # DfE row 0
+          {LS: "V3", PL_LA: BLANK},           # DfE row 3
+          {LS: "V4", PL_LA: BLANK},           # DfE row 4
+          {LS: "C2", PL_LA: "NIR"}],          # DfE row 5
+         frozenset(), (PL_LA,), ())
+    case("903 420", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_420.py",
+         "an LA of placement given for a short break (V3/V4)", L8,
+         [{LS: "V3", PL_LA: "E03934134"},     # DfE row 1
+          {LS: "V4", PL_LA: "E059635"}],      # DfE row 2
+         frozenset({0, 1}), (PL_LA,), (),
+         pending="an LA of placement given for V3/V4 is a warning (\"a value where the "
+                 "definition says blank may be a warning\")")
+
     # --------------------------------------------------------------- SSDA903: postcodes
     case("903 392c", f"{LAC_REPO}: validator903 392c (rule_392c, 'Postcode(s) provided are "
          "invalid')", "home and placement postcodes are real postcodes", L8,
