@@ -384,6 +384,44 @@ def cases() -> list[Any]:
          frozenset({3, 5}), (PLACE, PLACE_START, DECOM), (), as_of=d("31/03/2022"),
          differs={5: "jtai has no rule on the placement type against the child's age (row 3 "
                      "it flags too, as care that started before the child was born)"})
+    # Legal status against age: the DfE's rows 1 and 6 give 'X', which is no legal status.
+    remand = [("01/01/2009", "J3", "01/01/2000"), ("01/01/2001", "X", "01/01/2001"),
+              ("20/12/2001", "L2", "20/12/2001"), ("03/01/2018", "J2", "01/01/2000"),
+              ("03/04/2008", "J1", "03/01/2000"), ("01/01/2002", "L2", "01/01/2002"),
+              ("10/01/2002", "X", "10/01/2002"), ("11/02/2012", "J1", "11/01/2002"),
+              ("25/01/2002", "L2", "25/01/2002"), ("25/01/2002", "L2", "25/01/2002"),
+              (None, "J2", "25/01/2002"), ("25/01/2002", "J3", None)]
+    case("903 358", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_358.py",
+         "remand and youth justice legal statuses (J1-J3) only from 10", L8,
+         [{LS: ls, DECOM: d(a) if a else BLANK, PLACE_START: d(a) if a else BLANK,
+           DOB: d(b) if b else BLANK, AGE: BLANK} for a, ls, b in remand],
+         frozenset({0, 4}), (LS,), as_of=d("31/03/2018"),
+         differs={0: "jtai has no rule on the legal status against the child's age at the "
+                     "start of care (J1-J3 under 10)",
+                  4: "the same: no rule on J1-J3 against age",
+                  1: "'X' is not a legal status code (the DfE rule looks only at J1-J3)",
+                  6: "'X' is not a legal status code"})
+    case("903 460", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_460.py",
+         "E17 (stayed with carers at 18+) only from 18", L8,
+         [cla("16/03/2005", "16/03/2023", "E17", d("31/03/2023")),   # DfE row 0: 18
+          cla("23/09/2002", "17/06/2020", "E17", d("31/03/2023")),   # DfE row 1: 17
+          cla("31/12/2000", "23/08/2020", "E17", d("31/03/2023")),   # DfE row 4: 19
+          cla(None, "23/08/2020", "E17", d("31/03/2023"))],          # DfE row 5
+         frozenset({1}), (DOB, REC), as_of=d("31/03/2023"),
+         differs={1: "jtai reads E17 only as allowing an 18-year-old on the list (codes "
+                     "reached_18); it does not check that the child had reached 18",
+                  2: "the child was 19 when care ended: not a child (para 18); E17 allows "
+                     "18, not 19"})
+    # The JTAI list carries no reason for new episode (RNE 'S'): each period here starts as
+    # in the DfE table and ends 10 days later, so the age at the start decides.
+    case("903 352", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_352.py",
+         "a child starting care is under 18", L8,
+         [{DOB: d(b), AGE: BLANK, DECOM: d(a), PLACE_START: d(a),
+           DEC: d(a) + dt.timedelta(days=10), REC: "E8"}
+          for a, b in (("16/03/2021", "16/03/2005"), ("17/06/2020", "23/09/2002"),
+                       ("23/08/2020", "31/12/2000"))],   # DfE rows 0, 1, 4
+         frozenset({2}), (DOB, DECOM), ("aged-18-or-over", "looked-after-before-birth"),
+         as_of=d("31/03/2021"))
     case("903 445", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_445.py",
          "legal status D1 (freeing order) only for periods starting by 2005", L8,
          [{LS: "D1", DOB: d("01/01/2000"), AGE: BLANK, DECOM: d(s), PLACE_START: d(s)}
