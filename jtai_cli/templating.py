@@ -139,15 +139,32 @@ def _due_text(schema: ListSchema, option: Option, notified: dt.date | None) -> s
 # --------------------------------------------------------------------------- blank template
 
 
-def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet) -> dict[str, list[str]]:
-    """Option A leaves the seven questions off the case lists (6-8); option B keeps them."""
+def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet, *,
+                 blank: bool = False) -> dict[str, list[str]]:
+    """Option A leaves the seven questions off the case lists (6-8); option B keeps them.
+
+    The blank template (``blank``) also leaves out the ILACS columns the JTAI guidance does not
+    ask for (``ilacs_only``); a list that has them is still read and checked.
+    """
     out: dict[str, list[str]] = {}
     for name in names:
         schema = schemas.lists[name]
         out[name] = [c.header for c in schema.columns
-                     if option == "B" or not _asks_beside(schema)
-                     or c.role not in ADDITIONAL_ROLES]
+                     if (option == "B" or not _asks_beside(schema)
+                         or c.role not in ADDITIONAL_ROLES)
+                     and not (blank and c.ilacs_only)]
     return out
+
+
+def _ilacs_only_line(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """The Instructions' sentence on the ILACS columns the template leaves out."""
+    left = [f"{schemas.lists[n].title.partition(':')[0]} '{c.header}'"
+            for n in names for c in schemas.lists[n].columns if c.ilacs_only]
+    if not left:
+        return ""
+    return ("The columns are those the JTAI guidance asks for (paras 20 and 32), in its words. "
+            "Columns of the ILACS lists that a JTAI does not ask for are left out: "
+            f"{_and(left)}. They are optional: a list that has them is accepted as it is.")
 
 
 def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
@@ -167,6 +184,7 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
          "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
          "(para 18)."],
         [_flag_wording(schemas, names)],
+        [_ilacs_only_line(schemas, names)],
     ]
     if option == "A":
         rows.append(["Option A: the seven additional questions are not asked now. By "
@@ -224,7 +242,7 @@ def write_template(
     names = template_lists(schemas, option)
     return write_lists_workbook(
         output, {n: pd.DataFrame() for n in names}, schemas=schemas,
-        columns=_columns_for(option, names, schemas),
+        columns=_columns_for(option, names, schemas, blank=True),
         sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True)
 
 
