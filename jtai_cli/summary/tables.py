@@ -365,6 +365,9 @@ def _load_snapshots(
         checked = load_checked(path, as_of=as_of, schemas=schemas)
         data = checked.dataset
         unreadable += checked.unreadable
+        said = checked.errors_note(str(path) if len(inputs) > 1 else "")
+        if said:
+            notes.append(said)
         if as_of is None and not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
                          f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
