@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ._files import check_output
 from .checked import load_checked, unreadable_cells, unreadable_note
@@ -529,7 +529,7 @@ def shortlist(
                               *id_files(prefer), *id_files(require)])
     checked = None if isinstance(inputs, Dataset) else load_checked(
         inputs, as_of=as_of, schemas=schemas)
-    data = inputs if checked is None else checked.dataset
+    data: Dataset = checked.dataset if checked is not None else cast(Dataset, inputs)
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
