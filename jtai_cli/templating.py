@@ -156,6 +156,22 @@ def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet, *,
     return out
 
 
+def _rows_per_child(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """Which lists take one row per child: lists 6-8, and list 3 as para 32 asks."""
+    per_child = [str(schemas.lists[n].list_number) for n in names
+                 if schemas.lists[n].list_number is not None
+                 and (schemas.lists[n].one_row_per_child or schemas.lists[n].layouts)]
+    per_child = list(dict.fromkeys(per_child))
+    said = (f"one row per child on list{'s' if len(per_child) > 1 else ''} {_and(per_child)}"
+            if per_child else "")
+    both = [str(schemas.lists[n].list_number) for n in names if schemas.lists[n].layouts]
+    if both:
+        said += (f" (list {_and(both)}: the child's most recent referral and the number of "
+                 "referrals in the last 12 months, para 32; one row per referral, as ILACS "
+                 "asks, is also accepted)")
+    return f"{said}, one row per event on the others" if said else "one row per event"
+
+
 def _ilacs_only_line(schemas: SchemaSet, names: Sequence[str]) -> str:
     """The Instructions' sentence on the ILACS columns the template leaves out."""
     left = [f"{schemas.lists[n].title.partition(':')[0]} '{c.header}'"
@@ -179,7 +195,7 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
         [],
         ["How to fill this workbook"],
         ["One sheet per list. Keep the headers in row 2 exactly as written; put the data from "
-         "row 3 down, one row per child on lists 6, 7 and 8 (one row per event on the others)."],
+         f"row 3 down, {_rows_per_child(schemas, names)}."],
         ["Code and Y/N columns have drop-downs: choose from them. Dates are day first "
          "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
          "(para 18)."],
