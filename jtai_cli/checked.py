@@ -125,6 +125,21 @@ class Checked:
         return ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
                                 data.as_of_source, as_of_first=data.as_of_window[0])
 
+    def errors_note(self, where: str = "") -> str | None:
+        """"the lists have 21 errors: see jtai validate", or None when they have none.
+
+        For the commands that rest on the lists without refusing them (``shortlist``,
+        ``summary``, the page), as ``export`` refuses them. ``where``: the file(s), when the
+        sentence must name them. Runs the rules (once) if they have not run.
+        """
+        n = self.report.counts()["error"]
+        if not n:
+            return None
+        noun = "error" if n == 1 else "errors"
+        lists = f"the lists in {where}" if where else "the lists"
+        return (f"{lists} have {n:,} {noun}: see jtai "
+                f"validate{' ' + where if where else ''}. What follows rests on them as they are")
+
     @property
     def unreadable_count(self) -> int:
         """How many cells could not be read."""

@@ -150,6 +150,9 @@ class Column(_Model):
     #: A short name for the column in jtai's tables and sentences (the seven questions:
     #: "Multi-agency involvement"); the header is used when not given.
     label: str = ""
+    #: A column of the ILACS list that the JTAI guidance does not ask for (paras 20, 32): read
+    #: and checked when a list has it, left out of the blank template.
+    ilacs_only: bool = False
 
     @model_validator(mode="after")
     def _codes_for_codes(self) -> Column:
@@ -197,6 +200,19 @@ class Due(_Model):
     day: int
     #: The first words of the timetable entry this deadline is (``timetable``), e.g. "para 32".
     source: str
+
+
+class Layouts(_Model):
+    """A list the guidance and the ILACS template lay out differently (list 3, para 32).
+
+    Both are read; validate's note on the list says which one it read, from whether any child
+    has more than one row.
+    """
+
+    #: What the note says when no child has more than one row.
+    one_row_per_child: str
+    #: What the note says when some child has more than one row ("{n}": how many children).
+    repeated: str
 
 
 class SummaryGroup(_Model):
@@ -256,6 +272,8 @@ class ListSchema(_Model):
     #: The list ``jtai filter --referrals-csa`` drafts this one from: that list's rows in this
     #: list's period, for children flagged CSA-FE on any list (para 33's draft).
     drafted_from: str | None = None
+    #: The two layouts a list is read in, where the guidance and ILACS differ (list 3).
+    layouts: Layouts | None = None
     columns: list[Column]
 
     @property

@@ -18,13 +18,42 @@ from .model import Dataset
 from .parsing import id_key
 from .policy import MIX_RULE
 from .schemas import ADDITIONAL_ROLES
-from .timetable import due_text, find_deadline
-from .writing import ExtraSheet, write_lists_workbook
+from .timetable import Deadline, due_text, find_deadline
+from .writing import ExtraSheet, sheet_title, write_lists_workbook
 
 if TYPE_CHECKING:  # shortlisting imports this module to write its result
     from .shortlisting import Shortlist
 
 __all__ = ["write_shortlist_workbook"]
+
+
+def _due_rows(frames: dict[str, pd.DataFrame], data: Dataset, back: Deadline, dated: bool,
+              notified: dt.date | None) -> list[list[object]]:
+    """One row per sheet of the option A workbook: what it holds and when it is due.
+
+    The answers are due back on day 3 (para 23); each list's day is its schema's ``due``
+    (lists 6-8, YOT and NPS on day 2, paras 17-21; lists 1, 3, 4 and 5 on day 7, para 32).
+    """
+    schemas = data.schemas
+    rows: list[list[object]] = []
+    for name in (n for n in schemas.lists if n in frames):  # in the workbook's order
+        schema = schemas.lists[name]
+        if schema.kind == "answers":
+            rows.append([sheet_title(schema), "The seven additional Y/N answers for each "
+                         "selected child: to fill in", f"{due_text(back, dated=dated)} (para 23)"])
+            continue
+        due = schema.due
+        when = ""
+        if due is not None:
+            try:
+                deadline = find_deadline("A", due.day, due.source, notified)
+            except KeyError:  # a deadline of option B only: not this workbook's
+                deadline = None
+            if deadline is not None:
+                when = f"{due_text(deadline, dated=dated)} ({due.source})"
+        rows.append([sheet_title(schema), f"{schema.title}: the selected children's rows, for "
+                     "reference", when])
+    return rows
 
 
 def write_shortlist_workbook(
@@ -114,17 +143,20 @@ def write_shortlist_workbook(
             ["What to do"],
             ["1. On the sheet 'Additional fields', answer the seven questions Y or N for every "
              "child listed, using the drop-downs. Please leave no answer blank."],
-            ["2. The other sheets show each child's rows from the lists sent on day 2, for "
-             "reference: they need no changes."],
+            ["2. The other sheets show each child's rows from the lists provided so far, for "
+             "reference: they need no changes. Which list is due on which day is below."],
             [f"3. The lead inspector then selects five to seven children to track by "
              f"{due_text(select, dated=dated)} (para 24) and phones by "
              f"{due_text(call, dated=dated)} to confirm they have multi-agency involvement "
              "and current or recent work on CSA-FE concerns (para 25)."],
             [],
+            ["Sheet", "What it holds", "Due"],
+            *_due_rows(frames, data, back, dated, notified),
+            [],
             [f"Children selected ({len(result.picks)})", "On lists"],
         ]
         rows += [[p.child_id, ", ".join(p.lists)] for p in result.picks]
-        sheet = ExtraSheet("Instructions", rows, widths=(24, 40))
+        sheet = ExtraSheet("Instructions", rows, widths=(24, 60, 60))
     else:
         rows = [
             [f"JTAI option {opt}: children proposed for tracking (paras 24-29)"],

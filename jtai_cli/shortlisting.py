@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ._files import check_output
 from .checked import load_checked, unreadable_cells, unreadable_note
@@ -130,6 +130,8 @@ class Shortlist:
             (tracking stage only): the selection as a whole, then child by child.
         stage_note: why this stage, said plainly (e.g. that the 20-children stage was skipped
             and why).
+        errors_note: "the lists have 21 errors: see jtai validate ..." when the lists it rests
+            on have errors (also the first of the notes), else "".
     """
 
     option: Option
@@ -142,6 +144,7 @@ class Shortlist:
     target: int = 0
     call_must_confirm: tuple[str, ...] = ()
     stage_note: str = ""
+    errors_note: str = ""
 
     @property
     def complete(self) -> bool:
@@ -570,8 +573,9 @@ def shortlist(
             [inputs] if isinstance(inputs, str | Path) else list(inputs))
         check_output(output, [*given, *id_files(include), *id_files(exclude),
                               *id_files(prefer), *id_files(require)])
-    data = inputs if isinstance(inputs, Dataset) else load_checked(
-        inputs, as_of=as_of, schemas=schemas).dataset
+    checked = None if isinstance(inputs, Dataset) else load_checked(
+        inputs, as_of=as_of, schemas=schemas)
+    data: Dataset = checked.dataset if checked is not None else cast(Dataset, inputs)
     schemas = data.schemas
     day = as_of or data.as_of
     include_ids, exclude_ids = parse_ids(include), parse_ids(exclude)
@@ -606,6 +610,10 @@ def shortlist(
     children = gather_children(data, day, wanted=(interesting | unreadable_flag).__contains__)
 
     notes: list[str] = []
+    # The lists' errors, first: export refuses them; the shortlist rests on them as they are.
+    errors_said = checked.errors_note() if checked is not None else None
+    if errors_said:
+        notes.append(errors_said)
     for key, written in inc.items():
         if key not in children or not children[key].lists and not children[key].has_field_row:
             notes.append(f"--include: child '{written}' is on none of the lists, so cannot be "
@@ -668,7 +676,8 @@ def shortlist(
                      f"{'are' if ignored != 1 else 'is'} not flagged CSA-FE and "
                      f"{'were' if ignored != 1 else 'was'} not considered")
     shortlisted = Shortlist(option, chosen, tuple(result[0]), tuple(result[1]), tuple(notes),
-                            day, seed, result[2], tuple(confirm), stage_note)
+                            day, seed, result[2], tuple(confirm), stage_note,
+                            errors_note=errors_said or "")
     if output is not None:
         write_shortlist_workbook(shortlisted, data, output, notified=notified)
     return shortlisted

@@ -139,15 +139,48 @@ def _due_text(schema: ListSchema, option: Option, notified: dt.date | None) -> s
 # --------------------------------------------------------------------------- blank template
 
 
-def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet) -> dict[str, list[str]]:
-    """Option A leaves the seven questions off the case lists (6-8); option B keeps them."""
+def _columns_for(option: Option, names: Sequence[str], schemas: SchemaSet, *,
+                 blank: bool = False) -> dict[str, list[str]]:
+    """Option A leaves the seven questions off the case lists (6-8); option B keeps them.
+
+    The blank template (``blank``) also leaves out the ILACS columns the JTAI guidance does not
+    ask for (``ilacs_only``); a list that has them is still read and checked.
+    """
     out: dict[str, list[str]] = {}
     for name in names:
         schema = schemas.lists[name]
         out[name] = [c.header for c in schema.columns
-                     if option == "B" or not _asks_beside(schema)
-                     or c.role not in ADDITIONAL_ROLES]
+                     if (option == "B" or not _asks_beside(schema)
+                         or c.role not in ADDITIONAL_ROLES)
+                     and not (blank and c.ilacs_only)]
     return out
+
+
+def _rows_per_child(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """Which lists take one row per child: lists 6-8, and list 3 as para 32 asks."""
+    per_child = [str(schemas.lists[n].list_number) for n in names
+                 if schemas.lists[n].list_number is not None
+                 and (schemas.lists[n].one_row_per_child or schemas.lists[n].layouts)]
+    per_child = list(dict.fromkeys(per_child))
+    said = (f"one row per child on list{'s' if len(per_child) > 1 else ''} {_and(per_child)}"
+            if per_child else "")
+    both = [str(schemas.lists[n].list_number) for n in names if schemas.lists[n].layouts]
+    if both:
+        said += (f" (list {_and(both)}: the child's most recent referral and the number of "
+                 "referrals in the last 12 months, para 32; one row per referral, as ILACS "
+                 "asks, is also accepted)")
+    return f"{said}, one row per event on the others" if said else "one row per event"
+
+
+def _ilacs_only_line(schemas: SchemaSet, names: Sequence[str]) -> str:
+    """The Instructions' sentence on the ILACS columns the template leaves out."""
+    left = [f"{schemas.lists[n].title.partition(':')[0]} '{c.header}'"
+            for n in names for c in schemas.lists[n].columns if c.ilacs_only]
+    if not left:
+        return ""
+    return ("The columns are those the JTAI guidance asks for (paras 20 and 32), in its words. "
+            "Columns of the ILACS lists that a JTAI does not ask for are left out: "
+            f"{_and(left)}. They are optional: a list that has them is accepted as it is.")
 
 
 def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
@@ -162,11 +195,12 @@ def _instructions(option: Option, names: Sequence[str], schemas: SchemaSet,
         [],
         ["How to fill this workbook"],
         ["One sheet per list. Keep the headers in row 2 exactly as written; put the data from "
-         "row 3 down, one row per child on lists 6, 7 and 8 (one row per event on the others)."],
+         f"row 3 down, {_rows_per_child(schemas, names)}."],
         ["Code and Y/N columns have drop-downs: choose from them. Dates are day first "
          "(dd/mm/yyyy). Child IDs are text: keep leading zeros. Children must be under 18 "
          "(para 18)."],
         [_flag_wording(schemas, names)],
+        [_ilacs_only_line(schemas, names)],
     ]
     if option == "A":
         rows.append(["Option A: the seven additional questions are not asked now. By "
@@ -224,7 +258,7 @@ def write_template(
     names = template_lists(schemas, option)
     return write_lists_workbook(
         output, {n: pd.DataFrame() for n in names}, schemas=schemas,
-        columns=_columns_for(option, names, schemas),
+        columns=_columns_for(option, names, schemas, blank=True),
         sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True)
 
 

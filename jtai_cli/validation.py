@@ -253,7 +253,19 @@ def parse_list(
     keys = _keys(parsed.get(id_col.header), len(keep))
     pl = ParsedList(file, sname, schema, header_row, excel_rows, written, positions, raw,
                     parsed, typed, keys, order, sheet.from_text)
+    if schema.layouts is not None and len(keep):
+        info.note = _layout_note(schema, keys)
     return pl, info
+
+
+def _layout_note(schema: ListSchema, keys: pd.Series) -> str:
+    """Which of a list's two layouts was read (list 3, para 32): any child with two rows?"""
+    assert schema.layouts is not None
+    counts = keys.dropna().value_counts()
+    repeated = int((counts > 1).sum())
+    if not repeated:
+        return schema.layouts.one_row_per_child
+    return schema.layouts.repeated.replace("{n}", str(repeated))
 
 
 def _keys(ids: ParsedColumn | None, n: int) -> pd.Series:

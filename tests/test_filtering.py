@@ -73,7 +73,7 @@ def test_referrals_csa_preset_returns_exactly_the_right_referrals(tmp_path, para
                           as_of=AS_OF)
     data = load_dataset(result.output, as_of=AS_OF)
     (pl,) = data.lists
-    got = list(zip(pl.typed["Child Unique ID"], pl.typed["Date of referral"].dt.date,
+    got = list(zip(pl.typed["Child Unique ID"], pl.typed["Date of the most recent referral"].dt.date,
                    strict=True))
     assert got == [("C1", D(2026, 11, 1)), ("C1", D(2026, 8, 23)), ("0003", D(2026, 10, 1)),
                    ("C4", D(2026, 9, 30)), ("C5", D(2026, 11, 23)), ("C6", D(2026, 10, 15)),

@@ -12,7 +12,7 @@ from jtai_cli import validate_workbook
 LIIA_HEADERS = {
     "Child Unique ID": "Child ID",
     "Age of Child (Years)": "Age",
-    "Date of referral": "Date of Referral",
+    "Date of the most recent referral": "Date of Referral",
     "Date of Birth": "Date of birth",
 }
 
@@ -43,7 +43,7 @@ def test_liiatools_layout_of_a_valid_workbook_has_no_errors(tmp_path):
     assert report.where(severity="error") == []
     lists = report.to_dict()["lists"]
     assert lists["List 3"]["list"] == "referrals" and lists["List 3"]["header_row"] == 1
-    assert lists["List 3"]["columns"]["Date of Referral"] == "Date of referral"
+    assert lists["List 3"]["columns"]["Date of Referral"] == "Date of the most recent referral"
     assert lists["List 6"]["columns"]["Child ID"] == "Child Unique ID"
 
 

@@ -28,14 +28,19 @@ def _row(headers: list[str], cid: str, why: str | None = "Disclosure to school a
          day: dt.date = dt.date(2026, 10, 1)) -> list[object]:
     values = {"Child Unique ID": cid, "Gender": "a) Male", "Ethnicity": "a) WBRI",
               "Date of Birth": dt.date(2014, 5, 1), "Age of Child (Years)": 12,
-              "Date of referral": day, "Referral Source": "2A: Schools",
+              "Date of referral": day, "Date of the most recent referral": day,
+              "Referral Source": "2A: Schools",
               "Referral NFA?": "a) Yes", "Number of Referrals in Last 12 Months": 1,
               "Allocated Team": "North Team", "Allocated Worker": "A Worker", WHY: why}
     return [values.get(h) for h in headers]
 
 
 def test_para33_list_has_the_referral_columns_and_why_it_relates_to_csa_fe():
-    assert P33[: len(L3)] == L3
+    # List 3 follows para 32 (one row per child, "Date of the most recent referral"); para 33
+    # asks for referrals, so its date is each referral's, a name list 3 also accepts.
+    date = S.lists["referrals"].by_role("start_date")
+    assert date is not None and "Date of referral" in date.also_accept
+    assert P33[: len(L3)] == [("Date of referral" if h == date.header else h) for h in L3]
     assert P33[-1] == WHY
     why = S.lists["referrals_csa_fe"].column(WHY)
     assert why is not None and why.required

@@ -390,7 +390,7 @@ def test_cp_plans_of_flagged_children_with_and_without_the_sexual_abuse_category
     assert sa.to_dict() == {
         "Sexual abuse is the latest category": 1,
         "Sexual abuse was the initial category only": 1,
-        "Another category, never sexual abuse": 1,
+        "Neither the initial nor the latest category is sexual abuse": 1,
         "All flagged children on a CP plan": 3,
     }
     cat = s["category_of_abuse"]

@@ -390,6 +390,9 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
                       str(counts["warning"]), str(counts["coerced"]))
     console.print(table)
+    for info in report.sheets:  # what jtai noted about a list it read (list 3's layout)
+        if info.list is not None and info.note and "skip_lists" not in info.note:
+            console.print(Text(f"{report.sheet_key(info)}: {info.note}.", style="dim"))
     if skipped:
         console.print(Text("Not checked: " + "; ".join(
             f"{', '.join(keys)} ({why})" for why, keys in skipped.items()), style="dim"))

@@ -152,6 +152,9 @@ def render_shortlist(result: Shortlist, console: Console, *, output: Path | None
                 "proposed to track"
                 f"{as_of}")
     console.print(Text(head, style="bold"))
+    if result.errors_note:  # export refuses such lists; the shortlist says so first
+        console.print(Text(result.errors_note[0].upper() + result.errors_note[1:] + ".",
+                           style="bold red"))
     if result.stage_note:
         console.print(Text(result.stage_note[0].upper() + result.stage_note[1:] + "."))
     table = Table(title_justify="left", show_lines=True)

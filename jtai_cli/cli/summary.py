@@ -48,9 +48,10 @@ def summary(
         AnnexOption | None,
         typer.Option("--option", case_sensitive=False,
                      help="A or B (Annex C): the base of the seven answers' '% yes'. A: the "
-                     "inspector's sample of 20 (a sample, not a prevalence); "
-                     "B: every flagged child. Default: A when there is an additional fields "
-                     "sheet, else B.", show_default=False),
+                     "lead inspector's sample of up to 20; B: every flagged child. Default: "
+                     "read from whom the answers cover (A only when at most 20 children have "
+                     "answers and some flagged child has none), said in the notes.",
+                     show_default=False),
     ] = None,
     no_suppress: Annotated[
         bool,
@@ -68,8 +69,9 @@ def summary(
     across the lists. Counts of 1 to 4 are shown as <5, a 0 beside a <5 in its row is hidden
     too, and other figures hidden ([c]) where they would give a small count away; a hidden
     figure the others confine to a range of large numbers is shown as that range (22-25). The
-    seven answers' "% yes" is of the children asked and answering (option A: the inspector's
-    sample of 20, not a prevalence). Several dated workbooks give a trend.
+    seven answers' "% yes" is of the children asked and answering (option A: the lead
+    inspector's sample). Flag counts are of the children the lists identify, not a prevalence
+    (paras 3, 13). Several dated workbooks give a trend.
 
     Example: jtai summary lists.xlsx -o summary.html --xlsx summary.xlsx
     """

@@ -20,6 +20,11 @@ import numpy as np
 #: Counts from 1 to THRESHOLD - 1 are suppressed.
 #: The row that counts each child once, whatever lists they are on.
 ANY_LIST = "Any list, each child once"
+#: What a flag count is not (said on the page and in the workbook).
+NOT_PREVALENCE = (
+    "These are the children the lists flag, not how many children are abused: only one in eight "
+    "sexually abused children come to the attention of statutory authorities (guidance para 3), "
+    "and recording may not identify all cases (para 13). A flag rate is not a prevalence.")
 THRESHOLD = 5
 #: How a suppressed small count is shown.
 SMALL = "<5"

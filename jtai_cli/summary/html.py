@@ -17,7 +17,7 @@ import numpy as np
 from jtai_cli._version import __version__
 from jtai_cli.parsing import fmt_date
 
-from .disclosure import ANY_LIST, RANGE, SMALL, SYMBOLS, THRESHOLD
+from .disclosure import ANY_LIST, NOT_PREVALENCE, RANGE, SMALL, SYMBOLS, THRESHOLD
 
 if TYPE_CHECKING:  # the types only: results imports this module to render
     from .results import Summary, SummaryTable
@@ -269,9 +269,10 @@ def render_html(s: Summary) -> str:
         f"<style>{_CSS}</style>", "</head>", "<body>",
         "<header><h1>Children at risk of or subject to sexual abuse in the family "
         "environment</h1>",
-        f"<p>JTAI case lists summary, data as at {fmt_date(s.as_of)}. Prevalence, who the "
-        "children are, and their journey through children's services (guidance ESN 35; "
-        "Annex A 1.2).</p></header>",
+        f"<p>JTAI case lists summary, data as at {fmt_date(s.as_of)}. How many children the "
+        "lists flag, who they are, and their journey through children's services (guidance "
+        "ESN 35; Annex A 1.2).</p>",
+        f"<p>{html.escape(NOT_PREVALENCE)}</p></header>",
         "<main>",
         '<dl class="meta">' + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
                                       for k, v in meta) + "</dl>",

@@ -1,10 +1,12 @@
-"""What leaders need to know about prevalence: flagged children counted and broken down.
+"""What leaders need to know: the children the lists flag, counted and broken down.
 
 The guidance asks whether leaders "know and understand the experiences of children at risk of or
 subject to sexual abuse in the family environment, and the prevalence of these issues in their
 area" (ESN 35) and asks for management information reports (Annex A 1.2). ``summarise`` reads the
 lists and counts *children*, not rows: a child is one child ID (leading zeros ignored) however
-many lists and rows they appear on, and is flagged CSA-FE when any list flags them Y.
+many lists and rows they appear on, and is flagged CSA-FE when any list flags them Y. A flag
+count is not a prevalence: only one in eight sexually abused children come to the attention of
+statutory authorities (para 3), and recording may not identify all cases (para 13).
 
 Which lists are counted, and how, is each list's ``summary:`` block (``schemas/*.yaml``); the
 lists that ask the CSA-FE question are those with a ``csa_flag`` column. Small numbers are then
@@ -363,6 +365,9 @@ def _load_snapshots(
         checked = load_checked(path, as_of=as_of, schemas=schemas)
         data = checked.dataset
         unreadable += checked.unreadable
+        said = checked.errors_note(str(path) if len(inputs) > 1 else "")
+        if said:
+            notes.append(said)
         if as_of is None and not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
                          f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
@@ -600,7 +605,10 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
 
         asked_roles = [r for r in ADDITIONAL_ROLES if f"q_{r}" in ch]
         if asked_roles:
-            sample = option == "A" or (option is None and _ANSWERS in snap.groups)
+            if option is None:
+                option, said = _read_option(ch, snap)
+                notes.append(said)
+            sample = option == "A"
             asked = flagged & (ch["sampled"] if sample else True)
             fch = ch[asked]
             wording = questions(schemas)
@@ -629,6 +637,33 @@ def _tables(snap: _Snap, option: str | None = None, population: int | None = Non
                 notes.append("Option A: no flagged child is on an additional fields sheet, so "
                              "no child counts as asked the seven questions")
     return tables, notes
+
+
+#: Annex C: under option A the lead inspector asks about "up to 20" children (para 22: 20).
+_SAMPLE = 20
+
+
+def _read_option(ch: pd.DataFrame, snap: _Snap) -> tuple[str, str]:
+    """Option A or B, read from whom the seven answers cover, with the sentence that says so.
+
+    Option A asks the seven questions about the lead inspector's sample of up to 20 flagged
+    children (para 22, Annex C); option B about every flagged child (para 26), on the lists or on
+    jtai's option B additional fields sheet. The answers are read as option A only when at most
+    20 children have them and some flagged child has none; otherwise as option B.
+    """
+    flagged = ch["flagged"]
+    asked = ch["sampled"]
+    n_asked = int((asked & flagged).sum())
+    left = int((flagged & ~asked).sum())
+    where = ("an additional fields sheet" if _ANSWERS in snap.groups
+             else "the lists, beside each child")
+    if int(asked.sum()) <= _SAMPLE and left:
+        return "A", (f"Read as option A: the seven answers, on {where}, cover {n_asked} of the "
+                     f"{int(flagged.sum())} flagged children (up to 20 are asked, para 22). "
+                     "Give --option B if every flagged child was asked.")
+    return "B", (f"Read as option B: the seven answers, on {where}, cover {n_asked} of the "
+                 f"{int(flagged.sum())} flagged children (para 26 asks about every one). "
+                 "Give --option A if they are the lead inspector's sample.")
 
 
 def _list_rows(snap: _Snap, group: str) -> pd.DataFrame:
@@ -732,7 +767,7 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
         kinds = [
             ("Sexual abuse is the latest category", f["sa_latest"]),
             ("Sexual abuse was the initial category only", ~f["sa_latest"] & f["sa_initial"]),
-            ("Another category, never sexual abuse",
+            ("Neither the initial nor the latest category is sexual abuse",
              ~f["sa_latest"] & ~f["sa_initial"] & f["recorded"]),
             ("Category not recorded", ~f["recorded"]),
         ]
@@ -740,8 +775,9 @@ def _list_tables(snap: _Snap) -> list[_Counts]:
         out.append(_Counts(
             "sexual_abuse_category", "Do the CP plans of flagged children say sexual abuse?",
             f"Flagged children on a child protection plan ({number(cp)}): how many plans carry the "
-            "sexual abuse category, as latest or initial category, and how many do not. The "
-            "lists do not say why a plan carries another category.",
+            "sexual abuse category, as latest or initial category, and how many do not. List 7 "
+            "gives only a plan's initial and latest categories, so a plan may have carried "
+            "sexual abuse in between; the lists do not say why a plan carries another category.",
             "Category of abuse", [k for k, _ in kinds], ["Flagged children"],
             np.array([[int(m.sum())] for _, m in kinds], dtype=np.int64).reshape(len(kinds), 1),
             col_total="All flagged children on a CP plan",
@@ -805,8 +841,9 @@ def summarise(
             ("[c]"), as UK official statistics do. Turn off only for internal use.
         schemas: the list schemas to use (default: the shipped ones).
         option: "A" or "B" (Annex C), for the base of the seven answers' "% yes": under A the
-            inspector's sample of 20 (a sample, not a prevalence), under B every flagged child.
-            Default: A when the input has an additional fields sheet, else B.
+            inspector's sample of up to 20, under B every flagged child. Default: read from
+            whom the answers cover (A only when at most 20 children have answers and some
+            flagged child has none), said in the notes.
         population: the area's 0-17 population (e.g. a published mid-year estimate): adds
             rates per 10,000 children to the table by list, with the base stated.
 

@@ -10,7 +10,7 @@ from jtai_cli.excel_names import safe_sheet_name
 from jtai_cli.parsing import fmt_date
 from jtai_cli.writing import xlsx_output
 
-from .disclosure import SYMBOLS, plain
+from .disclosure import NOT_PREVALENCE, SYMBOLS, plain
 
 if TYPE_CHECKING:  # the type only: results imports this module to write
     from .results import Summary
@@ -39,6 +39,7 @@ def write_xlsx(s: Summary, path: Path, inputs: Iterable[str | Path]) -> Path:
     """
     rows: list[list[object]] = [
         ["Children at risk of or subject to sexual abuse in the family environment"],
+        [NOT_PREVALENCE],
         ["Data as at", fmt_date(s.as_of)],
         ["Snapshots", ", ".join(fmt_date(x.as_of) for x in s.snapshots)],
         ["Files", ", ".join(Path(f).name for f in s.files)],

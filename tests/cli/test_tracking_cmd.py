@@ -63,7 +63,7 @@ def test_cells_that_could_not_be_read_are_noted_by_place_never_by_value(tmp_path
     said = " ".join(result.stdout.split())
     assert ("Note: 5 cells could not be read and were taken as blank: "
             "List 1 (sheet 'List 1') column H 'Contact Source': row 265; "
-            "List 3 (sheet 'Referrals') column H 'Date of Referral': row 86; "
+            "List 3 (sheet 'Referrals') column H 'Date of The Most Recent Referral': row 86; "
             "List 6 (sheet 'List 6') column J 'Date Child Was Last Seen': row 89; "
             "and in 2 more columns (jtai validate says what is wrong with each)") in said
     book = openpyxl.load_workbook(messy, read_only=True)
