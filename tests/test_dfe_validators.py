@@ -61,7 +61,7 @@ PL_LA = "LA of Placement"                           # PL_LA
 # Lists 3-7 (referrals, assessments, section_47, children_in_need, child_protection).
 L6, L7, L3, L5 = "children_in_need", "child_protection", "referrals", "section_47"
 ID, EDD = "Child Unique ID", "If unborn: expected date of birth"  # LAchildID, Expected...
-S47_START = "Strategy discussion initiating Section 47 Enquiry Start Date"  # S47ActualStartDate
+S47_START = "Section 47 enquiry start date"  # S47ActualStartDate
 ICPC = "Date of Initial Child Protection Conference"                       # DateOfInitialCPC
 L4 = "assessments"
 ASSESS_START = "Continuous Assessment Start Date"
@@ -71,7 +71,7 @@ CIN_START, CIN_END, CIN_REASON = "CIN Start Date", "CIN Closure Date", "Reason f
 CPP_START, CPP_END = "Child Protection Plan Start Date", "Child Protection Plan End Date"
 REVIEW = "Date of latest review conference"         # CPPreviewDate (the latest one)
 INITIAL_CAT, LATEST_CAT = "Initial Category of Abuse", "Latest Category of Abuse"
-REFERRAL, SOURCE = "Date of referral", "Referral Source"   # CINreferralDate, ReferralSource
+REFERRAL, SOURCE = "Date of the most recent referral", "Referral Source"   # CINreferralDate, ReferralSource
 
 PENDING = "issue 23 §2: {}, pending the severity branch"
 
