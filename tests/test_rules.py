@@ -280,7 +280,9 @@ def test_jtai_rules_lists_every_rule_as_json_and_text():
 
 def test_jtai_rules_one_rule_a_severity_quiet_and_a_wrong_slug():
     one = runner.invoke(app, ["rules", "too-many-rows"])
-    assert one.exit_code == 0 and "holds up to {most} cases" in one.stdout
+    assert one.exit_code == 0 and "holds up to <most> cases" in one.stdout
+    # in the analyst's words: no module paths, no raw {placeholders}
+    assert "jtai_cli." not in one.stdout and "{" not in one.stdout
     coerced = json.loads(runner.invoke(app, ["rules", "-s", "coerced", "--json"]).stdout)
     assert {r["severity"] for r in coerced["rules"]} == {"coerced"}
     quiet = runner.invoke(app, ["rules", "-q"])

@@ -60,11 +60,14 @@ def rules(
         r = found[0]
         console.print(Text(f"{r['slug']} ({r['severity']}): {r['title']}", style="bold"))
         console.print(str(r["meaning"]))
-        for label, value in (("Guidance", r["paragraph"] or "jtai's own rule"),
-                             ("Message", " / ".join(r["messages"])),
-                             ("Reads", ", ".join(r["columns"]) or "the sheet"),
-                             ("Checked by", ", ".join(r["emitted_by"]))):
-            console.print(Text.assemble((f"{label}: ", "bold"), str(value)))
+        console.print(Text.assemble(("Guidance: ", "bold"),
+                                    str(r["paragraph"] or "jtai's own rule")))
+        console.print(Text("What the report says (words in <> are filled in from the cell):",
+                           style="bold"))
+        for message in r["messages"]:
+            console.print(Text("  " + _placeholders(str(message))))
+        console.print(Text("jtai rules --format json adds the columns and code it reads.",
+                           style="dim"))
         return
     table = Table(title="Rules jtai checks", title_justify="left", show_lines=False)
     for col in ("Rule", "Severity", "What it means", "Guidance"):
@@ -79,3 +82,10 @@ def rules(
     console.print(table)
     console.print(Text("One rule's message and columns: jtai rules <slug>, e.g. jtai rules "
                        "duplicate-child", style="dim"))
+
+
+def _placeholders(template: str) -> str:
+    """A message template in words: "{age} on the {column}" -> "<age> on the <column>"."""
+    import re
+
+    return re.sub(r"\{(\w+)\}", lambda m: "<" + m.group(1).replace("_", " ") + ">", template)

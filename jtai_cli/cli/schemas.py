@@ -137,14 +137,30 @@ def show_schema(
     for col in ("Header", "Type", "Required", "Codes / rules", "Also accepted", "Meaning"):
         table.add_column(col, overflow="fold")
     for c in view["columns"]:  # type: ignore[attr-defined]
-        rules = ", ".join(f"{k}: {v}" for k, v in c["rules"].items())
+        rules = "; ".join(rule_words(str(k), v) for k, v in c["rules"].items())
         codes = c["codes"] or ""
         table.add_row(c["header"], c["type"], "yes" if c["required"] else "",
-                      "; ".join(x for x in (codes, rules) if x), ", ".join(c["also_accept"]),
+                      "; ".join(x for x in (f"codes: {codes}" if codes else "", rules) if x),
+                      ", ".join(c["also_accept"]),
                       c["description"])
     console.print(table)
     console.print(Text("A column's codes: jtai schemas codes <name>, e.g. jtai schemas codes "
                        "ethnicity", style="dim"))
+
+
+def rule_words(key: str, value: object) -> str:
+    """One of a column's rules said as an analyst would (``--format json`` keeps the keys)."""
+    if isinstance(value, bool):
+        said = {"allow_future": "may be after the as-of date",
+                "may_be_booked": "a date after the as-of date is a booking while the row is open",
+                "has_been": "asks whether the child has ever been at risk (not only now)"}
+        return said.get(key, key.replace("_", " ")) if value else ""
+    said_with = {"not_before": "not before '{v}'", "only_with": "given only when '{v}' is",
+                 "expected_with": "expected when '{v}' is given", "at_least": "{v} or more",
+                 "at_most": "{v} or less"}
+    if key in said_with:
+        return said_with[key].format(v=value)
+    return f"{key.replace('_', ' ')}: {value}"
 
 
 def code_list_view(name: str | None) -> dict[str, object]:

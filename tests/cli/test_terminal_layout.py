@@ -121,3 +121,14 @@ def test_usage_line_and_errors_in_plain_words() -> None:
     assert "Missing option '--option': choose from a, b." in missing.output
     low = CliRunner().invoke(app, ["validate", str(MESSY), "--workers", "0"])
     assert low.exit_code == 2 and "give 1 or more" in low.output
+
+
+def test_schemas_show_says_rules_in_words() -> None:
+    out = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["schemas", "show",
+                                                         "child_protection"]).stdout
+    flat = " ".join(out.split())
+    for internal in ("allow_future", "at_least", "not_before", "only_with", "True"):
+        assert internal not in flat, internal
+    assert "may be after the as-of date" in flat and "-1 or more" in flat
+    as_json = CliRunner().invoke(app, ["schemas", "show", "child_protection", "--json"]).stdout
+    assert "allow_future" in as_json  # the internals stay for scripts
