@@ -48,15 +48,24 @@ RULE_MODULES = ("jtai_cli.checks", "jtai_cli.implied_checks")
 
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
+#: How a rule from the Ofsted ILACS Annex A template cites it: the guidance's own Annex A
+#: (local information to support the inspection) sets no code lists or age rules.
+TEMPLATE = "Ofsted Annex A template (2019)"
+
 
 @dataclass(frozen=True)
 class Rule:
     """One rule of the registry.
 
     ``messages`` are the finding's message as templates (one per wording the rule uses);
-    ``paragraph`` the guidance paragraph(s) it enforces ("" for jtai's own rules on files and
-    cells); ``columns`` what it reads (a column's role in the schema, a schema key such as
-    ``rules.not_before``, or a header); ``emitted_by`` the function that adds the finding.
+    ``paragraph`` where the rule comes from: the guidance paragraph(s) it enforces ("para 19",
+    "paras 22-23", "Annex C"), the Ofsted template (``TEMPLATE``), a DfE return, or "" for
+    jtai's own rules on files and cells; ``quote`` the words of the cited guidance paragraph
+    the rule relies on (``tests/test_citations.py`` finds each in the paragraph); ``policy``
+    a choice of jtai's own the rule makes where the guidance is silent or ambiguous (a
+    tolerance, a reading), said in ``jtai rules`` and in the finding's message; ``columns``
+    what it reads (a column's role in the schema, a schema key such as ``rules.not_before``,
+    or a header); ``emitted_by`` the function that adds the finding.
     """
 
     slug: str
@@ -68,6 +77,8 @@ class Rule:
     columns: tuple[str, ...] = ()
     stage: str = "list"
     emitted_by: tuple[str, ...] = ()
+    quote: tuple[str, ...] = ()
+    policy: str = ""
 
     def matches(self, message: str) -> bool:
         """True when ``message`` is one of this rule's templates with its parts filled in."""
@@ -77,6 +88,7 @@ class Rule:
         """Plain data for ``jtai rules`` and the README."""
         return {"slug": self.slug, "severity": self.severity.value, "title": self.title,
                 "meaning": self.description, "paragraph": self.paragraph,
+                "quote": list(self.quote), "policy": self.policy,
                 "stage": self.stage, "messages": list(self.messages),
                 "columns": list(self.columns), "emitted_by": list(self.emitted_by)}
 
@@ -216,8 +228,10 @@ def readme_section() -> str:
                   "| rule | severity | what it means | guidance |", "|---|---|---|---|"]
         for r in rules:
             meaning = r.description.replace("|", "\\|")
-            lines.append(f"| `{r.slug}` | {r.severity.value} | {meaning} | "
-                         f"{r.paragraph or 'jtai'} |")
+            source = r.paragraph or "jtai"
+            if r.policy and r.paragraph:
+                source += "; jtai policy"
+            lines.append(f"| `{r.slug}` | {r.severity.value} | {meaning} | {source} |")
         lines.append("")
     lines.append(README_END)
     return "\n".join(lines)
@@ -249,10 +263,13 @@ class _Decl:
     stage: str
     paragraph: str = ""
     columns: tuple[str, ...] = field(default=())
+    quote: tuple[str, ...] = field(default=())
+    policy: str = ""
 
     def rule(self) -> Rule:
         return Rule(self.slug, self.severity, self.title, self.description, self.messages,
-                    self.paragraph, self.columns, self.stage, self.emitted_by)
+                    self.paragraph, self.columns, self.stage, self.emitted_by, self.quote,
+                    self.policy)
 
 
 declare(*(d.rule() for d in [

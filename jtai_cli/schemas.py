@@ -117,6 +117,37 @@ class CodeList(_Model):
     codes: list[Code]
 
 
+class Condition(_Model):
+    """Rows picked by another column of the same list: its value is one of some codes, or given.
+
+    Written in a column's ``rules`` (``blank_when``, ``may_be_blank_when``), so a requirement
+    that depends on another field is data, shown by ``jtai schemas show``, never Python.
+    """
+
+    #: The other column's exact header, in the same list.
+    column: str
+    #: The row is picked when that column holds one of these codes (any spelling its code list
+    #: accepts: ``T0`` stands for "w) T0: Temporary placement").
+    one_of: list[str] = []
+    #: The row is picked when that column has a value (a closure date given: the case closed).
+    given: bool = False
+    #: Where the field's definition says so: the template, a DfE return, a guidance paragraph.
+    source: str
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if bool(self.one_of) == self.given:
+            raise ValueError(f"a condition on '{self.column}' needs exactly one of 'one_of' "
+                             "(codes) or 'given: true'")
+        return self
+
+    def text(self) -> str:
+        """The condition in words: "when Placement Type is one of T0, T1 (source: ...)"."""
+        test = "is given" if self.given else "is " + (
+            self.one_of[0] if len(self.one_of) == 1 else "one of " + ", ".join(self.one_of))
+        return f"when {self.column.strip()} {test} (source: {self.source})"
+
+
 class Rules(_Model):
     """Named rules on one column, all in analyst words."""
 
@@ -132,6 +163,13 @@ class Rules(_Model):
     #: The CSA-FE flag asks whether the child "has been" at risk (list 8), not whether the
     #: child "is" (lists 4-7): Y here with N on a list that asks "is" is consistent.
     has_been: bool = False
+    #: The field's own definition says it is blank on these rows (no placement provider on a
+    #: temporary placement): a blank is right there, a value is a warning
+    #: (``value-where-blank-expected``).
+    blank_when: list[Condition] = []
+    #: A blank is right on these rows, a value too (no allocated worker on a referral closed
+    #: with no further action): no finding either way.
+    may_be_blank_when: list[Condition] = []
 
 
 class Column(_Model):
@@ -497,6 +535,8 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
                     f"column '{col.header}' rule {rule} names '{other}', not a column of this list",
                     file=path,
                 )
+        for cond in (*col.rules.blank_when, *col.rules.may_be_blank_when):
+            _check_condition(schema, col, cond, codes, path)
     if schema.period:
         anchor = schema.period.starts or schema.period.ends
         for named in (anchor, *schema.period.ended_by):
@@ -515,6 +555,34 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
         raise SchemaInvalid(f"role(s) {sorted(dupes)} given to more than one column", file=path)
     if schema.by_role("child_id") is None:
         raise SchemaInvalid("every list needs a column with role child_id", file=path)
+
+
+def _check_condition(schema: ListSchema, col: Column, cond: Condition,
+                     codes: dict[str, CodeList], path: Path) -> None:
+    """A condition names a column of the list and, with ``one_of``, codes of its code list."""
+    try:
+        other = schema.column(cond.column)
+    except KeyError:
+        raise SchemaInvalid(f"column '{col.header}' has a condition on '{cond.column}', not a "
+                            "column of this list", file=path) from None
+    if not cond.one_of:
+        return
+    name = other.code_list_name
+    if name is None or name not in codes:
+        raise SchemaInvalid(f"column '{col.header}' has a condition on the codes of "
+                            f"'{cond.column}', which has no code list", file=path)
+    compiled = compile_codes(codes[name])
+    unknown = [c for c in cond.one_of if compiled.match(c) is None]
+    if unknown:
+        raise SchemaInvalid(f"column '{col.header}': {', '.join(unknown)} not in the code list "
+                            f"'{name}' of '{cond.column}'", file=path)
+
+
+def condition_values(cond: Condition, schemas: SchemaSet, schema: ListSchema) -> list[str]:
+    """The canonical values a ``one_of`` condition stands for, as the typed column holds them."""
+    codes = schemas.codes_for(schema.column(cond.column))
+    assert codes is not None  # checked when the schemas were loaded
+    return [v for v in (codes.match(c) for c in cond.one_of) if v is not None]
 
 
 def _check_due(schema: ListSchema, path: Path) -> None:
@@ -717,11 +785,22 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
             {"header": c.header, "type": c.type, "required": c.required,
              "essential": c.essential,
              "codes": c.code_list_name if c.type == "code" or c.codes else None,
-             "rules": c.rules.model_dump(exclude_defaults=True), "also_accept": c.also_accept,
+             "rules": _rules_view(c.rules), "also_accept": c.also_accept,
              "role": c.role, "description": c.description, "source": c.source}
             for c in s.columns
         ],
     }
+
+
+def _rules_view(rules: Rules) -> dict[str, object]:
+    """A column's rules as plain data; a condition in words ("Placement Type is one of ...")."""
+    out: dict[str, object] = rules.model_dump(exclude_defaults=True,
+                                              exclude={"blank_when", "may_be_blank_when"})
+    for key in ("blank_when", "may_be_blank_when"):
+        conds: list[Condition] = getattr(rules, key)
+        if conds:
+            out[key] = [c.text() for c in conds]
+    return out
 
 
 def _code_list_view(codes: CompiledCodes) -> dict[str, object]:
