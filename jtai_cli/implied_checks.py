@@ -127,9 +127,10 @@ def _hint(pl: ParsedList, data: Dataset) -> str:
 @rule(Rule("postcode-not-recognised", _W, "Not a UK postcode",
            "List 8's placement postcode is a UK postcode (SW1A 1AA) or, where only that is "
            "given, its outward code (SW1A), in one of the UK's postcode areas; "
-           "\"Confidential\" and \"Abroad\" are accepted.",
+           "\"Confidential\" and \"Abroad\" are accepted (jtai's check of the Ofsted template's "
+           "field).",
            ("'{value}' is not a UK postcode (jtai's check: {why})",), TEMPLATE,
-           ("Placement postcode", "codes: postcode_areas"), stage="across",
+           ("Placement postcode", "codes"), stage="across",
            policy=POSTCODE_POLICY))
 def check_placement_postcode(data: Dataset) -> None:
     """``postcode-not-recognised``: list 8's placement postcode is a UK postcode or its outward
@@ -190,8 +191,9 @@ def _postcode_problem(value: str, areas: frozenset[str]) -> str | None:
 @rule(Rule("unborn-due-date-passed", _W, "Unborn child's due date long past",
            "A child still recorded unborn (age -1 or blank, no date of birth; or age -1 with "
            "the expected date in the date of birth column) whose expected date of birth is "
-           "more than six weeks before the extraction day: give the date of birth and age if "
-           "the child has been born.",
+           "more than six weeks before the extraction day (jtai's tolerance; para 20 asks for "
+           "the expected date of birth): give the date of birth and age if the child has been "
+           "born.",
            ("the expected date of birth {edd} is more than six weeks before the as-of date "
             "{as_of}: if the child has been born, give the date of birth and age (jtai's "
             "tolerance: a birth may be late or not yet recorded)",), "paras 20 and 32",

@@ -287,7 +287,9 @@ declare(*(d.rule() for d in [
           "adoption), so it was not checked.",
           ("this is an ILACS list the JTAI does not ask for (early help, care leavers or "
            "adoption): not checked",),
-          (_V + "_unrecognised",), "read", "para 20", ("sheet name", "title")),
+          (_V + "_unrecognised",), "read", "paras 20 and 32", ("sheet name", "title"),
+          quote=("Children in care (List 8 in ILACS)",
+                 "The local authority should also provide further lists of child-level data")),
     _Decl("sheet-hidden", _W, "List on a hidden sheet",
           "The list is on a sheet hidden in Excel; it was read and checked like the others.",
           ("this sheet is hidden in Excel; its list was read and checked like the others "
@@ -315,13 +317,20 @@ declare(*(d.rule() for d in [
           "the headers.",
           ("the column '{header}' was not found in row {row} of the sheet, and {title} cannot "
            "be checked without it",),
-          (_V + "_missing_columns",), "read", "para 19", ("essential",)),
+          (_V + "_missing_columns",), "read", "paras 20-21 and 32", ("essential",),
+          quote=("Child unique ID", "The list should include the child's ID number",
+                 "Whether the child is at risk of or subject to"),
+          policy="jtai's reading: a list cannot be used without the child's ID, the CSA-FE "
+                 "flag where the list asks it and the date that says who belongs on it (the "
+                 "columns essential in the list's YAML); any other column is asked for "
+                 "\"where possible\" (para 19)"),
     _Decl("column-missing", _W, "Column not given",
           "A column the guidance asks for \"where possible\" (para 19) was not found among "
           "the headers; the list was checked without it.",
           ("the column '{header}' was not found in row {row} of the sheet; the guidance asks "
            "for it \"where possible\" (para 19), so the list was checked without it",),
-          (_V + "_missing_columns",), "read", "para 19", ("required",)),
+          (_V + "_missing_columns",), "read", "para 19", ("required",),
+          quote=("Where possible, the list should include the fields stated in the table below",)),
     _Decl("column-unknown", _W, "Unknown column",
           "A header that is not part of the list; its values were not checked.",
           ("'{header}' is not a column of {title}; its values were not checked",),
@@ -374,7 +383,7 @@ declare(*(d.rule() for d in [
     _Decl("code-not-in-list", _E, "Value not in the code list",
           "The value is not one of the column's codes, nor a known spelling of one.",
           ("'{value}' is not a code", "'{value}' is not {what}"),
-          (_P + "parse_code",), "value", "Annex A", ("type: code", "codes")),
+          (_P + "parse_code",), "value", TEMPLATE, ("type: code", "codes")),
     _Decl("code-coerced", _C, "Value read as a code",
           "A known spelling of a code (Yes, M, N1 Abuse or neglect, ...) was read as the "
           "template's code.",
@@ -383,7 +392,7 @@ declare(*(d.rule() for d in [
     _Decl("id-not-recognised", _E, "Not a child ID",
           "The cell holds a date or TRUE/FALSE where the child's ID should be.",
           ("'{value}' is not a child ID",),
-          (_P + "parse_id",), "value", "Annex A", ("role: child_id",)),
+          (_P + "parse_id",), "value", TEMPLATE, ("role: child_id",)),
     _Decl("id-coerced", _C, "Child ID tidied",
           "A child ID stored as a decimal number or with surrounding spaces was tidied.",
           ("spaces removed around child ID '{value}'",

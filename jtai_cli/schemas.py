@@ -440,8 +440,9 @@ class SchemaSet:
     def distinctive(self) -> dict[str, frozenset[str]]:
         """Per list, the columns that point to it: not a required column of an unrelated list.
 
-        Lists are related when they share an ILACS number (the two forms of list 8) or the
-        same required columns (YOT and NPS). Identification needs one of these matched, so a
+        Lists are related when they share an ILACS number (the two forms of list 8), the
+        same required columns (YOT and NPS), or one is drafted from the other (para 33's list
+        from list 3's). Identification needs one of these matched, so a
         sheet of common columns only (early help, care leavers) is never taken for a list.
         """
 
@@ -450,7 +451,10 @@ class SchemaSet:
 
         def siblings(a: ListSchema, b: ListSchema) -> bool:
             same_number = a.list_number is not None and a.list_number == b.list_number
-            return same_number or required(a) == required(b)
+            # The para 33 list is list 3's columns (its ``drafted_from``): a sheet of them may
+            # be either, and its name or title decides (``validation.identify``).
+            drafted = a.drafted_from == b.name or b.drafted_from == a.name
+            return same_number or drafted or required(a) == required(b)
 
         out: dict[str, frozenset[str]] = {}
         for name, schema in self.lists.items():

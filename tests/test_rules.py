@@ -92,7 +92,10 @@ def test_every_rule_has_a_meaning_a_message_template_and_an_emitter():
         assert r.title and r.description.endswith((".", ")")), slug
         assert r.messages and all(m for m in r.messages), slug
         assert r.stage in rules.STAGES and r.emitted_by, slug
-        assert r.paragraph == "" or re.match(r"^(paras? \d|Annex A)", r.paragraph), slug
+        # Where each rule comes from; tests/test_citations.py checks the paragraphs and quotes.
+        assert r.paragraph == "" or re.match(
+            r"^(paras? \d|Annex C|Ofsted Annex A template \(2019\)$|field definitions)",
+            r.paragraph), slug
 
 
 def test_the_columns_a_rule_reads_are_named_as_the_schemas_name_them():
@@ -507,9 +510,38 @@ def test_id_not_recognised_and_id_coerced():
 # --------------------------------------------------------------------------- list rules
 
 
-def test_required_missing():
-    data = dataset({"contacts": [{}, {"Contact Source": BLANK}]})
-    assert run(data, "required-missing") == [("contacts", 3, "Contact Source")]
+def test_required_missing_and_value_missing():
+    """A blank essential cell is an error; any other required blank a warning (para 19)."""
+    data = dataset({"contacts": [{}, {"Contact Source": BLANK}, {CONTACT: BLANK}]})
+    assert run(data, "required-missing") == [("contacts", 4, CONTACT)]
+    assert where(data, "value-missing") == [("contacts", 3, "Contact Source")]
+    assert CATALOGUE["required-missing"].severity is Severity.ERROR
+    assert CATALOGUE["value-missing"].severity is Severity.WARNING
+
+
+def test_blanks_the_yaml_declares_right_and_values_where_blank_expected():
+    """Conditional blanks come from the YAML: no provider on T0-T4/Z1, no postcode or
+    location on a V3/V4 short break, no worker once closed or on an NFA referral."""
+    provider, location = "Placement Provider", "Placement Location"
+    data = dataset({
+        "children_in_care": [
+            {"Placement Type": "T0", provider: BLANK},
+            {"Placement Type": "Z1", provider: "PR1"},
+            {"Placement Type": "U1", provider: BLANK},
+            {"Child's Legal Status": "V3", location: BLANK, POSTCODE: BLANK},
+            {"Child's Legal Status": "V4", POSTCODE: "LS6 2AA", location: BLANK},
+            {"Date Ceased to be Looked After ": AS_OF - dt.timedelta(days=9),
+             "Reason Ceased to be Looked After": "E11", "Allocated Worker": BLANK}],
+        "referrals": [{"Referral NFA?": "Yes", "Allocated Team": BLANK,
+                       "Allocated Worker": BLANK},
+                      {"Referral NFA?": "No", "Allocated Worker": BLANK}]})
+    assert run(data, "value-missing") == [("children_in_care", 4, provider),
+                                          ("referrals", 3, "Allocated Worker")]
+    assert where(data, "value-where-blank-expected") == [("children_in_care", 3, provider),
+                                                         ("children_in_care", 6, POSTCODE)]
+    assert where(data, "required-missing") == []
+    msg = findings(data, "value-where-blank-expected")[0]["message"]
+    assert "when Placement Type is one of T0, T1, T2, T3, T4, Z1" in msg and "SSDA903" in msg
 
 
 def test_date_in_future_and_date_booked():
@@ -614,15 +646,20 @@ def test_not_on_lists_6_8_and_status_not_matching():
 
 def test_postcode_not_recognised():
     data = dataset({"children_in_care": [{POSTCODE: "nope"}, {POSTCODE: "SW1A"},
-                                         {POSTCODE: "m1 1ae"}]})
-    assert run(data, "postcode-not-recognised") == [("children_in_care", 2, POSTCODE)]
+                                         {POSTCODE: "m1 1ae"}, {POSTCODE: "WI5 4FJ"},
+                                         {POSTCODE: "Confidential"}]})
+    assert run(data, "postcode-not-recognised") == [("children_in_care", 2, POSTCODE),
+                                                    ("children_in_care", 5, POSTCODE)]
 
 
 def test_unborn_due_date_passed():
     data = dataset({"children_in_need": [
+        {DOB_H: BLANK, AGE: -1, EDD: AS_OF - dt.timedelta(days=50)},
         {DOB_H: BLANK, AGE: -1, EDD: AS_OF - dt.timedelta(days=3)},
+        {DOB_H: AS_OF - dt.timedelta(days=50), AGE: -1},
         {DOB_H: BLANK, AGE: -1, EDD: AS_OF + dt.timedelta(days=3)}]})
-    assert run(data, "unborn-due-date-passed") == [("children_in_need", 2, EDD)]
+    assert run(data, "unborn-due-date-passed") == [("children_in_need", 2, EDD),
+                                                   ("children_in_need", 4, DOB_H)]
 
 
 def test_yot_nps_not_flagged_and_yot_child_under_10():
