@@ -61,9 +61,13 @@ def rules(
         console.print(Text(f"{r['slug']} ({r['severity']}): {r['title']}", style="bold"))
         console.print(str(r["meaning"]))
         for label, value in (("Guidance", r["paragraph"] or "jtai's own rule"),
+                             ("Its words", " / ".join(f'"{q}"' for q in r["quote"])),
+                             ("jtai's policy", r["policy"]),
                              ("Message", " / ".join(r["messages"])),
                              ("Reads", ", ".join(r["columns"]) or "the sheet"),
                              ("Checked by", ", ".join(r["emitted_by"]))):
+            if not value:
+                continue
             console.print(Text.assemble((f"{label}: ", "bold"), str(value)))
         return
     table = Table(title="Rules jtai checks", title_justify="left", show_lines=False)
@@ -74,8 +78,10 @@ def rules(
         if r["stage"] != stage:
             stage = r["stage"]
             table.add_row(Text(STAGE_TITLES[str(stage)], style="bold"), "", "", "")
-        table.add_row(str(r["slug"]), str(r["severity"]), str(r["meaning"]),
-                      str(r["paragraph"] or "jtai"))
+        source = str(r["paragraph"] or "jtai")
+        if r["policy"] and r["paragraph"]:
+            source += "; jtai policy"
+        table.add_row(str(r["slug"]), str(r["severity"]), str(r["meaning"]), source)
     console.print(table)
     console.print(Text("One rule's message and columns: jtai rules <slug>, e.g. jtai rules "
                        "duplicate-child", style="dim"))

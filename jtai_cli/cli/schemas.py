@@ -136,7 +136,8 @@ def show_schema(
     for col in ("Header", "Type", "Required", "Codes / rules", "Also accepted", "Meaning"):
         table.add_column(col, overflow="fold")
     for c in view["columns"]:  # type: ignore[attr-defined]
-        rules = ", ".join(f"{k}: {v}" for k, v in c["rules"].items())
+        rules = ", ".join(f"{k}: {'; '.join(v) if isinstance(v, list) else v}"
+                          for k, v in c["rules"].items())
         codes = c["codes"] or ""
         table.add_row(c["header"], c["type"], "yes" if c["required"] else "",
                       "; ".join(x for x in (codes, rules) if x), ", ".join(c["also_accept"]),
