@@ -24,8 +24,15 @@ from .children import STATUS_WORDS, status_lists
 from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, is_blank, show
 from .rules import TEMPLATE, Rule, Severity, functions, rule
-from .schemas import (PANDERA_SLUGS, Condition, ListSchema, Rules, condition_values, normalise,
-                      to_pandera)
+from .schemas import (
+    PANDERA_SLUGS,
+    Condition,
+    ListSchema,
+    Rules,
+    condition_values,
+    normalise,
+    to_pandera,
+)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
