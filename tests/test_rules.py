@@ -757,3 +757,65 @@ def test_list_rules_run_as_lists_are_read_find_what_running_them_after_does(
             == (name == "lists_messy"))
     if not coerced_cells:
         pd.testing.assert_frame_equal(early.findings.counted(), late.findings.counted())
+
+
+def test_one_reading_of_the_csa_flag_in_both_rules():
+    """List 8's "has been" Y with list 6's "is" N: the child is identified (option B's answers
+    are due, para 26) and the flags agree (not at risk now, at risk once): FLAG_READING."""
+    from jtai_cli.checks import FLAG_READING
+
+    flag8 = load_schemas().lists["children_in_care_reduced"].by_role("csa_flag").header
+    answered = dict.fromkeys(_ANSWERS, "Y")
+    data = dataset({"children_in_need": [{ID: "C1", FLAG: "N"},
+                                         {ID: "C2", FLAG: "Y", **answered}],
+                    "children_in_care_reduced": [{ID: "C1", flag8: "Y"}]})
+    assert run(data, "csa-flag-disagrees") == []
+    (missing,) = run(data, "answers-missing")
+    assert missing[:2] == ("children_in_care_reduced", 2)
+    for slug in ("csa-flag-disagrees", "answers-missing", "answers-for-unflagged-child",
+                 "yot-nps-not-flagged"):
+        assert CATALOGUE[slug].policy == FLAG_READING, slug
+
+
+def test_jtai_rules_shows_the_quoted_words_and_jtais_policy():
+    result = runner.invoke(app, ["rules", "unborn-due-date-passed"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert 'Its words: "If unborn: expected date of birth"' in text
+    assert "jtai's policy: jtai's tolerance (not the guidance's)" in text
+    view = json.loads(runner.invoke(app, ["rules", "too-many-selected", "-f", "json"]).stdout)
+    (r,) = view["rules"]
+    assert r["severity"] == "warning" and r["paragraph"] == "para 22; Annex C"
+    assert "provides up to 20" in r["quote"]
+
+
+def test_schemas_show_says_when_a_field_is_blank():
+    view = json.loads(runner.invoke(app, ["schemas", "show", "children_in_care_reduced", "-f",
+                                          "json"]).stdout)
+    rules_of = {c["header"]: c["rules"] for c in view["columns"]}
+    (provider,) = rules_of["Placement Provider"]["blank_when"]
+    assert provider.startswith("when Placement Type is one of T0, T1, T2, T3, T4, Z1 (source: "
+                               "DfE SSDA903")
+    (worker,) = rules_of["Allocated Worker"]["may_be_blank_when"]
+    assert worker.startswith("when Date Ceased to be Looked After is given")
+    text = runner.invoke(app, ["schemas", "show", "referrals"]).output
+    assert "may_be_blank_when" in text and "when Referral NFA? is" in text
+
+
+def test_a_condition_on_an_unknown_column_or_code_stops_jtai(tmp_path):
+    import shutil
+
+    from jtai_cli.errors import SchemaInvalid
+
+    folder = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", folder)
+    path = folder / "children_in_care_reduced.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("one_of: [T0, T1, T2, T3, T4, Z1]", "one_of: [T0, Q9]"),
+                    "utf-8")
+    with pytest.raises(SchemaInvalid, match="Q9 not in the code list 'placement_type'"):
+        load_schemas(folder)
+    path.write_text(text.replace("    one_of: [T0, T1, T2, T3, T4, Z1]", "    given: true\n"
+                                 "          one_of: [T0]"), "utf-8")
+    with pytest.raises(SchemaInvalid, match="exactly one of"):
+        load_schemas(folder)
