@@ -312,8 +312,8 @@ declare(*(d.rule() for d in [
           "The file's extension says one kind of file but it holds another.",
           ("{note}",), (_V + "_load_lists",), "read"),
     _Decl("essential-column-missing", _E, "Essential column missing",
-          "A column the list cannot be used without (the child's ID, the CSA-FE flag para "
-          "19 asks for, the date that says who belongs on the list) was not found among "
+          "A column the list cannot be used without (the child's ID, the CSA-FE flag where "
+          "the list asks it, the date that says who belongs on the list) was not found among "
           "the headers.",
           ("the column '{header}' was not found in row {row} of the sheet, and {title} cannot "
            "be checked without it",),
