@@ -681,7 +681,7 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
 #: The names of the checks ``to_pandera`` compiles: the slugs of the rules they stand for, so
 #: a failure case's ``check`` is the rule to report (never matched on the check's text).
 PANDERA_SLUGS = ("number-too-small", "number-too-large", "code-not-in-list",
-                 "required-missing")
+                 "required-missing", "value-missing")
 
 #: (id of the ListSchema, columns, blank allowed) -> (that ListSchema, compiled). Holding the
 #: schema keeps its id from being reused by another object while the entry exists.
@@ -710,8 +710,11 @@ def to_pandera(  # type: ignore[no-untyped-def]
             name, its number ("6"), ``list-6`` or its short name ("CIN").
         codes: the compiled code lists (``SchemaSet.codes``); the shipped ones by default.
         headers: only these columns (those present in the file); all by default.
-        required_values: also check that required columns have no blanks (a check named
-            ``required-missing``), for a pipeline that wants pandera to catch those too.
+        required_values: also check that required columns have no blanks, for a pipeline
+            that wants pandera to catch those too: a check named ``required-missing`` on the
+            essential columns (jtai's error), ``value-missing`` on the others (jtai's warning;
+            the column checks cannot see the YAML's ``blank_when`` and ``may_be_blank_when``
+            conditions, which jtai's own rule applies).
 
     Raises:
         UsageError: no list has this name.
@@ -758,8 +761,9 @@ def to_pandera(  # type: ignore[no-untyped-def]
             checks.append(pa.Check.isin(list(codes[col.code_list_name].values),
                                         name="code-not-in-list", error="code-not-in-list"))
         if required_values and col.required:
-            checks.append(pa.Check(lambda s: s.notna(), ignore_na=False,
-                                   name="required-missing", error="required-missing"))
+            slug = "required-missing" if col.essential else "value-missing"
+            checks.append(pa.Check(lambda s: s.notna(), ignore_na=False, name=slug,
+                                   error=slug))
         dtype = {"date": "datetime64[ns]", "integer": "Int64"}.get(col.type, object)
         columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
                                         description=col.description or None)
