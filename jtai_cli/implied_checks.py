@@ -284,7 +284,7 @@ def check_yot_nps_flag(data: Dataset) -> None:
            "Youth offending teams work with children aged 10 and over (jtai's check: the age "
            "of criminal responsibility, not a guidance rule).",
            ("the child is {age} on {as_of}; youth offending teams work with children aged 10 "
-            "and over",), "", ("role: date_of_birth", "role: age", "role: child_id"),
+            "and over (jtai's check, not the guidance's)",), "", ("role: date_of_birth", "role: age", "role: child_id"),
            stage="across", policy="jtai's check (not the guidance's): the age of criminal "
            "responsibility in England and Wales is 10"))
 def check_yot_under_10(data: Dataset) -> None:
@@ -325,7 +325,7 @@ def check_yot_under_10(data: Dataset) -> None:
             "yot-child-under-10", pos, dob_col or age_col or id_col,
             [("the child is unborn" if a < 0 else f"the child is {int(a)}")
              + f" on {fmt_date(as_of)}; youth offending teams work with children aged 10 and "
-             "over" for a in age.iloc[pos]],
+             "over (jtai's check, not the guidance's)" for a in age.iloc[pos]],
             "a child aged 10 or over")
 
 
@@ -538,7 +538,8 @@ def fieldwork_week(data: Dataset, pl: ParsedList) -> tuple[dt.date, str] | None:
 @rule(Rule("meeting-outside-fieldwork-week", _W, "Meeting outside the fieldwork week",
            "The meetings list is of meetings in the fieldwork week (guidance para 31); "
            "checked only when the sheet's title or most of its meetings show the week.",
-           ("{date} is outside the fieldwork week {monday} to {sunday} (from {how})",),
+           ("{date} is outside the fieldwork week {monday} to {sunday} (jtai's reading of the "
+            "week, from {how})",),
            "para 31", ("type: date", "title"), stage="across",
            quote=("multi-agency meetings taking place during the fieldwork week",),
            policy="jtai's reading (the guidance gives no date for the fieldwork week): a date "
@@ -564,5 +565,6 @@ def check_meetings_in_fieldwork_week(data: Dataset) -> None:
         _Emitter(data, pl)(
             "meeting-outside-fieldwork-week", pos, col,
             [f"{fmt_date(d)} is outside the fieldwork week {fmt_date(monday)} to "
-             f"{fmt_date(sunday)} (from {how})" for d in s.iloc[pos]],
+             f"{fmt_date(sunday)} (jtai's reading of the week, from {how})"
+             for d in s.iloc[pos]],
             f"a date from {fmt_date(monday)} to {fmt_date(sunday)}")
