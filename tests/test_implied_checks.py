@@ -199,8 +199,8 @@ def test_meeting_outside_the_fieldwork_week_from_the_title(tmp_path):
             ["C2", "Strategy discussion", D(2026, 12, 9)]]
     r = check(tmp_path, {"Meetings": rows})
     assert found(r, "meeting-outside-fieldwork-week") == [("Meetings", 4, "Date of meeting")]
-    assert "30/11/2026 to 06/12/2026 (jtai's reading of the week, from the sheet's title)" in r.where(
-        rule="meeting-outside-fieldwork-week")[0]["message"]
+    assert ("30/11/2026 to 06/12/2026 (jtai's reading of the week, from the sheet's title)"
+            in r.where(rule="meeting-outside-fieldwork-week")[0]["message"])
 
 
 def test_meeting_outside_the_week_most_meetings_fall_in(tmp_path):
