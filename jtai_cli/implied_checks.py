@@ -284,7 +284,8 @@ def check_yot_nps_flag(data: Dataset) -> None:
            "Youth offending teams work with children aged 10 and over (jtai's check: the age "
            "of criminal responsibility, not a guidance rule).",
            ("the child is {age} on {as_of}; youth offending teams work with children aged 10 "
-            "and over (jtai's check, not the guidance's)",), "", ("role: date_of_birth", "role: age", "role: child_id"),
+            "and over (jtai's check, not the guidance's)",), "",
+           ("role: date_of_birth", "role: age", "role: child_id"),
            stage="across", policy="jtai's check (not the guidance's): the age of criminal "
            "responsibility in England and Wales is 10"))
 def check_yot_under_10(data: Dataset) -> None:
