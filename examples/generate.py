@@ -552,7 +552,7 @@ def _care_period(
         "n_absent": _weighted(rng, {0: 90, 1: 10}) if c.age >= 10 else 0,
         "provider_name": rng.choice(PROVIDERS),
         "address": f"{rng.randint(1, 99)} {rng.choice(('Elm', 'Ash', 'Lime', 'Yew'))} Road",
-        "postcode": f"ZZ{rng.randint(1, 9)} {rng.randint(1, 9)}ZZ",
+        "postcode": f"LS9{rng.randint(1, 9)} {rng.randint(1, 9)}ZZ",  # shaped, not an address
         "urn": f"SC{rng.randint(100000, 999999)}",
         "placement_la": "This LA" if in_area else "Neighbouring LA",
     })
@@ -1250,12 +1250,24 @@ class Mess:
         r[k] = SENTINEL_NAME
         self.plant(s, None, "Child name", "column-unknown", header_level=True)
 
-        _, _, r = self.find(s, lambda c, e, r: True, "a referral")
+        # A blank worker on a referral that was not closed with no further action: para 19
+        # asks for it "where possible" (a warning; an NFA referral may have none at all).
+        nfa = self.header(s, pred=lambda c: normalise(c.header) == "referral nfa")
+
+        def allocated(c: Child, e: Episode, r: list[Any]) -> bool:
+            return normalise(str(self.get(s, r, nfa))) not in ("a yes", "yes", "y")
+
+        _, _, r = self.find(s, allocated, "a referral not closed with no further action")
         self.set(s, r, worker, None)
-        self.plant(s, r, worker, "required-missing")
+        self.plant(s, r, worker, "value-missing")
         _, _, r = self.find(s, lambda c, e, r: True, "a referral")
         self.set(s, r, start, "12/25/2025")
         self.plant(s, r, start, "date-impossible")
+        # A blank child ID: the list cannot be used without it (an error).
+        ident = self.header(s, role="child_id")
+        _, _, r = self.find(s, lambda c, e, r: True, "a referral")
+        self.set(s, r, ident, None)
+        self.plant(s, r, ident, "required-missing")
 
     def assessments(self) -> None:
         s = self.sheet("assessments")
@@ -1635,8 +1647,11 @@ def build_edge(as_of: dt.date = EDGE_EXTRACTED,
     cases: list[EdgeCase] = []
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
         "contacts", "referrals", "section_47", "children_in_need", "child_protection",
-        "children_in_care_reduced")}
+        "children_in_care_reduced", "children_in_care", "referrals_csa_fe")}
     sheet_of = {name: sheet_name(schemas, name) for name in rows}
+    # Both forms of list 8 would go on "List_8": the full form (which has the placement
+    # postcode) goes on a sheet of its own.
+    sheet_of["children_in_care"] = "List_8 ILACS"
 
     def child(name: str, paragraph: str, list_name: str, cid: str, why: str,
               **values: Any) -> None:
@@ -1710,6 +1725,54 @@ def build_edge(as_of: dt.date = EDGE_EXTRACTED,
           "CSA-FE Y on list 8 (has been at risk)", date_of_birth=dob, age=age(dob),
           start_date=day(-200), csa_flag="Y")
 
+    # Para 19 ("where possible") with para 32's "Referral NFA?": a referral closed with no
+    # further action and never allocated has no team and no worker.
+    dob = born(9, -40)
+    child("nfa_referral_never_allocated", "19", "referrals", "E111",
+          "referral NFA, never allocated: team and worker blank", date_of_birth=dob,
+          age=age(dob), start_date=day(-30), team=None, worker=None,
+          **{"Referral NFA?": "a) Yes"})
+    # Para 19: a closed CIN episode whose worker has been released.
+    dob = born(13, -75)
+    child("closed_cin_worker_released", "19", "children_in_need", "E112",
+          "CIN closed 20 days ago (RC7), worker released: worker blank", date_of_birth=dob,
+          age=age(dob), start_date=day(-300), end_date=day(-20), worker=None,
+          **{"Reason for Closure": "RC7 - Services ceased for any other reason, including "
+                                    "child no longer in need"})
+    # Para 20 ("If unborn: expected date of birth"): due three weeks ago, birth not recorded.
+    child("unborn_due_date_three_weeks_ago", "20", "children_in_need", "E113",
+          "unborn, expected date of birth 21 days before extraction (within six weeks)",
+          expected_date_of_birth=day(-21), age=-1, start_date=day(-120))
+    # Para 20: the expected date written in the date of birth column, age -1, ten days past.
+    child("unborn_expected_date_in_dob_column", "20", "child_protection", "E114",
+          "age -1 with the expected date 10 days before extraction as the date of birth",
+          date_of_birth=day(-10), age=-1, start_date=day(-60))
+    # Para 20 asks for the placement address; the template allows confidential placements
+    # and placements abroad (LA of Placement CON and NUK), so the postcode says so.
+    for cid, word in (("E115", "Confidential"), ("E116", "Abroad")):
+        dob = born(10, -5 * int(cid[-1]))
+        child(f"placement_postcode_{word.lower()}", "20", "children_in_care", cid,
+              f"placement postcode '{word}'", date_of_birth=dob, age=age(dob),
+              start_date=day(-400), **{"Placement postcode": word})
+    # The DfE SSDA903 return: no placement provider on a temporary placement (T0-T4, Z1).
+    dob = born(15, -10)
+    child("temporary_placement_no_provider", "20", "children_in_care_reduced", "E117",
+          "placement type T0, placement provider blank", date_of_birth=dob, age=age(dob),
+          start_date=day(-50), **{"Placement Type": "w) T0: Temporary placement",
+                                  "Placement Provider": None})
+    # The DfE SSDA903 return: no placement location or address for a short break (V3/V4).
+    dob = born(12, -120)
+    child("short_break_no_location", "20", "children_in_care_reduced", "E118",
+          "legal status V3, placement location and address blank", date_of_birth=dob,
+          age=age(dob), start_date=day(-70), legal_status="V3: Short term breaks, episodes "
+          "recorded", **{"Placement Location": None, "Placement address": None})
+    # Para 33: the list 3 columns alone, on a sheet named for para 33 (jtai's optional "why"
+    # column left out): read as the para 33 list, not as a second list 3.
+    dob = born(7, -15)
+    child("para33_without_why_column", "33", "referrals_csa_fe", "E119",
+          "a para 33 sheet with only the list 3 columns", date_of_birth=dob, age=age(dob),
+          start_date=day(-25), **{"Referral NFA?": "b) No"})
+
     sheets: list[Sheet] = []
     for list_name, recs in rows.items():
         schema = schemas.lists[list_name]
@@ -1717,6 +1780,8 @@ def build_edge(as_of: dt.date = EDGE_EXTRACTED,
         if list_name == "referrals":
             # Para 19: the fields "where possible": a column not given is not an error.
             columns.remove("Referral Source")
+        if list_name == "referrals_csa_fe":
+            columns.remove("Why this referral relates to CSA-FE")
         records = []
         for values in recs:
             by_header = {k: v for k, v in values.items() if k in columns}

@@ -23,8 +23,16 @@ import pandas as pd
 from .children import STATUS_WORDS, status_lists
 from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, is_blank, show
-from .rules import Rule, Severity, functions, rule
-from .schemas import PANDERA_SLUGS, ListSchema, Rules, normalise, to_pandera
+from .rules import TEMPLATE, Rule, Severity, functions, rule
+from .schemas import (
+    PANDERA_SLUGS,
+    Condition,
+    ListSchema,
+    Rules,
+    condition_values,
+    normalise,
+    to_pandera,
+)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -64,6 +72,15 @@ def _dates(s: pd.Series) -> np.ndarray:
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
+
+#: One reading of the CSA-FE flag for every rule that reads it (``csa-flag-disagrees``,
+#: ``answers-missing``, ``answers-for-unflagged-child``, ``yot-nps-not-flagged``).
+FLAG_READING = (
+    "jtai's reading of para 20's two flags: list 8 asks whether the child \"has been\" at risk "
+    "of or subject to CSA-FE, lists 4-7 whether the child \"is\". A Y on any list, list 8's "
+    "included, identifies the child as at risk of or subject to CSA-FE (so option B's seven "
+    "answers are due, para 26, whose first question says whether it is current); an N on a "
+    "list that asks \"is\" says only that it is not current, so it never contradicts list 8's Y")
 
 
 class _Emitter:
@@ -122,16 +139,91 @@ def check_list(data: Dataset, pl: ParsedList) -> None:
         check(data, pl, emit)
 
 
-@rule(Rule("required-missing", _E, "Required value missing",
-           "The cell is blank but the column must have a value.",
-           ("'{header}' is blank but every row needs it",), "para 19", ("required",)))
+#: The words of the guidance on missing fields (para 19), quoted by the rules on blanks.
+WHERE_POSSIBLE = "Where possible, the list should include the fields stated in the table below"
+#: Why a blank cell of an essential column is an error and any other blank a warning.
+BLANKS_POLICY = (
+    "jtai's reading of para 19 (\"where possible\"): a blank cell is an error only in a column "
+    "the list cannot be used without (essential in the list's YAML: the child's ID, the CSA-FE "
+    "flag where the list asks it, the date that says who belongs on the list, and the seven "
+    "answers on their own sheet, asked \"on each\" child by paras 23 and 26); any other blank "
+    "is a warning, and none where the list's YAML says a blank is right (blank_when, "
+    "may_be_blank_when)")
+
+
+def condition_rows(data: Dataset, pl: ParsedList, cond: Condition) -> np.ndarray:
+    """Rows where a YAML condition holds (all False when its column is not on the sheet)."""
+    if cond.column not in pl.positions:
+        return np.zeros(len(pl.typed), dtype=bool)
+    values = pl.typed[cond.column]
+    if cond.given:
+        return np.asarray(values.notna().to_numpy(), dtype=bool)
+    wanted = condition_values(cond, data.schemas, pl.schema)
+    return np.asarray(values.isin(wanted).to_numpy(), dtype=bool)
+
+
+def _any_condition(data: Dataset, pl: ParsedList, conds: Sequence[Condition]) -> np.ndarray:
+    out = np.zeros(len(pl.typed), dtype=bool)
+    for cond in conds:
+        out |= condition_rows(data, pl, cond)
+    return out
+
+
+@rule(Rule("required-missing", _E, "Essential value missing",
+           "The cell is blank in a column the list cannot be used without: the child's ID, "
+           "the CSA-FE flag where the list asks it, the date that says who belongs on the "
+           "list, or one of the seven answers on their own sheet.",
+           ("'{header}' is blank, and {title} cannot be used without it",),
+           "paras 20-21, 23, 26 and 32", ("essential",),
+           quote=("Child unique ID", "The list should include the child's ID number",
+                  "should provide the following information on each of the 20 children",
+                  "for each child identified as being at risk"),
+           policy=BLANKS_POLICY),
+      Rule("value-missing", _W, "Value not given",
+           "The cell is blank in a column the guidance asks for \"where possible\" (para 19); "
+           "the list's YAML may say a blank is right on some rows (a referral closed with no "
+           "further action has no worker).",
+           ("'{header}' is blank; the guidance asks for it \"where possible\" (para 19)",),
+           "para 19", ("required", "rules.blank_when", "rules.may_be_blank_when"),
+           quote=(WHERE_POSSIBLE,), policy=BLANKS_POLICY),
+      Rule("value-where-blank-expected", _W, "Value where the field is blank",
+           "The field's definition says it is blank on this row (no placement provider on a "
+           "temporary placement; no placement postcode or location for a short break), as the "
+           "list's YAML declares with its source.",
+           ("'{header}' is given, but the field is blank {when}",),
+           "field definitions in the list's YAML", ("rules.blank_when",)))
 def check_required(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
-    """A blank cell in a ``required`` column."""
+    """Blank cells (``required-missing``, ``value-missing``) and values where the field's
+    definition says blank (``value-where-blank-expected``).
+
+    A blank is an error only in an ``essential`` column; in any other ``required`` column it
+    is a warning (para 19: "where possible"), except on the rows where the column's
+    ``blank_when`` or ``may_be_blank_when`` conditions hold, where a blank is right.
+    """
     for col in pl.schema.columns:
-        if col.required and col.header in pl.positions:
-            pos = np.flatnonzero(pl.parsed[col.header].state == BLANK)
+        if col.header not in pl.positions:
+            continue
+        blank = pl.parsed[col.header].state == BLANK
+        r = col.rules
+        if r.blank_when:
+            for cond in r.blank_when:
+                pos = np.flatnonzero(~blank & condition_rows(data, pl, cond))
+                emit("value-where-blank-expected", pos, col.header,
+                     f"'{col.header}' is given, but the field is blank {cond.text()}",
+                     f"blank {cond.text()}")
+        if not col.required:
+            continue
+        if col.essential:
+            pos = np.flatnonzero(blank)
             emit("required-missing", pos, col.header,
-                 f"'{col.header}' is blank but every row needs it", col.description or "a value")
+                 f"'{col.header}' is blank, and {pl.schema.title} cannot be used without it",
+                 col.description or "a value")
+            continue
+        blank &= ~_any_condition(data, pl, [*r.blank_when, *r.may_be_blank_when])
+        pos = np.flatnonzero(blank)
+        emit("value-missing", pos, col.header,
+             f"'{col.header}' is blank; the guidance asks for it \"where possible\" (para 19)",
+             col.description or "a value")
 
 
 def _booked(pl: ParsedList, header: str, last: dt.date) -> np.ndarray:
@@ -155,7 +247,8 @@ def _booked(pl: ParsedList, header: str, last: dt.date) -> np.ndarray:
            "yet) is read as the date booked (para 32: the list includes open enquiries).",
            ("{date} is after the as-of date {as_of}: read as the date booked, as the outcome is "
             "still blank",), "para 32", ("type: date", "rules.may_be_booked",
-                                         "rules.expected_with")),
+                                         "rules.expected_with"),
+           quote=("This includes open enquiries under section 47, yet to reach decision",)),
       Rule("date-in-future", _E, "Date in the future",
            "Only an (expected) date of birth or a planned meeting may be after the as-of date.",
            ("{date} is after the as-of date {as_of}",), "", ("type: date",
@@ -192,7 +285,7 @@ def check_future_dates(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
            "A child cannot start to be looked after before they are born (work before birth "
            "is fine on the other lists).",
            ("started to be looked after on {start}, before the date of birth {dob}",),
-           "para 20", ("role: start_date", "role: date_of_birth")))
+           "", ("role: start_date", "role: date_of_birth")))
 def check_looked_after_before_birth(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """List 8: a period of care that starts before the child's date of birth."""
     dob_col = pl.schema.by_role("date_of_birth")
@@ -211,11 +304,11 @@ def check_looked_after_before_birth(data: Dataset, pl: ParsedList, emit: _Emitte
            "Age of child should be the age at the last birthday on the day the lists were "
            "extracted (on some day of the window, when that day was worked out).",
            ("age {age} does not match the date of birth {dob}: {on} the child is {years}",),
-           "Annex A", ("role: age", "role: date_of_birth")),
+           TEMPLATE, ("role: age", "role: date_of_birth")),
       Rule("unborn-age-not-minus-one", _E, "Unborn child with an age",
            "An unborn child's age is -1 or blank.",
            ("the date of birth {dob} is after {as_of}, so the child is unborn, but the age is "
-            "{age}",), "Annex A", ("role: age", "role: date_of_birth")))
+            "{age}",), TEMPLATE, ("role: age", "role: date_of_birth")))
 def check_age(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """The age column against the date of birth, on the extraction day (or window).
 
@@ -237,12 +330,13 @@ def check_age(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     oldest = age_on(dob, last)
     age_f = age.astype("float64")
     on = _on(first, last)
-    mismatch = born & age.notna() & ((age_f < youngest) | (age_f > oldest))
+    # Age -1 with a date of birth already past: the date is the expected one of a child still
+    # recorded unborn, which ``unborn-due-date-passed`` judges (a warning, with its tolerance).
+    mismatch = born & age.notna() & (age_f != -1) & ((age_f < youngest) | (age_f > oldest))
     pos = np.flatnonzero(mismatch.to_numpy(dtype=bool, na_value=False))
     emit("age-dob-mismatch", pos, age_c.header,
          [f"age {int(a)} does not match the date of birth {d}: {on} the child is "
           + (f"{int(y)}" if y == o else f"{int(y)} or {int(o)}")
-          + (" (age -1 means unborn)" if a == -1 else "")
           for a, d, y, o in zip(age_f.iloc[pos], _dates(dob.iloc[pos]), youngest.iloc[pos],
                                 oldest.iloc[pos], strict=True)],
          f"the age at the last birthday {on}")
@@ -257,8 +351,9 @@ def check_age(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
 
 @rule(Rule("unborn-no-expected-dob", _W, "Unborn child without an expected date of birth",
            "An unborn child (age -1) should have an expected date of birth if one is known.",
-           ("unborn child (age -1) with no expected date of birth",), "Annex A",
-           ("role: age", "role: date_of_birth", "role: expected_date_of_birth")))
+           ("unborn child (age -1) with no expected date of birth",), "paras 20 and 32",
+           ("role: age", "role: date_of_birth", "role: expected_date_of_birth"),
+           quote=("If unborn: expected date of birth",)))
 def check_unborn_expected_dob(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Age -1 (unborn) with neither a date of birth nor an expected one."""
     schema, t = pl.schema, pl.typed
@@ -288,7 +383,11 @@ def check_unborn_expected_dob(data: Dataset, pl: ParsedList, emit: _Emitter) -> 
             "the child was already {age} before the {column} ({date}); the lists are of "
             "children under 18",
             "the child was {age} on the {column} ({date}); the lists are of children under 18"),
-           "para 18", ("under_18_at", "role: date_of_birth", "role: age", "codes.reached_18")))
+           "para 18", ("under_18_at", "role: date_of_birth", "role: age", "codes.reached_18"),
+           quote=("These should be children under the age of 18",),
+           policy="jtai's reading of para 18: under 18 at the event the row records (the "
+                  "contact, the end of a closed episode), or on the extraction day while the "
+                  "case is open; 18 at the end of care is right for E17 and RC6"))
 def check_under_18(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Guidance para 18, "These should be children under the age of 18", at the right moment.
 
@@ -360,7 +459,7 @@ def check_under_18(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
 @rule(Rule("end-before-start", _E, "Date before its start",
            "An end, closure, ceased, authorisation or conference date is before the date it "
            "follows.",
-           ("{column} {date} is before {other} {other_date}",), "Annex A",
+           ("{column} {date} is before {other} {other_date}",), TEMPLATE,
            ("rules.not_before",)))
 def check_end_before_start(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """A date before the date it follows (``not_before``)."""
@@ -378,7 +477,7 @@ def check_end_before_start(data: Dataset, pl: ParsedList, emit: _Emitter) -> Non
 
 @rule(Rule("reason-without-end-date", _W, "Reason without an end date",
            "A reason for closure or ceasing is given but the closure or ceased date is blank.",
-           ("'{column}' is given but '{date_column}' is blank",), "Annex A",
+           ("'{column}' is given but '{date_column}' is blank",), TEMPLATE,
            ("rules.only_with",)))
 def check_reason_without_end_date(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """A value given while the column it goes with (``only_with``) is blank."""
@@ -394,7 +493,7 @@ def check_reason_without_end_date(data: Dataset, pl: ParsedList, emit: _Emitter)
 
 @rule(Rule("end-date-without-reason", _W, "End date without a reason",
            "A closure or ceased date is given without its reason.",
-           ("'{date_column}' is given but '{column}' is blank",), "Annex A",
+           ("'{date_column}' is given but '{column}' is blank",), TEMPLATE,
            ("rules.expected_with", "rules.may_be_booked")))
 def check_end_date_without_reason(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """A blank cell while the date it goes with (``expected_with``) is given (not booked)."""
@@ -424,10 +523,10 @@ def _outside(values: pd.Series, rules: Rules) -> bool:
 
 @rule(Rule("number-too-small", _E, "Number below the minimum",
            "The number is below the smallest value the column allows.",
-           ("{value} is less than {minimum}",), "Annex A", ("rules.at_least",)),
+           ("{value} is less than {minimum}",), TEMPLATE, ("rules.at_least",)),
       Rule("number-too-large", _E, "Number above the maximum",
            "The number is above the largest value the column allows.",
-           ("{value} is more than {maximum}",), "Annex A", ("rules.at_most",)))
+           ("{value} is more than {maximum}",), TEMPLATE, ("rules.at_most",)))
 def check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Numbers outside their column's range: pandera's checks, named by these rules' slugs.
 
@@ -475,7 +574,10 @@ def check_ranges(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
            "(paras 20 and 32: e.g. \"subject of a section 47 enquiry in the six months\", "
            "so an enquiry still going then is in).",
            ("{column} {date} is before {start}, the start of the {months}-month period for "
-            "{list}",), "paras 20 and 32", ("period",)))
+            "{list}",), "paras 20 and 32", ("period",),
+           quote=("in the three months before inspection", "in the six months before inspection",
+                  "in the three months prior to inspection",
+                  "in the six months prior to inspection")))
 def check_period(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """Rows outside the list's look-back period, in the guidance's words (paras 20 and 32).
 
@@ -526,7 +628,8 @@ def check_period(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
 
 @rule(Rule("too-many-rows", _E, "More rows than the guidance allows",
            "The YOT and NPS lists hold up to five cases each (guidance para 21).",
-           ("{rows} rows, but the {list} holds up to {most} cases",), "para 21", ("max_rows",)))
+           ("{rows} rows, but the {list} holds up to {most} cases",), "para 21", ("max_rows",),
+           quote=("Up to five cases where YOTs", "Up to five cases where NPS")))
 def check_max_rows(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
     """More rows than the list's ``max_rows`` (YOT and NPS: five cases)."""
     most = pl.schema.max_rows
@@ -543,7 +646,7 @@ def check_max_rows(data: Dataset, pl: ParsedList, emit: _Emitter) -> None:
 
 @rule(Rule("duplicate-child", _E, "Child listed twice",
            "Lists 6, 7 and 8 hold one row per child, for their most recent episode.",
-           ("the same child is also on {where}",), "para 20",
+           ("the same child is also on {where}",), TEMPLATE,
            ("one_row_per_child", "role: child_id"), stage="across"))
 def check_one_row_per_child(data: Dataset) -> None:
     """Lists 6, 7 and 8 hold one row per child, even when a list runs over several sheets.
@@ -628,18 +731,21 @@ def _has_been(schema: ListSchema) -> bool:
 @rule(Rule("dob-mismatch", _E, "Date of birth differs across rows",
            "The same child has a different date of birth on another row or list.",
            ("date of birth {here} here but {there} for the same child on {where}",),
-           "para 20", ("role: child_id", "role: date_of_birth"), stage="across"),
+           "", ("role: child_id", "role: date_of_birth"), stage="across"),
       Rule("gender-mismatch", _E, "Gender differs across rows",
            "The same child has a different gender on another row or list.",
            ("gender '{here}' here but '{there}' for the same child on {where}",),
-           "para 20", ("role: child_id", "role: gender"), stage="across"),
+           "", ("role: child_id", "role: gender"), stage="across"),
       Rule("csa-flag-disagrees", _W, "CSA-FE flag differs across lists",
            "The same child is flagged at risk of CSA-FE on one list and not on another (para "
            "20: Y on list 8, which asks \"has been\", with N on a list that asks \"is\" "
            "agrees).",
            ("CSA-FE flag '{here}' here but '{there}' for the same child on {where}",),
-           "paras 19-20", ("role: child_id", "role: csa_flag", "rules.has_been"),
-           stage="across"),
+           "para 20", ("role: child_id", "role: csa_flag", "rules.has_been"),
+           stage="across",
+           quote=("Whether the child has been at risk or subject to",
+                  "Whether the child is at risk of or subject to"),
+           policy=FLAG_READING),
       Rule("id-leading-zeros", _W, "Child ID written two ways",
            "The same child's ID appears with and without leading zeros; they were matched "
            "as one child.",
@@ -747,12 +853,14 @@ def _swapped(a: str, b: str) -> bool:
            "A child on the YOT or NPS list must be a child in need, on a child protection "
            "plan or looked after, so on list 6, 7 or 8.",
            ("this child is on the {list} but on none of lists 6, 7 and 8",), "para 21",
-           ("role: status", "role: child_id"), stage="across"),
+           ("role: status", "role: child_id"), stage="across",
+           quote=("whether they are a child in need, on a child protection plan or looked after",)),
       Rule("status-not-matching", _E, "YOT/NPS status does not match the lists",
            "The status given on the YOT or NPS list (CIN, CP or CLA) should match the list "
            "the child is on.",
            ("the {list} says {status} ({words}) but the child is not on List {number}",),
-           "para 21", ("role: status", "role: child_id"), stage="across"))
+           "para 21", ("role: status", "role: child_id"), stage="across",
+           quote=("whether they are a child in need, on a child protection plan or looked after",)))
 def check_yot_nps_on_lists(data: Dataset) -> None:
     """YOT/NPS children are on lists 6-8, on the list their status names."""
     status_list = status_lists(data.schemas)  # CIN -> 6, CP -> 7, CLA -> 8

@@ -16,10 +16,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .checks import _Emitter, age_on
+from .checks import FLAG_READING, _Emitter, age_on
 from .model import Dataset, ParsedList
 from .parsing import BLANK, fmt_date, parse_date, show
-from .rules import Rule, Severity, functions, rule
+from .policy import UNBORN_TOLERANCE, UNBORN_TOLERANCE_DAYS
+from .rules import TEMPLATE, Rule, Severity, functions, rule
 from .schemas import ADDITIONAL_ROLES, normalise
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -40,10 +41,20 @@ QUESTION_WORDS = {
     "sarc_attended": "SARC or paediatric assessment in the last 12 months",
 }
 
-# A full UK postcode (SW1A 1AA, M1 1AE, B33 8TH), its outward code alone (SW1A, M1) or the
-# outward code and sector (SW1A 1), any case, with or without the space.
-_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
-_POSTCODE = re.compile(rf"^{_OUTWARD}(?:\s*[0-9](?:[A-Z]{{2}})?)?$")
+# The shapes of a UK postcode: an outward code (area of one or two letters, a district of one or
+# two digits, or a digit and a letter: A9, A99, AA9, AA99, A9A, AA9A) and an inward code (a
+# sector digit and two letters, never C, I, K, M, O or V: 9AA). The area must be one of the UK's
+# postcode areas, listed as data in schemas/codes/postcode_areas.yaml.
+_POSTCODE_SHAPE = re.compile(
+    r"^(?P<area>[A-Z]{1,2})(?:[0-9]{1,2}|[0-9][A-Z])(?:\s*[0-9](?:[ABD-HJLNP-UW-Z]{2})?)?$")
+#: Placements the template allows without a postcode (its LA of Placement codes CON and NUK).
+POSTCODE_WORDS = ("confidential", "abroad")
+POSTCODE_POLICY = (
+    "jtai's check (the template asks for a UK postcode; para 20 asks for the placement "
+    "address): a full postcode, or its outward code (SW1A) or sector (SW1A 1), whose area is one "
+    "of the UK's postcode areas (\"WI5 4FJ\" is not a postcode: there is no area WI); "
+    "\"Confidential\" and \"Abroad\" are accepted, as the template allows confidential "
+    "placements and placements outside the UK. A warning, never an error")
 _OPTION = re.compile(r"\boption ([ab])\b")
 _WEEK_TITLE = re.compile(
     r"\b(?:week commencing|week beginning|w c|w b|fieldwork week|fieldwork)\b\D{0,12}"
@@ -113,19 +124,25 @@ def _hint(pl: ParsedList, data: Dataset) -> str:
 # --------------------------------------------------------------------------- list 8
 
 
-@rule(Rule("postcode-not-recognised", _E, "Not a UK postcode",
+@rule(Rule("postcode-not-recognised", _W, "Not a UK postcode",
            "List 8's placement postcode is a UK postcode (SW1A 1AA) or, where only that is "
-           "given, its outward code (SW1A) (guidance para 20; Annex A list 8).",
-           ("'{value}' is not a UK postcode",), "para 20", ("Placement postcode",),
-           stage="across"))
+           "given, its outward code (SW1A), in one of the UK's postcode areas; "
+           "\"Confidential\" and \"Abroad\" are accepted (jtai's check of the Ofsted template's "
+           "field).",
+           ("'{value}' is not a UK postcode (jtai's check: {why})",), TEMPLATE,
+           ("Placement postcode", "codes"), stage="across",
+           policy=POSTCODE_POLICY))
 def check_placement_postcode(data: Dataset) -> None:
     """``postcode-not-recognised``: list 8's placement postcode is a UK postcode or its outward
-    code (para 20 asks for the placement address; Annex A list 8 for its postcode).
+    code (the Ofsted template's "Placement postcode"; para 20 asks for the placement address).
 
     A full postcode (SW1A 1AA), the outward code alone (SW1A) or outward code and sector
-    (SW1A 1) are accepted, in any case, with or without the space: some LAs give only the
-    outward code of a foster placement. Anything else ('nope', an address, 'N/A') is an error.
+    (SW1A 1) are accepted, in any case, with or without the space, when the area is a real one
+    (``schemas/codes/postcode_areas.yaml``); so are "Confidential" and "Abroad". Anything else
+    ('nope', an address, 'WI5 4FJ') is a warning: the guidance asks for an address, not a
+    postcode, so a postcode jtai cannot read never blocks a return.
     """
+    areas = _postcode_areas(data)
     for pl in data.numbered(8):
         col = next((c.header for c in pl.schema.columns
                     if normalise(c.header) == "placement postcode"
@@ -137,58 +154,88 @@ def check_placement_postcode(data: Dataset) -> None:
         if not given.any():
             continue
         distinct = values[given].unique()
-        bad = {v for v in distinct if not _POSTCODE.match(str(v).strip().upper())}
+        why = {v: _postcode_problem(str(v), areas) for v in distinct}
+        bad = {v for v, w in why.items() if w is not None}
         pos = np.flatnonzero(values.isin(list(bad)).to_numpy())
         _Emitter(data, pl)(
             "postcode-not-recognised", pos, col,
-            [f"'{show(v)}' is not a UK postcode" for v in values.iloc[pos]],
+            [f"'{show(v)}' is not a UK postcode (jtai's check: {why[v]})"
+             for v in values.iloc[pos]],
             "a UK postcode such as SW1A 1AA, or its outward code (SW1A) where only that is "
-            "given; blank if not known")
+            "given; Confidential or Abroad; blank if not known")
+
+
+def _postcode_areas(data: Dataset) -> frozenset[str]:
+    """The UK postcode areas (AB, B, ... ZE), from ``schemas/codes/postcode_areas.yaml``."""
+    codes = data.schemas.codes.get("postcode_areas")
+    return frozenset(codes.values) if codes is not None else frozenset()
+
+
+def _postcode_problem(value: str, areas: frozenset[str]) -> str | None:
+    """Why ``value`` is not a UK postcode (or outward code), or None when it is one."""
+    text = value.strip().upper()
+    if normalise(text) in POSTCODE_WORDS:
+        return None
+    m = _POSTCODE_SHAPE.match(text)
+    if m is None:
+        return ("not shaped like one: an area of one or two letters, a district (1, 12 or "
+                "1A), then a digit and two letters")
+    if areas and m.group("area") not in areas:
+        return f"there is no postcode area {m.group('area')}"
+    return None
 
 
 # --------------------------------------------------------------------------- unborn
 
 
-@rule(Rule("unborn-due-date-passed", _E, "Unborn child's due date has passed",
-           "An unborn child's expected date of birth is before the as-of date: give the date "
-           "of birth and age if the child has been born (guidance para 20).",
-           ("the expected date of birth {edd} is before the as-of date {as_of}: if the child "
-            "has been born, give the date of birth and age",), "para 20",
+@rule(Rule("unborn-due-date-passed", _W, "Unborn child's due date long past",
+           "A child still recorded unborn (age -1 or blank, no date of birth; or age -1 with "
+           "the expected date in the date of birth column) whose expected date of birth is "
+           "more than six weeks before the extraction day (jtai's tolerance; para 20 asks for "
+           "the expected date of birth): give the date of birth and age if the child has been "
+           "born.",
+           ("the expected date of birth {edd} is more than six weeks before the as-of date "
+            "{as_of}: if the child has been born, give the date of birth and age (jtai's "
+            "tolerance: a birth may be late or not yet recorded)",), "paras 20 and 32",
            ("role: expected_date_of_birth", "role: date_of_birth", "role: age"),
-           stage="across"))
+           stage="across", quote=("If unborn: expected date of birth",),
+           policy=UNBORN_TOLERANCE))
 def check_unborn_due_date_passed(data: Dataset) -> None:
-    """``unborn-due-date-passed``: an unborn child whose expected date of birth is before the
-    as-of date, or before the first day of the extraction window when the as-of date was worked
-    out (Annex A: "If unborn: expected date of birth", para 20).
+    """``unborn-due-date-passed``: a child still recorded unborn whose expected date of birth
+    is more than ``UNBORN_TOLERANCE_DAYS`` before the first day the list may have been
+    extracted on (para 20: "If unborn: expected date of birth").
 
-    The child is unborn when the date of birth is blank and the age is -1 or blank; an expected
-    date of birth before the as-of date then means the child has been born (or the date is
-    wrong) and the row needs the date of birth and age.
+    The child is recorded unborn when the date of birth is blank and the age is -1 or blank
+    (the expected date in its own column), or when the age is -1 and the date of birth column
+    holds the expected date. A date a few weeks past is normal (``UNBORN_TOLERANCE``); beyond
+    that the row probably needs the date of birth and age: a warning.
     """
     for pl in data.lists:
         edd_col = _present(pl, "expected_date_of_birth")
-        if edd_col is None:
+        dob_col = _present(pl, "date_of_birth")
+        age_col = _present(pl, "age")
+        if edd_col is None and (dob_col is None or age_col is None):
             continue
-        # Passed even on the first day the list may have been extracted on: a due date inside
-        # the extraction window may have been right on the day the list was taken.
         first = data.window(pl)[0]
-        as_of = pd.Timestamp(first)
+        limit = pd.Timestamp(first - dt.timedelta(days=UNBORN_TOLERANCE_DAYS))
         t = pl.typed
-        edd = t[edd_col]
-        dob_col = pl.schema.by_role("date_of_birth")
-        age_col = pl.schema.by_role("age")
-        no_dob = t[dob_col.header].isna() if dob_col else pd.Series(True, index=t.index)
-        age = t[age_col.header].astype("float64") if age_col else pd.Series(np.nan,
-                                                                            index=t.index)
-        unborn = no_dob & (age.isna() | (age == -1))
-        passed = unborn & edd.notna() & (edd < as_of)
-        pos = np.flatnonzero(passed.to_numpy(dtype=bool))
-        _Emitter(data, pl)(
-            "unborn-due-date-passed", pos, edd_col,
-            [f"the expected date of birth {fmt_date(d)} is before the as-of date "
-             f"{fmt_date(first)}: if the child has been born, give the date of birth and "
-             "age" for d in edd.iloc[pos]],
-            f"an expected date of birth after {fmt_date(first)}, or the date of birth")
+        none = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+        dob = t[dob_col] if dob_col else none
+        age = t[age_col].astype("float64") if age_col else pd.Series(np.nan, index=t.index)
+        edd = t[edd_col] if edd_col else none
+        unborn = dob.isna() & (age.isna() | (age == -1)) & edd.notna() & (edd < limit)
+        in_dob = dob.notna() & (age == -1) & (dob < limit)
+        emit = _Emitter(data, pl)
+        for mask, col, dates in ((unborn, edd_col, edd), (in_dob, dob_col, dob)):
+            pos = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
+            if col is None or not len(pos):
+                continue
+            emit("unborn-due-date-passed", pos, col,
+                 [f"the expected date of birth {fmt_date(d)} is more than six weeks before the "
+                  f"as-of date {fmt_date(first)}: if the child has been born, give the date of "
+                  "birth and age (jtai's tolerance: a birth may be late or not yet recorded)"
+                  for d in dates.iloc[pos]],
+                 f"an expected date of birth after {fmt_date(limit.date())}, or the date of birth")
 
 
 # --------------------------------------------------------------------------- YOT and NPS
@@ -199,7 +246,10 @@ def check_unborn_due_date_passed(data: Dataset) -> None:
            "(guidance para 21), but lists 6-8 flag this child N.",
            ("this child is on the {list} (current or significant CSA-FE concerns, para 21) but "
             "flagged N for CSA-FE on {where}",), "para 21",
-           ("role: status", "role: child_id", "role: csa_flag"), stage="across"))
+           ("role: status", "role: child_id", "role: csa_flag"), stage="across",
+           quote=("there are current or significant concerns about children at risk or "
+                  "subject to child sexual abuse in the family environment",),
+           policy=FLAG_READING))
 def check_yot_nps_flag(data: Dataset) -> None:
     """``yot-nps-not-flagged``: a child on the YOT or NPS list is flagged N for CSA-FE on every
     row of lists 6-8 they are on.
@@ -234,8 +284,10 @@ def check_yot_nps_flag(data: Dataset) -> None:
            "Youth offending teams work with children aged 10 and over (jtai's check: the age "
            "of criminal responsibility, not a guidance rule).",
            ("the child is {age} on {as_of}; youth offending teams work with children aged 10 "
-            "and over",), "", ("role: date_of_birth", "role: age", "role: child_id"),
-           stage="across"))
+            "and over (jtai's check, not the guidance's)",), "",
+           ("role: date_of_birth", "role: age", "role: child_id"),
+           stage="across", policy="jtai's check (not the guidance's): the age of criminal "
+           "responsibility in England and Wales is 10"))
 def check_yot_under_10(data: Dataset) -> None:
     """``yot-child-under-10``: a child on the YOT list is under 10 on the as-of date.
 
@@ -274,7 +326,7 @@ def check_yot_under_10(data: Dataset) -> None:
             "yot-child-under-10", pos, dob_col or age_col or id_col,
             [("the child is unborn" if a < 0 else f"the child is {int(a)}")
              + f" on {fmt_date(as_of)}; youth offending teams work with children aged 10 and "
-             "over" for a in age.iloc[pos]],
+             "over (jtai's check, not the guidance's)" for a in age.iloc[pos]],
             "a child aged 10 or over")
 
 
@@ -308,7 +360,10 @@ def infer_option(data: Dataset) -> str | None:
            "Under option B the seven Y/N answers are given for each child flagged CSA-FE "
            "(guidance para 26).",
            ("flagged CSA-FE, but {what} (option B asks them for every flagged child, para 26)",),
-           "para 26", ("role: csa_flag", *_ANSWER_ROLES), stage="across"))
+           "para 26", ("role: csa_flag", *_ANSWER_ROLES), stage="across",
+           quote=("for each child identified as being at risk or subject to child sexual abuse "
+                  "in the family environment",),
+           policy=FLAG_READING))
 def check_answers_complete(
     data: Dataset, option: str | None | Literal["infer"] = "infer"
 ) -> None:
@@ -361,11 +416,14 @@ def check_answers_complete(
                                "the child or on the additional fields sheet")
 
 
-@rule(Rule("too-many-selected", _E, "More than 20 children selected",
-           "Under option A the lead inspector selects 20 children for the seven answers "
-           "(guidance paras 22-23).",
+@rule(Rule("too-many-selected", _W, "More than 20 children selected",
+           "Under option A the lead inspector selects up to 20 children for the seven answers "
+           "(para 22; Annex C: \"up to 20\"); the selection is the lead inspector's, who may "
+           "have asked for more.",
            ("{count} children have additional answers, but under option A the lead inspector "
-            "selects {most} (para 22)",), "paras 22-23", ("role: child_id",), stage="across"))
+            "provides up to {most} (para 22; Annex C)",), "para 22; Annex C",
+           ("role: child_id",), stage="across",
+           quote=("the lead inspector will select 20 children", "provides up to 20")))
 def check_selected_count(
     data: Dataset, option: str | None | Literal["infer"] = "infer"
 ) -> None:
@@ -387,7 +445,7 @@ def check_selected_count(
     data.findings.add(
         "too-many-selected", file=pl.file, sheet=pl.sheet, row=None, column=None,
         message=f"{len(keys)} children have additional answers, but under option A the lead "
-                f"inspector selects {MAX_SELECTED} (para 22)",
+                f"inspector provides up to {MAX_SELECTED} (para 22; Annex C)",
         expected=f"at most {MAX_SELECTED} children", list_name=pl.name, order=(*pl.order, -1))
 
 
@@ -395,7 +453,10 @@ def check_selected_count(
            "The seven answers are asked for children flagged CSA-FE (guidance paras 22-23, "
            "26), but no list flags this child Y.",
            ("additional answers are given, but the child is flagged N for CSA-FE on {where}",),
-           "paras 22-23, 26", (*_ANSWER_ROLES, "role: csa_flag"), stage="across"))
+           "paras 22-23, 26", (*_ANSWER_ROLES, "role: csa_flag"), stage="across",
+           quote=("who are at risk or subject to child sexual abuse in the family environment",
+                  "for each child identified as being at risk or subject to"),
+           policy=FLAG_READING))
 def check_answers_for_unflagged(data: Dataset) -> None:
     """``answers-for-unflagged-child``: the seven answers are given for a child no list flags
     CSA-FE.
@@ -478,8 +539,13 @@ def fieldwork_week(data: Dataset, pl: ParsedList) -> tuple[dt.date, str] | None:
 @rule(Rule("meeting-outside-fieldwork-week", _W, "Meeting outside the fieldwork week",
            "The meetings list is of meetings in the fieldwork week (guidance para 31); "
            "checked only when the sheet's title or most of its meetings show the week.",
-           ("{date} is outside the fieldwork week {monday} to {sunday} (from {how})",),
-           "para 31", ("type: date", "title"), stage="across"))
+           ("{date} is outside the fieldwork week {monday} to {sunday} (jtai's reading of the "
+            "week, from {how})",),
+           "para 31", ("type: date", "title"), stage="across",
+           quote=("multi-agency meetings taking place during the fieldwork week",),
+           policy="jtai's reading (the guidance gives no date for the fieldwork week): a date "
+                  "after \"week commencing\" or \"fieldwork week\" in the sheet's name or "
+                  "title, else the week most of at least three meetings fall in"))
 def check_meetings_in_fieldwork_week(data: Dataset) -> None:
     """``meeting-outside-fieldwork-week``: a meeting on the multi-agency meetings list falls
     outside the fieldwork week (para 31). Skipped when nothing says which week that is (see
@@ -500,5 +566,6 @@ def check_meetings_in_fieldwork_week(data: Dataset) -> None:
         _Emitter(data, pl)(
             "meeting-outside-fieldwork-week", pos, col,
             [f"{fmt_date(d)} is outside the fieldwork week {fmt_date(monday)} to "
-             f"{fmt_date(sunday)} (from {how})" for d in s.iloc[pos]],
+             f"{fmt_date(sunday)} (jtai's reading of the week, from {how})"
+             for d in s.iloc[pos]],
             f"a date from {fmt_date(monday)} to {fmt_date(sunday)}")

@@ -37,3 +37,15 @@ MIX_RULE = (
     "makes the selection include one; both take a child ID, a list (list-6, list-7, list-8, "
     "yot, nps, list-4, list-5) or an age band (unborn, 0-4, 5-9, 10-15, 16-17)."
 )
+
+#: How long after an unborn child's expected date of birth the row may still show the child
+#: unborn before jtai warns (``unborn-due-date-passed``): six weeks.
+UNBORN_TOLERANCE_DAYS = 42
+UNBORN_TOLERANCE = (
+    "jtai's tolerance (not the guidance's): an expected date of birth up to six weeks past is "
+    "normal, as a pregnancy may run two weeks past its expected date (induction of labour is "
+    "offered from 41 weeks) and a birth may take a further four weeks to reach the case record "
+    "(a birth is registered within 42 days, and the family may have moved); only an expected "
+    "date more than six weeks before the extraction day is a warning, never an error. The same "
+    "holds where the date of birth column holds the expected date and the age is -1."
+)

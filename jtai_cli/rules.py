@@ -48,15 +48,24 @@ RULE_MODULES = ("jtai_cli.checks", "jtai_cli.implied_checks")
 
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
+#: How a rule from the Ofsted ILACS Annex A template cites it: the guidance's own Annex A
+#: (local information to support the inspection) sets no code lists or age rules.
+TEMPLATE = "Ofsted Annex A template (2019)"
+
 
 @dataclass(frozen=True)
 class Rule:
     """One rule of the registry.
 
     ``messages`` are the finding's message as templates (one per wording the rule uses);
-    ``paragraph`` the guidance paragraph(s) it enforces ("" for jtai's own rules on files and
-    cells); ``columns`` what it reads (a column's role in the schema, a schema key such as
-    ``rules.not_before``, or a header); ``emitted_by`` the function that adds the finding.
+    ``paragraph`` where the rule comes from: the guidance paragraph(s) it enforces ("para 19",
+    "paras 22-23", "Annex C"), the Ofsted template (``TEMPLATE``), a DfE return, or "" for
+    jtai's own rules on files and cells; ``quote`` the words of the cited guidance paragraph
+    the rule relies on (``tests/test_citations.py`` finds each in the paragraph); ``policy``
+    a choice of jtai's own the rule makes where the guidance is silent or ambiguous (a
+    tolerance, a reading), said in ``jtai rules`` and in the finding's message; ``columns``
+    what it reads (a column's role in the schema, a schema key such as ``rules.not_before``,
+    or a header); ``emitted_by`` the function that adds the finding.
     """
 
     slug: str
@@ -68,6 +77,8 @@ class Rule:
     columns: tuple[str, ...] = ()
     stage: str = "list"
     emitted_by: tuple[str, ...] = ()
+    quote: tuple[str, ...] = ()
+    policy: str = ""
 
     def matches(self, message: str) -> bool:
         """True when ``message`` is one of this rule's templates with its parts filled in."""
@@ -77,6 +88,7 @@ class Rule:
         """Plain data for ``jtai rules`` and the README."""
         return {"slug": self.slug, "severity": self.severity.value, "title": self.title,
                 "meaning": self.description, "paragraph": self.paragraph,
+                "quote": list(self.quote), "policy": self.policy,
                 "stage": self.stage, "messages": list(self.messages),
                 "columns": list(self.columns), "emitted_by": list(self.emitted_by)}
 
@@ -216,8 +228,10 @@ def readme_section() -> str:
                   "| rule | severity | what it means | guidance |", "|---|---|---|---|"]
         for r in rules:
             meaning = r.description.replace("|", "\\|")
-            lines.append(f"| `{r.slug}` | {r.severity.value} | {meaning} | "
-                         f"{r.paragraph or 'jtai'} |")
+            source = r.paragraph or "jtai"
+            if r.policy and r.paragraph:
+                source += "; jtai policy"
+            lines.append(f"| `{r.slug}` | {r.severity.value} | {meaning} | {source} |")
         lines.append("")
     lines.append(README_END)
     return "\n".join(lines)
@@ -249,10 +263,13 @@ class _Decl:
     stage: str
     paragraph: str = ""
     columns: tuple[str, ...] = field(default=())
+    quote: tuple[str, ...] = field(default=())
+    policy: str = ""
 
     def rule(self) -> Rule:
         return Rule(self.slug, self.severity, self.title, self.description, self.messages,
-                    self.paragraph, self.columns, self.stage, self.emitted_by)
+                    self.paragraph, self.columns, self.stage, self.emitted_by, self.quote,
+                    self.policy)
 
 
 declare(*(d.rule() for d in [
@@ -270,7 +287,9 @@ declare(*(d.rule() for d in [
           "adoption), so it was not checked.",
           ("this is an ILACS list the JTAI does not ask for (early help, care leavers or "
            "adoption): not checked",),
-          (_V + "_unrecognised",), "read", "para 20", ("sheet name", "title")),
+          (_V + "_unrecognised",), "read", "paras 20 and 32", ("sheet name", "title"),
+          quote=("Children in care (List 8 in ILACS)",
+                 "The local authority should also provide further lists of child-level data")),
     _Decl("sheet-hidden", _W, "List on a hidden sheet",
           "The list is on a sheet hidden in Excel; it was read and checked like the others.",
           ("this sheet is hidden in Excel; its list was read and checked like the others "
@@ -293,18 +312,25 @@ declare(*(d.rule() for d in [
           "The file's extension says one kind of file but it holds another.",
           ("{note}",), (_V + "_load_lists",), "read"),
     _Decl("essential-column-missing", _E, "Essential column missing",
-          "A column the list cannot be used without (the child's ID, the CSA-FE flag para "
-          "19 asks for, the date that says who belongs on the list) was not found among "
+          "A column the list cannot be used without (the child's ID, the CSA-FE flag where "
+          "the list asks it, the date that says who belongs on the list) was not found among "
           "the headers.",
           ("the column '{header}' was not found in row {row} of the sheet, and {title} cannot "
            "be checked without it",),
-          (_V + "_missing_columns",), "read", "para 19", ("essential",)),
+          (_V + "_missing_columns",), "read", "paras 20-21 and 32", ("essential",),
+          quote=("Child unique ID", "The list should include the child's ID number",
+                 "Whether the child is at risk of or subject to"),
+          policy="jtai's reading: a list cannot be used without the child's ID, the CSA-FE "
+                 "flag where the list asks it and the date that says who belongs on it (the "
+                 "columns essential in the list's YAML); any other column is asked for "
+                 "\"where possible\" (para 19)"),
     _Decl("column-missing", _W, "Column not given",
           "A column the guidance asks for \"where possible\" (para 19) was not found among "
           "the headers; the list was checked without it.",
           ("the column '{header}' was not found in row {row} of the sheet; the guidance asks "
            "for it \"where possible\" (para 19), so the list was checked without it",),
-          (_V + "_missing_columns",), "read", "para 19", ("required",)),
+          (_V + "_missing_columns",), "read", "para 19", ("required",),
+          quote=("Where possible, the list should include the fields stated in the table below",)),
     _Decl("column-unknown", _W, "Unknown column",
           "A header that is not part of the list; its values were not checked.",
           ("'{header}' is not a column of {title}; its values were not checked",),
@@ -357,7 +383,7 @@ declare(*(d.rule() for d in [
     _Decl("code-not-in-list", _E, "Value not in the code list",
           "The value is not one of the column's codes, nor a known spelling of one.",
           ("'{value}' is not a code", "'{value}' is not {what}"),
-          (_P + "parse_code",), "value", "Annex A", ("type: code", "codes")),
+          (_P + "parse_code",), "value", TEMPLATE, ("type: code", "codes")),
     _Decl("code-coerced", _C, "Value read as a code",
           "A known spelling of a code (Yes, M, N1 Abuse or neglect, ...) was read as the "
           "template's code.",
@@ -366,7 +392,7 @@ declare(*(d.rule() for d in [
     _Decl("id-not-recognised", _E, "Not a child ID",
           "The cell holds a date or TRUE/FALSE where the child's ID should be.",
           ("'{value}' is not a child ID",),
-          (_P + "parse_id",), "value", "Annex A", ("role: child_id",)),
+          (_P + "parse_id",), "value", TEMPLATE, ("role: child_id",)),
     _Decl("id-coerced", _C, "Child ID tidied",
           "A child ID stored as a decimal number or with surrounding spaces was tidied.",
           ("spaces removed around child ID '{value}'",

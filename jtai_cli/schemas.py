@@ -117,6 +117,37 @@ class CodeList(_Model):
     codes: list[Code]
 
 
+class Condition(_Model):
+    """Rows picked by another column of the same list: its value is one of some codes, or given.
+
+    Written in a column's ``rules`` (``blank_when``, ``may_be_blank_when``), so a requirement
+    that depends on another field is data, shown by ``jtai schemas show``, never Python.
+    """
+
+    #: The other column's exact header, in the same list.
+    column: str
+    #: The row is picked when that column holds one of these codes (any spelling its code list
+    #: accepts: ``T0`` stands for "w) T0: Temporary placement").
+    one_of: list[str] = []
+    #: The row is picked when that column has a value (a closure date given: the case closed).
+    given: bool = False
+    #: Where the field's definition says so: the template, a DfE return, a guidance paragraph.
+    source: str
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if bool(self.one_of) == self.given:
+            raise ValueError(f"a condition on '{self.column}' needs exactly one of 'one_of' "
+                             "(codes) or 'given: true'")
+        return self
+
+    def text(self) -> str:
+        """The condition in words: "when Placement Type is one of T0, T1 (source: ...)"."""
+        test = "is given" if self.given else "is " + (
+            self.one_of[0] if len(self.one_of) == 1 else "one of " + ", ".join(self.one_of))
+        return f"when {self.column.strip()} {test} (source: {self.source})"
+
+
 class Rules(_Model):
     """Named rules on one column, all in analyst words."""
 
@@ -132,6 +163,13 @@ class Rules(_Model):
     #: The CSA-FE flag asks whether the child "has been" at risk (list 8), not whether the
     #: child "is" (lists 4-7): Y here with N on a list that asks "is" is consistent.
     has_been: bool = False
+    #: The field's own definition says it is blank on these rows (no placement provider on a
+    #: temporary placement): a blank is right there, a value is a warning
+    #: (``value-where-blank-expected``).
+    blank_when: list[Condition] = []
+    #: A blank is right on these rows, a value too (no allocated worker on a referral closed
+    #: with no further action): no finding either way.
+    may_be_blank_when: list[Condition] = []
 
 
 class Column(_Model):
@@ -420,8 +458,9 @@ class SchemaSet:
     def distinctive(self) -> dict[str, frozenset[str]]:
         """Per list, the columns that point to it: not a required column of an unrelated list.
 
-        Lists are related when they share an ILACS number (the two forms of list 8) or the
-        same required columns (YOT and NPS). Identification needs one of these matched, so a
+        Lists are related when they share an ILACS number (the two forms of list 8), the
+        same required columns (YOT and NPS), or one is drafted from the other (para 33's list
+        from list 3's). Identification needs one of these matched, so a
         sheet of common columns only (early help, care leavers) is never taken for a list.
         """
 
@@ -430,7 +469,10 @@ class SchemaSet:
 
         def siblings(a: ListSchema, b: ListSchema) -> bool:
             same_number = a.list_number is not None and a.list_number == b.list_number
-            return same_number or required(a) == required(b)
+            # The para 33 list is list 3's columns (its ``drafted_from``): a sheet of them may
+            # be either, and its name or title decides (``validation.identify``).
+            drafted = a.drafted_from == b.name or b.drafted_from == a.name
+            return same_number or drafted or required(a) == required(b)
 
         out: dict[str, frozenset[str]] = {}
         for name, schema in self.lists.items():
@@ -515,6 +557,8 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
                     f"column '{col.header}' rule {rule} names '{other}', not a column of this list",
                     file=path,
                 )
+        for cond in (*col.rules.blank_when, *col.rules.may_be_blank_when):
+            _check_condition(schema, col, cond, codes, path)
     if schema.period:
         anchor = schema.period.starts or schema.period.ends
         for named in (anchor, *schema.period.ended_by):
@@ -533,6 +577,34 @@ def _check_references(schema: ListSchema, codes: dict[str, CodeList], path: Path
         raise SchemaInvalid(f"role(s) {sorted(dupes)} given to more than one column", file=path)
     if schema.by_role("child_id") is None:
         raise SchemaInvalid("every list needs a column with role child_id", file=path)
+
+
+def _check_condition(schema: ListSchema, col: Column, cond: Condition,
+                     codes: dict[str, CodeList], path: Path) -> None:
+    """A condition names a column of the list and, with ``one_of``, codes of its code list."""
+    try:
+        other = schema.column(cond.column)
+    except KeyError:
+        raise SchemaInvalid(f"column '{col.header}' has a condition on '{cond.column}', not a "
+                            "column of this list", file=path) from None
+    if not cond.one_of:
+        return
+    name = other.code_list_name
+    if name is None or name not in codes:
+        raise SchemaInvalid(f"column '{col.header}' has a condition on the codes of "
+                            f"'{cond.column}', which has no code list", file=path)
+    compiled = compile_codes(codes[name])
+    unknown = [c for c in cond.one_of if compiled.match(c) is None]
+    if unknown:
+        raise SchemaInvalid(f"column '{col.header}': {', '.join(unknown)} not in the code list "
+                            f"'{name}' of '{cond.column}'", file=path)
+
+
+def condition_values(cond: Condition, schemas: SchemaSet, schema: ListSchema) -> list[str]:
+    """The canonical values a ``one_of`` condition stands for, as the typed column holds them."""
+    codes = schemas.codes_for(schema.column(cond.column))
+    assert codes is not None  # checked when the schemas were loaded
+    return [v for v in (codes.match(c) for c in cond.one_of) if v is not None]
 
 
 def _check_due(schema: ListSchema, path: Path) -> None:
@@ -627,7 +699,7 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
 #: The names of the checks ``to_pandera`` compiles: the slugs of the rules they stand for, so
 #: a failure case's ``check`` is the rule to report (never matched on the check's text).
 PANDERA_SLUGS = ("number-too-small", "number-too-large", "code-not-in-list",
-                 "required-missing")
+                 "required-missing", "value-missing")
 
 #: (id of the ListSchema, columns, blank allowed) -> (that ListSchema, compiled). Holding the
 #: schema keeps its id from being reused by another object while the entry exists.
@@ -656,8 +728,11 @@ def to_pandera(  # type: ignore[no-untyped-def]
             name, its number ("6"), ``list-6`` or its short name ("CIN").
         codes: the compiled code lists (``SchemaSet.codes``); the shipped ones by default.
         headers: only these columns (those present in the file); all by default.
-        required_values: also check that required columns have no blanks (a check named
-            ``required-missing``), for a pipeline that wants pandera to catch those too.
+        required_values: also check that required columns have no blanks, for a pipeline
+            that wants pandera to catch those too: a check named ``required-missing`` on the
+            essential columns (jtai's error), ``value-missing`` on the others (jtai's warning;
+            the column checks cannot see the YAML's ``blank_when`` and ``may_be_blank_when``
+            conditions, which jtai's own rule applies).
 
     Raises:
         UsageError: no list has this name.
@@ -704,8 +779,9 @@ def to_pandera(  # type: ignore[no-untyped-def]
             checks.append(pa.Check.isin(list(codes[col.code_list_name].values),
                                         name="code-not-in-list", error="code-not-in-list"))
         if required_values and col.required:
-            checks.append(pa.Check(lambda s: s.notna(), ignore_na=False,
-                                   name="required-missing", error="required-missing"))
+            slug = "required-missing" if col.essential else "value-missing"
+            checks.append(pa.Check(lambda s: s.notna(), ignore_na=False, name=slug,
+                                   error=slug))
         dtype = {"date": "datetime64[ns]", "integer": "Int64"}.get(col.type, object)
         columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
                                         description=col.description or None)
@@ -735,11 +811,22 @@ def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object
             {"header": c.header, "type": c.type, "required": c.required,
              "essential": c.essential,
              "codes": c.code_list_name if c.type == "code" or c.codes else None,
-             "rules": c.rules.model_dump(exclude_defaults=True), "also_accept": c.also_accept,
+             "rules": _rules_view(c.rules), "also_accept": c.also_accept,
              "role": c.role, "description": c.description, "source": c.source}
             for c in s.columns
         ],
     }
+
+
+def _rules_view(rules: Rules) -> dict[str, object]:
+    """A column's rules as plain data; a condition in words ("Placement Type is one of ...")."""
+    out: dict[str, object] = rules.model_dump(exclude_defaults=True,
+                                              exclude={"blank_when", "may_be_blank_when"})
+    for key in ("blank_when", "may_be_blank_when"):
+        conds: list[Condition] = getattr(rules, key)
+        if conds:
+            out[key] = [c.text() for c in conds]
+    return out
 
 
 def _code_list_view(codes: CompiledCodes) -> dict[str, object]:

@@ -113,7 +113,19 @@ def identify(sheet: RawSheet, schemas: SchemaSet) -> _Match | None:
         candidates.append(_Match(schema, best_idx, mapping, score))
     if not candidates:
         return None
-    return max(candidates, key=lambda m: m.score)
+    best = max(candidates, key=lambda m: m.score)
+    # Lists whose headers the sheet cannot tell apart (the para 33 list without its optional
+    # "why" column is list 3's columns): the most specific name or title decides.
+    # (compared by the sheet's own headers: the lists may name a column differently)
+    same = [m for m in candidates if set(m.mapping) == set(best.mapping)]
+    named = max(same, key=lambda m: (_hint_length(m.schema, hint), m.score))
+    return named if _hint_length(named.schema, hint) > _hint_length(best.schema, hint) else best
+
+
+def _hint_length(schema: ListSchema, hint: str) -> int:
+    """How specific the sheet's name or title is for this list: its longest matching name."""
+    return max((len(normalise(n)) for n in schema.sheet_names if n and _hinted_by(n, hint)),
+               default=0)
 
 
 # --------------------------------------------------------------------------- parsing a list

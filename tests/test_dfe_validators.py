@@ -14,9 +14,9 @@ flags and ``differs`` the rows where jtai's answer is deliberately the other one
 the reason beside it. The test asserts jtai flags exactly ``dfe`` with the ``differs`` rows
 toggled, so a change of jtai on any row fails here and has to be explained.
 
-Cases marked xfail(strict) disagree with the DfE only because of a change that is pending on
-the ``severity`` branch (issue 23 §2: conditional blanks declared in YAML); they will XPASS,
-and fail loudly, once it is merged: then the marker goes.
+The conditional blanks (no placement provider on T0-T4, Z1 and Z11-Z14; no placement
+postcode, URN, location or LA of placement on a V3/V4 short break) are declared in the list 8
+YAML (``blank_when``); a value given there is a warning, a blank never a finding.
 
 Codes and values are the DfE table's own (the XML codes, e.g. 'PR1', 'T0'); a DfE cell of
 pd.NA or '' is a blank cell. Dates are as in the DfE table, checked on the DfE collection's
@@ -73,7 +73,6 @@ REVIEW = "Date of latest review conference"         # CPPreviewDate (the latest 
 INITIAL_CAT, LATEST_CAT = "Initial Category of Abuse", "Latest Category of Abuse"
 REFERRAL, SOURCE = "Date of the most recent referral", "Referral Source"   # CINreferralDate, ReferralSource
 
-PENDING = "issue 23 §2: {}, pending the severity branch"
 
 
 def d(text: str) -> dt.date:
@@ -98,7 +97,6 @@ class Case:
     slugs: tuple[str, ...] = ()     # the jtai rules that answer the same question; (): any
     differs: Mapping[int, str] = field(default_factory=dict)  # row -> why jtai differs
     as_of: dt.date = AS_OF
-    pending: str | None = None      # xfail: the severity branch's change it waits for
 
     @property
     def expected(self) -> set[int]:
@@ -138,8 +136,7 @@ def cases() -> list[Any]:
 
     def case(*args: Any, **kw: Any) -> None:
         c = Case(*args, **kw)
-        marks = ([pytest.mark.xfail(strict=True, reason=PENDING.format(c.pending))]
-                 if c.pending else [])
+        marks: list[Any] = []
         n = sum(1 for p in out if p.values[0].rule == c.rule)
         out.append(pytest.param(c, id=f"{c.rule.replace(' ', '-')}{'abcdefgh'[n]}",
                                 marks=marks))
@@ -207,13 +204,11 @@ def cases() -> list[Any]:
           {PROVIDER: BLANK, PLACE: "T1"}],    # DfE row 4: '' on T1
          frozenset({1}), (PROVIDER,),
          differs={1: "the DfE flags '' only because its frame holds an empty string, not "
-                     "NA; in a workbook it is a blank cell, which is right on T1"},
-         pending="no placement provider on T0-T4 or Z1")
+                     "NA; in a workbook it is a blank cell, which is right on T1"})
     case("903 178", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_178.py",
          "no placement provider on the 2025/26 Z11-Z14 placements", L8,
          [{PROVIDER: BLANK, PLACE: "Z11"}],   # DfE row 8
-         frozenset(), (PROVIDER,),
-         pending="no placement provider on Z11-Z14 either (the 2025/26 codes replacing Z1)")
+         frozenset(), (PROVIDER,))
     case("903 178", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_178.py",
          "a provider given where the placement type has none", L8,
          [{PROVIDER: "PR1", PLACE: "T0"},     # DfE row 1
@@ -222,9 +217,7 @@ def cases() -> list[Any]:
          frozenset({0, 1}), (PROVIDER,), (),
          differs={2: "the DfE passes it only because its list of types without a provider "
                      "is compared case-sensitively ('z12' is not 'Z12'); jtai reads z12 as "
-                     "Z12"},
-         pending="a provider given on T0-T4/Z1/Z11-Z14 is a warning (\"a value where the "
-                 "definition says blank may be a warning\")")
+                     "Z12"})
     case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
          "placement provider not required (on T0-T4, Z11-Z14)", L8,
          [{PLACE: "U6", PROVIDER: BLANK},     # DfE row 1
@@ -246,25 +239,22 @@ def cases() -> list[Any]:
          "no provider needed on T0-T4 or Z1", L8,
          [{PLACE: "T0", PROVIDER: BLANK},     # DfE row 0
           {PLACE: "Z1", PROVIDER: BLANK}],    # DfE row 8
-         frozenset(), (PROVIDER,), pending="no placement provider on T0-T4 or Z1")
+         frozenset(), (PROVIDER,))
     case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
          "no provider needed on T0-T4 or Z1, on para 20's reduced list 8", L8R,
          [{PLACE: "T0", PROVIDER: BLANK},     # DfE row 0
           {PLACE: "Z1", PROVIDER: BLANK}],    # DfE row 8
-         frozenset(), (PROVIDER,),
-         pending="no placement provider on T0-T4 or Z1 (the reduced list 8 too)")
+         frozenset(), (PROVIDER,))
     case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
          "no provider needed on Z11-Z14", L8,
          [{PLACE: "Z11", PROVIDER: BLANK},    # DfE row 10
           {PLACE: "Z12", PROVIDER: BLANK}],   # DfE row 11
-         frozenset(), (PROVIDER,),
-         pending="no placement provider on Z11-Z14 either (the 2025/26 codes replacing Z1)")
+         frozenset(), (PROVIDER,))
     case("903 213", f"{LAC_REPO}: lac_validator/rules/lac2025_26/rule_213.py",
          "a provider given on a temporary placement", L8,
          [{PLACE: "T2", PROVIDER: "PR2"},     # DfE row 5
           {PLACE: "T3", PROVIDER: "PR1"}],    # DfE row 6
-         frozenset({0, 1}), (PROVIDER,), (),
-         pending="a provider given on T0-T4 is a warning")
+         frozenset({0, 1}), (PROVIDER,), ())
 
     # ------------------------------------------- SSDA903: short breaks (V3/V4) location
     # The DfE table's non-V3/V4 rows give placement codes (U1, U3, T1, U6) as the legal
@@ -280,22 +270,18 @@ def cases() -> list[Any]:
     case("903 214", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_214.py",
          "no placement location for a short break (V3/V4)", L8,
          [{LS: "V3", POSTCODE: BLANK, URN: BLANK, LOCATION: BLANK}],  # DfE row 7
-         frozenset(), (LOCATION, POSTCODE, URN),
-         pending="no placement location or postcode for V3/V4 short breaks")
+         frozenset(), (LOCATION, POSTCODE, URN))
     case("903 214", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_214.py",
          "no placement location for a short break (V3/V4), on para 20's reduced list 8", L8R,
          [{LS: "V3", URN: BLANK, LOCATION: BLANK}],                  # DfE row 7
-         frozenset(), (LOCATION, URN),
-         pending="no placement location for V3/V4 short breaks (the reduced list 8 too)")
+         frozenset(), (LOCATION, URN))
     case("903 214", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_214.py",
          "a postcode or URN given for a short break (V3/V4)", L8,
          [{LS: "V3", POSTCODE: "M2 3RT", URN: "XXXXXX"},     # DfE row 0
           {LS: "V4", POSTCODE: "M2 3RT", URN: BLANK},        # DfE row 3
           {LS: "V4", POSTCODE: BLANK, URN: "SC045099"}],     # DfE row 4
          frozenset({0, 1, 2}), (POSTCODE, URN),
-         (),
-         pending="a placement postcode or URN given for V3/V4 is a warning (\"a value where "
-                 "the definition says blank may be a warning\")")
+         ())
 
     case("903 420", f"{LAC_REPO}: lac_validator/rules/lac2022_23/rule_420.py",
          "no LA of placement for a short break (V3/V4)", L8,
@@ -308,9 +294,7 @@ def cases() -> list[Any]:
          "an LA of placement given for a short break (V3/V4)", L8,
          [{LS: "V3", PL_LA: "E03934134"},     # DfE row 1
           {LS: "V4", PL_LA: "E059635"}],      # DfE row 2
-         frozenset({0, 1}), (PL_LA,), (),
-         pending="an LA of placement given for V3/V4 is a warning (\"a value where the "
-                 "definition says blank may be a warning\")")
+         frozenset({0, 1}), (PL_LA,), ())
 
     # --------------------------------------------------------------- SSDA903: postcodes
     case("903 392c", f"{LAC_REPO}: validator903 392c (rule_392c, 'Postcode(s) provided are "

@@ -46,12 +46,29 @@ def test_every_new_rule_is_in_the_catalogue_with_its_paragraph_or_jtai_named():
 
 
 def test_placement_postcode_must_be_a_uk_postcode_or_outward_code(tmp_path):
-    rows = [L8] + [[f"C{i}", D(2026, 1, 5), "U1", "C2", pc, None, 1] for i, pc in
-                   enumerate(["SW1A 1AA", "m1 1ae", "B338TH", "SW1A", "LS6 2", None, "nope"])]
+    given = ["SW1A 1AA", "m1 1ae", "B338TH", "SW1A", "LS6 2", None, "nope", "WI5 4FJ",
+             "Confidential", "ABROAD", "EC1A 1BB", "W1A 0AX", "SW1A 1CA", "ZE1 0AA"]
+    rows = [L8] + [[f"C{i}", D(2026, 1, 5), "U1", "C2", pc, None, 1]
+                   for i, pc in enumerate(given)]
     r = check(tmp_path, {"List_8": rows})
-    assert found(r, "postcode-not-recognised") == [("List_8", 8, "Placement postcode")]
-    f = r.where(rule="postcode-not-recognised")[0]
-    assert f["severity"] == "error" and "'nope' is not a UK postcode" in f["message"]
+    # 'nope' (no shape), 'WI5 4FJ' (no area WI) and 'SW1A 1CA' (C is never in an inward code)
+    assert found(r, "postcode-not-recognised") == [("List_8", 8, "Placement postcode"),
+                                                   ("List_8", 9, "Placement postcode"),
+                                                   ("List_8", 14, "Placement postcode")]
+    nope, wi, _ = r.where(rule="postcode-not-recognised")
+    assert nope["severity"] == "warning" and "'nope' is not a UK postcode" in nope["message"]
+    assert "there is no postcode area WI" in wi["message"] and "jtai's check" in wi["message"]
+
+
+def test_postcode_areas_are_the_real_ones_as_data():
+    from jtai_cli.schemas import load_schemas
+
+    areas = load_schemas().code_lists["postcode_areas"].codes
+    letters = {a.value for a in areas}
+    assert 121 <= len(letters) <= 124
+    assert {"B", "E", "EC", "SW", "ZE", "BT", "GY"} <= letters
+    assert not {"WI", "QQ", "XY", "I", "Z"} & letters
+    assert all(1 <= len(a) <= 2 and a.isalpha() and a.isupper() for a in letters)
 
 
 # --------------------------------------------------------------------------- unborn (para 20)
@@ -63,15 +80,26 @@ def _unborn(edd):
 
 
 def test_unborn_child_whose_expected_date_of_birth_has_passed(tmp_path):
+    """Overdue by a few weeks is normal (jtai's six-week tolerance); beyond it, a warning."""
     headers = [*L6, "If unborn: expected date of birth"]
-    past = _unborn(AS_OF - dt.timedelta(days=3)) + [AS_OF - dt.timedelta(days=3)]
-    future = _unborn(None) + [AS_OF + dt.timedelta(days=30)]
-    future[0] = "C2"
-    r = check(tmp_path, {"List_6": [headers, past, future]})
+    rows = [headers]
+    for i, days in enumerate((-3, -42, -43, -90, 30)):
+        row = _unborn(None) + [AS_OF + dt.timedelta(days=days)]
+        row[0] = f"C{i}"
+        rows.append(row)
+    # The expected date held in the date of birth column, age -1: the same tolerance.
+    for i, days in enumerate((-10, -60)):
+        rows.append([f"D{i}", *row6(**{"Date of Birth": AS_OF + dt.timedelta(days=days),
+                                       "Age of Child (Years)": -1})[1:], None])
+    r = check(tmp_path, {"List_6": rows})
     assert found(r, "unborn-due-date-passed") == [
-        ("List_6", 2, "If unborn: expected date of birth")]
-    assert "20/11/2026 is before the as-of date 23/11/2026" in r.where(
-        rule="unborn-due-date-passed")[0]["message"]
+        ("List_6", 4, "If unborn: expected date of birth"),
+        ("List_6", 5, "If unborn: expected date of birth"), ("List_6", 8, "Date of Birth")]
+    first = r.where(rule="unborn-due-date-passed")[0]
+    assert first["severity"] == "warning"
+    assert ("11/10/2026 is more than six weeks before the as-of date 23/11/2026"
+            in first["message"]) and "jtai's tolerance" in first["message"]
+    assert not r.where(rule="age-dob-mismatch") and not r.where(severity="error")
 
 
 # --------------------------------------------------------------------------- YOT/NPS (para 21)
@@ -171,8 +199,8 @@ def test_meeting_outside_the_fieldwork_week_from_the_title(tmp_path):
             ["C2", "Strategy discussion", D(2026, 12, 9)]]
     r = check(tmp_path, {"Meetings": rows})
     assert found(r, "meeting-outside-fieldwork-week") == [("Meetings", 4, "Date of meeting")]
-    assert "30/11/2026 to 06/12/2026 (from the sheet's title)" in r.where(
-        rule="meeting-outside-fieldwork-week")[0]["message"]
+    assert ("30/11/2026 to 06/12/2026 (jtai's reading of the week, from the sheet's title)"
+            in r.where(rule="meeting-outside-fieldwork-week")[0]["message"])
 
 
 def test_meeting_outside_the_week_most_meetings_fall_in(tmp_path):

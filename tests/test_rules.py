@@ -92,7 +92,10 @@ def test_every_rule_has_a_meaning_a_message_template_and_an_emitter():
         assert r.title and r.description.endswith((".", ")")), slug
         assert r.messages and all(m for m in r.messages), slug
         assert r.stage in rules.STAGES and r.emitted_by, slug
-        assert r.paragraph == "" or re.match(r"^(paras? \d|Annex A)", r.paragraph), slug
+        # Where each rule comes from; tests/test_citations.py checks the paragraphs and quotes.
+        assert r.paragraph == "" or re.match(
+            r"^(paras? \d|Annex C|Ofsted Annex A template \(2019\)$|field definitions)",
+            r.paragraph), slug
 
 
 def test_the_columns_a_rule_reads_are_named_as_the_schemas_name_them():
@@ -330,8 +333,9 @@ def test_to_pandera_required_values_for_pipelines_and_a_wrong_name():
     with pytest.raises(pa.errors.SchemaErrors) as caught:
         strict.validate(frame, lazy=True)
     cases = caught.value.failure_cases
-    assert set(cases["check"]) == {"required-missing"}
-    assert set(cases["column"]) == {ID, STATUS}
+    # The child ID is essential (jtai's error); the status is asked "where possible".
+    assert sorted(zip(cases["column"], cases["check"], strict=True)) == [
+        (ID, "required-missing"), (STATUS, "value-missing")]
     assert to_pandera("yot").validate(frame) is not None  # blanks are jtai's own rule
     with pytest.raises(UsageError, match="no list called 'list 99'"):
         to_pandera("list 99")
@@ -509,9 +513,38 @@ def test_id_not_recognised_and_id_coerced():
 # --------------------------------------------------------------------------- list rules
 
 
-def test_required_missing():
-    data = dataset({"contacts": [{}, {"Contact Source": BLANK}]})
-    assert run(data, "required-missing") == [("contacts", 3, "Contact Source")]
+def test_required_missing_and_value_missing():
+    """A blank essential cell is an error; any other required blank a warning (para 19)."""
+    data = dataset({"contacts": [{}, {"Contact Source": BLANK}, {CONTACT: BLANK}]})
+    assert run(data, "required-missing") == [("contacts", 4, CONTACT)]
+    assert where(data, "value-missing") == [("contacts", 3, "Contact Source")]
+    assert CATALOGUE["required-missing"].severity is Severity.ERROR
+    assert CATALOGUE["value-missing"].severity is Severity.WARNING
+
+
+def test_blanks_the_yaml_declares_right_and_values_where_blank_expected():
+    """Conditional blanks come from the YAML: no provider on T0-T4/Z1, no postcode or
+    location on a V3/V4 short break, no worker once closed or on an NFA referral."""
+    provider, location = "Placement Provider", "Placement Location"
+    data = dataset({
+        "children_in_care": [
+            {"Placement Type": "T0", provider: BLANK},
+            {"Placement Type": "Z1", provider: "PR1"},
+            {"Placement Type": "U1", provider: BLANK},
+            {"Child's Legal Status": "V3", location: BLANK, POSTCODE: BLANK},
+            {"Child's Legal Status": "V4", POSTCODE: "LS6 2AA", location: BLANK},
+            {"Date Ceased to be Looked After ": AS_OF - dt.timedelta(days=9),
+             "Reason Ceased to be Looked After": "E11", "Allocated Worker": BLANK}],
+        "referrals": [{"Referral NFA?": "Yes", "Allocated Team": BLANK,
+                       "Allocated Worker": BLANK},
+                      {"Referral NFA?": "No", "Allocated Worker": BLANK}]})
+    assert run(data, "value-missing") == [("children_in_care", 4, provider),
+                                          ("referrals", 3, "Allocated Worker")]
+    assert where(data, "value-where-blank-expected") == [("children_in_care", 3, provider),
+                                                         ("children_in_care", 6, POSTCODE)]
+    assert where(data, "required-missing") == []
+    msg = findings(data, "value-where-blank-expected")[0]["message"]
+    assert "when Placement Type is one of T0, T1, T2, T3, T4, Z1" in msg and "SSDA903" in msg
 
 
 def test_date_in_future_and_date_booked():
@@ -616,15 +649,20 @@ def test_not_on_lists_6_8_and_status_not_matching():
 
 def test_postcode_not_recognised():
     data = dataset({"children_in_care": [{POSTCODE: "nope"}, {POSTCODE: "SW1A"},
-                                         {POSTCODE: "m1 1ae"}]})
-    assert run(data, "postcode-not-recognised") == [("children_in_care", 2, POSTCODE)]
+                                         {POSTCODE: "m1 1ae"}, {POSTCODE: "WI5 4FJ"},
+                                         {POSTCODE: "Confidential"}]})
+    assert run(data, "postcode-not-recognised") == [("children_in_care", 2, POSTCODE),
+                                                    ("children_in_care", 5, POSTCODE)]
 
 
 def test_unborn_due_date_passed():
     data = dataset({"children_in_need": [
+        {DOB_H: BLANK, AGE: -1, EDD: AS_OF - dt.timedelta(days=50)},
         {DOB_H: BLANK, AGE: -1, EDD: AS_OF - dt.timedelta(days=3)},
+        {DOB_H: AS_OF - dt.timedelta(days=50), AGE: -1},
         {DOB_H: BLANK, AGE: -1, EDD: AS_OF + dt.timedelta(days=3)}]})
-    assert run(data, "unborn-due-date-passed") == [("children_in_need", 2, EDD)]
+    assert run(data, "unborn-due-date-passed") == [("children_in_need", 2, EDD),
+                                                   ("children_in_need", 4, DOB_H)]
 
 
 def test_yot_nps_not_flagged_and_yot_child_under_10():
@@ -722,3 +760,66 @@ def test_list_rules_run_as_lists_are_read_find_what_running_them_after_does(
             == (name == "lists_messy"))
     if not coerced_cells:
         pd.testing.assert_frame_equal(early.findings.counted(), late.findings.counted())
+
+
+def test_one_reading_of_the_csa_flag_in_both_rules():
+    """List 8's "has been" Y with list 6's "is" N: the child is identified (option B's answers
+    are due, para 26) and the flags agree (not at risk now, at risk once): FLAG_READING."""
+    from jtai_cli.checks import FLAG_READING
+
+    flag8 = load_schemas().lists["children_in_care_reduced"].by_role("csa_flag").header
+    answered = dict.fromkeys(_ANSWERS, "Y")
+    data = dataset({"children_in_need": [{ID: "C1", FLAG: "N"},
+                                         {ID: "C2", FLAG: "Y", **answered}],
+                    "children_in_care_reduced": [{ID: "C1", flag8: "Y"}]})
+    assert run(data, "csa-flag-disagrees") == []
+    (missing,) = run(data, "answers-missing")
+    assert missing[:2] == ("children_in_care_reduced", 2)
+    for slug in ("csa-flag-disagrees", "answers-missing", "answers-for-unflagged-child",
+                 "yot-nps-not-flagged"):
+        assert CATALOGUE[slug].policy == FLAG_READING, slug
+
+
+def test_jtai_rules_shows_the_quoted_words_and_jtais_policy():
+    result = runner.invoke(app, ["rules", "unborn-due-date-passed"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert 'Its words: "If unborn: expected date of birth"' in text
+    assert "jtai's policy: jtai's tolerance (not the guidance's)" in text
+    view = json.loads(runner.invoke(app, ["rules", "too-many-selected", "-f", "json"]).stdout)
+    (r,) = view["rules"]
+    assert r["severity"] == "warning" and r["paragraph"] == "para 22; Annex C"
+    assert "provides up to 20" in r["quote"]
+
+
+def test_schemas_show_says_when_a_field_is_blank():
+    view = json.loads(runner.invoke(app, ["schemas", "show", "children_in_care_reduced", "-f",
+                                          "json"]).stdout)
+    rules_of = {c["header"]: c["rules"] for c in view["columns"]}
+    (provider,) = rules_of["Placement Provider"]["blank_when"]
+    assert provider.startswith("when Placement Type is one of T0, T1, T2, T3, T4, Z1, Z11, "
+                               "Z12, Z13, Z14 (source: DfE SSDA903")
+    (worker,) = rules_of["Allocated Worker"]["may_be_blank_when"]
+    assert worker.startswith("when Date Ceased to be Looked After is given")
+    text = " ".join(CliRunner(env={"COLUMNS": "400"}).invoke(
+        app, ["schemas", "show", "referrals"]).output.split())
+    assert "may be blank when Referral NFA? is" in text and "may_be_blank_when" not in text
+
+
+def test_a_condition_on_an_unknown_column_or_code_stops_jtai(tmp_path):
+    import shutil
+
+    from jtai_cli.errors import SchemaInvalid
+
+    folder = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", folder)
+    path = folder / "children_in_care_reduced.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("one_of: [T0, T1, T2, T3, T4, Z1, Z11, Z12, Z13, Z14]", "one_of: [T0, Q9]"),
+                    "utf-8")
+    with pytest.raises(SchemaInvalid, match="Q9 not in the code list 'placement_type'"):
+        load_schemas(folder)
+    path.write_text(text.replace("    one_of: [T0, T1, T2, T3, T4, Z1, Z11, Z12, Z13, Z14]", "    given: true\n"
+                                 "          one_of: [T0]"), "utf-8")
+    with pytest.raises(SchemaInvalid, match="exactly one of"):
+        load_schemas(folder)

@@ -60,8 +60,11 @@ def rules(
         r = found[0]
         console.print(Text(f"{r['slug']} ({r['severity']}): {r['title']}", style="bold"))
         console.print(str(r["meaning"]))
-        console.print(Text.assemble(("Guidance: ", "bold"),
-                                    str(r["paragraph"] or "jtai's own rule")))
+        for label, value in (("Guidance", r["paragraph"] or "jtai's own rule"),
+                             ("Its words", " / ".join(f'"{q}"' for q in r["quote"])),
+                             ("jtai's policy", r["policy"])):
+            if value:
+                console.print(Text.assemble((f"{label}: ", "bold"), str(value)))
         console.print(Text("What the report says (words in <> are filled in from the cell):",
                            style="bold"))
         for message in r["messages"]:
@@ -77,8 +80,10 @@ def rules(
         if r["stage"] != stage:
             stage = r["stage"]
             table.add_row(Text(STAGE_TITLES[str(stage)], style="bold"), "", "", "")
-        table.add_row(str(r["slug"]), str(r["severity"]), str(r["meaning"]),
-                      str(r["paragraph"] or "jtai"))
+        source = str(r["paragraph"] or "jtai")
+        if r["policy"] and r["paragraph"]:
+            source += "; jtai policy"
+        table.add_row(str(r["slug"]), str(r["severity"]), str(r["meaning"]), source)
     console.print(table)
     console.print(Text("One rule's message and columns: jtai rules <slug>, e.g. jtai rules "
                        "duplicate-child", style="dim"))
@@ -86,6 +91,6 @@ def rules(
 
 def _placeholders(template: str) -> str:
     """A message template in words: "{age} on the {column}" -> "<age> on the <column>"."""
-    import re
+    import re  # here, with its only use: the command's start stays quick
 
     return re.sub(r"\{(\w+)\}", lambda m: "<" + m.group(1).replace("_", " ") + ">", template)

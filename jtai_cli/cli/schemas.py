@@ -150,6 +150,10 @@ def show_schema(
 
 def rule_words(key: str, value: object) -> str:
     """One of a column's rules said as an analyst would (``--format json`` keeps the keys)."""
+    if isinstance(value, list):  # conditions, already in words ("when ... (source: ...)")
+        lead = {"blank_when": "blank", "may_be_blank_when": "may be blank"}.get(
+            key, key.replace("_", " "))
+        return "; ".join(f"{lead} {cond}" for cond in value)
     if isinstance(value, bool):
         said = {"allow_future": "may be after the as-of date",
                 "may_be_booked": "a date after the as-of date is a booking while the row is open",
