@@ -298,14 +298,16 @@ def work_out(
         if found is not None:
             titled[(info.file, info.sheet)] = found
     own: dict[tuple[str, str], AsOf] = {}
+    several = len(dict.fromkeys(files)) > 1
     for f in dict.fromkeys(files):
+        of_file = f" of {Path(f).name}" if several else ""
         in_file = [pl for pl in lists if pl.file == f]
         groups: dict[int | None, list[ParsedList]] = {}
         for pl in in_file:
             key = (pl.file, pl.sheet)
             if key in titled:
                 first, last = titled[key]
-                own[key] = AsOf(first, last, f"the title of sheet '{pl.sheet}'")
+                own[key] = AsOf(first, last, f"the title of sheet '{pl.sheet}'{of_file}")
             else:
                 groups.setdefault(due_day(pl), []).append(pl)
         if not groups:
@@ -314,8 +316,9 @@ def work_out(
         cap = min(saved[0], today) if saved is not None else today
         for day, untitled in groups.items():
             win = window(latest_event(untitled, cap), saved, today)
-            if len(groups) > 1 or len(untitled) < len(in_file):
-                win = AsOf(win.first, win.last, f"for {_group_name(day, untitled)}: {win.source}")
+            if len(groups) > 1 or len(untitled) < len(in_file) or several:
+                win = AsOf(win.first, win.last,
+                           f"for {_group_name(day, untitled)}{of_file}: {win.source}")
             for pl in untitled:
                 own[(pl.file, pl.sheet)] = win
     values = list(dict.fromkeys(own.values()))
@@ -324,6 +327,12 @@ def work_out(
         values = [window(None, saved, today)]
     if len(values) == 1:
         return values[0], {}
+    spans = {(a.first, a.last) for a in values}
+    if len(spans) == 1 and all(a.source.startswith("the title of sheet") for a in values):
+        # Every list titled with the same date: one date, from each list's own title.
+        sheets = ", ".join(repr(sheet) for _, sheet in own)
+        (first, last), = spans
+        return AsOf(first, last, f"the titles of sheets {sheets}"), own
     first = min(a.first for a in values)
     last = max(a.last for a in values)
     return AsOf(first, last, "each list its own date: " + describe_lists(own)), own
@@ -340,3 +349,18 @@ def describe_lists(own: dict[tuple[str, str], AsOf]) -> str:
         parts.append(f"sheet{'s' if len(where) > 1 else ''} {', '.join(repr(w) for w in where)}: "
                      f"{a.describe()} ({a.source})")
     return "; ".join(parts)
+
+
+def combine(parts: Iterable[AsOf]) -> AsOf | None:
+    """One date or window for rows judged on several (one list merged from several files).
+
+    The same for all: that one. Otherwise the window from the earliest first day to the
+    latest last day, an age right on some day of it being right. None for no parts.
+    """
+    found = list(dict.fromkeys(parts))
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return AsOf(min(a.first for a in found), max(a.last for a in found),
+                "; ".join(f"{a.describe()} ({a.source})" for a in found))
