@@ -9,14 +9,21 @@ window comes from the events of its own due day's lists.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from builders import make_workbook
+from conftest import EXAMPLES, ROOT
 from test_examples import _load_generator
 from test_trust import errors, set_saved
+from typer.testing import CliRunner
 
 from jtai_cli import merge_workbooks, validate_workbook
+from jtai_cli.cli import app
 from jtai_cli.schemas import load_schemas
 
 D = dt.date
@@ -102,3 +109,40 @@ def test_a_day2_file_merged_with_a_day7_file(tmp_path):
     assert errors(validate_workbook(b, today=TODAY)) == []
     result = merge_workbooks([a, b], tmp_path / "merged.xlsx")
     assert errors(result.validation) == []
+
+
+# --------------------------------------------------------------------------- help and README
+
+
+def _readme_settings_example() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index("**Settings file**"):]
+    m = re.search(r"```toml\n(.*?)\n\s*```", after, re.DOTALL)
+    assert m, "the README's Settings file paragraph has no ```toml example"
+    return textwrap.dedent(m.group(1)) + "\n"
+
+
+def test_the_readme_settings_example_keeps_the_clean_example_clean(tmp_path, monkeypatch):
+    (tmp_path / "jtai.toml").write_text(_readme_settings_example(), encoding="utf-8")
+    shutil.copy(EXAMPLES / "lists_clean.xlsx", tmp_path / "lists_clean.xlsx")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "lists_clean.xlsx", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["valid"] and doc["as_of"] == "2026-11-23" and doc["as_of_source"] != "given"
+
+
+def test_the_old_readme_example_would_have_failed(tmp_path, monkeypatch):
+    # Proves the test above can fail: as-of = "today" judges the clean example on today.
+    (tmp_path / "jtai.toml").write_text('as-of = "today"\n', encoding="utf-8")
+    shutil.copy(EXAMPLES / "lists_clean.xlsx", tmp_path / "lists_clean.xlsx")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["validate", "lists_clean.xlsx", "-q"]).exit_code == 1
+
+
+def test_validate_help_says_how_the_date_is_chosen():
+    out = CliRunner().invoke(app, ["validate", "--help"], env={"COLUMNS": "200"}).stdout
+    words = " ".join(out.replace("│", " ").split())
+    assert "else today" not in words
+    for said in ("for every list", "its own title", "due on the same day", "saved"):
+        assert said in words, said
