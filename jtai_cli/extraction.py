@@ -57,7 +57,7 @@ _DAY = (r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
 #: "as at 23/11/2026", "extracted on 23/11/2026", "snapshot date: 23 November 2026"...
 _AS_AT = re.compile(
     r"\b(?:as\s+at|as\s+of|as\s+on|data\s+at|data\s+date|extracted(?:\s+on)?|extract\s+date"
-    r"|run\s+on|snapshot(?:\s+date)?|dated)\b[:\s]*" + _DAY, re.IGNORECASE)
+    r"|run\s+on|snapshot(?:\s+date)?|dated)\b[:\s/|]*" + _DAY, re.IGNORECASE)
 #: "data extracted 22/11/2026 to 23/11/2026", "extracted between 22/11/2026 and 23/11/2026".
 _BETWEEN = re.compile(
     r"\b(?:extracted|as\s+at|data)\s+(?:between\s+|from\s+)?" + _DAY

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from builders import make_workbook
 from conftest import EXAMPLES, ROOT
 from test_examples import _load_generator
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 
 from jtai_cli import merge_workbooks, validate_workbook
 from jtai_cli.cli import app
+from jtai_cli.extraction import title_dates
 from jtai_cli.schemas import load_schemas
 
 D = dt.date
@@ -146,3 +148,130 @@ def test_validate_help_says_how_the_date_is_chosen():
     assert "else today" not in words
     for said in ("for every list", "its own title", "due on the same day", "saved"):
         assert said in words, said
+
+
+# --------------------------------------------------------------------------- the other commands
+
+
+def _turned_18_after_extraction(tmp_path: Path) -> Path:
+    """List 6 untitled, last event 20/11, saved 27/11: C1, flagged, turned 18 on 25/11."""
+    dob = D(2008, 11, 25)
+    sheet = rows("children_in_need", D(2026, 11, 20),
+                 {"child_id": "C1", "csa_flag": "Y", "date_of_birth": dob, "age": 17,
+                  "start_date": D(2026, 11, 20)},
+                 {"child_id": "C2", "csa_flag": "Y", "start_date": D(2026, 10, 1)})
+    return workbook(tmp_path, {"List_6": sheet}, D(2026, 11, 27), "list6.xlsx")
+
+
+def test_shortlist_keeps_a_child_validate_accepts(tmp_path):
+    from jtai_cli.shortlisting import shortlist
+
+    path = _turned_18_after_extraction(tmp_path)
+    report = validate_workbook(path, today=TODAY)
+    assert errors(report) == [] and report.as_of_window == (D(2026, 11, 20), D(2026, 11, 27))
+    result = shortlist(path, option="B")
+    picked = {p.child_id: p for p in result.picks}
+    assert "C1" in picked, [(p.child_id, p.reasons) for p in result.picks]
+    assert not any("18 or over" in r for r in picked["C1"].reasons)
+
+
+def test_summary_counts_her_age_on_the_extraction(tmp_path):
+    from jtai_cli.summary import summarise
+
+    path = _turned_18_after_extraction(tmp_path)
+    by_age = summarise(path, suppress=False)["by_age"]
+    assert "18 or over" not in set(by_age.index) or not by_age.loc["18 or over"].any()
+
+
+def test_tracking_counts_her_age_on_the_extraction(tmp_path):
+    from jtai_cli.checked import load_checked
+    from jtai_cli.child_records import gather_children
+
+    data = load_checked(_turned_18_after_extraction(tmp_path)).dataset
+    child = gather_children(data, data.as_of)["C1"]
+    assert child.extracted == D(2026, 11, 20) and child.age(data.as_of) == 17
+
+
+# --------------------------------------------------------------------------- titles written
+
+
+def _titles(path: Path) -> dict[str, str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: str(next(ws.iter_rows(max_row=1, values_only=True))[0])
+                for ws in wb.worksheets if ws.title.startswith(("List", "YOT"))}
+    finally:
+        wb.close()
+
+
+def test_merge_writes_each_lists_own_date_and_says_which(tmp_path):
+    a = workbook(tmp_path, day2_sheets(True), DAY7, "day2.xlsx")
+    b = workbook(tmp_path, day7_sheets(False), DAY7, "day7.xlsx")
+    result = merge_workbooks([a, b], tmp_path / "merged.xlsx")
+    assert errors(result.validation) == []
+    titles = _titles(tmp_path / "merged.xlsx")
+    assert titles["List_6"].endswith("(data as at 25/11/2026)")
+    assert titles["YOT"].endswith("(data as at 25/11/2026)")
+    # list 1's window: its latest event (01/12) to day7.xlsx's saved date (02/12)
+    assert titles["List_1"].endswith("(data extracted 01/12/2026 to 02/12/2026)")
+    (note,) = [n for n in result.notes if n.startswith("Each list was checked")]
+    assert "List_6: 25/11/2026 (the title of sheet 'List_6' of day2.xlsx)" in note
+    assert "List_1: 01/12/2026 to 02/12/2026 (for the lists due on day 7" in note
+    assert "day7.xlsx" in note
+    lists = result.to_dict()["lists_as_of"]
+    assert lists["children_in_need"]["from"] == lists["children_in_need"]["to"] == "2026-11-25"
+    # The merged file is judged as its inputs were: each list on its own date or window.
+    again = validate_workbook(tmp_path / "merged.xlsx", today=TODAY)
+    assert errors(again) == [] and "25/11/2026" in again.as_of_source
+
+
+def test_merge_with_a_date_given_stamps_it_on_every_list(tmp_path):
+    a = workbook(tmp_path, day2_sheets(True), DAY7, "day2.xlsx")
+    result = merge_workbooks([a], tmp_path / "merged.xlsx", as_of=DAY2)
+    assert set(_titles(tmp_path / "merged.xlsx").values()) == {
+        f"{t} (data as at 25/11/2026)" for t in
+        ("List 6: Children in need", "List 7: Child protection plans", "YOT list")} or all(
+        v.endswith("(data as at 25/11/2026)") for v in _titles(tmp_path / "merged.xlsx").values())
+    assert any("the date given (--as-of)" in n for n in result.notes)
+
+
+def test_an_explicit_as_of_applies_to_every_list(tmp_path):
+    # The user's date wins over each list's own, on every list (the day-7 ages are then wrong).
+    path = workbook(tmp_path, {**day2_sheets(True), **day7_sheets(True)}, DAY7, "both.xlsx")
+    report = validate_workbook(path, as_of=DAY2, today=TODAY)
+    assert report.as_of_source == "given"
+    assert {s for s, _, r in errors(report)} == {"List_1", "List_3"}
+
+
+def test_export_writes_each_day2_lists_own_date(tmp_path):
+    from jtai_cli.templating import export_lists
+
+    path = workbook(tmp_path, {**day2_sheets(True), **day7_sheets(False)}, DAY7, "both.xlsx")
+    result = export_lists(path, tmp_path / "day2.xlsx", option="A")
+    assert result.report.valid
+    titles = _titles(tmp_path / "day2.xlsx")
+    assert titles and all(t.endswith("(data as at 25/11/2026)") for t in titles.values())
+
+
+@pytest.mark.parametrize("title, dates", [
+    ("List 6: Children in need (data as at 25/11/2026)", (DAY2, DAY2)),
+    ("List 6, as at Wednesday 25th November 2026", (DAY2, DAY2)),
+    ("Children in need - Snapshot date: 25 Nov 2026", (DAY2, DAY2)),
+    ("CIN list extracted on 2026-11-25", (DAY2, DAY2)),
+    ("List 1: Contacts (data extracted 01/12/2026 to 02/12/2026)", (D(2026, 12, 1), DAY7)),
+    ("List 1 extracted between 01/12/2026 and 02/12/2026", (D(2026, 12, 1), DAY7)),
+    ("List 6: Children in need", None),
+    ("List 6 (as at 31/02/2026)", None),
+])
+def test_title_dates(title, dates):
+    assert title_dates(title) == dates
+
+
+def test_a_date_cell_beside_the_title_is_read(tmp_path):
+    sheet = rows("children_in_need", DAY2, {"child_id": "C1"})
+    path = workbook(tmp_path, {"List_6": [["List 6: Children in need, data as at", DAY2],
+                                          *sheet]}, DAY7, "cell.xlsx")
+    report = validate_workbook(path, today=TODAY)
+    assert report.as_of_window == (DAY2, DAY2) and "title" in report.as_of_source
