@@ -421,7 +421,8 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
         notes.append(f"Every list was checked as at {fmt_date(data.as_of)}, the date given "
                      "(--as-of), and its sheet's title says so.")
     else:
-        said = [f"{titles[name]}: {a.describe()} ({a.source})" for name, a in dates.items()]
+        said = [f"{_and([titles[n] for n, b in dates.items() if b == a])}: {a.describe()} "
+                f"({a.source})" for a in dict.fromkeys(dates.values())]
         notes.append("Each list was checked on its own extraction (a list's own 'as at' title, "
                      "else the window from the latest event of the lists due on the same day "
                      "to the file's saved date), and its sheet's title says so ('data as at' "

@@ -218,7 +218,7 @@ def test_merge_writes_each_lists_own_date_and_says_which(tmp_path):
     assert titles["List_1"].endswith("(data extracted 01/12/2026 to 02/12/2026)")
     (note,) = [n for n in result.notes if n.startswith("Each list was checked")]
     assert "List_6: 25/11/2026 (the title of sheet 'List_6' of day2.xlsx)" in note
-    assert "List_1: 01/12/2026 to 02/12/2026 (for the lists due on day 7" in note
+    assert "List_1 and List_3: 01/12/2026 to 02/12/2026 (for the lists due on day 7" in note
     assert "day7.xlsx" in note
     lists = result.to_dict()["lists_as_of"]
     assert lists["children_in_need"]["from"] == lists["children_in_need"]["to"] == "2026-11-25"
@@ -275,3 +275,43 @@ def test_a_date_cell_beside_the_title_is_read(tmp_path):
                                           *sheet]}, DAY7, "cell.xlsx")
     report = validate_workbook(path, today=TODAY)
     assert report.as_of_window == (DAY2, DAY2) and "title" in report.as_of_source
+
+
+# --------------------------------------------------------------------------- the edge example
+
+EDGE_FILES = ("lists_edge_extractions.xlsx", "lists_edge_day2.xlsx", "lists_edge_day7.xlsx")
+
+
+@pytest.mark.parametrize("name", EDGE_FILES)
+def test_the_edge_extractions_give_no_error_without_as_of(name):
+    report = validate_workbook(EXAMPLES / name, today=TODAY)
+    assert report.valid, errors(report)
+    assert report.as_of_source != "given"
+
+
+def test_the_edge_extractions_name_each_case_with_its_paragraph():
+    sheets, cases = GEN.build_edge_extractions(SCHEMAS)
+    assert set(sheets) == set(EDGE_FILES)
+    report = validate_workbook(EXAMPLES / "lists_edge_extractions.xlsx", today=TODAY)
+    found = {s.sheet for s in report.sheets if s.list}
+    for c in cases:
+        assert re.fullmatch(r"\d+(, \d+)*", c.paragraph), c
+        assert c.sheet in found or c.name.startswith("day2_file_merged"), c
+    # Each case is a false error when the lists are judged on one date: the day-2 date gives
+    # the day-7 and para 33 lists dates in the future, the day-7 date wrong day-2 ages.
+    wrong = {s for s, _, _ in errors(validate_workbook(
+        EXAMPLES / "lists_edge_extractions.xlsx", as_of=DAY2))}
+    assert {"List_1", "List_3", "Para 33"} <= wrong
+    wrong = {s for s, _, _ in errors(validate_workbook(
+        EXAMPLES / "lists_edge_extractions.xlsx", as_of=D(2026, 12, 3)))}
+    assert {"List_6", "List_7", "YOT"} <= wrong
+
+
+def test_the_two_edge_extraction_files_merge_with_no_error(tmp_path):
+    files = [EXAMPLES / "lists_edge_day2.xlsx", EXAMPLES / "lists_edge_day7.xlsx"]
+    result = merge_workbooks(files, tmp_path / "merged.xlsx")
+    assert result.valid, errors(result.validation)
+    report = validate_workbook(tmp_path / "merged.xlsx", today=TODAY)
+    assert report.valid, errors(report)
+    # and judged on one date (the day-7 files'), the day-2 ages would be wrong
+    assert not validate_workbook(tmp_path / "merged.xlsx", as_of=DAY7).valid
