@@ -330,9 +330,9 @@ def work_out(
     spans = {(a.first, a.last) for a in values}
     if len(spans) == 1 and all(a.source.startswith("the title of sheet") for a in values):
         # Every list titled with the same date: one date, from each list's own title.
-        sheets = ", ".join(repr(sheet) for _, sheet in own)
+        names = ", ".join(repr(sheet) for _, sheet in own)
         (first, last), = spans
-        return AsOf(first, last, f"the titles of sheets {sheets}"), own
+        return AsOf(first, last, f"the titles of sheets {names}"), own
     first = min(a.first for a in values)
     last = max(a.last for a in values)
     return AsOf(first, last, "each list its own date: " + describe_lists(own)), own
