@@ -315,3 +315,30 @@ def test_the_two_edge_extraction_files_merge_with_no_error(tmp_path):
     assert report.valid, errors(report)
     # and judged on one date (the day-7 files'), the day-2 ages would be wrong
     assert not validate_workbook(tmp_path / "merged.xlsx", as_of=DAY7).valid
+
+
+def test_the_report_says_which_date_each_list_was_judged_on(tmp_path):
+    import io
+    from importlib import resources
+
+    import jsonschema
+    from rich.console import Console
+
+    from jtai_cli.cli import render
+
+    path = workbook(tmp_path, {**day2_sheets(True), **day7_sheets(False)}, DAY7, "both.xlsx")
+    report = validate_workbook(path, today=TODAY)
+    doc = report.to_dict()
+    schema = json.loads(resources.files("jtai_cli").joinpath(
+        "json_schemas/validate-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    assert doc["lists"]["List_6"]["as_of"] == {
+        "from": "2026-11-25", "to": "2026-11-25", "source": "the title of sheet 'List_6'"}
+    assert doc["lists"]["List_1"]["as_of"]["from"] == "2026-12-01"
+    assert "due on day 7" in doc["lists"]["List_1"]["as_of"]["source"]
+    out = io.StringIO()
+    render.render_report(report, Console(file=out, width=250, color_system=None))
+    assert "Judged on" in out.getvalue() and "01/12/2026 to 02/12/2026" in out.getvalue()
+    # one date for every list: no per-list dates, no column
+    given = validate_workbook(path, as_of=DAY2)
+    assert "as_of" not in given.to_dict()["lists"]["List_6"]

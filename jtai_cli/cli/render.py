@@ -283,6 +283,10 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     table.add_column("List")
     for col in ("Header row", "Rows", "Errors", "Warnings", "Coerced"):
         table.add_column(col, justify="right")
+    # Each list on its own extraction: the date or window it was judged on.
+    judged = any(info.as_of is not None for info in report.sheets)
+    if judged:
+        table.add_column("Judged on")
     skipped: dict[str, list[str]] = {}
     for info in report.sheets:
         key = report.sheet_key(info)
@@ -290,14 +294,16 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         if info.list is None:
             skipped.setdefault(_why_skipped(info.note), []).append(key)
             continue
+        when = ([info.as_of.describe() if info.as_of else report.as_of_text]
+                if judged else [])
         if info.note and "skip_lists" in info.note:  # its findings are not reported
             table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
-                                  str(info.rows), "skipped", "skipped", "skipped"))
+                                  str(info.rows), "skipped", "skipped", "skipped", *when))
             continue
         table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
                               str(info.rows)),
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
-                      str(counts["warning"]), str(counts["coerced"]))
+                      str(counts["warning"]), str(counts["coerced"]), *_plain(*when))
     console.print(table)
     mapped = [(report.sheet_key(info), written, canon) for info in report.sheets
               for written, canon in info.columns.items() if written.strip() != canon.strip()]
