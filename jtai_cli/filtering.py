@@ -40,7 +40,6 @@ from .checked import load_checked
 from .checks import months_before
 from .csv_output import write_csv
 from .errors import SheetMissing, UsageError
-from .extraction import combine
 from .merging import input_paths, list_cells, present_columns
 from .model import Dataset, ParsedList
 from .parsing import COERCED, OK, fmt_date, id_key, is_blank, parse_id
@@ -416,8 +415,7 @@ def filter_lists(
                                    tuple(sorted(not_applied))))
 
     # Each list's own date (or window) in its title, as validate read it.
-    stamp = {name: d for name in frames
-             if (d := combine(data.as_of_for(pl) for pl in data.of(name)))}
+    stamp = data.dates_of(frames)
     protect = [*paths, Path(ids)] if isinstance(ids, str | Path) else paths
     if suffix == ".csv":
         write_csv(out, frames[chosen[0]], inputs=protect)

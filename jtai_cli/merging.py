@@ -32,7 +32,7 @@ import pandas as pd
 
 from ._files import still_ours
 from .errors import OutputRefused, SheetMissing, UsageError
-from .extraction import AsOf, combine
+from .extraction import AsOf
 from .parsing import ERROR, fmt_date, show
 from .reporting import SCHEMA_VERSION, ValidationReport
 from .schemas import ListSchema, SchemaSet
@@ -390,18 +390,6 @@ def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def list_dates(data: Dataset, merged: Mapping[str, object]) -> dict[str, AsOf]:
-    """Each merged list's date or window: the one its input sheets were judged on, or the
-    span of theirs when they came from files extracted on different days."""
-    out: dict[str, AsOf] = {}
-    for name in merged:
-        found = combine(data.as_of_for(pl) for pl in sorted(data.of(name),
-                                                             key=lambda pl: pl.order))
-        if found is not None:
-            out[name] = found
-    return out
-
-
 def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) -> list[str]:
     notes: list[str] = []
     for info in data.sheets:
@@ -416,7 +404,7 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
             cols = ", ".join(f"'{c.strip()}'" for c in unknown)
             notes.append(f"{where}: column(s) {cols} are not columns of the list and were not "
                          "carried over.")
-    dates = list_dates(data, merged)
+    dates = data.dates_of(merged)
     if data.as_of_source == "given":
         notes.append(f"Every list was checked as at {fmt_date(data.as_of)}, the date given "
                      "(--as-of), and its sheet's title says so.")
@@ -578,7 +566,7 @@ def merge_workbooks(
                          widths=(34, 24, 10, 18, 18, 60, 12))
     # Each list's own date or window is written into its title, and the output checked on
     # them: the merged file is judged as each input was (a date given applies to every list).
-    dates = list_dates(data, merged)
+    dates = data.dates_of(merged)
     write_lists_workbook(
         out, {name: m.frame for name, m in merged.items()}, schemas=schemas, as_of=dates,
         columns={name: list(m.frame.columns) for name, m in merged.items()},

@@ -9,13 +9,13 @@ Nothing here reads a file or runs a rule, so the rules (``checks``) and the load
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .extraction import AsOf
+from .extraction import AsOf, combine
 from .parsing import ParsedColumn
 from .reading import Workbook
 from .reporting import FindingsBuilder, SheetInfo
@@ -128,6 +128,20 @@ class Dataset:
             return own
         first, last = self.as_of_window
         return AsOf(first, last, self.as_of_source)
+
+    def dates_of(self, names: Iterable[str]) -> dict[str, AsOf]:
+        """Each named list's date or window, for its title in a workbook jtai writes.
+
+        A list read from several sheets or files extracted on different days gets the span
+        of their dates (``extraction.combine``); a name with no list read is left out.
+        """
+        out: dict[str, AsOf] = {}
+        for name in names:
+            parts = sorted(self.of(name), key=lambda pl: pl.order)
+            found = combine(self.as_of_for(pl) for pl in parts)
+            if found is not None:
+                out[name] = found
+        return out
 
     def window(self, pl: ParsedList) -> tuple[dt.date, dt.date]:
         """The first and last day this list may have been extracted on."""

@@ -416,7 +416,7 @@ def export_lists(
     assert due is not None  # found holds lists due on day 2 only
     deadline = find_deadline(option, due.day, due.source, notified)
     # Each list's own date (or window) goes into its title; the cover gives the day-2 lists'.
-    dates = {n: d for n in frames if (d := combine(data.as_of_for(pl) for pl in data.of(n)))}
+    dates = data.dates_of(frames)
     day_2_date = combine(dates.values())
     cover = ExtraSheet("About", [
         [f"JTAI case lists for day 2, option {option}"

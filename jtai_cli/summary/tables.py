@@ -371,7 +371,11 @@ def _load_snapshots(
         checked = load_checked(path, as_of=as_of, schemas=schemas)
         data = checked.dataset
         unreadable += checked.unreadable
-        if as_of is None and not data.as_of_exact:
+        if as_of is None and data.list_as_of and not data.as_of_exact:
+            notes.append(f"{path}: the lists were extracted on different days, so each child's "
+                         "age is counted on the extraction of the list it comes from "
+                         f"({data.as_of_source}); use --as-of to set one date")
+        elif as_of is None and not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
                          f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
         if not data.lists:
