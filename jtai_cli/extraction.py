@@ -17,7 +17,9 @@ the guidance is silent):
    after the extraction) and no later than the day the file was last saved
    (``dcterms:modified`` in an .xlsx's ``docProps/core.xml``, ``dc:date`` in an .ods's
    ``meta.xml``, else the file's modification time, as a last resort) or today, if that is
-   earlier. An age is right when it is right on some day of that window.
+   earlier. An age is right when it is right on some day of that window. Lists that record
+   no event (meetings, a YOT list without dates) share the widest window of the file's other
+   untitled lists, as nothing bounds their own extraction from below.
 
 A date given by the user (``--as-of``) applies to every list. ``work_out`` is the one place
 the dates are worked out: ``validate`` and every command that counts ages or periods
@@ -275,7 +277,9 @@ def latest_event(lists: Iterable[ParsedList], cap: dt.date) -> tuple[dt.date, st
 
 def _group_name(day: int | None, lists: Sequence[ParsedList]) -> str:
     names = ", ".join(dict.fromkeys(pl.label for pl in lists))
-    return f"the lists due on day {day} ({names})" if day is not None else names
+    if day is None or any(due_day(pl) != day for pl in lists):
+        return f"the untitled lists {names}"
+    return f"the lists due on day {day} ({names})"
 
 
 def work_out(
@@ -314,8 +318,17 @@ def work_out(
             continue
         saved = saved_date(f)
         cap = min(saved[0], today) if saved is not None else today
+        events = {day: latest_event(untitled, cap) for day, untitled in groups.items()}
+        # Lists recording no event (a meetings list, a YOT list without dates) give their
+        # extraction no lower bound: they join the widest window of the file's other untitled
+        # lists, rather than being judged on the saved day alone.
+        bounded = {day: e for day, e in events.items() if e is not None}
+        if bounded and len(bounded) < len(groups):
+            widest = min(bounded, key=lambda d: (bounded[d][0], str(d)))
+            for day in [d for d in groups if d not in bounded]:
+                groups[widest] += groups.pop(day)
         for day, untitled in groups.items():
-            win = window(latest_event(untitled, cap), saved, today)
+            win = window(events[day], saved, today)
             if len(groups) > 1 or len(untitled) < len(in_file) or several:
                 win = AsOf(win.first, win.last,
                            f"for {_group_name(day, untitled)}{of_file}: {win.source}")

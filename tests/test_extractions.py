@@ -342,3 +342,17 @@ def test_the_report_says_which_date_each_list_was_judged_on(tmp_path):
     # one date for every list: no per-list dates, no column
     given = validate_workbook(path, as_of=DAY2)
     assert "as_of" not in given.to_dict()["lists"]["List_6"]
+
+
+def test_a_list_with_no_event_shares_the_widest_window(tmp_path):
+    # A YOT list records no event, so nothing bounds its extraction from below: it shares
+    # the window of the file's other untitled lists instead of the saved day alone.
+    sheets = {"YOT": rows("yot", DAY7, {"child_id": "C1"}), **day7_sheets(False)}
+    path = workbook(tmp_path, sheets, DAY7, "yot.xlsx")
+    report = validate_workbook(path, today=TODAY)
+    yot = next(s for s in report.sheets if s.sheet == "YOT")
+    assert report.as_of_window == (D(2026, 12, 1), DAY7) and yot.as_of is None
+    assert errors(report) == []
+    # Alone, nothing bounds it: the saved day (here the day-2 date).
+    alone = workbook(tmp_path, {"YOT": rows("yot", DAY2, {"child_id": "C1"})}, DAY2, "a.xlsx")
+    assert validate_workbook(alone, today=TODAY).as_of_window == (DAY2, DAY2)
