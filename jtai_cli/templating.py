@@ -226,7 +226,8 @@ def write_template(
     return write_lists_workbook(
         output, {n: pd.DataFrame() for n in names}, schemas=schemas,
         columns=_columns_for(option, names, schemas),
-        sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True)
+        sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True,
+        ask_date=True)  # each list's title asks for the day that list was extracted
 
 
 # --------------------------------------------------------------------------- day-2 export

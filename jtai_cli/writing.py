@@ -161,6 +161,11 @@ def _width(column: Column, values: Sequence[str]) -> int:
     return int(min(max(12, longest + 2, min(len(column.header), 40) // 2), 48))
 
 
+#: What a blank template's titles ask for: each list's own extraction day, which validate
+#: reads back once typed (lists are extracted on different days: day 2, day 7, day 8).
+DATE_TO_TYPE = "data as at dd/mm/yyyy"
+
+
 def list_title(as_of: dt.date | AsOf) -> str:
     """The date part of a list's title: "data as at 23/11/2026" (or the window's words)."""
     return (as_of if isinstance(as_of, AsOf) else AsOf(as_of, as_of, "")).title()
@@ -178,6 +183,7 @@ def write_lists_workbook(
     dropdowns: bool = True,
     inputs: Sequence[str | Path] = (),
     force: bool = False,
+    ask_date: bool = False,
 ) -> Path:
     """Write lists to one workbook in the standard layout.
 
@@ -197,6 +203,8 @@ def write_lists_workbook(
         dropdowns: add Excel drop-downs to code and Y/N columns.
         inputs: files that must not be overwritten.
         force: replace ``path`` even if it is a file jtai did not write.
+        ask_date: a list with no date gets "(data as at dd/mm/yyyy)" in its title, for the
+            local authority to type the day it extracted that list (a blank template).
 
     Returns:
         The path written.
@@ -230,7 +238,8 @@ def write_lists_workbook(
             wanted = list(columns[name]) if columns and name in columns else [
                 c.header for c in schema.columns]
             day = as_of.get(name) if isinstance(as_of, Mapping) else as_of
-            _write_list(wb, schema, lists[name], wanted, fmt, day, code_ranges, schemas)
+            _write_list(wb, schema, lists[name], wanted, fmt, day, code_ranges, schemas,
+                        ask_date)
         for extra in sheets_after:
             _write_extra(wb, extra, fmt)
         if used:
@@ -290,7 +299,7 @@ def _write_codes_sheet(wb: Any, schemas: SchemaSet, used: Sequence[str]) -> Any:
 def _write_list(
     wb: Any, schema: ListSchema, frame: pd.DataFrame, wanted: Sequence[str],
     fmt: dict[str, Any], as_of: dt.date | AsOf | None, code_ranges: dict[str, str],
-    schemas: SchemaSet,
+    schemas: SchemaSet, ask_date: bool = False,
 ) -> None:
     ws = wb.add_worksheet(sheet_title(schema))
     cols = [schema.column(h) for h in wanted]
@@ -305,7 +314,8 @@ def _write_list(
             sample += list(schemas.codes[col.code_list_name].values)
         col_fmt = fmt["date"] if col.type == "date" else fmt["text"] if col.type == "id" else None
         ws.set_column(j, j, _width(col, sample), col_fmt)
-    title = schema.title + (f" ({list_title(as_of)})" if as_of else "")
+    title = schema.title + (f" ({list_title(as_of)})" if as_of else
+                            f" ({DATE_TO_TYPE})" if ask_date else "")
     ws.write_string(0, 0, title, fmt["title"])
     ws.set_row(1, 45)
     for j, col in enumerate(cols):

@@ -356,3 +356,28 @@ def test_a_list_with_no_event_shares_the_widest_window(tmp_path):
     # Alone, nothing bounds it: the saved day (here the day-2 date).
     alone = workbook(tmp_path, {"YOT": rows("yot", DAY2, {"child_id": "C1"})}, DAY2, "a.xlsx")
     assert validate_workbook(alone, today=TODAY).as_of_window == (DAY2, DAY2)
+
+
+def test_the_blank_template_asks_each_lists_date_and_validate_reads_it(tmp_path):
+    import openpyxl
+
+    from jtai_cli.templating import write_template
+
+    path = write_template(tmp_path / "blank.xlsx", option="A")
+    wb = openpyxl.load_workbook(path)
+    assert wb["List_6"]["A1"].value == "List 6: Children in need (data as at dd/mm/yyyy)"
+    assert title_dates(wb["List_6"]["A1"].value) is None  # not filled in: no date
+    # The LA types list 6's day and sends list 1 with the placeholder left as it was.
+    wb["List_6"]["A1"] = wb["List_6"]["A1"].value.replace("dd/mm/yyyy", "25/11/2026")
+    for sheet, records in (("List_6", day2_sheets(False)["List_6"][1:]),
+                           ("List_1", day7_sheets(False)["List_1"][1:])):
+        for r in records:
+            wb[sheet].append(r)
+    for name in [n for n in wb.sheetnames if n not in ("List_6", "List_1", "Codes")]:
+        del wb[name]
+    wb.save(tmp_path / "filled.xlsx")
+    report = validate_workbook(set_saved(tmp_path / "filled.xlsx", DAY7), today=TODAY)
+    assert errors(report) == []
+    judged = {s.sheet: s.as_of for s in report.sheets if s.list}
+    assert judged["List_6"] is not None and judged["List_6"].describe() == "25/11/2026"
+    assert judged["List_1"] is not None and judged["List_1"].describe() == "01/12/2026 to 02/12/2026"
