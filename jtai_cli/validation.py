@@ -25,7 +25,7 @@ from ._files import check_output
 from .errors import FileNotFound, JtaiError
 from .excel_names import column_letter as _col_letter
 from .exporting import export_annotated_workbook
-from .extraction import read_as_of, work_out
+from .extraction import AsOf, read_as_of, work_out
 from .model import Dataset as Dataset  # also named here, where callers long found them
 from .model import ParsedList as ParsedList
 from .model import RawCells
@@ -773,5 +773,10 @@ def _validate_each(
         last = max(r.as_of_window[1] for r in checked)
         source = "each file its own: " + "; ".join(
             f"{Path(r.files[0]).name}: {r.as_of_text} ({r.as_of_source})" for r in checked)
+        for r in checked:  # each list says its own file's date where that file has one
+            for info in r.sheets:
+                if info.list and info.as_of is None:
+                    info.as_of = AsOf(*r.as_of_window,
+                                      f"{Path(r.files[0]).name}: {r.as_of_source}")
     return ValidationReport([str(f) for f in files], last, sheets, findings, source,
                             unusable_files=unusable, as_of_first=first)
