@@ -273,7 +273,12 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     from jtai_cli.reporting import counted
 
     names = jsonout.redact(", ".join(report.files))
+    # Each list on its own extraction: the header says so, the table says each list's date
+    # and the reasons follow it.
+    judged = any(info.as_of is not None for info in report.sheets)
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
+    if judged:
+        source = ", each list on its own extraction: see 'Judged on'"
     console.print(Text(f"Checked {names} (as of {report.as_of_text}{source})", style="bold"))
     summary = report.summary()
     by_sheet: dict[str, dict[str, int]] = summary["by_sheet"]  # type: ignore[assignment]
@@ -283,8 +288,6 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     table.add_column("List")
     for col in ("Header row", "Rows", "Errors", "Warnings", "Coerced"):
         table.add_column(col, justify="right")
-    # Each list on its own extraction: the date or window it was judged on.
-    judged = any(info.as_of is not None for info in report.sheets)
     if judged:
         table.add_column("Judged on")
     skipped: dict[str, list[str]] = {}
@@ -305,6 +308,8 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
                       str(counts["warning"]), str(counts["coerced"]), *_plain(*when))
     console.print(table)
+    if judged:
+        console.print(Text(f"Judged on: {report.as_of_source}"))
     mapped = [(report.sheet_key(info), written, canon) for info in report.sheets
               for written, canon in info.columns.items() if written.strip() != canon.strip()]
     if mapped:
