@@ -595,12 +595,14 @@ def validate_workbook(
 
     Args:
         path: a workbook or CSV file, several, or a folder of them.
-        as_of: the day the lists were extracted: ages, look-back periods and "in the
-            future" are measured from it. A date, an ISO string (2026-11-23) or a UK one
-            (23/11/2026). Default: worked out from the workbook (see ``extraction``): a
-            list's "as at" title date, else the window from the latest event in the lists
-            to the file's saved date, an age being right if right on some day of it.
-            ``report.as_of_source`` says which and why.
+        as_of: the day the lists were extracted, for every list: ages, look-back periods
+            and "in the future" are measured from it. A date, an ISO string (2026-11-23) or
+            a UK one (23/11/2026). Default: each list on its own extraction, worked out from
+            the workbook (see ``extraction``): the list's own "as at" title date, else the
+            window from the latest event in the untitled lists due on the same day (the
+            schema's ``due:``) to the file's saved date, an age being right if right on some
+            day of it. ``report.as_of_source`` says which and why, and each list's
+            ``SheetInfo.as_of`` its own when they differ.
         schemas: the list schemas to use (default: the shipped ones).
         report_path: also write the highlighted copy of the workbook here (see
             ``export_annotated_workbook``); a folder when several files are checked.
