@@ -381,8 +381,9 @@ def load_dataset(
         return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given",
                        lists_checked=True)
     overall, own = work_out(files, lists, sheets, today or dt.date.today())
-    for info in sheets:  # the report says which date each list was judged on
-        info.as_of = own.get((info.file, info.sheet))
+    if len({(a.first, a.last) for a in own.values()}) > 1:
+        for info in sheets:  # the report says which date each list was judged on
+            info.as_of = own.get((info.file, info.sheet))
     return Dataset(files, overall.last, lists, sheets, findings, schemas, workbooks,
                    overall.source, overall.first, own)
 

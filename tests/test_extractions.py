@@ -35,6 +35,7 @@ DAY2 = D(2026, 11, 25)   # the day-2 lists were extracted on Wednesday 25/11
 DAY7 = D(2026, 12, 2)    # the day-7 lists on Wednesday 02/12
 TODAY = D(2026, 12, 10)  # checked the week after
 DOB = D(2014, 11, 28)    # 11 on 25/11, 12 on 02/12: right in each, wrong if judged on the other
+AS_OF_CLEAN = D(2026, 11, 23)  # the clean example's titles
 
 
 def rows(list_name: str, day: dt.date, *records: dict[str, Any],
@@ -381,3 +382,11 @@ def test_the_blank_template_asks_each_lists_date_and_validate_reads_it(tmp_path)
     judged = {s.sheet: s.as_of for s in report.sheets if s.list}
     assert judged["List_6"] is not None and judged["List_6"].describe() == "25/11/2026"
     assert judged["List_1"] is not None and judged["List_1"].describe() == "01/12/2026 to 02/12/2026"
+
+
+def test_one_date_for_every_list_needs_no_column(tmp_path):
+    # Every list titled with the same date (the clean example): one date, said once.
+    report = validate_workbook(EXAMPLES / "lists_clean.xlsx", today=TODAY)
+    assert report.valid and report.as_of_window == (AS_OF_CLEAN, AS_OF_CLEAN)
+    assert report.as_of_source.startswith("the titles of sheets")
+    assert all(s.as_of is None for s in report.sheets)
