@@ -390,3 +390,24 @@ def test_one_date_for_every_list_needs_no_column(tmp_path):
     assert report.valid and report.as_of_window == (AS_OF_CLEAN, AS_OF_CLEAN)
     assert report.as_of_source.startswith("the titles of sheets")
     assert all(s.as_of is None for s in report.sheets)
+
+
+def test_filter_titles_and_look_back_follow_each_lists_own_date(tmp_path):
+    from jtai_cli.filtering import filter_lists
+
+    # List 6 was extracted on 25/11: a CIN episode closed on 30/08 was open within the three
+    # months before it (from 25/08), though not within the three months before the day-7
+    # lists' 02/12 (from 02/09).
+    sheets = {**day2_sheets(True), **day7_sheets(True)}
+    sheets["List_6"] = rows("children_in_need", DAY2, {"child_id": "C1"}, {
+        "child_id": "C2", "start_date": D(2026, 3, 1), "end_date": D(2026, 8, 30),
+        "Reason for Closure": "RC7 - Services ceased for any other reason, including child "
+                              "no longer in need"}, title=f"List 6: Children in need {as_at(DAY2)}")
+    path = workbook(tmp_path, sheets, DAY7, "both.xlsx")
+    assert errors(validate_workbook(path, today=TODAY)) == []
+    result = filter_lists(path, tmp_path / "out.xlsx", within="3m")
+    kept = {lf.list: lf.rows_out for lf in result.lists}
+    assert kept["children_in_need"] == 2
+    titles = _titles(tmp_path / "out.xlsx")
+    assert titles["List_6"].endswith("(data as at 25/11/2026)")
+    assert titles["List_1"].endswith("(data as at 02/12/2026)")
