@@ -370,10 +370,12 @@ def test_the_blank_template_asks_each_lists_date_and_validate_reads_it(tmp_path)
     assert title_dates(wb["List_6"]["A1"].value) is None  # not filled in: no date
     # The LA types list 6's day and sends list 1 with the placeholder left as it was.
     wb["List_6"]["A1"] = wb["List_6"]["A1"].value.replace("dd/mm/yyyy", "25/11/2026")
-    for sheet, records in (("List_6", day2_sheets(False)["List_6"][1:]),
-                           ("List_1", day7_sheets(False)["List_1"][1:])):
-        for r in records:
-            wb[sheet].append(r)
+    for sheet, grid in (("List_6", day2_sheets(False)["List_6"]),
+                        ("List_1", day7_sheets(False)["List_1"])):
+        heads = [c.value for c in wb[sheet][2]]  # the template's columns, in its order
+        for r in grid[1:]:
+            by_header = dict(zip(grid[0], r, strict=True))
+            wb[sheet].append([by_header.get(h) for h in heads])
     for name in [n for n in wb.sheetnames if n not in ("List_6", "List_1", "Codes")]:
         del wb[name]
     wb.save(tmp_path / "filled.xlsx")
