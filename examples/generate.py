@@ -1822,11 +1822,163 @@ def write_edge(path: str | Path, as_of: dt.date = EDGE_EXTRACTED) -> list[EdgeCa
     return cases
 
 
+# --------------------------------------------------------------------------- extractions
+
+
+#: The edge extractions: the day-2 lists (paras 17-21) taken on Wednesday 25/11/2026, the
+#: day-7 lists (para 32) on Wednesday 02/12/2026, the para 33 list on Thursday 03/12/2026;
+#: the file saved that evening and checked the week after.
+EXTRACTED_DAY_2 = dt.date(2026, 11, 25)
+EXTRACTED_DAY_7 = dt.date(2026, 12, 2)
+EXTRACTED_DAY_8 = dt.date(2026, 12, 3)
+EXTRACTIONS_SAVED = dt.datetime(2026, 12, 3, 17, 30, 0)
+
+
+def _extraction_sheet(schemas: SchemaSet, list_name: str, day: dt.date,
+                      records: Sequence[Mapping[str, Any]], *, titled: bool) -> Sheet:
+    """A list extracted on ``day``: its records (by header or role), valid defaults for the
+    other required columns, and a "data as at" title when ``titled``."""
+    schema = schemas.lists[list_name]
+    columns = [c.header for c in schema.columns]
+    rows = []
+    for values in records:
+        values = {"csa_flag": "N", **values}
+        status = schema.by_role("status")
+        if status is not None and "status" not in values:
+            codes = schemas.codes_for(status)
+            assert codes is not None
+            values["status"] = codes.values[0]
+        rows.append(_edge_record(schema, schemas, columns, day, values))
+    return Sheet(sheet_name(schemas, list_name), schema, columns, rows,
+                 [title_for(schema, day)] if titled else [])
+
+
+def build_edge_extractions(
+    schemas: SchemaSet | None = None,
+) -> tuple[dict[str, list[Sheet]], list[EdgeCase]]:
+    """Legitimate returns whose lists were extracted on different days (issue 23 section 1).
+
+    Returns three workbooks' sheets, by file name, and the cases, each named with its
+    paragraph: ``lists_edge_extractions.xlsx`` holds the day-2, day-7 and para 33 lists in
+    one file, titles on some lists only, each with its own date; ``lists_edge_day2.xlsx``
+    and ``lists_edge_day7.xlsx`` are the two extractions as separate files, to merge. Every
+    row is right on its own list's extraction day and wrong on another's, so a validator
+    that spreads one list's date to the others, or judges the file on one window, reports
+    false errors here.
+    """
+    schemas = schemas or load_schemas()
+    d2, d7, d8 = EXTRACTED_DAY_2, EXTRACTED_DAY_7, EXTRACTED_DAY_8
+    cases: list[EdgeCase] = []
+
+    def case(name: str, paragraph: str, sheet: Sheet, child: str | None, why: str) -> None:
+        cases.append(EdgeCase(name, paragraph, sheet.name, child, why))
+
+    # One workbook, three extractions. E201 turns 12 on 28/11, between day 2 and day 7.
+    dob_e201 = dt.date(2014, 11, 28)
+    # E202 turns 14 on 27/11; E203 turns 16 on 01/12; E204 is 9 throughout.
+    dob_e202, dob_e203, dob_e204 = (dt.date(2012, 11, 27), dt.date(2010, 12, 1),
+                                    dt.date(2017, 6, 14))
+    list6 = _extraction_sheet(schemas, "children_in_need", d2, [
+        {"child_id": "E201", "date_of_birth": dob_e201, "age": age_on(dob_e201, d2),
+         "start_date": d2 - dt.timedelta(days=1)}], titled=True)
+    list7 = _extraction_sheet(schemas, "child_protection", d2, [
+        {"child_id": "E202", "date_of_birth": dob_e202, "age": age_on(dob_e202, d2),
+         "start_date": d2 - dt.timedelta(days=1), "csa_flag": "Y"}], titled=False)
+    yot = _extraction_sheet(schemas, "yot", d2, [
+        {"child_id": "E202", "date_of_birth": dob_e202, "age": age_on(dob_e202, d2),
+         "status": "CP"}], titled=False)
+    list1 = _extraction_sheet(schemas, "contacts", d7, [
+        {"child_id": "E201", "date_of_birth": dob_e201, "age": age_on(dob_e201, d7),
+         "start_date": d7 - dt.timedelta(days=1)}], titled=True)
+    list3 = _extraction_sheet(schemas, "referrals", d7, [
+        {"child_id": "E203", "date_of_birth": dob_e203, "age": age_on(dob_e203, d7),
+         "start_date": d7}], titled=False)
+    para33 = _extraction_sheet(schemas, "referrals_csa_fe", d8, [
+        {"child_id": "E204", "date_of_birth": dob_e204, "age": age_on(dob_e204, d8),
+         "start_date": d8,
+         "Why this referral relates to CSA-FE": "disclosure to a teacher about a relative"}],
+        titled=True)
+    case("day2_list_titled_with_its_own_date", "17", list6, "E201",
+         "List 6 'data as at 25/11/2026': age 11, 12 from 28/11 (before the day-7 lists)")
+    case("day7_list_titled_with_its_own_date", "32", list1, "E201",
+         "List 1 'data as at 02/12/2026': age 12 and a contact on 01/12, after list 6's date")
+    case("para33_list_titled_with_its_own_date", "33", para33, "E204",
+         "para 33 list 'data as at 03/12/2026': a referral on 03/12, after the day-7 date")
+    case("untitled_day2_list_beside_titled_ones", "17", list7, "E202",
+         "List 7 has no title: judged on the day-2 lists' own window (latest event 24/11), "
+         "not on list 6's title nor the day-7 events; age 13, 14 from 27/11")
+    case("untitled_yot_list", "21", yot, "E202", "YOT list untitled, due on day 2 with list 7")
+    case("untitled_day7_list_beside_a_titled_one", "32", list3, "E203",
+         "List 3 has no title: judged on the day-7 lists' window (a referral on 02/12); age "
+         "16 since 01/12, 15 on the day-2 date")
+    one_file = [list6, list7, list1, list3, para33, yot]
+    sheets = {"lists_edge_extractions.xlsx": sorted(
+        one_file, key=lambda s: list(schemas.lists).index(s.schema.name))}
+
+    # Two files, one per extraction, to merge: E301 turns 12 on 28/11.
+    dob = dt.date(2014, 11, 28)
+    day2 = [
+        _extraction_sheet(schemas, "children_in_need", d2, [
+            {"child_id": "E301", "date_of_birth": dob, "age": age_on(dob, d2),
+             "start_date": d2 - dt.timedelta(days=2)}], titled=False),
+        _extraction_sheet(schemas, "child_protection", d2, [
+            {"child_id": "E301", "date_of_birth": dob, "age": age_on(dob, d2),
+             "start_date": d2 - dt.timedelta(days=1)}], titled=False),
+    ]
+    day7 = [
+        _extraction_sheet(schemas, "contacts", d7, [
+            {"child_id": "E301", "date_of_birth": dob, "age": age_on(dob, d7),
+             "start_date": d7 - dt.timedelta(days=1)}], titled=False),
+        _extraction_sheet(schemas, "referrals", d7, [
+            {"child_id": "E301", "date_of_birth": dob, "age": age_on(dob, d7),
+             "start_date": d7 - dt.timedelta(days=1)}], titled=False),
+    ]
+    sheets["lists_edge_day2.xlsx"] = day2
+    sheets["lists_edge_day7.xlsx"] = day7
+    cases.append(EdgeCase("day2_file_merged_with_day7_file", "17, 32", "List_6", "E301",
+                          "lists_edge_day2.xlsx (saved 25/11) and lists_edge_day7.xlsx (saved "
+                          "02/12), untitled: age 11 on the day-2 lists, 12 on the day-7 ones; "
+                          "right in each file and in their merge"))
+    return sheets, cases
+
+
+def _write_saved(path: Path, sheets: Sequence[Sheet], saved: dt.datetime) -> None:
+    """Write the sheets with a fixed saved date (``docProps/core.xml``), as an LA's export."""
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "jtai examples/generate.py (synthetic data)"
+    wb.properties.created = saved
+    wb.properties.modified = saved
+    for sheet in sheets:
+        _write_part(wb, sheet, sheet.name, 0, len(sheet.records))
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+
+
+def write_edge_extractions(folder: str | Path) -> list[EdgeCase]:
+    """Write ``lists_edge_extractions.xlsx``, ``lists_edge_day2.xlsx`` and
+    ``lists_edge_day7.xlsx`` (see ``build_edge_extractions``): ``jtai validate`` exits 0 on
+    each without ``--as-of``, and on the merge of the last two."""
+    sheets, cases = build_edge_extractions()
+    saved = {"lists_edge_extractions.xlsx": EXTRACTIONS_SAVED,
+             "lists_edge_day2.xlsx": dt.datetime.combine(EXTRACTED_DAY_2, EDGE_SAVED.time()),
+             "lists_edge_day7.xlsx": dt.datetime.combine(EXTRACTED_DAY_7, EDGE_SAVED.time())}
+    for name, file_sheets in sheets.items():
+        _write_saved(Path(folder) / name, file_sheets, saved[name])
+    return cases
+
+
 # --------------------------------------------------------------------------- command line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write lists_clean.xlsx, lists_messy.xlsx, lists_messy.expected.json, lists_edge.xlsx."""
+    """Write lists_clean.xlsx, lists_messy.xlsx, lists_messy.expected.json, lists_edge.xlsx,
+    and the edge extractions (lists_edge_extractions.xlsx, lists_edge_day2.xlsx and
+    lists_edge_day7.xlsx)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED})")
@@ -1848,8 +2000,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     edge = args.out / "lists_edge.xlsx"
     cases = write_edge(edge)
+    extractions = write_edge_extractions(args.out)
     print(f"{clean}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"{edge}: {len(cases)} legitimate edge cases")
+    print(f"{args.out / 'lists_edge_extractions.xlsx'}, lists_edge_day2.xlsx, "
+          f"lists_edge_day7.xlsx: {len(extractions)} lists extracted on their own days")
     print(f"{messy}: {len(manifest)} planted findings "
           f"(manifest {args.out / 'lists_messy.expected.json'})")
     return 0

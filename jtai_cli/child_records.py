@@ -53,6 +53,9 @@ class ChildRecord:
     field_lists: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     has_field_row: bool = False
     problems: list[str] = field(default_factory=list)
+    #: The day the child's ages are counted at: the earliest day the lists holding the child
+    #: may have been extracted on (``Dataset.age_day``), as ``validate`` judges them.
+    extracted: dt.date | None = None
 
     # ---- derived facts
 
@@ -75,7 +78,12 @@ class ChildRecord:
         return None
 
     def age(self, as_of: dt.date) -> int | None:
-        """Age in years at ``as_of``; -1 for an unborn child; None when unknown."""
+        """Age in years on the day the child's lists were extracted (``extracted``), else
+        at ``as_of``; -1 for an unborn child; None when unknown.
+
+        A child who turned 18 after the lists were extracted is 17 here, as on the lists.
+        """
+        as_of = self.extracted or as_of
         if self.dob is not None:
             if self.dob > as_of:
                 return -1
@@ -155,8 +163,10 @@ def gather_children(data: Dataset, as_of: dt.date,
             mask &= keys.map(lambda k: isinstance(k, str) and wanted(k)).astype(bool)
         if not mask.any():
             continue
-        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], as_of, children,
-                     [int(i) for i in np.flatnonzero(mask.to_numpy())])
+        # Each list on its own extraction (``Dataset.as_of_for``): open on its last day,
+        # ages counted on its first.
+        _gather_list(pl, keys[mask], pl.typed[mask.to_numpy()], data.window(pl)[1], children,
+                     [int(i) for i in np.flatnonzero(mask.to_numpy())], data.age_day(pl))
     groups = ethnic_groups(data.schemas)
     for child in children.values():
         child.ethnic_group = groups.of(child.ethnicity)
@@ -164,7 +174,8 @@ def gather_children(data: Dataset, as_of: dt.date,
 
 
 def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt.date,
-                 children: dict[str, ChildRecord], positions: list[int]) -> None:
+                 children: dict[str, ChildRecord], positions: list[int],
+                 age_day: dt.date) -> None:
     schema = pl.schema
     header = {c.role: c.header for c in schema.columns if c.role}
     present = set(pl.positions)
@@ -182,6 +193,8 @@ def _gather_list(pl: ParsedList, keys: pd.Series, typed: pd.DataFrame, as_of: dt
             child = children[key] = ChildRecord(key, child_id)
         elif len(child_id) > len(child.child_id):
             child.child_id = child_id  # keep the form with leading zeros
+        if child.extracted is None or age_day < child.extracted:
+            child.extracted = age_day
         def get(role: str, row: dict[Hashable, Any] = row) -> object:
             return _py(row[header[role]]) if role in header else None
 

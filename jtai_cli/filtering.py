@@ -402,8 +402,9 @@ def filter_lists(
         cols = present_columns(schema, parts)
         kept, not_applied, rows_in = [], set(), 0
         for pl in parts:
+            # Look-back periods end on the list's own extraction day (the window's last).
             mask, skipped = _row_mask(pl, flagged, id_keys, team, team_children, open_only,
-                                      closed_only, within, data.as_of)
+                                      closed_only, within, data.as_of_for(pl).last)
             not_applied.update(skipped)
             write, _, _ = list_cells(pl, cols, text_in_numbers=suffix == ".csv")
             kept.append(write[mask])
@@ -413,14 +414,16 @@ def filter_lists(
         counts.append(ListFiltered(name, schema.title, rows_in, len(frame),
                                    tuple(sorted(not_applied))))
 
-    stamp = data.as_of if data.as_of_exact else None  # a window is not one date to stamp
+    # Each list's own date (or window) in its title, as validate read it.
+    stamp = data.dates_of(frames)
     protect = [*paths, Path(ids)] if isinstance(ids, str | Path) else paths
     if suffix == ".csv":
         write_csv(out, frames[chosen[0]], inputs=protect)
     else:
         caveat_rows: list[list[object]] = [[REFERRALS_CSA_CAVEAT], []] if referrals_csa else []
-        about = ExtraSheet("Filter", caveat_rows + _about_rows(paths, data.as_of, criteria,
-                                                               counts),
+        when = (f"As at {fmt_date(data.as_of)}" if data.as_of_exact
+                else f"Each list on its own extraction: {data.as_of_source}")
+        about = ExtraSheet("Filter", caveat_rows + _about_rows(paths, when, criteria, counts),
                            widths=(40, 12, 12, 60))
         write_lists_workbook(out, frames, schemas=schemas, as_of=stamp, columns=columns,
                              sheets_after=[about], inputs=protect)
@@ -504,13 +507,13 @@ def _short(schema: ListSchema) -> str:
     return schema.title.split(":")[0] if schema.list_number else schema.title
 
 
-def _about_rows(paths: Sequence[str | Path], as_of: dt.date, criteria: Sequence[str],
+def _about_rows(paths: Sequence[str | Path], when: str, criteria: Sequence[str],
                 counts: Sequence[ListFiltered]) -> list[list[object]]:
     criteria_rows: list[list[object]] = [[c] for c in criteria]
     rows: list[list[object]] = [
         ["Filtered lists: what this workbook holds"],
         ["Read from: " + "; ".join(str(p) for p in paths)],
-        [f"As at {fmt_date(as_of)}"],
+        [when],
         [],
         ["Rows kept where"],
         *criteria_rows,

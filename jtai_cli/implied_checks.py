@@ -307,8 +307,8 @@ def check_yot_under_10(data: Dataset) -> None:
         given = pl.typed[col].to_numpy(dtype="datetime64[ns]")
         for at in rows:
             dobs.setdefault(str(pl.keys.iat[int(at)]), pd.Timestamp(given[at]))
-    as_of = data.as_of
     for pl in [p for p in data.lists if p.schema.agency == "YOT"]:
+        as_of = data.window(pl)[1]  # the YOT list's own extraction (``Dataset.as_of_for``)
         id_col = _present(pl, "child_id")
         if id_col is None:
             continue

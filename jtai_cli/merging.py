@@ -23,8 +23,8 @@ is kept as it was written, so the merged workbook's own check shows it where it 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,8 @@ import pandas as pd
 
 from ._files import still_ours
 from .errors import OutputRefused, SheetMissing, UsageError
-from .parsing import ERROR, show
+from .extraction import AsOf
+from .parsing import ERROR, fmt_date, show
 from .reporting import SCHEMA_VERSION, ValidationReport
 from .schemas import ListSchema, SchemaSet
 from .validation import Dataset, ParsedList, load_dataset, validate_workbook
@@ -173,6 +174,7 @@ class MergeResult:
         notes: plain sentences about what else the user should know (sheets not merged,
             columns not carried over, list 8 in two forms).
         validation: the report on the merged workbook.
+        list_dates: each list's date or window (by list name), as written in its title.
     """
 
     files: tuple[str, ...]
@@ -184,6 +186,7 @@ class MergeResult:
     unreadable: tuple[UnreadableCell, ...]
     notes: tuple[str, ...]
     validation: ValidationReport
+    list_dates: Mapping[str, AsOf] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -203,6 +206,8 @@ class MergeResult:
             "output": str(self.output),
             "files": list(self.files),
             "as_of": self.as_of.isoformat(),
+            "lists_as_of": {name: {"from": a.first.isoformat(), "to": a.last.isoformat(),
+                                   "source": a.source} for name, a in self.list_dates.items()},
             "accounting": {a.list: a.to_dict() for a in self.lists},
             "duplicates": [{"list": r.list, **r.source.to_dict(),
                             "duplicate_of": r.duplicate_of.to_dict() if r.duplicate_of else None}
@@ -399,11 +404,18 @@ def _notes(data: Dataset, merged: dict[str, _Merged], titles: dict[str, str]) ->
             cols = ", ".join(f"'{c.strip()}'" for c in unknown)
             notes.append(f"{where}: column(s) {cols} are not columns of the list and were not "
                          "carried over.")
-    if not data.as_of_exact:
-        notes.append("The inputs give no single 'as at' date (no titles saying one, or several "
-                     "that differ), so the merged sheets carry none and were checked on the "
-                     f"dates worked out from the inputs ({data.as_of_source}): give --as-of "
-                     "to set the date.")
+    dates = data.dates_of(merged)
+    if data.as_of_source == "given":
+        notes.append(f"Every list was checked as at {fmt_date(data.as_of)}, the date given "
+                     "(--as-of), and its sheet's title says so.")
+    else:
+        said = [f"{_and([titles[n] for n, b in dates.items() if b == a])}: {a.describe()} "
+                f"({a.source})" for a in dict.fromkeys(dates.values())]
+        notes.append("Each list was checked on its own extraction (a list's own 'as at' title, "
+                     "else the window from the latest event of the lists due on the same day "
+                     "to the file's saved date), and its sheet's title says so ('data as at' "
+                     "one date, 'data extracted' a window): " + "; ".join(said) + ". Give "
+                     "--as-of to set one date for every list.")
     schemas = data.schemas
     for name in merged:
         forms = [n for n in schemas.forms_of(name) if n in merged]
@@ -552,16 +564,16 @@ def merge_workbooks(
 
     sources = ExtraSheet("Sources", sources_sheet(accounting, rows, unreadable, notes, files),
                          widths=(34, 24, 10, 18, 18, 60, 12))
-    # One date for every list is written into the titles and the output checked on it. A
-    # window (no "as at" title) is not: the merged file is then checked on the window worked
-    # out from it, which starts at the same latest event and ends no earlier.
-    stamp = data.as_of if data.as_of_exact else None
+    # Each list's own date or window is written into its title, and the output checked on
+    # them: the merged file is judged as each input was (a date given applies to every list).
+    dates = data.dates_of(merged)
     write_lists_workbook(
-        out, {name: m.frame for name, m in merged.items()}, schemas=schemas, as_of=stamp,
+        out, {name: m.frame for name, m in merged.items()}, schemas=schemas, as_of=dates,
         columns={name: list(m.frame.columns) for name, m in merged.items()},
         sheets_after=[sources], inputs=paths,
     )
-    report = validate_workbook(out, as_of=stamp, schemas=schemas)
+    given = data.as_of if data.as_of_source == "given" else None
+    report = validate_workbook(out, as_of=given, schemas=schemas)
     if not still_ours(out):
         # Another program replaced the merged workbook while it was being checked: the
         # report would describe its file, not jtai's.
@@ -572,5 +584,5 @@ def merge_workbooks(
             file=out,
         )
     return MergeResult(files, out, data.as_of, accounting, rows, conflicts, unreadable, notes,
-                       report)
+                       report, dates)
 

@@ -9,13 +9,13 @@ Nothing here reads a file or runs a rule, so the rules (``checks``) and the load
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .extraction import AsOf
+from .extraction import AsOf, combine
 from .parsing import ParsedColumn
 from .reading import Workbook
 from .reporting import FindingsBuilder, SheetInfo
@@ -116,10 +116,48 @@ class Dataset:
         return (self.as_of_first in (None, self.as_of)
                 and all(a.is_exact and a.last == self.as_of for a in self.list_as_of.values()))
 
+    def as_of_for(self, pl: ParsedList) -> AsOf:
+        """The date or window this list is judged on, and why (see ``extraction``).
+
+        The one answer every command uses: ``validate``'s rules, the ages ``shortlist``,
+        ``summary`` and ``tracking`` count, ``filter``'s look-back periods and the titles
+        ``merge`` and ``export`` write.
+        """
+        own = self.list_as_of.get((pl.file, pl.sheet))
+        if own is not None:
+            return own
+        first, last = self.as_of_window
+        return AsOf(first, last, self.as_of_source)
+
+    def dates_of(self, names: Iterable[str]) -> dict[str, AsOf]:
+        """Each named list's date or window, for its title in a workbook jtai writes.
+
+        A list read from several sheets or files extracted on different days gets the span
+        of their dates (``extraction.combine``); a name with no list read is left out.
+        """
+        out: dict[str, AsOf] = {}
+        for name in names:
+            parts = sorted(self.of(name), key=lambda pl: pl.order)
+            found = combine(self.as_of_for(pl) for pl in parts)
+            if found is not None:
+                out[name] = found
+        return out
+
     def window(self, pl: ParsedList) -> tuple[dt.date, dt.date]:
         """The first and last day this list may have been extracted on."""
-        own = self.list_as_of.get((pl.file, pl.sheet))
-        return (own.first, own.last) if own is not None else self.as_of_window
+        a = self.as_of_for(pl)
+        return (a.first, a.last)
+
+    def age_day(self, pl: ParsedList) -> dt.date:
+        """The day a child's age on this list is counted at outside the rules (a shortlist,
+        a summary's age bands): the first day the list may have been extracted on.
+
+        ``validate`` accepts an age right on any day of the window, and a case open on the
+        extraction day is a child's if the child was under 18 on its first day; counting
+        on the first day keeps the other commands to the same verdict (a child who turned 18
+        after the extraction is still a child of the lists).
+        """
+        return self.window(pl)[0]
 
     def of(self, name: str) -> list[ParsedList]:
         """The parsed lists with this schema name."""

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .excel_names import column_letter as column_letter  # also named here, as before
+from .extraction import AsOf
 from .issues import CATALOGUE, Issue
 
 SCHEMA_VERSION = 1
@@ -495,15 +496,23 @@ class SheetInfo:
     unknown_columns: builtins.list[str] = field(default_factory=builtins.list)
     missing_columns: builtins.list[str] = field(default_factory=builtins.list)
     note: str | None = None
+    #: The date or window this list was judged on, when the lists were judged on different
+    #: ones (each on its own extraction); None when the report's ``as_of_window`` is every
+    #: list's.
+    as_of: AsOf | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {
+        out: dict[str, object] = {
             "file": self.file, "list": self.list, "title": self.title,
             "header_row": self.header_row, "rows": self.rows, "columns": self.columns,
             "unknown_columns": self.unknown_columns, "missing_columns": self.missing_columns,
             "note": self.note,
         }
+        if self.as_of is not None:
+            out["as_of"] = {"from": self.as_of.first.isoformat(),
+                            "to": self.as_of.last.isoformat(), "source": self.as_of.source}
+        return out
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .children import answers_list
+from .extraction import AsOf
 from .model import Dataset
 from .parsing import id_key
 from .policy import MIX_RULE
@@ -178,5 +179,9 @@ def write_shortlist_workbook(
         rows += [[n] for n in result.notes]
         rows += [[MIX_RULE]]
         sheet = ExtraSheet("Selected for tracking", rows, widths=(24, 30, 120))
-    return write_lists_workbook(output, frames, schemas=schemas, as_of=result.as_of,
+    # Each list's rows under its own date (as the lists were judged); a sheet no list was
+    # read for (the answers to fill in) under the shortlist's date.
+    dates: dict[str, dt.date | AsOf | None] = dict.fromkeys(frames, result.as_of)
+    dates.update(data.dates_of(frames))
+    return write_lists_workbook(output, frames, schemas=schemas, as_of=dates,
                                 columns=columns, sheets_before=[sheet], inputs=data.files)

@@ -23,6 +23,7 @@ import pandas as pd
 from . import checks
 from ._files import check_output
 from .errors import SheetMissing, UsageError
+from .extraction import combine
 from .parsing import ERROR, fmt_date, show
 from .policy import OPTIONS, Option
 from .reporting import ValidationReport
@@ -259,7 +260,8 @@ def write_template(
     return write_lists_workbook(
         output, {n: pd.DataFrame() for n in names}, schemas=schemas,
         columns=_columns_for(option, names, schemas, blank=True),
-        sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True)
+        sheets_before=[_instructions(option, names, schemas, notified)], dropdowns=True,
+        ask_date=True)  # each list's title asks for the day that list was extracted
 
 
 # --------------------------------------------------------------------------- day-2 export
@@ -377,7 +379,7 @@ def export_lists(
     data = load_dataset(paths, as_of=as_of, schemas=schemas)
     checks.run_checks(data)
     report = ValidationReport(data.files, data.as_of, data.sheets, data.findings.frame(),
-                              data.as_of_source)
+                              data.as_of_source, as_of_first=data.as_of_window[0])
     schemas = data.schemas
     day_2 = day_2_lists(schemas)
     found = [n for n in day_2 if data.of(n)]
@@ -448,8 +450,12 @@ def export_lists(
     due = schemas.lists[found[0]].due
     assert due is not None  # found holds lists due on day 2 only
     deadline = find_deadline(option, due.day, due.source, notified)
+    # Each list's own date (or window) goes into its title; the cover gives the day-2 lists'.
+    dates = data.dates_of(frames)
+    day_2_date = combine(dates.values())
     cover = ExtraSheet("About", [
-        [f"JTAI case lists for day 2, option {option} (data as at {fmt_date(data.as_of)})"],
+        [f"JTAI case lists for day 2, option {option}"
+         + (f" ({day_2_date.title()})" if day_2_date else "")],
         [f"Due by {due_text(deadline, dated=notified is not None)} ({due.source}"
          + (", 26" if option == "B" else "") + ")."],
         ["Lists 6, 7 and 8 with the CSA-FE flag, and the YOT and NPS lists (up to five cases "
@@ -458,7 +464,7 @@ def export_lists(
         ["Prepared with jtai from: " + ", ".join(Path(f).name for f in data.files)],
     ], widths=(110,))
     path = write_lists_workbook(
-        output, frames, schemas=schemas, as_of=data.as_of,
+        output, frames, schemas=schemas, as_of=dates,
         columns=_columns_for(option, list(frames), schemas), sheets_before=[cover],
         inputs=paths)
     return ExportResult(report, path, {n: len(f) for n, f in frames.items()}, tuple(notes))

@@ -26,11 +26,11 @@ from ._files import check_output
 from .errors import FileNotFound, JtaiError
 from .excel_names import column_letter as _col_letter
 from .exporting import export_annotated_workbook
-from .extraction import AsOf, read_as_of, saved_date, window
+from .extraction import AsOf, read_as_of, work_out
 from .model import Dataset as Dataset  # also named here, where callers long found them
 from .model import ParsedList as ParsedList
 from .model import RawCells
-from .parsing import BLANK, ParsedColumn, is_blank, parse_column, parse_date, show
+from .parsing import BLANK, ParsedColumn, is_blank, parse_column, show
 from .reading import RawSheet, Workbook, read_workbook
 from .reading.zipguard import NUMBERS_EXPORT
 from .reporting import FindingsBuilder, SheetInfo, ValidationReport
@@ -47,11 +47,6 @@ def _no_progress(step: str, done: int, total: int) -> None:
 
 _CONTINUATION = re.compile(r"^(.*?)\s*(?:\(\d+\)|[-_ ]?(?:part|pt)\s*\d+)$", re.IGNORECASE)
 _FILE_SUFFIX = re.compile(r"\.(?:csv|parquet)$", re.IGNORECASE)
-_AS_AT = re.compile(
-    r"\b(?:as at|as of|as on|data at|extracted on|extracted|run on|snapshot)\b[:\s]*"
-    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
-    re.IGNORECASE,
-)
 _OUT_OF_SCOPE = re.compile(
     r"\blist (2|9|10|11)\b|early help|care leavers?|adoption|adopters", re.IGNORECASE
 )
@@ -133,8 +128,10 @@ def _hint_length(schema: ListSchema, hint: str) -> int:
 
 def _title(sheet: RawSheet, header_idx: int) -> str | None:
     """The text above the header row (a title such as "List 6: Children in need"), if any."""
-    parts = [v.strip() for row in sheet.rows[:header_idx] for v in row
-             if isinstance(v, str) and v.strip()]
+    # A date cell beside the words ("Data as at" | 23/11/2026) is part of the title too.
+    parts = [v.strip() if isinstance(v, str) else f"{v:%d/%m/%Y}"
+             for row in sheet.rows[:header_idx] for v in row
+             if (isinstance(v, str) and v.strip()) or isinstance(v, dt.date)]
     return " / ".join(parts) if parts else None
 
 
@@ -409,7 +406,10 @@ def load_dataset(
         findings.extend(early)
         return Dataset(files, given, lists, sheets, findings, schemas, workbooks, "given",
                        lists_checked=True)
-    overall, own = _work_out_as_of(files, lists, sheets, today or dt.date.today())
+    overall, own = work_out(files, lists, sheets, today or dt.date.today())
+    if len({(a.first, a.last) for a in own.values()}) > 1:
+        for info in sheets:  # the report says which date each list was judged on
+            info.as_of = own.get((info.file, info.sheet))
     return Dataset(files, overall.last, lists, sheets, findings, schemas, workbooks,
                    overall.source, overall.first, own)
 
@@ -494,92 +494,6 @@ def _load_lists(
                      "fields, meetings), so nothing was checked",
                      expected="a header row using the Annex A / JTAI column names",
                      order=(fi, -1, -1))
-
-
-def _title_date(title: str | None) -> dt.date | None:
-    """The date in a title such as "List 6: Children in need (data as at 23/11/2026)"."""
-    m = _AS_AT.search(title) if title else None
-    if not m:
-        return None
-    p = parse_date(m.group(1))
-    return p.value if isinstance(p.value, dt.date) else None
-
-
-def _latest_event(lists: Sequence[ParsedList], cap: dt.date) -> tuple[dt.date, str] | None:
-    """The latest date of an event the lists record, up to ``cap``, and where it is.
-
-    Events are the dates that cannot be after the extraction (contacts, starts, closures);
-    dates of birth, expected dates of birth and dates allowed in the future (a booked
-    conference, a meeting in the fieldwork week) are left out. A date after ``cap`` is a
-    mistake (reported as ``date-in-future``), not a bound.
-    """
-    best: tuple[dt.date, str] | None = None
-    limit = pd.Timestamp(cap)
-    for pl in lists:
-        for col in pl.schema.columns:
-            if (col.type != "date" or col.header not in pl.positions or col.rules.allow_future
-                    or col.rules.may_be_booked
-                    or col.role in ("date_of_birth", "expected_date_of_birth")):
-                continue
-            s = pl.typed[col.header]
-            s = s[s <= limit]
-            if not len(s) or s.isna().all():
-                continue
-            day = s.max().date()
-            if best is None or day > best[0]:
-                best = (day, f"{pl.label} '{col.header}'")
-    return best
-
-
-def _work_out_as_of(
-    files: Sequence[str], lists: list[ParsedList], sheets: list[SheetInfo], today: dt.date
-) -> tuple[AsOf, dict[tuple[str, str], AsOf]]:
-    """The date or window each list is judged on, when no as-of date is given.
-
-    See ``extraction`` for the policy: a list's own "as at" title; one title date for a whole
-    file when its titles agree; otherwise the window from the latest event in the file's
-    untitled lists to the file's saved date (or today, if earlier).
-
-    Returns:
-        The dataset's date or window (spanning every list's), and each list's own.
-    """
-    titled: dict[tuple[str, str], dt.date] = {}
-    for info in sheets:
-        day = _title_date(info.title) if info.list else None
-        if day is not None:
-            titled[(info.file, info.sheet)] = day
-    own: dict[tuple[str, str], AsOf] = {}
-    for f in dict.fromkeys(files):
-        in_file = [pl for pl in lists if pl.file == f]
-        dates = {titled[(pl.file, pl.sheet)] for pl in in_file if (pl.file, pl.sheet) in titled}
-        if len(dates) == 1:
-            day = dates.pop()
-            sheet = next(pl.sheet for pl in in_file if titled.get((pl.file, pl.sheet)) == day)
-            for pl in in_file:
-                own[(pl.file, pl.sheet)] = AsOf(day, day, f"the title of sheet '{sheet}'")
-            continue
-        untitled = [pl for pl in in_file if (pl.file, pl.sheet) not in titled]
-        saved = saved_date(f)
-        cap = min(saved[0], today) if saved is not None else today
-        win = window(_latest_event(untitled, cap), saved, today)
-        for pl in in_file:
-            day = titled.get((pl.file, pl.sheet))
-            own[(pl.file, pl.sheet)] = (
-                AsOf(day, day, f"the title of sheet '{pl.sheet}'") if day is not None else win)
-    values = list(dict.fromkeys(own.values()))
-    if not values:
-        saved = saved_date(files[0]) if files else None
-        values = [window(None, saved, today)]
-    if len(values) == 1:
-        return values[0], {}
-    first = min(a.first for a in values)
-    last = max(a.last for a in values)
-    parts = []
-    for a in values:
-        where = [sheet for (_, sheet), b in own.items() if b == a]
-        parts.append(f"sheet{'s' if len(where) > 1 else ''} {', '.join(repr(w) for w in where)}: "
-                     f"{a.describe()} ({a.source})")
-    return AsOf(first, last, "each list its own date: " + "; ".join(parts)), own
 
 
 def _out_of_scope(sheet: RawSheet, schemas: SchemaSet) -> bool:
@@ -733,12 +647,14 @@ def validate_workbook(
 
     Args:
         path: a workbook or CSV file, several, or a folder of them.
-        as_of: the day the lists were extracted: ages, look-back periods and "in the
-            future" are measured from it. A date, an ISO string (2026-11-23) or a UK one
-            (23/11/2026). Default: worked out from the workbook (see ``extraction``): a
-            list's "as at" title date, else the window from the latest event in the lists
-            to the file's saved date, an age being right if right on some day of it.
-            ``report.as_of_source`` says which and why.
+        as_of: the day the lists were extracted, for every list: ages, look-back periods
+            and "in the future" are measured from it. A date, an ISO string (2026-11-23) or
+            a UK one (23/11/2026). Default: each list on its own extraction, worked out from
+            the workbook (see ``extraction``): the list's own "as at" title date, else the
+            window from the latest event in the untitled lists due on the same day (the
+            schema's ``due:``) to the file's saved date, an age being right if right on some
+            day of it. ``report.as_of_source`` says which and why, and each list's
+            ``SheetInfo.as_of`` its own when they differ.
         schemas: the list schemas to use (default: the shipped ones).
         report_path: also write the highlighted copy of the workbook here (see
             ``export_annotated_workbook``); a folder when several files are checked.
@@ -911,5 +827,10 @@ def _validate_each(
         last = max(r.as_of_window[1] for r in checked)
         source = "each file its own: " + "; ".join(
             f"{Path(r.files[0]).name}: {r.as_of_text} ({r.as_of_source})" for r in checked)
+        for r in checked:  # each list says its own file's date where that file has one
+            for info in r.sheets:
+                if info.list and info.as_of is None:
+                    info.as_of = AsOf(*r.as_of_window,
+                                      f"{Path(r.files[0]).name}: {r.as_of_source}")
     return ValidationReport([str(f) for f in files], last, sheets, findings, source,
                             unusable_files=unusable, as_of_first=first)

@@ -29,6 +29,7 @@ from ._files import STAMP_NAME, atomic_write
 from ._version import __version__
 from .excel_names import column_letter
 from .excel_names import safe_sheet_name as safe_sheet_name  # also named here, as before
+from .extraction import AsOf
 from .parsing import fmt_date
 from .schemas import Column, ListSchema, SchemaSet
 
@@ -160,18 +161,29 @@ def _width(column: Column, values: Sequence[str]) -> int:
     return int(min(max(12, longest + 2, min(len(column.header), 40) // 2), 48))
 
 
+#: What a blank template's titles ask for: each list's own extraction day, which validate
+#: reads back once typed (lists are extracted on different days: day 2, day 7, day 8).
+DATE_TO_TYPE = "data as at dd/mm/yyyy"
+
+
+def list_title(as_of: dt.date | AsOf) -> str:
+    """The date part of a list's title: "data as at 23/11/2026" (or the window's words)."""
+    return (as_of if isinstance(as_of, AsOf) else AsOf(as_of, as_of, "")).title()
+
+
 def write_lists_workbook(
     path: str | Path,
     lists: Mapping[str, pd.DataFrame],
     *,
     schemas: SchemaSet,
-    as_of: dt.date | None = None,
+    as_of: dt.date | AsOf | Mapping[str, dt.date | AsOf | None] | None = None,
     columns: Mapping[str, Sequence[str]] | None = None,
     sheets_before: Sequence[ExtraSheet] = (),
     sheets_after: Sequence[ExtraSheet] = (),
     dropdowns: bool = True,
     inputs: Sequence[str | Path] = (),
     force: bool = False,
+    ask_date: bool = False,
 ) -> Path:
     """Write lists to one workbook in the standard layout.
 
@@ -180,13 +192,19 @@ def write_lists_workbook(
         lists: schema name -> frame with canonical headers and typed values (as
             ``ParsedList.typed``). Written in guidance order whatever the mapping's order.
         schemas: the schema set the names refer to.
-        as_of: shown in each title as "data as at dd/mm/yyyy" (and read back by validate).
+        as_of: shown in each title as "data as at dd/mm/yyyy" (and read back by validate):
+            one date for every list, or each list's own (list name -> date), as the lists
+            of one return were often extracted on different days. A window (an ``AsOf``
+            that is not one date) is written "data extracted dd/mm/yyyy to dd/mm/yyyy", which
+            validate reads back as that list's window. None: no date in the title.
         columns: per list, the canonical headers to write, in order (default: every column).
         sheets_before: plain sheets written first (e.g. instructions).
         sheets_after: plain sheets written last (e.g. the Sources accounting).
         dropdowns: add Excel drop-downs to code and Y/N columns.
         inputs: files that must not be overwritten.
         force: replace ``path`` even if it is a file jtai did not write.
+        ask_date: a list with no date gets "(data as at dd/mm/yyyy)" in its title, for the
+            local authority to type the day it extracted that list (a blank template).
 
     Returns:
         The path written.
@@ -219,7 +237,9 @@ def write_lists_workbook(
             schema = schemas.lists[name]
             wanted = list(columns[name]) if columns and name in columns else [
                 c.header for c in schema.columns]
-            _write_list(wb, schema, lists[name], wanted, fmt, as_of, code_ranges, schemas)
+            day = as_of.get(name) if isinstance(as_of, Mapping) else as_of
+            _write_list(wb, schema, lists[name], wanted, fmt, day, code_ranges, schemas,
+                        ask_date)
         for extra in sheets_after:
             _write_extra(wb, extra, fmt)
         if used:
@@ -278,8 +298,8 @@ def _write_codes_sheet(wb: Any, schemas: SchemaSet, used: Sequence[str]) -> Any:
 
 def _write_list(
     wb: Any, schema: ListSchema, frame: pd.DataFrame, wanted: Sequence[str],
-    fmt: dict[str, Any], as_of: dt.date | None, code_ranges: dict[str, str],
-    schemas: SchemaSet,
+    fmt: dict[str, Any], as_of: dt.date | AsOf | None, code_ranges: dict[str, str],
+    schemas: SchemaSet, ask_date: bool = False,
 ) -> None:
     ws = wb.add_worksheet(sheet_title(schema))
     cols = [schema.column(h) for h in wanted]
@@ -294,7 +314,8 @@ def _write_list(
             sample += list(schemas.codes[col.code_list_name].values)
         col_fmt = fmt["date"] if col.type == "date" else fmt["text"] if col.type == "id" else None
         ws.set_column(j, j, _width(col, sample), col_fmt)
-    title = schema.title + (f" (data as at {fmt_date(as_of)})" if as_of else "")
+    title = schema.title + (f" ({list_title(as_of)})" if as_of else
+                            f" ({DATE_TO_TYPE})" if ask_date else "")
     ws.write_string(0, 0, title, fmt["title"])
     ws.set_row(1, 45)
     for j, col in enumerate(cols):

@@ -25,7 +25,8 @@ from jtai_cli.schemas import load_schemas
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 AS_OF = dt.date(2026, 11, 23)
-FILES = ("lists_clean.xlsx", "lists_messy.xlsx", "lists_messy.expected.json", "lists_edge.xlsx")
+FILES = ("lists_clean.xlsx", "lists_messy.xlsx", "lists_messy.expected.json", "lists_edge.xlsx",
+         "lists_edge_extractions.xlsx", "lists_edge_day2.xlsx", "lists_edge_day7.xlsx")
 
 #: Every "what goes wrong in real exports" case of the domain brief, as the rule that reports it.
 PROBLEMS_OF_THE_BRIEF = {

@@ -209,6 +209,10 @@ def test_a_folder_checked_file_by_file_keeps_each_files_own_window(tmp_path):
     assert report.valid, errors(report)
     assert report.as_of_window == (D(2026, 11, 22), days(20))
     assert "a.xlsx" in report.as_of_source and "b.xlsx" in report.as_of_source
+    # and each list says its own file's window
+    judged = {s.file.rsplit("/", 1)[-1]: s.as_of for s in report.sheets if s.list}
+    assert judged["a.xlsx"] is not None and judged["a.xlsx"].last == AS_OF
+    assert judged["b.xlsx"] is not None and judged["b.xlsx"].last == days(20)
 
 
 # --------------------------------------------------------------------------- 2. under 18

@@ -76,8 +76,12 @@ def render_merge(result: MergeResult, console: Console, *, limit: int = LIMIT) -
     from rich.table import Table
     from rich.text import Text
 
-    console.print(Text(f"Merged {len(result.files)} file(s) into {result.output} "
-                       f"(as of {result.as_of:%d/%m/%Y})", style="bold"))
+    spans = {(a.first, a.last) for a in result.list_dates.values()}
+    when = (f"as of {result.as_of:%d/%m/%Y}" if len(spans) <= 1 and all(
+        a.is_exact for a in result.list_dates.values())
+            else "each list on its own extraction: see the note below")
+    console.print(Text(f"Merged {len(result.files)} file(s) into {result.output} ({when})",
+                       style="bold"))
     table = Table(title="Rows accounted for: rows in = rows out + exact duplicates removed",
                   title_justify="left")
     table.add_column("List")

@@ -76,9 +76,14 @@ def ids_value(value: str | None) -> Path | list[str] | None:
 
 AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date ages and look-back periods are counted from "
-                 "(2026-11-23, 23/11/2026 or today). Default: the 'data as at' date in the "
-                 "sheets' titles, else today.", show_default=False),
+    typer.Option("--as-of", help="The day the lists were extracted, for every list: ages, "
+                 "look-back periods and dates 'in the future' are counted from it (2026-11-23, "
+                 "23/11/2026 or today). Default: each list on its own extraction: the 'data as "
+                 "at' date in its own title, else the window from the latest event in the "
+                 "untitled lists due on the same day (day 2: lists 6-8, YOT, NPS; day 7: lists "
+                 "1, 3-5) to the day the file was saved, an age right on any day of it being "
+                 "right. The report says which date each list was judged on.",
+                 show_default=False),
 ]
 OptionAB = Annotated[
     AnnexOption,

@@ -364,7 +364,12 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     from jtai_cli.reporting import counted
 
     names = jsonout.redact(", ".join(report.files))
+    # Each list on its own extraction: the header says so, the table says each list's date
+    # and the reasons follow it.
+    judged = any(info.as_of is not None for info in report.sheets)
     source = "" if report.as_of_source == "given" else f", from {report.as_of_source}"
+    if judged:
+        source = ", each list on its own extraction: see 'Judged on'"
     console.print(Text(f"Checked {names} (as of {report.as_of_text}{source})", style="bold"))
     summary = report.summary()
     by_sheet: dict[str, dict[str, int]] = summary["by_sheet"]  # type: ignore[assignment]
@@ -374,6 +379,8 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
     table.add_column("List")
     for col in ("Header row", "Rows", "Errors", "Warnings", "Coerced"):
         table.add_column(col, justify="right")
+    if judged:
+        table.add_column("Judged on")
     skipped: dict[str, list[str]] = {}
     for info in report.sheets:
         key = report.sheet_key(info)
@@ -381,15 +388,19 @@ def render_report(report: ValidationReport, console: Console, *, limit: int = TA
         if info.list is None:
             skipped.setdefault(_why_skipped(info.note), []).append(key)
             continue
+        when = ([info.as_of.describe() if info.as_of else report.as_of_text]
+                if judged else [])
         if info.note and "skip_lists" in info.note:  # its findings are not reported
             table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
-                                  str(info.rows), "skipped", "skipped", "skipped"))
+                                  str(info.rows), "skipped", "skipped", "skipped", *when))
             continue
         table.add_row(*_plain(key, _list_title(report, info.list), str(info.header_row),
                               str(info.rows)),
                       Text(str(counts["error"]), style="red" if counts["error"] else ""),
-                      str(counts["warning"]), str(counts["coerced"]))
+                      str(counts["warning"]), str(counts["coerced"]), *_plain(*when))
     console.print(table)
+    if judged:
+        console.print(Text(f"Judged on: {report.as_of_source}"))
     for info in report.sheets:  # what jtai noted about a list it read (list 3's layout)
         if info.list is not None and info.note and "skip_lists" not in info.note:
             console.print(Text(f"{report.sheet_key(info)}: {info.note}.", style="dim"))

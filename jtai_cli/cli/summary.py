@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 AsOfSummary = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date of the lists, ages are counted at it (2026-11-23 or "
-                 "23/11/2026). Default: each file's 'data as at' date in its sheet titles, or "
-                 "today. Leave it out to compare snapshots.", show_default=False),
+    typer.Option("--as-of", help="Date of the lists, for every list: ages are counted at it "
+                 "(2026-11-23 or 23/11/2026). Default: each list's own extraction, as validate "
+                 "works it out (its 'data as at' title, else the window from the latest event "
+                 "of the lists due on the same day to the file's saved date). Leave it out to "
+                 "compare snapshots.", show_default=False),
 ]
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from jtai_cli.checked import UnreadableCells, load_checked, unreadable_note
-from jtai_cli.checks import age_on
+from jtai_cli.checks import age_at
 from jtai_cli.children import (
     ADULT,
     AGE_BAND_TOPS,
@@ -292,8 +292,14 @@ def _series(pl: ParsedList, role: str) -> pd.Series:
     return s.reset_index(drop=True)
 
 
-def _children(groups: dict[str, list[ParsedList]], meta: Mapping[str, _Group]) -> pd.DataFrame:
-    """One row per child: flagged?, on which lists, and their details from their main list."""
+def _children(groups: dict[str, list[ParsedList]], meta: Mapping[str, _Group],
+              days: Mapping[tuple[str, str], dt.date] | None = None) -> pd.DataFrame:
+    """One row per child: flagged?, on which lists, and their details from their main list.
+
+    ``days``: the day each list's ages are counted at (``Dataset.age_day``, by file and
+    sheet), so a child's age band is counted on the extraction of the list it comes from.
+    """
+    days = days or {}
     parts = []
     answers = []
     sampled: set[object] = set()
@@ -314,6 +320,8 @@ def _children(groups: dict[str, list[ParsedList]], meta: Mapping[str, _Group]) -
                 "disability": _series(pl, "disability").to_numpy(dtype=object),
                 "team": _series(pl, "team").to_numpy(dtype=object),
                 "flag": _series(pl, "csa_flag").to_numpy(dtype=object),
+                "day": pd.Timestamp(days[(pl.file, pl.sheet)]) if (pl.file, pl.sheet) in days
+                else pd.NaT,
             })
             parts.append(frame)
             extra = {role: _series(pl, role).to_numpy(dtype=object) for role in ADDITIONAL_ROLES
@@ -328,7 +336,7 @@ def _children(groups: dict[str, list[ParsedList]], meta: Mapping[str, _Group]) -
     long = long[long["key"].notna()]
     long = long.sort_values(["rank", "start"], ascending=[True, False], kind="stable",
                             na_position="last")
-    attrs = ["gender", "ethnicity", "dob", "edd", "age", "disability", "team"]
+    attrs = ["gender", "ethnicity", "dob", "edd", "age", "disability", "team", "day"]
     out = long.groupby("key", sort=True)[attrs].first()
     out["flagged"] = False
     out.loc[list(set(long.loc[long["flag"] == "Y", "key"])), "flagged"] = True
@@ -368,7 +376,11 @@ def _load_snapshots(
         said = checked.errors_note(str(path) if len(inputs) > 1 else "")
         if said:
             notes.append(said)
-        if as_of is None and not data.as_of_exact:
+        if as_of is None and data.list_as_of and not data.as_of_exact:
+            notes.append(f"{path}: the lists were extracted on different days, so each child's "
+                         "age is counted on the extraction of the list it comes from "
+                         f"({data.as_of_source}); use --as-of to set one date")
+        elif as_of is None and not data.as_of_exact:
             notes.append(f"{path}: no 'data as at' date in the sheet titles, so counted as at "
                          f"{fmt_date(data.as_of)} ({data.as_of_source}); use --as-of to set it")
         if not data.lists:
@@ -408,7 +420,8 @@ def _load_snapshots(
         sources = {d.as_of_source for d in datasets}
         source = sources.pop() if len(sources) == 1 else "several"
         groups = {g: groups[g] for g in [*meta, _ANSWERS] if g in groups}
-        snaps.append(_Snap(Snapshot(day, source, files), groups, _children(groups, meta),
+        days = {(pl.file, pl.sheet): d.age_day(pl) for d in datasets for pl in d.lists}
+        snaps.append(_Snap(Snapshot(day, source, files), groups, _children(groups, meta, days),
                            schemas, meta))
     return snaps, notes
 
@@ -424,11 +437,14 @@ def _age_band(children: pd.DataFrame, as_of: dt.date) -> pd.Series:
     dob = pd.to_datetime(children["dob"])
     age = children["age"].astype("Float64")
     edd = pd.to_datetime(children["edd"])
-    day = pd.Timestamp(as_of)
+    # Each child's age on the day its list was extracted (``Dataset.age_day``), else as_of.
+    day = (pd.to_datetime(children["day"]) if "day" in children
+           else pd.Series(pd.NaT, index=children.index, dtype="datetime64[ns]")
+           ).fillna(pd.Timestamp(as_of))
     born = dob.notna() & (dob <= day)
     unborn = (dob.notna() & (dob > day)) | (
         dob.isna() & ((age == -1).fillna(False) | (age.isna() & edd.notna())))
-    years = age_on(dob, as_of).astype("Float64").where(born, age)
+    years = age_at(dob, day).astype("Float64").where(born, age)
     years = years.where(~unborn)
     y = years.to_numpy(dtype="float64", na_value=np.nan)
     # The bands of ``children.age_band``, vectorised; a negative age that is not an unborn
