@@ -52,6 +52,11 @@ class _Scan:
     formula_count: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     cells: int = 0  # cell elements counted as they streamed (an .ods: cells after repeats)
+    #: The largest row number the quick scan saw at the end of a piece of XML (Excel writes
+    #: rows in order): with the cell count, it tells a sparse sheet (``sparse.is_sparse``).
+    last_row: int = 0
+    part: str = ""  # the zip part that holds the sheet (an .xlsx)
+    sheet_parts: tuple[str, ...] = ()  # every sheet's part in the workbook (an .xlsx)
 
     @property
     def area(self) -> int:
