@@ -134,14 +134,15 @@ def _read_csv(p: Path, size: int) -> RawSheet:
     delimiter = guess_delimiter(text)
     # Count before parsing: a file of nothing but delimiters is hundreds of millions of
     # empty cells, which would cost gigabytes before the row-by-row count saw them.
-    if text.count(delimiter) > 2 * limits.MAX_CELLS:
-        raise _too_many_cells(p, limits.MAX_CELLS)
+    most = min(limits.MAX_CELLS, limits.MAX_READ_CELLS)
+    if text.count(delimiter) > 2 * most:
+        raise _too_many_cells(p, most)
     rows: list[list[object]] = []
     # Blank lines (no cell, or every cell empty) are counted, not held, until a row with a
     # value comes after them: a file of 50 million blank lines costs its text and nothing
     # more. Every line that is held counts as at least one cell against the limit.
     blanks = 0
-    cells, most, width = 0, limits.MAX_CELLS, 0  # local names: this loop runs once a line
+    cells, width = 0, 0  # local names: this loop runs once a line
     try:
         for row in csv.reader(_lines(text), delimiter=delimiter):
             if not any(row):

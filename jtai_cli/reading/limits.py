@@ -27,10 +27,21 @@ MAX_TEXT_XML = 2 * 1024**2
 MAX_ODS_CELLS = 8 * 1024**2
 #: Refuse a zip with more parts than this (a workbook has tens).
 MAX_PARTS = 10_000
-#: The most cells (rows times columns, counted from A1, all sheets together) read from one file:
-#: 1,048,576 rows of 32 columns. Every cell costs the reader about 100 bytes, so this keeps a
-#: file to a few GB of memory at worst.
+#: The largest grid (rows times columns, counted from A1) a sheet may span: 1,048,576 rows of
+#: 32 columns. A sheet over it is refused, naming the cell that makes it so big. Within it, a
+#: sheet whose cells fill the grid is read as a grid (about 40 bytes a cell of the grid while
+#: it is read); one whose few cells lie far apart (a stray value in AF1048576) is read at the
+#: cost of its cells (``sparse``).
 MAX_CELLS = 1_048_576 * 32
+#: The most cells one file may hold, counted as the scan streams them (every sheet together;
+#: a CSV's cells, and its blank lines before a row with a value; a Parquet file's rows times
+#: columns). What a cell costs depends on what it holds (measured, ``jtai validate`` in one
+#: process, peak resident memory): the benchmark's 600,370-row workbook (6.7 million cells of
+#: real, messy lists) 0.6-0.8 GB, about 100 bytes a cell; a workbook whose every cell is a
+#: different wrong value, about 450 bytes a cell (2.1 million cells: 0.94 GB). So this keeps a
+#: file of real lists within about 2 GB, and the worst content within about 7 GB; the time
+#: is about 5 s per million real cells, up to 15 s when every cell is a different wrong value.
+MAX_READ_CELLS = 16 * 1024**2
 #: Refuse a CSV file larger than this.
 MAX_TEXT_BYTES = 1024**3
 #: Formula cells remembered per sheet (all are counted).
@@ -54,7 +65,9 @@ class _Scan:
     cells: int = 0  # cell elements counted as they streamed (an .ods: cells after repeats)
     #: The largest row number the quick scan saw at the end of a piece of XML (Excel writes
     #: rows in order): with the cell count, it tells a sparse sheet (``sparse.is_sparse``).
+    #: The quick scan's ``max_row`` and ``max_col`` are bounds (a tier), not the used area.
     last_row: int = 0
+    last_col: int = 0  # the same for the column of the last cell of a piece
     part: str = ""  # the zip part that holds the sheet (an .xlsx)
     sheet_parts: tuple[str, ...] = ()  # every sheet's part in the workbook (an .xlsx)
 

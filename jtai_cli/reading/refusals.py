@@ -76,7 +76,7 @@ def _too_many_elements(p: Path, sheet: str | None, cells: int,
 
 def _too_many_in_all(p: Path, sheet: str, cells: int) -> WorkbookTooLarge:
     return WorkbookTooLarge(
-        f"the workbook's sheets together hold more than {limits.MAX_CELLS:,} cells (counted "
+        f"the workbook's sheets hold more than {limits.MAX_READ_CELLS:,} cells (counted "
         f"as they were read: {cells:,} by sheet '{sheet}'), more than jtai reads from one file "
         "so that it never runs out of memory: copy the sheets with the lists into a new "
         "workbook, split it, or export the lists as CSV files",

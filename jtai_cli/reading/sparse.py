@@ -41,6 +41,9 @@ from .xmlscan import _ATTR_R, _CELL_REF, _pieces
 #: cells fill less than one part in ``SPARSE_RATIO`` of it is read here.
 SPARSE_FROM = 4 * 1024**2
 SPARSE_RATIO = 8
+#: Rewriting the XML costs about 20 microseconds a cell: past this many cells a sheet is read
+#: as a grid (at most ``limits.MAX_CELLS`` of them, about 1.5 GB) rather than for seconds.
+SPARSE_MOST_CELLS = 250_000
 
 #: The opening or closing tag of a row or a cell: (slash, prefix, name, attributes). Attribute
 #: values cannot hold '<', so no match runs past the next tag.
@@ -61,10 +64,19 @@ NO_CELLS: list[object] = []
 
 
 def is_sparse(scan: _Scan) -> bool:
-    """Whether reading the sheet as a grid would cost far more than its cells."""
-    rows = scan.max_row if scan.exact else max(scan.last_row, 1)
-    area = rows * scan.max_col
-    return area > SPARSE_FROM and area > SPARSE_RATIO * max(scan.cells, 1)
+    """Whether reading the sheet as a grid would cost far more than its cells.
+
+    The quick scan's area is a bound; the rows and columns it saw at the ends of its pieces
+    of XML are the estimate used here (an estimate too small reads the grid, within the
+    bound; too large, the cells are read here, as they are).
+    """
+    if scan.exact:
+        rows, cols = scan.max_row, scan.max_col
+    else:
+        rows, cols = max(scan.last_row, 1), max(scan.last_col, 1)
+    area = rows * cols
+    return (area > SPARSE_FROM and area > SPARSE_RATIO * max(scan.cells, 1)
+            and scan.cells <= SPARSE_MOST_CELLS)
 
 
 class _Walk:

@@ -125,7 +125,7 @@ class _SheetScanner:
         self.p, self.sheet, self.exact = p, sheet, exact
         #: Cells the workbook's earlier sheets hold: the limit is on them all together.
         self.before = before
-        self.most = limits.MAX_CELLS - before
+        self.most = min(limits.MAX_CELLS, limits.MAX_READ_CELLS - before)
         self.needs_exact = False
         #: With ``every_tier``, which tiers no piece so far has contradicted.
         self.holding: list[bool] | None = [True] * len(_TIERS) if every_tier else None
@@ -138,6 +138,7 @@ class _SheetScanner:
         self.errors: dict[tuple[int, int], str] = {}
         self.last_cell = b""
         self.seen_row = 0  # the quick scan: the largest row number at the end of a piece
+        self.seen_col = 0  # and the largest column of a piece's last cell
         self.pat: _Patterns | None = None
         # exact walk state
         self.row_index = 0  # 0-based index of the current row
@@ -155,7 +156,7 @@ class _SheetScanner:
         )
 
     def _too_many(self) -> WorkbookTooLarge:
-        if self.before:
+        if self.cells <= limits.MAX_CELLS:
             return _too_many_in_all(self.p, self.sheet, self.before + self.cells)
         return _too_many_elements(self.p, self.sheet, self.cells)
 
@@ -210,6 +211,9 @@ class _SheetScanner:
             self._errors(piece)
         self._remember_last_cell(piece, start)
         self._remember_last_row(piece)
+        m = _CELL_REF.fullmatch(self.last_cell.strip())
+        if m and m.group(1):  # a row's last cell, most often: how wide the rows are
+            self.seen_col = max(self.seen_col, column_index(m.group(1).decode("ascii")) + 1)
         return True
 
     def _remember_last_row(self, piece: bytes) -> None:
@@ -363,7 +367,8 @@ class _SheetScanner:
             self._grow(n_rows, n_cols, "", "")
         return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
                      self.formulas, self.formula_count, self.errors, self.cells,
-                     max(self.seen_row, self.rows if self.exact else 0))
+                     max(self.seen_row, self.rows if self.exact else 0),
+                     max(self.seen_col, self.cols if self.exact else 0))
 
 
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:

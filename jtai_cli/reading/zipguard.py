@@ -309,7 +309,7 @@ class _PartReader:
             if target in by_target:  # two sheets on one part: the reader reads it twice
                 scans[name] = by_target[target]
                 total += scans[name].cells
-                if total > limits.MAX_CELLS:
+                if total > limits.MAX_READ_CELLS:
                     raise _too_many_in_all(self.p, name, total)
                 continue
             info = by_name.get(target)
@@ -353,7 +353,7 @@ class _PartReader:
             raise _too_many_cells(self.p, {sheet: scan})
         if scan.cells > limits.MAX_CELLS:
             raise _too_many_elements(self.p, sheet, scan.cells)
-        if before + scan.cells > limits.MAX_CELLS:
+        if before + scan.cells > limits.MAX_READ_CELLS:
             raise _too_many_in_all(self.p, sheet, before + scan.cells)
         return scan
 
