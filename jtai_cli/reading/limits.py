@@ -1,6 +1,25 @@
 """The limits every file is held to, and what the pre-read scan measures against them.
 
 Modules read a limit as ``limits.NAME`` where they use it, so that a test lowers it in one place.
+
+What the limits bound, by construction:
+
+- **Counted cells**, ``MAX_READ_CELLS`` for the whole file: the scan counts the cells really
+  written as the XML streams, sheet after sheet, and refuses at the sheet where the total
+  passes the limit, before the reader sees it (a CSV: as its rows are parsed; Parquet: from its
+  footer). So no file makes jtai read more than 16.8 million cells, however its parts are
+  sized against the zip checks.
+- **The grid a sheet is read as**: at most ``MAX_CELLS`` from A1 (a sheet past it is refused,
+  naming its far cell). Within it, a sheet whose cells fill the grid costs about 40 bytes a
+  grid cell while the reader holds it; one whose few cells lie far apart (``sparse``) costs
+  its cells and a pointer a row, never the grid. A CSV's blank lines cost nothing until a row
+  with a value follows them, then a pointer each.
+- **What remains is per cell**, and depends on what the cells hold: about 100 bytes a cell for
+  real lists (measured on the 600,370-row benchmark workbook: 6.7 million cells, 0.7 GB peak,
+  so a file of real lists at the limit stays near 2 GB), up to about 450 bytes a cell when
+  every cell is a different wrong value (each is a finding with its own message): the worst
+  file at the limit would take about 7 GB and a few minutes. The command's child process runs
+  under an address-space limit (``jtai_cli._bounded``), so even that ends in one message.
 """
 
 from __future__ import annotations
