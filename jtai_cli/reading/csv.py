@@ -113,7 +113,7 @@ _BLANK: list[object] = []
 def _read_csv(p: Path, size: int) -> RawSheet:
     if size > limits.MAX_TEXT_BYTES:
         raise WorkbookTooLarge(
-            f"this text file is {size / 1024**2:,.0f} MB, over the "
+            f"this text file is {size / 1024**2:,.1f} MB, over the "
             f"{limits.MAX_TEXT_BYTES / 1024**2:,.0f} MB limit for one CSV file so that it "
             "never runs out of memory: split it",
             file=p,

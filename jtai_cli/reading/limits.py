@@ -61,8 +61,11 @@ MAX_CELLS = 1_048_576 * 32
 #: file of real lists within about 2 GB, and the worst content within about 7 GB; the time
 #: is about 5 s per million real cells, up to 15 s when every cell is a different wrong value.
 MAX_READ_CELLS = 16 * 1024**2
-#: Refuse a CSV file larger than this.
-MAX_TEXT_BYTES = 1024**3
+#: Refuse a CSV file larger than this. Its bytes and their text are held together while it is
+#: decoded: twice this, or five times if one character outside Unicode's first plane makes
+#: Python hold the text at four bytes a character. A real list is about 10 bytes a cell, so
+#: ``MAX_READ_CELLS`` cells of it take about 170 MB.
+MAX_TEXT_BYTES = 256 * 1024**2
 #: Formula cells remembered per sheet (all are counted).
 FORMULA_CELLS_KEPT = 1_000
 EXCEL_MAX_ROWS = 1_048_576

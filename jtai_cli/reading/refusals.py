@@ -86,7 +86,8 @@ def _too_many_in_all(p: Path, sheet: str, cells: int) -> WorkbookTooLarge:
 
 def _too_many_strings(p: Path, part: str, n: int) -> WorkbookTooLarge:
     return WorkbookTooLarge(
-        f"part '{part}' holds more than {limits.MAX_CELLS:,} pieces of text ({n:,} so far), more "
+        f"part '{part}' holds more than {min(limits.MAX_CELLS, limits.MAX_READ_CELLS):,} "
+        f"pieces of text ({n:,} so far), more "
         "than jtai reads from one file so that it never runs out of memory: split the "
         "workbook, or export the lists as CSV files",
         file=p,

@@ -253,9 +253,10 @@ class _PartReader:
         """Stream a part through for its size and for DTDs; bound a shared-strings table.
 
         The reader holds every shared string in memory before it reads a sheet, so the table
-        (the part whose root is ``<sst``) is counted as it streams: at most ``limits.MAX_CELLS``
-        strings, none longer than Excel allows (``limits.MAX_TEXT_XML`` bytes of XML between one
-        ``<si>`` or ``</si>`` and the next, checked a window at a time: linear).
+        (the part whose root is ``<sst``) is counted as it streams: at most
+        ``limits.MAX_READ_CELLS`` strings, none longer than Excel allows (``limits.MAX_TEXT_XML``
+        bytes of XML between one ``<si>`` or ``</si>`` and the next, checked a window at a
+        time: linear).
         """
         tail = b""
         sst: bool | None = None
@@ -269,7 +270,7 @@ class _PartReader:
             if not sst:
                 continue
             markers += chunk.count(b"si>")  # <si> and </si> (any prefix): two per string
-            if markers > 2 * limits.MAX_CELLS + 2:
+            if markers > 2 * min(limits.MAX_CELLS, limits.MAX_READ_CELLS) + 2:
                 raise _too_many_strings(self.p, info.filename, markers // 2)
             for lo in range(0, len(chunk), _TEXT_WINDOW):
                 hi = min(lo + _TEXT_WINDOW, len(chunk))
