@@ -211,9 +211,16 @@ def parse_list(
         _missing_columns(info, schema, findings, order)
 
     # Cells, column by column, then drop rows that are blank in every list column.
-    body = sheet.rows[match.header_idx + 1:]
-    n = len(body)
     width = len(header)
+    # Rows after the last with a value under a header are blank in every list column: they are
+    # never taken (a stray cell in row 1,048,576 beyond the list would otherwise make a
+    # million-row list of blanks).
+    end = len(sheet.rows)
+    while end > match.header_idx + 1 and not any(
+            v is not None and v != "" for v in sheet.rows[end - 1][:width]):
+        end -= 1
+    body = sheet.rows[match.header_idx + 1:end]
+    n = len(body)
     raw_cols: dict[str, np.ndarray] = {}
     by_col = _grid(body, width)
     for canon, j in positions.items():
@@ -316,12 +323,15 @@ def _grid(body: list[list[object]], width: int) -> np.ndarray:
         return np.empty((0, width), dtype=object)
     lengths = set(map(len, body))
     full = max(width, max(lengths))
+    if full > width and len(lengths) > 1:
+        full = width  # ragged rows (a sparse sheet's): only the columns under a header
     grid = np.empty((n, full), dtype=object)
     if lengths == {full}:
         grid[:] = body
     else:
         for i, r in enumerate(body):
-            grid[i, :len(r)] = r
+            if r:
+                grid[i, :len(r)] = r[:full]
     return grid
 
 

@@ -269,7 +269,9 @@ def test_a_million_row_sheet_reads_with_the_last_row_in_place(tmp_path):
     sheet = read_workbook(path).sheets[0]
     assert len(sheet.rows) == reading.limits.EXCEL_MAX_ROWS
     assert sheet.rows[-1][:2] == ["C9999", "a) Male"]
-    assert sheet.rows[3] == [""] * 13
+    # Rows between are empty, whether read as a grid or, for a sheet whose cells are a
+    # sliver of the grid they span, without it (such a row then holds no cells).
+    assert not any(sheet.rows[3]) and sheet.rows[2][:2] == ["C1002", "b) Female"]
 
 
 # --------------------------------------------------------------------------- zip guards
@@ -787,3 +789,39 @@ def test_a_workbook_is_opened_once_for_all_its_sheets_not_once_per_sheet(monkeyp
     assert sheets >= 8
     # the sheet list, the first sheet read while the others are scanned, then all the rest
     assert len(opened) - 1 <= 3
+
+
+def _trimmed(rows: list[list[object]]) -> list[list[object]]:
+    """Rows without their trailing empty cells, and without trailing empty rows."""
+    out = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] in ("", None):
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+@pytest.mark.parametrize("path", [
+    Path(__file__).parent.parent / "examples" / "lists_messy.xlsx",
+    Path(__file__).parent.parent / "examples" / "lists_edge.xlsx",
+    HOSTILE / "merged_hidden.xlsx", HOSTILE / "formulas.xlsx", HOSTILE / "error_cells.xlsx",
+    HOSTILE / "same_row.xlsx",
+], ids=lambda p: p.name)
+def test_a_sheet_read_without_its_grid_holds_what_the_grid_holds(monkeypatch, path):
+    """Every sheet read through its compact copy (``sparse``) gives the values, the Excel rows
+    and columns, the merged ranges and the error cells that reading it as a grid gives."""
+    from jtai_cli.reading import sparse
+
+    grid = read_workbook(path)
+    monkeypatch.setattr(sparse, "SPARSE_FROM", 0)
+    monkeypatch.setattr(sparse, "SPARSE_RATIO", 0)
+    monkeypatch.setattr(sparse, "SPARSE_MOST_CELLS", 10**9)
+    compact = read_workbook(path)
+    assert [s.name for s in compact.sheets] == [s.name for s in grid.sheets]
+    for a, b in zip(grid.sheets, compact.sheets, strict=True):
+        assert _trimmed(b.rows) == _trimmed(a.rows), a.name
+        assert sorted(b.merged) == sorted(a.merged), a.name
+        assert b.formula_cells == a.formula_cells and b.hidden == a.hidden

@@ -17,13 +17,16 @@ Safety, before a single cell is read, one module a risk, in the order a file mee
 - ``xmlscan`` (``ods`` for an .ods): the same pass finds each sheet's used area (rows times
   columns, from A1) from the cell references in the XML. A single value in cell XFD1048576
   makes the reader allocate a cell for every position up to it (17 billion), which no machine
-  survives, so a workbook whose sheets add up to more than ``limits.MAX_CELLS`` is refused
-  with the cell that causes it. It also notes each formula cell (``<f>``): jtai uses the value
-  Excel last calculated and never evaluates anything; macros in an .xlsm are never run.
+  survives, so a sheet spanning more than ``limits.MAX_CELLS`` is refused with the cell that
+  causes it, and a file whose cells, counted as they stream, add up to more than
+  ``limits.MAX_READ_CELLS`` is refused at the sheet where the count passes it. It also notes
+  each formula cell (``<f>``): jtai uses the value Excel last calculated and never evaluates
+  anything; macros in an .xlsm are never run.
 - ``ole``: an .xls, or a workbook encrypted with a password (refused, saying how to unlock it).
 - ``calamine``: the reader (python-calamine, in Rust) reads the cells; it may still panic on a
   damaged file: that becomes a plain "could not be read", and Rust's own report is kept off
-  the terminal.
+  the terminal. ``sparse``: a sheet whose few cells lie far apart is read through a compact
+  copy of it, at the cost of its cells rather than of the grid they span.
 - ``csv`` and ``parquet``: one list a file, decoded and bounded in the same way.
 - ``limits`` holds every limit, ``refusals`` every message a file is refused with, and
   ``sheets`` what is handed back (``RawSheet``, ``Workbook``).

@@ -24,6 +24,7 @@ from . import limits
 from .limits import _Scan
 from .refusals import _reader_errors, _too_many_cells, _too_many_sheets, _unchecked
 from .sheets import RawSheet, _Cells
+from .sparse import is_sparse, sparse_cells
 
 
 def _read_with_calamine(
@@ -63,6 +64,16 @@ def _sheet_cells(
     return rows, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged]
 
 
+def _sparse_sheet_cells(p: Path, name: str, scan: _Scan) -> _Cells:
+    """A sheet whose cells lie far apart, read without the grid they span (``sparse``)."""
+    rows, merged = sparse_cells(p, name, scan, CalamineWorkbook.from_filelike)
+    if scan.errors:
+        for (r1, c0), text in scan.errors.items():
+            if r1 - 1 < len(rows) and c0 < len(rows[r1 - 1]) and rows[r1 - 1][c0] in ("", None):
+                rows[r1 - 1][c0] = text
+    return rows, merged
+
+
 class _OpenBook:
     """One workbook opened once for all its lazily read sheets, closed when each was read.
 
@@ -85,13 +96,15 @@ class _OpenBook:
 
     def cells(self, name: str, scan: _Scan) -> _Cells:
         with self.lock:
-            if self.wb is None:
-                self.wb = _open_calamine(self.p, self.by_content)
             try:
+                if scan.part and is_sparse(scan):
+                    return _sparse_sheet_cells(self.p, name, scan)
+                if self.wb is None:
+                    self.wb = _open_calamine(self.p, self.by_content)
                 return _sheet_cells(self.wb.get_sheet_by_name(name), scan)
             finally:
                 self.read.add(name)
-                if self.read >= self.wanted:
+                if self.read >= self.wanted and self.wb is not None:
                     wb, self.wb = self.wb, None
                     wb.close()
                 trim_heap()  # the reader's cells are freed: hand their pages back
@@ -144,6 +157,11 @@ def _calamine_sheets(
                         raw = RawSheet(str(p), meta.name, [], hidden=hidden,
                                        loader=_lazy_loader(p, meta.name, by_content, scan,
                                                            book))
+                    elif scan is not None and scan.part and is_sparse(scan):
+                        # Read at the cost of its cells, which the scan counted.
+                        read[meta.name] = _Scan(scan.cells, 1)
+                        rows, merged = _sparse_sheet_cells(p, meta.name, scan)
+                        raw = RawSheet(str(p), meta.name, rows, hidden=hidden, merged=merged)
                     else:
                         sheet = wb.get_sheet_by_name(meta.name)
                         end = sheet.end

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from jtai_cli.errors import WorkbookTooLarge, WorkbookUnreadable
@@ -77,11 +78,44 @@ def _count_outside_quotes(line: str, delim: str) -> int:
     return n
 
 
+#: A line of CSV text as the csv module's own reader splits it (``newline=""``): ended by
+#: "\r\n", "\r" or "\n", or by the end of the text.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_PIECE = 1024**2  # characters of text split into lines at a time
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines, a piece at a time, as ``io.StringIO(text, newline="")`` gives them.
+
+    A StringIO holds its own copy of the text at four bytes a character (a 50 MB file took
+    200 MB more); this holds one piece's lines at a time. Pieces end just after a "\n", so
+    no "\r\n" is split between two pieces.
+    """
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", min(start + _PIECE, n) - 1)
+        end = n if end < 0 else end + 1
+        yield from _LINE.findall(text, start, end)
+        start = end
+
+
+def _too_many_cells(p: Path, most: int) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"this CSV file holds more than {most:,} cells, more than jtai reads from one file "
+        "so that it never runs out of memory: split it", file=p)
+
+
+#: What a blank line is held as until a row with a value comes after it (one list for them
+#: all: a blank line costs a pointer, not a list, and nothing if no value follows it).
+_BLANK: list[object] = []
+
+
 def _read_csv(p: Path, size: int) -> RawSheet:
     if size > limits.MAX_TEXT_BYTES:
         raise WorkbookTooLarge(
-            f"this text file is {size / 1024**3:.1f} GB, over the "
-            f"{limits.MAX_TEXT_BYTES / 1024**3:.0f} GB limit for one CSV file: split it",
+            f"this text file is {size / 1024**2:,.1f} MB, over the "
+            f"{limits.MAX_TEXT_BYTES / 1024**2:,.0f} MB limit for one CSV file so that it "
+            "never runs out of memory: split it",
             file=p,
         )
     try:
@@ -100,39 +134,47 @@ def _read_csv(p: Path, size: int) -> RawSheet:
     delimiter = guess_delimiter(text)
     # Count before parsing: a file of nothing but delimiters is hundreds of millions of
     # empty cells, which would cost gigabytes before the row-by-row count saw them.
-    if text.count(delimiter) + text.count("\n") > 2 * limits.MAX_CELLS:
-        raise WorkbookTooLarge(
-            f"this CSV file holds more than {limits.MAX_CELLS:,} cells, more than jtai reads from "
-            "one file: split it",
-            file=p,
-        )
+    most = min(limits.MAX_CELLS, limits.MAX_READ_CELLS)
+    if text.count(delimiter) > 2 * most:
+        raise _too_many_cells(p, most)
     rows: list[list[object]] = []
-    cells, most = 0, limits.MAX_CELLS  # a local name: this loop runs once a row
+    # Blank lines (no cell, or every cell empty) are counted, not held, until a row with a
+    # value comes after them: a file of 50 million blank lines costs its text and nothing
+    # more. Every line that is held counts as at least one cell against the limit.
+    blanks = 0
+    cells, width = 0, 0  # local names: this loop runs once a line
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append(list(row))
-            cells += len(row)
+        for row in csv.reader(_lines(text), delimiter=delimiter):
+            if not any(row):
+                blanks += 1
+                continue
+            if blanks:
+                cells += blanks
+                rows.extend([_BLANK] * blanks)
+                blanks = 0
+            rows.append(row)  # type: ignore[arg-type]  # a list of str is a list of cells
+            n = len(row)
+            cells += n
+            if n > width:
+                width = n
             if cells > most:
-                raise WorkbookTooLarge(
-                    f"this CSV file holds more than {most:,} cells, more than jtai "
-                    "reads from one file: split it",
-                    file=p,
-                )
+                raise _too_many_cells(p, most)
     except csv.Error:
         raise WorkbookUnreadable(
             "this CSV file could not be read: a quoted cell is never closed, or a "
             "cell is longer than any real one; open it in Excel and save it again as CSV",
             file=p,
         ) from None
-    width = max((len(r) for r in rows), default=0)
-    if width * len(rows) > limits.MAX_CELLS:
+    del text
+    filled = sum(1 for r in rows if r is not _BLANK)
+    if width * filled + (len(rows) - filled) > most:
         raise WorkbookTooLarge(
             f"this CSV file spans {len(rows):,} rows by {width:,} columns, more than the "
-            f"{limits.MAX_CELLS:,} cells jtai reads from one file: split it",
+            f"{most:,} cells jtai reads from one file: split it",
             file=p,
         )
     for r in rows:
-        if len(r) < width:
+        if len(r) < width and r is not _BLANK:
             r.extend([""] * (width - len(r)))
     sheet = RawSheet(str(p), p.name, rows, from_text=True)
     if encoding == "mixed":

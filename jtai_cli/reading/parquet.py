@@ -51,10 +51,11 @@ def _read_parquet(p: Path) -> RawSheet:
         pf = pq.ParquetFile(p, memory_map=False)
         meta = pf.metadata
         n_rows, n_cols = meta.num_rows, meta.num_columns
-        if n_rows * max(n_cols, 1) > limits.MAX_CELLS:
+        most = min(limits.MAX_CELLS, limits.MAX_READ_CELLS)
+        if n_rows * max(n_cols, 1) > most:
             raise WorkbookTooLarge(
                 f"this Parquet file holds {n_rows:,} rows by {n_cols:,} columns, more than the "
-                f"{limits.MAX_CELLS:,} cells jtai reads from one file: split it into parts",
+                f"{most:,} cells jtai reads from one file: split it into parts",
                 file=p,
             )
         expands = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))

@@ -74,9 +74,20 @@ def _too_many_elements(p: Path, sheet: str | None, cells: int,
     )
 
 
+def _too_many_in_all(p: Path, sheet: str, cells: int) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"the workbook's sheets hold more than {limits.MAX_READ_CELLS:,} cells (counted "
+        f"as they were read: {cells:,} by sheet '{sheet}'), more than jtai reads from one file "
+        "so that it never runs out of memory: copy the sheets with the lists into a new "
+        "workbook, split it, or export the lists as CSV files",
+        file=p,
+    )
+
+
 def _too_many_strings(p: Path, part: str, n: int) -> WorkbookTooLarge:
     return WorkbookTooLarge(
-        f"part '{part}' holds more than {limits.MAX_CELLS:,} pieces of text ({n:,} so far), more "
+        f"part '{part}' holds more than {min(limits.MAX_CELLS, limits.MAX_READ_CELLS):,} "
+        f"pieces of text ({n:,} so far), more "
         "than jtai reads from one file so that it never runs out of memory: split the "
         "workbook, or export the lists as CSV files",
         file=p,

@@ -18,7 +18,10 @@ _Cells = tuple[list[list[object]], list[tuple[int, int, int, int]]]
 class RawSheet:
     """One sheet (or one CSV file) as cells, exactly as read.
 
-    ``rows[i]`` is Excel row ``i + 1``; ``rows[i][j]`` is column ``j + 1``. ``formula_cells``
+    ``rows[i]`` is Excel row ``i + 1``; ``rows[i][j]`` is column ``j + 1``. Rows may differ in
+    length (a cell past a row's end is empty): a CSV's blank lines, and the empty rows of a
+    sheet read without its grid (``sparse``), hold no cells, and one empty list may stand for
+    many of them, so a row is never changed in place past its end. ``formula_cells``
     holds (Excel row, 0-based column) of the first ``limits.FORMULA_CELLS_KEPT`` cells that hold a
     formula (their values are the ones Excel last calculated); ``formula_count`` counts them
     all. ``merged`` holds each merged range as (first row, first column, last row, last

@@ -12,12 +12,12 @@ import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
-from jtai_cli.errors import WorkbookUnreadable
+from jtai_cli.errors import WorkbookTooLarge, WorkbookUnreadable
 from jtai_cli.excel_names import column_index, column_letter
 
 from . import limits
 from .limits import _Scan
-from .refusals import _entities, _too_many_elements
+from .refusals import _entities, _too_many_elements, _too_many_in_all
 
 _MAX_TAG_BYTES = 16 * 1024**2  # no real sheet XML goes this far without a '<'
 
@@ -120,8 +120,12 @@ class _SheetScanner:
     by tag, exactly as the reader will place its cells (``needs_exact``): slower, and rare.
     """
 
-    def __init__(self, p: Path, sheet: str, *, exact: bool = False, every_tier: bool = False):
+    def __init__(self, p: Path, sheet: str, *, exact: bool = False, every_tier: bool = False,
+                 before: int = 0):
         self.p, self.sheet, self.exact = p, sheet, exact
+        #: Cells the workbook's earlier sheets hold: the limit is on them all together.
+        self.before = before
+        self.most = min(limits.MAX_CELLS, limits.MAX_READ_CELLS - before)
         self.needs_exact = False
         #: With ``every_tier``, which tiers no piece so far has contradicted.
         self.holding: list[bool] | None = [True] * len(_TIERS) if every_tier else None
@@ -133,6 +137,8 @@ class _SheetScanner:
         self.formula_count = 0
         self.errors: dict[tuple[int, int], str] = {}
         self.last_cell = b""
+        self.seen_row = 0  # the quick scan: the largest row number at the end of a piece
+        self.seen_col = 0  # and the largest column of a piece's last cell
         self.pat: _Patterns | None = None
         # exact walk state
         self.row_index = 0  # 0-based index of the current row
@@ -148,6 +154,11 @@ class _SheetScanner:
             "is damaged or was not made by a spreadsheet program",
             file=self.p,
         )
+
+    def _too_many(self) -> WorkbookTooLarge:
+        if self.cells <= limits.MAX_CELLS:
+            return _too_many_in_all(self.p, self.sheet, self.before + self.cells)
+        return _too_many_elements(self.p, self.sheet, self.cells)
 
     def _out_of_order(self, row: int) -> WorkbookUnreadable:
         return WorkbookUnreadable(
@@ -193,13 +204,26 @@ class _SheetScanner:
         # Every cell tag here is written `<c r="...` (the tiers hold): count them, so that
         # millions of cells all claiming one small area are not taken for a small sheet.
         self.cells += piece.count(pat.counted)
-        if self.cells > limits.MAX_CELLS:
-            raise _too_many_elements(self.p, self.sheet, self.cells)
+        if self.cells > self.most:
+            raise self._too_many()
         start = self._formulas(piece) if pat.formula.search(piece) else 0
         if b't="e"' in piece:
             self._errors(piece)
         self._remember_last_cell(piece, start)
+        self._remember_last_row(piece)
+        m = _CELL_REF.fullmatch(self.last_cell.strip())
+        if m and m.group(1):  # a row's last cell, most often: how wide the rows are
+            self.seen_col = max(self.seen_col, column_index(m.group(1).decode("ascii")) + 1)
         return True
+
+    def _remember_last_row(self, piece: bytes) -> None:
+        """The number of the last row that starts in the piece, if it is the largest yet."""
+        i = piece.rfind(b"row r=\"")
+        if i >= 0:
+            j = piece.find(b'"', i + 7, i + 16)
+            digits = piece[i + 7:j] if j > 0 else b""
+            if digits.isdigit() and int(digits) > self.seen_row:
+                self.seen_row = int(digits)
 
     def _grow(self, rows: int, cols: int, far_row: str, far_col: str) -> None:
         if rows > self.rows:
@@ -307,8 +331,8 @@ class _SheetScanner:
                     self.cell = None
                     continue
                 self.cells += 1
-                if self.cells > limits.MAX_CELLS:
-                    raise _too_many_elements(self.p, self.sheet, self.cells)
+                if self.cells > self.most:
+                    raise self._too_many()
                 r = _ATTR_R.search(attrs)
                 if r:
                     ref = r.group(2).strip()
@@ -342,7 +366,9 @@ class _SheetScanner:
                                  key=lambda rc: rc[0] * rc[1])
             self._grow(n_rows, n_cols, "", "")
         return _Scan(self.rows, self.cols, self.far_row, self.far_col, self.exact,
-                     self.formulas, self.formula_count, self.errors, self.cells)
+                     self.formulas, self.formula_count, self.errors, self.cells,
+                     max(self.seen_row, self.rows if self.exact else 0),
+                     max(self.seen_col, self.cols if self.exact else 0))
 
 
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:

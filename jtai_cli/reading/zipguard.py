@@ -30,6 +30,7 @@ from .refusals import (
     _entities,
     _too_many_cells,
     _too_many_elements,
+    _too_many_in_all,
     _too_many_sheets,
     _too_many_strings,
 )
@@ -260,9 +261,10 @@ class _PartReader:
         """Stream a part through for its size and for DTDs; bound a shared-strings table.
 
         The reader holds every shared string in memory before it reads a sheet, so the table
-        (the part whose root is ``<sst``) is counted as it streams: at most ``limits.MAX_CELLS``
-        strings, none longer than Excel allows (``limits.MAX_TEXT_XML`` bytes of XML between one
-        ``<si>`` or ``</si>`` and the next, checked a window at a time: linear).
+        (the part whose root is ``<sst``) is counted as it streams: at most
+        ``limits.MAX_READ_CELLS`` strings, none longer than Excel allows (``limits.MAX_TEXT_XML``
+        bytes of XML between one ``<si>`` or ``</si>`` and the next, checked a window at a
+        time: linear).
         """
         tail = b""
         sst: bool | None = None
@@ -276,7 +278,7 @@ class _PartReader:
             if not sst:
                 continue
             markers += chunk.count(b"si>")  # <si> and </si> (any prefix): two per string
-            if markers > 2 * limits.MAX_CELLS + 2:
+            if markers > 2 * min(limits.MAX_CELLS, limits.MAX_READ_CELLS) + 2:
                 raise _too_many_strings(self.p, info.filename, markers // 2)
             for lo in range(0, len(chunk), _TEXT_WINDOW):
                 hi = min(lo + _TEXT_WINDOW, len(chunk))
@@ -310,14 +312,22 @@ class _PartReader:
         """Scan every worksheet the workbook lists, by sheet name, telling ``on_scan`` each."""
         scans: dict[str, _Scan] = {}
         by_target: dict[str, _Scan] = {}
+        total = 0  # cells in the sheets so far: the limit is on the whole workbook
+        parts = tuple(target for _, target in targets)
         for name, target in targets:
             if target in by_target:  # two sheets on one part: the reader reads it twice
                 scans[name] = by_target[target]
+                total += scans[name].cells
+                if total > limits.MAX_READ_CELLS:
+                    raise _too_many_in_all(self.p, name, total)
                 continue
             info = by_name.get(target)
             if info is None or target in self.done:
                 continue  # no scan: the sheet is refused, never read unchecked
-            scans[name] = by_target[target] = self.scan_sheet(info, name)
+            scans[name] = by_target[target] = self.scan_sheet(info, name, total)
+            scans[name].part = target
+            scans[name].sheet_parts = parts
+            total += scans[name].cells
             on_scan(name, scans[name])
         return scans
 
@@ -330,19 +340,21 @@ class _PartReader:
         pieces.close()
         return quick
 
-    def scan_sheet(self, info: zipfile.ZipInfo, sheet: str) -> _Scan:
-        """Scan one worksheet; refuse it if its used area is over ``limits.MAX_CELLS``."""
-        quick = self._quick_scan(info, _SheetScanner(self.p, sheet))
+    def scan_sheet(self, info: zipfile.ZipInfo, sheet: str, before: int = 0) -> _Scan:
+        """Scan one worksheet; refuse it if its used area is over ``limits.MAX_CELLS``, or if
+        its cells and the ``before`` cells of the sheets scanned before it are."""
+        quick = self._quick_scan(info, _SheetScanner(self.p, sheet, before=before))
         scan = quick.result()
         if not quick.needs_exact and scan.area > limits.MAX_CELLS:
             # Pieces proved different tiers (rows 1-99,999 within 312 columns, later rows
             # within 32) and their maxima multiplied past the limit: check every tier on
             # every piece, and take the smallest that holds for the whole sheet.
-            quick = self._quick_scan(info, _SheetScanner(self.p, sheet, every_tier=True))
+            quick = self._quick_scan(info, _SheetScanner(self.p, sheet, every_tier=True,
+                                                         before=before))
             scan = quick.result()
         if quick.needs_exact or scan.area > limits.MAX_CELLS:
             # The quick bounds cannot decide: walk every tag (slower, and rare).
-            exact = _SheetScanner(self.p, sheet, exact=True)
+            exact = _SheetScanner(self.p, sheet, exact=True, before=before)
             for i, piece in enumerate(_pieces(self.stream(info), self.p, info.filename)):
                 exact.feed(piece, first=i == 0)
             scan = exact.result()
@@ -350,6 +362,8 @@ class _PartReader:
             raise _too_many_cells(self.p, {sheet: scan})
         if scan.cells > limits.MAX_CELLS:
             raise _too_many_elements(self.p, sheet, scan.cells)
+        if before + scan.cells > limits.MAX_READ_CELLS:
+            raise _too_many_in_all(self.p, sheet, before + scan.cells)
         return scan
 
     # ------------------------------------------------------------------ ods

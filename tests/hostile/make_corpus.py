@@ -372,6 +372,27 @@ def make_far_cell(out: Path) -> None:
              [("List_6", sheet_xml([*rows_xml([L6, *L6_ROWS]), stray]))])
 
 
+def make_far_within(out: Path) -> None:
+    """Stray cells within the cell limit (issue 27), each a 2 KB file that once cost 1.4 GB.
+
+    - far_cell_af.xlsx: a List 6 and one stray value in AF1048576 (a grid of 1,048,576 rows by
+      32 columns, exactly the limit): read at the cost of its cells, not of that grid.
+    - far_cell_dimension.xlsx: the same, its ``<dimension>`` claiming A1:XFD1048576.
+    - far_cell_in_list.xlsx: a stray value in M1048576, under a List 6 header (CSA-FE): a
+      row of the list, whose other cells are missing.
+    """
+    for name, ref, head in (("far_cell_af.xlsx", "AF1048576", ""),
+                            ("far_cell_dimension.xlsx", "AF1048576",
+                             '<dimension ref="A1:XFD1048576"/>'),
+                            ("far_cell_in_list.xlsx", "M1048576", "")):
+        stray = f'<row r="1048576"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'
+        body = [*rows_xml([L6, *L6_ROWS]), stray]
+        pieces = list(sheet_xml(body))
+        if head:  # the dimension goes before the cells, as Excel writes it
+            pieces[1] = pieces[1].replace("<sheetData>", head + "<sheetData>")
+        raw_xlsx(out / name, [("List_6", pieces)])
+
+
 def make_entities(out: Path) -> None:
     """Entity attacks in a sheet: billion laughs, and an external entity (XXE)."""
     lol = ['<!ENTITY lol0 "lol">'] + [
@@ -577,9 +598,9 @@ def make_sheet_names(out: Path) -> None:
 
 
 MAKERS = [make_random, make_truncated, make_encrypted, make_renamed, make_no_lists, make_macro,
-          make_bombs, make_far_cell, make_entities, make_formulas, make_merged_hidden,
-          make_csvs, make_case_target, make_counts, make_cpu_traps, make_encodings,
-          make_sheet_names]
+          make_bombs, make_far_cell, make_far_within, make_entities, make_formulas,
+          make_merged_hidden, make_csvs, make_case_target, make_counts, make_cpu_traps,
+          make_encodings, make_sheet_names]
 
 
 def main(out: Path = HERE) -> None:
