@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ._bounded import may_write, note_temp
 from .errors import OutputRefused
 
 #: The custom document property that marks an .xlsx as jtai's (see ``writing.xlsx_output``).
@@ -170,6 +171,7 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        note_temp(tmp)  # removed by jtai's parent process if this one is killed
         yield tmp
         # mkstemp makes the file owner-only; give it the permissions any new file would get.
         os.chmod(tmp, 0o666 & ~_umask())
@@ -177,6 +179,7 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
             raise OutputRefused("the output path became something other than a file while "
                                 "jtai worked: nothing was written", file=out)
         identity = _identity(os.stat(tmp))  # a rename keeps the inode and times
+        may_write()  # never once jtai's process is gone (it was killed): see _bounded
         os.replace(tmp, out)
         _written[str(out.resolve())] = identity
     except OSError as exc:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jtai_cli._bounded import exit_now, run_bounded
+from jtai_cli._bounded import exit_now, on_stopped, run_bounded
 from jtai_cli._memory import share_one_arena
 from jtai_cli._version import __version__
 from jtai_cli.config import command_defaults, find_config
@@ -141,3 +141,18 @@ def _out_of_memory(file: str | None, limit: int) -> None:
                     "jtai stopped unexpectedly; rerun with --debug and report it", file)
         return
     render.out_of_memory(file, limit)
+
+
+def _stopped(signum: int, worker: bool) -> None:
+    """jtai, or its worker process, was stopped by a signal: one message saying which and
+    what is left (nothing), as JSON when JSON was asked for."""
+    from . import render  # rich, only now that there is something to show
+
+    text = render.stopped_text(signum, worker)
+    if wants_json(sys.argv[1:]):
+        print_error("stopped", text, None)
+        return
+    render.stopped(text)
+
+
+on_stopped(_stopped)

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 import typer
 
+from jtai_cli._bounded import may_write, note_temp
 from jtai_cli.errors import WorkbookTooLarge
 
 from . import jsonout
@@ -84,6 +85,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
     try:
+        note_temp(folder)  # removed by jtai's parent process if this one is killed
         # lazy: rich loads only when the command runs, so --help stays quick
         from . import render
 
@@ -119,8 +121,10 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
     try:
+        note_temp(folder)
         target = folder / f"output{suffix}"
         yield target
+        may_write()  # nothing reaches standard output once jtai's process is gone
         if target.is_file():
             sys.stdout.flush()
             with target.open("rb") as fh:

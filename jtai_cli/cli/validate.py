@@ -52,7 +52,8 @@ def validate(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Processes for --each (default: one per core).",
+        typer.Option("--workers", min=1, help="Processes for --each (default, and at most: one per "
+                     "core this computer lets jtai use; more is lowered to that).",
                      show_default=False),
     ] = None,
     quiet: Quiet = False,
