@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from ._bounded import note_temp
-from ._xlsx_rows import unlinked_rows_worksheet
 from ._files import STAMP_NAME, atomic_write
 from ._version import __version__
+from ._xlsx_rows import unlinked_rows_worksheet
 from .excel_names import column_letter
 from .excel_names import safe_sheet_name as safe_sheet_name  # also named here, as before
 from .parsing import fmt_date
