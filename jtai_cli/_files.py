@@ -37,6 +37,21 @@ _force: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_force", defa
 _written: dict[str, tuple[int, int, int, int]] = {}
 
 
+#: Private temporary paths -> the name an output shows for them (``show_as``).
+_shown: dict[str, str] = {}
+
+
+def show_as(path: str | Path, name: str) -> None:
+    """Name ``path`` ``name`` in what jtai writes (``shown``): standard input's private copy
+    is ``stdin`` in a merged workbook's Sources sheet, never its temporary path."""
+    _shown[str(path)] = name
+
+
+def shown(path: str | Path) -> str:
+    """The name an output gives ``path``: its ``show_as`` name, else the path as given."""
+    return _shown.get(str(path), str(path))
+
+
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 

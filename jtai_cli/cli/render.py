@@ -294,7 +294,7 @@ def quiet_line(report: ValidationReport) -> str:
             parts.append(f"{name}: cannot be used ({report.unusable_files[f]})")
         elif n:
             parts.append(f"{name}: {counted(n, 'error')}")
-    return "; ".join(parts) or "no errors"
+    return jsonout.redact("; ".join(parts) or "no errors")  # stdin's copy is 'stdin'
 
 
 def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT) -> None:

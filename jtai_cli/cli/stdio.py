@@ -19,6 +19,7 @@ from typing import BinaryIO
 import typer
 
 from jtai_cli._bounded import may_write, note_temp
+from jtai_cli._files import show_as
 from jtai_cli.errors import WorkbookTooLarge
 
 from . import jsonout
@@ -97,6 +98,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
         jsonout.remove_alias(str(raw))
         # Kept for the rest of the run: the report is printed after the copy is removed.
         jsonout.add_alias(str(copy), STDIN_NAME)
+        show_as(copy, STDIN_NAME)  # and in what jtai writes (a merged workbook's Sources)
         yield [copy if str(f) == STDIO else f for f in files]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

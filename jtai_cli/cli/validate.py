@@ -105,7 +105,7 @@ def validate(
 
             render.err_console().print(
                 f"{counted(result.counts()['warning'], 'warning')} (--fail-on warning) in "
-                f"{', '.join(map(str, result.files))}")
+                f"{jsonout.redact(', '.join(map(str, result.files)))}")
     else:
         render.render_report(result, render.out_console())
         if code == render.EXIT_ERRORS and result.valid:
