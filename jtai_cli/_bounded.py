@@ -54,6 +54,9 @@ _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
 #: Called with (signal number, whether only the worker process was killed) to say that jtai
 #: was stopped; set by the command line (``on_stopped``).
 _say_stopped: Callable[[int, bool], None] | None = None
+#: Called with an exception that escaped the command; prints one message and returns the
+#: exit code (``on_failed``).
+_say_failed: Callable[[BaseException], int] | None = None
 
 
 class Stopped(SystemExit):
@@ -65,6 +68,13 @@ class Stopped(SystemExit):
     def __init__(self, signum: int) -> None:
         super().__init__(128 + signum)
         self.signum = signum
+
+
+def on_failed(say: Callable[[BaseException], int]) -> None:
+    """Set what prints the message when an exception escapes the command (standard output
+    on a full disk, a bug): ``say(exc)`` prints it and returns the exit code."""
+    global _say_failed
+    _say_failed = say
 
 
 def on_stopped(say: Callable[[int, bool], None]) -> None:
@@ -363,7 +373,13 @@ def _foreground_of_a_terminal() -> bool:
 
 def _call(command: Callable[[], object]) -> int:
     try:
-        command()
+        try:
+            command()
+        finally:
+            # What the command printed is written now, while a failure can still be said
+            # (standard output on a full disk, or closed): not lost in a flush at exit.
+            if sys.stdout is not None:
+                sys.stdout.flush()
     except Stopped as exc:
         # Every ``finally`` has run: partial outputs and temporary files are gone.
         if parent_alive():  # an orphan's command has already ended: nothing to say
@@ -373,4 +389,22 @@ def _call(command: Callable[[], object]) -> int:
         if exc.code is None:
             return 0
         return exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # escaped the command's own handling: said here, never silent
+        code = 4
+        try:
+            if _say_failed is not None:
+                code = _say_failed(exc)
+            else:
+                sys.stderr.write(f"jtai: internal error ({type(exc).__name__})\n")
+        except Exception:  # noqa: S110 - standard error is gone too: the code says it
+            pass
+        _quiet_stdout()
+        return code
     return 0
+
+
+def _quiet_stdout() -> None:
+    """After standard output failed, drop what is still buffered for it: a flush at exit
+    would fail again (or say "Exception ignored")."""
+    with contextlib.suppress(Exception):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends

@@ -7,6 +7,7 @@ sniffed by its content, never trusted by a name. The copy is bounded and removed
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -20,7 +21,7 @@ import typer
 
 from jtai_cli._bounded import may_write, note_temp
 from jtai_cli._files import show_as
-from jtai_cli.errors import WorkbookTooLarge
+from jtai_cli.errors import FileNotFound, WorkbookTooLarge
 
 from . import jsonout
 from .options import STDIO
@@ -43,6 +44,20 @@ def _copy_bounded(source: BinaryIO, target: Path, limit: int) -> int:
                                        file="-")
             out.write(chunk)
     return size
+
+
+def _stdin() -> BinaryIO:
+    """Standard input's bytes, or ``FileNotFound`` (exit 3) when it is closed (``<&-``)."""
+    stream = sys.stdin
+    try:
+        if stream is None:
+            raise OSError
+        os.fstat(stream.fileno())
+        return stream.buffer
+    except (OSError, ValueError, AttributeError):
+        raise FileNotFound("standard input is closed, so there is nothing to read from it: "
+                           "give the file's name, or send the file to jtai (< FILE)",
+                           file=STDIO) from None
 
 
 def _suffix_for(copy: Path) -> str:
@@ -92,7 +107,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
 
         raw = folder / STDIN_NAME
         jsonout.add_alias(str(raw), STDIN_NAME)
-        render.run(lambda: _copy_bounded(stream or sys.stdin.buffer, raw, limit), debug=debug,
+        render.run(lambda: _copy_bounded(stream or _stdin(), raw, limit), debug=debug,
                    as_json=as_json)
         copy = raw.rename(raw.with_suffix(_suffix_for(raw)))
         jsonout.remove_alias(str(raw))
@@ -121,6 +136,9 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
     if not is_stdout(path):
         yield path
         return
+    if not _stdout_open():
+        raise typer.BadParameter("standard output is closed: give a file name",
+                                 param_hint="--output")
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
     try:
         note_temp(folder)
@@ -134,6 +152,13 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
             sys.stdout.buffer.flush()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stdout_open() -> bool:
+    try:
+        return sys.stdout is not None and os.fstat(sys.stdout.fileno()) is not None
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def refuse_stdout(path: Path | None, what: str, option: str = "--output") -> None:
