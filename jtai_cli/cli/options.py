@@ -119,7 +119,7 @@ Output = Annotated[
 ]
 Force = Annotated[bool, typer.Option("--force", help="Replace an output file even if jtai did "
                                      "not write it (by default jtai replaces only its own "
-                                     "outputs, never an input).")]
+                                     "outputs, sealed and unchanged since, never an input).")]
 FailOnOption = Annotated[
     FailOn | None,
     typer.Option("--fail-on", case_sensitive=False, show_default=False,
