@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -115,7 +117,7 @@ def die_with_parent(signum: int = signal.SIGTERM) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        import ctypes
+        import ctypes  # lazy: only the forked child asks, on Linux
 
         libc = ctypes.CDLL(None, use_errno=True)
         return int(libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0)) == 0
@@ -312,14 +314,10 @@ def _shown_name(path: str) -> str:
 
 
 def _remove(path: str) -> None:
-    import shutil
-
     try:
         st = os.lstat(path)
     except OSError:
         return
-    import stat
-
     if stat.S_ISDIR(st.st_mode):
         shutil.rmtree(path, ignore_errors=True)
     else:

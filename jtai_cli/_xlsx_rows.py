@@ -26,7 +26,7 @@ from typing import Any
 @functools.cache
 def unlinked_rows_worksheet() -> type:
     """The worksheet class (made on first use: xlsxwriter is imported only to write)."""
-    from xlsxwriter.worksheet import Worksheet
+    from xlsxwriter.worksheet import Worksheet  # lazy: xlsxwriter loads only to write
 
     class UnlinkedRowsWorksheet(Worksheet):  # type: ignore[misc]
         """A worksheet whose constant-memory row file has no name on disk."""

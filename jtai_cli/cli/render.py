@@ -5,6 +5,7 @@ Rendering never decides anything: it shows what the library returned.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 import traceback
@@ -165,8 +166,6 @@ _SIGNALS = {
 
 def stopped_text(signum: int, worker: bool) -> str:
     """The message when jtai (or, ``worker``, its worker process) was stopped by a signal."""
-    import signal
-
     try:
         name = signal.Signals(signum).name
     except ValueError:

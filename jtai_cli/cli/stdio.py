@@ -49,15 +49,18 @@ def _copy_bounded(source: BinaryIO, target: Path, limit: int) -> int:
 def _stdin() -> BinaryIO:
     """Standard input's bytes, or ``FileNotFound`` (exit 3) when it is closed (``<&-``)."""
     stream = sys.stdin
-    try:
-        if stream is None:
-            raise OSError
-        os.fstat(stream.fileno())
-        return stream.buffer
-    except (OSError, ValueError, AttributeError):
-        raise FileNotFound("standard input is closed, so there is nothing to read from it: "
-                           "give the file's name, or send the file to jtai (< FILE)",
-                           file=STDIO) from None
+    if stream is not None:
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError):  # not a file descriptor (a test's stream): usable
+            return stream.buffer
+        try:
+            os.fstat(fd)
+            return stream.buffer
+        except OSError:
+            pass
+    raise FileNotFound("standard input is closed, so there is nothing to read from it: give "
+                       "the file's name, or send the file to jtai (< FILE)", file=STDIO)
 
 
 def _suffix_for(copy: Path) -> str:
@@ -155,10 +158,17 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
 
 
 def _stdout_open() -> bool:
-    try:
-        return sys.stdout is not None and os.fstat(sys.stdout.fileno()) is not None
-    except (OSError, ValueError, AttributeError):
+    if sys.stdout is None:
         return False
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file descriptor (a test's stream): usable
+        return True
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def refuse_stdout(path: Path | None, what: str, option: str = "--output") -> None:
