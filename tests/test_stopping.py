@@ -142,10 +142,11 @@ def _stdin_run(place: dict[str, Path]) -> tuple[subprocess.Popen[bytes], list[in
     run.stdin.write(b"Child Unique ID,Gender\r\n" + b"ZQ0099887766,a) Male\r\n" * 2000)
     run.stdin.flush()
 
-    def copying() -> bool:
-        return any(f.stat().st_size > 0 for d in place["tmp"].iterdir() for f in d.iterdir())
+    def copying() -> bool:  # the copy is open (the worker waits for a full chunk or the end)
+        return any((d / "stdin").exists() for d in place["tmp"].glob("jtai-stdin-*"))
 
     wait_for(copying)
+    time.sleep(0.3)
     return run, children(run.pid)
 
 
@@ -410,3 +411,61 @@ def test_summary_keeps_a_users_page_that_says_made_by_jtai(tmp_path):
     assert _jtai(["summary", messy, "-o", str(page)], tmp_path).returncode == 3
     assert page.read_bytes() == edited
     assert _jtai(["summary", messy, "-o", str(page), "--force"], tmp_path).returncode in (0, 1)
+
+
+def _forked(command, monkeypatch):  # type: ignore[no-untyped-def]
+    """run_bounded with a real fork; what the parent said, and its exit code."""
+    from jtai_cli import _bounded
+
+    monkeypatch.setattr(_bounded, "_waited", False)  # put back after the test
+    said: list[object] = []
+    monkeypatch.setattr(_bounded, "_say_stopped", lambda s, w: said.append(("stopped", s, w)))
+    code = _bounded.run_bounded(command, lambda file, _limit: said.append(("memory", file)))
+    return said, code
+
+
+def test_a_worker_that_aborts_reading_stdin_is_out_of_memory_on_stdin(tmp_path, monkeypatch):
+    """The Rust reader aborts when it cannot get memory under the limit: the parent names
+    standard input 'stdin', never the private copy's path, and removes the copy."""
+    from jtai_cli import _bounded
+
+    def command() -> None:
+        folder = tmp_path / "jtai-stdin-abc123"
+        folder.mkdir()
+        _bounded.note_temp(folder)
+        (folder / "stdin.xlsx").write_bytes(b"PK\x03\x04 child data")
+        _bounded.note_reading(folder / "stdin.xlsx")
+        os.kill(os.getpid(), signal.SIGABRT)
+
+    said, code = _forked(command, monkeypatch)
+    assert code == 3 and said == [("memory", "stdin")]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_killed_outright_is_137_and_its_files_are_removed(tmp_path, monkeypatch):
+    from jtai_cli import _bounded
+
+    def command() -> None:
+        part = tmp_path / ".out.xlsx.abc.part"
+        part.write_bytes(b"child data")
+        _bounded.note_temp(part)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(_bounded, "_oom_kills", lambda: 0)  # the kernel killed no process
+    said, code = _forked(command, monkeypatch)
+    assert code == 137 and said == [("stopped", signal.SIGKILL, True)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_the_kernel_killed_for_memory_is_out_of_memory(tmp_path, monkeypatch):
+    from jtai_cli import _bounded
+
+    counts = iter([4, 5])  # the kernel's count of out-of-memory kills, before and after
+    monkeypatch.setattr(_bounded, "_oom_kills", lambda: next(counts))
+
+    def command() -> None:
+        _bounded.note_reading(tmp_path / "big.xlsx")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    said, code = _forked(command, monkeypatch)
+    assert code == 3 and said == [("memory", str(tmp_path / "big.xlsx"))]
