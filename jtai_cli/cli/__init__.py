@@ -172,19 +172,17 @@ def _failed(exc: BaseException) -> int:
                                          and exc.errno in _STREAM_ERRORS)
     if stream_gone:
         why = _STREAM_ERRORS.get(getattr(exc, "errno", None) or errno.EBADF, "it is closed")
-        render.err_console().print(render.Panel(render.Text(
+        render.problem(
             f"jtai could not write to its standard output ({why}), so what it printed there "
             "is incomplete. Send it to a file (-o FILE, or > FILE on a disk with space), or "
-            "let the program reading it read to the end."), title="jtai: cannot write output",
-            border_style="red", expand=False))
+            "let the program reading it read to the end.", "jtai: cannot write output")
         return render.EXIT_UNUSABLE
     if "--debug" in sys.argv[1:]:
         render.print_safe_traceback(exc)
     else:
-        render.err_console().print(render.Panel(render.Text(
+        render.problem(
             f"jtai hit an internal problem ({type(exc).__name__}). Run the same command with "
-            "--debug to see the details, and report it."), title="jtai: internal error",
-            border_style="red", expand=False))
+            "--debug to see the details, and report it.", "jtai: internal error")
     return render.EXIT_BUG
 
 

@@ -178,8 +178,13 @@ def stopped_text(signum: int, worker: bool) -> str:
 
 def stopped(text: str) -> None:
     """The one message when jtai was stopped by a signal (see ``_bounded``)."""
-    err_console().print(Panel(Text(text, overflow="fold"), title="jtai: stopped",
-                              border_style="red", expand=False))
+    problem(text, "jtai: stopped")
+
+
+def problem(text: str, title: str) -> None:
+    """One red panel on standard error."""
+    err_console().print(Panel(Text(text, overflow="fold"), title=title, border_style="red",
+                              expand=False))
 
 
 def _severity_style(sev: str) -> str:
