@@ -44,6 +44,7 @@ _PAGE_SEAL = re.compile(rb"\n<!-- " + re.escape(SEAL.encode()) + rb"([0-9a-f]{64
 _CALENDAR_SEAL = re.compile(rb"X-JTAI-SEAL:" + re.escape(SEAL.encode()) + rb"([0-9a-f]{64})\r\n")
 
 _force: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_force", default=False)
+_sealing: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_sealing", default=True)
 #: What each output looked like when jtai renamed it into place (see ``still_ours``).
 _written: dict[str, tuple[int, int, int, int]] = {}
 
@@ -75,6 +76,17 @@ def still_ours(path: str | Path) -> bool:
         return _written.get(str(Path(path).resolve())) == _identity(os.stat(path))
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def unsealed() -> Iterator[None]:
+    """Within the block, outputs get no seal: what goes to standard output is no file a later
+    run could replace, and is the page or calendar exactly."""
+    token = _sealing.set(False)
+    try:
+        yield
+    finally:
+        _sealing.reset(token)
 
 
 @contextlib.contextmanager
@@ -243,7 +255,8 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
         yield tmp
         # mkstemp makes the file owner-only; give it the permissions any new file would get.
         os.chmod(tmp, 0o666 & ~_umask())
-        seal(tmp)  # the proof that a later run may replace it (see written_by_jtai)
+        if _sealing.get():
+            seal(tmp)  # the proof that a later run may replace it (see written_by_jtai)
         if out.exists() and not out.is_file():  # made a pipe or device meanwhile
             raise OutputRefused("the output path became something other than a file while "
                                 "jtai worked: nothing was written", file=out)

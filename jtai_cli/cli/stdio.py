@@ -20,7 +20,7 @@ from typing import BinaryIO
 import typer
 
 from jtai_cli._bounded import may_write, note_temp
-from jtai_cli._files import show_as
+from jtai_cli._files import show_as, unsealed
 from jtai_cli.errors import FileNotFound, WorkbookTooLarge
 
 from . import jsonout
@@ -146,7 +146,8 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
     try:
         note_temp(folder)
         target = folder / f"output{suffix}"
-        yield target
+        with unsealed():  # standard output gets the page or calendar exactly
+            yield target
         may_write()  # nothing reaches standard output once jtai's process is gone
         if target.is_file():
             sys.stdout.flush()
