@@ -4,9 +4,10 @@ The pre-read scan bounds what a file can cost (cells, sheets, text, expansion), 
 written in Rust that cannot get memory does not raise an exception: it aborts the whole
 process, with no message. So the command's work runs in a forked child under ``RLIMIT_AS``
 (the machine's physical memory, or less if the caller already set a lower limit); the parent
-only waits. If the child is killed while reading a file (Rust's abort, the kernel's
-out-of-memory killer), the parent says so in one message naming the file, and exits 3:
-running out of memory on a file is the file's doing, not a bug in jtai.
+only waits. If the child runs out of memory while reading a file (Rust's abort under the
+limit, or a kill the kernel counts as out of memory), the parent says so in one message naming
+the file (standard input's copy as ``stdin``), and exits 3: running out of memory on a file is
+the file's doing, not a bug in jtai.
 
 Measured on the generated LA workbook (60,000 rows): forking costs a few milliseconds, while
 sending the cells back from a reading child costs more than the read saves: pickling the
