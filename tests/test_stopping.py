@@ -134,10 +134,12 @@ def test_stopped_while_writing_the_output_leaves_nothing(big_csv, place, who, si
     assert list(place["tmp"].iterdir()) == []
 
 
-def _stdin_run(place: dict[str, Path]) -> tuple[subprocess.Popen[bytes], list[int]]:
+def _stdin_run(place: dict[str, Path], *extra: str,
+               ) -> tuple[subprocess.Popen[bytes], list[int]]:
     """jtai reading standard input from a pipe the test keeps open: the worker is copying it
     to its private folder, and waits for more."""
-    run = start(["validate", "-", "--as-of", "2026-11-23"], place, stdin=subprocess.PIPE)
+    run = start(["validate", "-", "--as-of", "2026-11-23", *extra], place,
+                stdin=subprocess.PIPE)
     assert run.stdin is not None
     run.stdin.write(b"Child Unique ID,Gender\r\n" + b"ZQ0099887766,a) Male\r\n" * 2000)
     run.stdin.flush()
@@ -166,6 +168,24 @@ def test_the_copy_of_standard_input_never_outlives_the_run(place, who, sig, code
     assert run.returncode == code, err.decode()[-2000:]
     assert list(place["tmp"].iterdir()) == []
     assert "jtai-stdin" not in err.decode()
+
+
+@pytest.mark.slow
+def test_a_stop_is_said_in_json_when_json_was_asked_for(place):
+    import json
+
+    run, workers = _stdin_run(place, "--format", "json")
+    try:
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert wait_gone(workers)
+    assert run.returncode == 143, err.decode()[-2000:]
+    doc = json.loads(out)
+    assert doc["error"]["kind"] == "stopped" and "SIGTERM" in doc["error"]["message"]
+    assert list(place["tmp"].iterdir()) == []
 
 
 @pytest.mark.slow
