@@ -19,9 +19,10 @@ from typing import BinaryIO
 
 import typer
 
+from jtai_cli import errors
 from jtai_cli._bounded import may_write, note_temp
 from jtai_cli._files import show_as, unsealed
-from jtai_cli.errors import FileNotFound, WorkbookTooLarge
+from jtai_cli.errors import WorkbookTooLarge
 
 from . import jsonout
 from .options import STDIO
@@ -59,7 +60,7 @@ def _stdin() -> BinaryIO:
             return stream.buffer
         except OSError:
             pass
-    raise FileNotFound("standard input is closed, so there is nothing to read from it: give "
+    raise errors.FileNotFound("standard input is closed, so there is nothing to read from it: give "
                        "the file's name, or send the file to jtai (< FILE)", file=STDIO)
 
 
@@ -139,12 +140,12 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
     if not is_stdout(path):
         yield path
         return
-    if not _stdout_open():
-        raise typer.BadParameter("standard output is closed: give a file name",
-                                 param_hint="--output")
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
     try:
         note_temp(folder)
+        if not _stdout_open():
+            raise typer.BadParameter("standard output is closed: give a file name",
+                                     param_hint="--output")
         target = folder / f"output{suffix}"
         with unsealed():  # standard output gets the page or calendar exactly
             yield target
