@@ -489,3 +489,21 @@ def test_a_worker_the_kernel_killed_for_memory_is_out_of_memory(tmp_path, monkey
 
     said, code = _forked(command, monkeypatch)
     assert code == 3 and said == [("memory", str(tmp_path / "big.xlsx"))]
+
+
+@pytest.mark.slow
+def test_a_merge_of_standard_input_names_it_stdin_in_the_sources_sheet(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    out = tmp_path / "m.xlsx"
+    run = subprocess.run([sys.executable, "-m", "jtai_cli", "merge", "-", "-o", str(out)],
+                         input=(EXAMPLES / "lists_clean.xlsx").read_bytes(), capture_output=True,
+                         timeout=300, check=False,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sources").to_python()
+    cells = [str(c) for row in rows for c in row]
+    assert "Merged from: stdin" in cells
+    assert cells.count("stdin") > 100  # every input row names where it came from
+    assert not any("jtai-stdin" in c or str(tmp_path) in c for c in cells)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.xlsx"]  # the copy is gone
