@@ -5,7 +5,6 @@ Rendering never decides anything: it shows what the library returned.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 import traceback
@@ -166,8 +165,10 @@ _SIGNALS = {
 
 def stopped_text(signum: int, worker: bool) -> str:
     """The message when jtai (or, ``worker``, its worker process) was stopped by a signal."""
+    from signal import Signals  # lazy: only when jtai was stopped
+
     try:
-        name = signal.Signals(signum).name
+        name = Signals(signum).name
     except ValueError:
         name = f"signal {signum}"
     why = _SIGNALS.get(name, name)
