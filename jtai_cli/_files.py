@@ -3,12 +3,17 @@
 Every output goes to a temporary file in the target folder and is renamed into place only when
 complete, so an interrupted run leaves either the old file or the new one, never a broken one.
 
-An output may replace a file jtai wrote before (an .xlsx stamped in its document properties,
-a page or calendar naming jtai as its maker) but no other file, unless the caller allows it
-(``replacing_allowed``, the commands' ``--force``): ``jtai template -o lists.xlsx`` must not
-silently replace a workbook of data. A path that is not a regular file (a device, a pipe) is
-never written. A folder that cannot be written to, or a disk that fills up, is the user's
-situation, not a bug: it is an ``OutputRefused`` naming the path and what to do.
+An output may replace, without ``--force``, only a file that is exactly as a jtai run wrote it.
+Words a user can type ("Made by jtai" in a page) prove nothing, so each output jtai can mark
+carries a seal: a SHA-256 digest of its own content, written when the output is complete
+(``seal``). A workbook's seal is in its zip comment and covers every part's name, CRC and size;
+a page's is an HTML comment after the page; a calendar's an ``X-JTAI-SEAL`` line. The file is
+jtai's when the seal is there and matches (``written_by_jtai``): a file a user wrote has none,
+and a jtai output a user changed (a workbook corrected and saved in Excel, a page edited) no
+longer matches, so it is kept as the user's. A CSV cannot carry a seal: replacing any existing
+CSV needs ``--force``. A path that is not a regular file (a device, a pipe) is never written. A
+folder that cannot be written to, or a disk that fills up, is the user's situation, not a bug:
+it is an ``OutputRefused`` naming the path and what to do.
 """
 
 from __future__ import annotations
@@ -16,24 +21,47 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import hashlib
 import os
+import re
 import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ._bounded import may_write, note_temp
 from .errors import OutputRefused
 
 #: The custom document property that marks an .xlsx as jtai's (see ``writing.xlsx_output``).
 STAMP_NAME = "Written by"
-#: What marks jtai's text outputs that can hold a mark: the summary page's footer, the
-#: calendar's PRODID. (A CSV cannot hold one: replacing any existing CSV needs --force.)
-TEXT_STAMPS = (b"Made by jtai ", b"PRODID:-//jtai//")
+#: What a seal says before its digest (see ``seal``).
+SEAL = "jtai-seal sha256:"
+#: The largest page or calendar whose seal is checked (read whole to hash it): a bigger file
+#: is not taken for jtai's.
+_SEALED_TEXT_MAX = 256 * 1024**2
+_PAGE_SEAL = re.compile(rb"\n<!-- " + re.escape(SEAL.encode()) + rb"([0-9a-f]{64}) -->\n\Z")
+_CALENDAR_SEAL = re.compile(rb"X-JTAI-SEAL:" + re.escape(SEAL.encode()) + rb"([0-9a-f]{64})\r\n")
 
 _force: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_force", default=False)
+_sealing: contextvars.ContextVar[bool] = contextvars.ContextVar("jtai_sealing", default=True)
 #: What each output looked like when jtai renamed it into place (see ``still_ours``).
 _written: dict[str, tuple[int, int, int, int]] = {}
+
+
+#: Private temporary paths -> the name an output shows for them (``show_as``).
+_shown: dict[str, str] = {}
+
+
+def show_as(path: str | Path, name: str) -> None:
+    """Name ``path`` ``name`` in what jtai writes (``shown``): standard input's private copy
+    is ``stdin`` in a merged workbook's Sources sheet, never its temporary path."""
+    _shown[str(path)] = name
+
+
+def shown(path: str | Path) -> str:
+    """The name an output gives ``path``: its ``show_as`` name, else the path as given."""
+    return _shown.get(str(path), str(path))
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -48,6 +76,17 @@ def still_ours(path: str | Path) -> bool:
         return _written.get(str(Path(path).resolve())) == _identity(os.stat(path))
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def unsealed() -> Iterator[None]:
+    """Within the block, outputs get no seal: what goes to standard output is no file a later
+    run could replace, and is the page or calendar exactly."""
+    token = _sealing.set(False)
+    try:
+        yield
+    finally:
+        _sealing.reset(token)
 
 
 @contextlib.contextmanager
@@ -67,22 +106,64 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _zip_digest(zf: zipfile.ZipFile) -> str:
+    h = hashlib.sha256()
+    for info in zf.infolist():
+        h.update(f"{info.filename}\0{info.CRC}\0{info.file_size}\n".encode())
+    return h.hexdigest()
+
+
+def seal(path: Path) -> None:
+    """Seal a complete output as jtai's (see the module's docstring): a workbook (zip) in its
+    zip comment, a page (HTML) and a calendar (iCalendar) with a line holding the digest of
+    everything else. Any other file (a CSV) is left as it is."""
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if head.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(path, "a") as zf:
+            zf.comment = f"{SEAL}{_zip_digest(zf)}".encode()
+        return
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    is_ics = text.startswith(b"BEGIN:VCALENDAR")
+    if not (is_ics or text[:15].lower() == b"<!doctype html>" or text[:5].lower() == b"<html"):
+        return
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if is_ics:
+        # a calendar's own property, right after BEGIN:VCALENDAR (properties come first)
+        end = data.find(b"\n", data.find(b"BEGIN:VCALENDAR")) + 1
+        if end <= 0:
+            return
+        line = f"X-JTAI-SEAL:{SEAL}{digest}\r\n".encode()
+        data = data[:end] + line + data[end:]
+    else:
+        data += f"\n<!-- {SEAL}{digest} -->\n".encode()
+    path.write_bytes(data)
+
+
 def written_by_jtai(path: Path) -> bool:
-    """True when ``path`` is an output jtai wrote (so a later run may replace it)."""
+    """True when ``path`` is exactly an output jtai wrote (its seal is there and matches), so
+    a later run may replace it without ``--force``."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(4096)
-            fh.seek(max(0, path.stat().st_size - 4096))
-            tail = fh.read(4096)
-        if head.startswith(b"PK\x03\x04"):
+            head = fh.read(4)
+        if head == b"PK\x03\x04":
             with zipfile.ZipFile(path) as zf:
-                info = zf.getinfo("docProps/custom.xml")
-                if info.file_size > 1024**2:
-                    return False
-                custom = zf.read(info)
-            return (f'name="{STAMP_NAME}"'.encode() in custom
-                    and b"<vt:lpwstr>jtai " in custom)
-        return any(mark in head or mark in tail for mark in TEXT_STAMPS)
+                comment = zf.comment.decode("ascii", "replace")
+                return comment.startswith(SEAL) and comment[len(SEAL):] == _zip_digest(zf)
+        if path.stat().st_size > _SEALED_TEXT_MAX:
+            return False
+        data = path.read_bytes()
+        page = _PAGE_SEAL.search(data)
+        if page is not None:  # appended after the page
+            rest, digest = data[:page.start()], page.group(1)
+        else:
+            found = list(_CALENDAR_SEAL.finditer(data))
+            if len(found) != 1:
+                return False
+            m = found[0]
+            rest, digest = data[:m.start()] + data[m.end():], m.group(1)
+        return hashlib.sha256(rest).hexdigest() == digest.decode()
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
         return False
 
@@ -129,8 +210,8 @@ def check_output(path: str | Path, inputs: Sequence[str | Path] = (), *,
         )
     if st is not None and not (force or _force.get()) and not written_by_jtai(out):
         raise OutputRefused(
-            "a file with this name already exists and jtai did not write it: choose another "
-            "name, or add --force to replace it",
+            "a file with this name already exists and jtai did not write it (or it was changed "
+            "since jtai wrote it): choose another name, or add --force to replace it",
             file=out,
         )
     return out
@@ -170,13 +251,17 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        note_temp(tmp)  # removed by jtai's parent process if this one is killed
         yield tmp
         # mkstemp makes the file owner-only; give it the permissions any new file would get.
         os.chmod(tmp, 0o666 & ~_umask())
+        if _sealing.get():
+            seal(tmp)  # the proof that a later run may replace it (see written_by_jtai)
         if out.exists() and not out.is_file():  # made a pipe or device meanwhile
             raise OutputRefused("the output path became something other than a file while "
                                 "jtai worked: nothing was written", file=out)
         identity = _identity(os.stat(tmp))  # a rename keeps the inode and times
+        may_write()  # never once jtai's process is gone (it was killed): see _bounded
         os.replace(tmp, out)
         _written[str(out.resolve())] = identity
     except OSError as exc:

@@ -17,6 +17,8 @@ A top-level key applies to every command that has that option; a table named aft
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,15 +60,47 @@ def find_config(folder: str | Path | None = None) -> tuple[Path, dict[str, Any]]
     return None
 
 
+#: The largest settings file read: a settings file is a few lines; anything bigger (a symlink
+#: to a big file, a generated file) is refused before it is read.
+MAX_SETTINGS_BYTES = 64 * 1024
+
+
 def _read(path: Path) -> dict[str, Any]:
+    """The TOML in ``path``, or one ``UsageError`` saying what is wrong with the file.
+
+    Refused before parsing: anything but a regular file (a pipe would wait for ever), and a
+    file over ``MAX_SETTINGS_BYTES``. Refused while parsing: text that is not UTF-8, TOML that
+    is not valid, and nesting deeper than Python's parser can follow (a ``RecursionError``).
+    """
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"this settings file is not valid TOML ({exc})", file=path) from None
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise UsageError("this settings file is not a regular file: jtai reads "
+                                 "settings from a file only", file=path)
+            if st.st_size > MAX_SETTINGS_BYTES:
+                raise UsageError(f"this settings file is {st.st_size:,} bytes, more than the "
+                                 f"{MAX_SETTINGS_BYTES // 1024} KB a settings file may be: "
+                                 "is it the right file?", file=path)
+            data = fh.read(MAX_SETTINGS_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"this settings file cannot be read ({exc.strerror})",
                          file=path) from None
+    if len(data) > MAX_SETTINGS_BYTES:  # it grew while being read
+        raise UsageError(f"this settings file is more than the {MAX_SETTINGS_BYTES // 1024} "
+                         "KB a settings file may be: is it the right file?", file=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"this settings file is not UTF-8 text (byte {exc.start + 1} cannot "
+                         "be read): save it as UTF-8", file=path) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"this settings file is not valid TOML ({exc})", file=path) from None
+    except RecursionError:
+        raise UsageError("this settings file nests tables or lists too deeply to be "
+                         "settings: it is not valid jtai TOML", file=path) from None
 
 
 def command_defaults(settings: dict[str, Any], where: Path | str = CONFIG_FILE,

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._files import still_ours
+from ._files import shown, still_ours
 from .errors import OutputRefused, SheetMissing, UsageError
 from .extraction import AsOf
 from .parsing import ERROR, fmt_date, show
@@ -447,7 +447,7 @@ def sources_sheet(result_lists: Sequence[ListAccounting], rows: Sequence[RowOutc
     """The rows of the Sources sheet: the accounting per list, notes, then every input row."""
     out: list[list[object]] = [
         ["Sources: where every row of this workbook came from"],
-        ["Merged from: " + "; ".join(files)],
+        ["Merged from: " + "; ".join(map(shown, files))],
         ["For every list, rows in = rows out + exact duplicates removed. Rows in conflict are "
          "kept (on the list's sheet) for you to decide which is right."],
         [],
@@ -466,13 +466,13 @@ def sources_sheet(result_lists: Sequence[ListAccounting], rows: Sequence[RowOutc
     if unreadable:
         out += [[], ["Values that could not be read"],
                 ["File", "Sheet", "Row", "Column", "Value as written", "In the merged workbook"]]
-        out += [[u.source.file, u.source.sheet, u.source.row, u.column, u.value,
+        out += [[shown(u.source.file), u.source.sheet, u.source.row, u.column, u.value,
                  "kept as written" if u.kept else "blank (a number was expected)"]
                 for u in unreadable]
     sheet_of = {a.list: a.sheet for a in result_lists}
     out += [[], ["Every input row: where it came from and the row of the list's sheet it is on"],
             ["File", "Sheet", "Row", "List's sheet", "Child Unique ID", "Outcome", "Row there"]]
-    out += [[r.source.file, r.source.sheet, r.source.row, sheet_of[r.list], r.child_id,
+    out += [[shown(r.source.file), r.source.sheet, r.source.row, sheet_of[r.list], r.child_id,
              r.describe(), r.output_row] for r in rows]
     return out
 

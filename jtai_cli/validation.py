@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks
+from ._bounded import pool_worker_init, usable_cpus
 from ._files import check_output
 from .errors import FileNotFound, JtaiError
 from .excel_names import column_letter as _col_letter
@@ -780,7 +781,7 @@ def _validate_each(
     progress: Progress | None, today: dt.date | None = None,
 ) -> ValidationReport:
     units = file_units(files)
-    n = min(len(units), workers or os.cpu_count() or 1)
+    n = min(len(units), workers or usable_cpus(), usable_cpus())  # never more than it can run
     results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
     if n <= 1:
         for i, unit in enumerate(units):
@@ -788,7 +789,7 @@ def _validate_each(
             if progress:
                 progress("Checking files", i + 1, len(units))
     else:
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        with ProcessPoolExecutor(max_workers=n, initializer=pool_worker_init) as pool:
             futures = {pool.submit(_validate_one, unit, as_of, today): i
                        for i, unit in enumerate(units)}
             for done, fut in enumerate(as_completed(futures), start=1):

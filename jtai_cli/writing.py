@@ -25,8 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from ._bounded import note_temp
 from ._files import STAMP_NAME, atomic_write
 from ._version import __version__
+from ._xlsx_rows import unlinked_rows_worksheet
 from .excel_names import column_letter
 from .excel_names import safe_sheet_name as safe_sheet_name  # also named here, as before
 from .extraction import AsOf
@@ -66,6 +68,7 @@ def private_temp_dir() -> Iterator[str]:
     """
     folder = tempfile.mkdtemp(prefix="jtai-")  # mode 0700
     try:
+        note_temp(folder)  # removed by jtai's parent process if this one is killed
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -95,6 +98,9 @@ def xlsx_output(
         wb = xlsxwriter.Workbook(str(tmp), {**SAFE_XLSX_OPTIONS, "tmpdir": folder,
                                             "constant_memory": constant_memory})
         wb.set_custom_property(STAMP_NAME, f"jtai {__version__}")
+        # Each sheet's rows go to a temporary file with no name on disk (POSIX): nothing to
+        # leave behind if the process is killed (jtai_cli/_xlsx_rows.py).
+        wb.worksheet_class = unlinked_rows_worksheet()
         yield wb
         try:
             wb.close()

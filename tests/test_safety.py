@@ -583,7 +583,11 @@ def test_xlsxwriter_temp_files_go_in_a_private_folder_removed_on_interrupt(tmp_p
             ws.write_row(r, 0, [SENTINEL_ID, SENTINEL_NAME])
         folder = Path(wb.tmpdir)
         assert folder.parent == tmp_path / "tmp" and (folder.stat().st_mode & 0o077) == 0
-        assert any(folder.iterdir())  # the rows really went to temp files there
+        # The rows really went to a temporary file there, whose name is already removed: a
+        # kill -9 now would leave no copy of them on disk (jtai_cli/_xlsx_rows.py).
+        fh = ws.row_data_fh
+        assert fh.tell() > 5000 * len(SENTINEL_ID) and Path(fh.name).parent == folder
+        assert list(folder.iterdir()) == []
         raise KeyboardInterrupt
     assert list((tmp_path / "tmp").iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
@@ -621,6 +625,31 @@ def test_merge_refuses_a_check_of_a_file_another_program_replaced(tmp_path, monk
     monkeypatch.setattr(merging, "validate_workbook", swapped)
     with pytest.raises(OutputRefused, match="replaced or changed by another program"):
         merging.merge_workbooks([EXAMPLES / "lists_clean.xlsx"], out)
+
+
+def test_a_workbook_written_from_unlinked_row_files_holds_every_row(tmp_path):
+    import tempfile
+
+    from jtai_cli.reading import read_workbook
+    from jtai_cli.writing import xlsx_output
+
+    (tmp_path / "tmp").mkdir()
+    old = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path / "tmp")
+    try:
+        with xlsx_output(tmp_path / "o.xlsx", constant_memory=True) as wb:
+            for name in ("A", "B"):
+                ws = wb.add_worksheet(name)
+                for r in range(3000):
+                    ws.write_row(r, 0, [f"{name}{r}", r])
+            wb.add_worksheet("Empty")
+    finally:
+        tempfile.tempdir = old
+    book = read_workbook(tmp_path / "o.xlsx")
+    rows = {s.name: s.rows for s in book.sheets}
+    assert [r[0] for r in rows["B"]] == [f"B{r}" for r in range(3000)]
+    assert rows["A"][-1][0] == "A2999" and not rows["Empty"]
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_a_disk_that_fills_while_a_workbook_is_saved_is_exit_3(tmp_path, monkeypatch):

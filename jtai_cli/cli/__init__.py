@@ -10,6 +10,7 @@ imports the library when it runs, so ``jtai --help`` and a mistyped command answ
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jtai_cli._bounded import exit_now, run_bounded
+from jtai_cli._bounded import exit_now, on_failed, on_stopped, run_bounded
 from jtai_cli._memory import share_one_arena
 from jtai_cli._version import __version__
 from jtai_cli.config import command_defaults, find_config
@@ -142,3 +143,49 @@ def _out_of_memory(file: str | None, limit: int) -> None:
                     "jtai stopped unexpectedly; rerun with --debug and report it", file)
         return
     render.out_of_memory(file, limit)
+
+
+def _stopped(signum: int, worker: bool) -> None:
+    """jtai, or its worker process, was stopped by a signal: one message saying which and
+    what is left (nothing), as JSON when JSON was asked for."""
+    from . import render  # rich, only now that there is something to show
+
+    text = render.stopped_text(signum, worker)
+    if wants_json(sys.argv[1:]):
+        print_error("stopped", text, None)
+        return
+    render.stopped(text)
+
+
+#: Why writing to standard output fails: the user's situation (exit 3), not a bug.
+_STREAM_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                  errno.EPIPE: "the program reading it stopped reading",
+                  errno.EBADF: "it is closed", errno.EIO: "the terminal is gone",
+                  errno.EFBIG: "the file is too large"}
+
+
+def _failed(exc: BaseException) -> int:
+    """An exception escaped the command: standard output could not be written (exit 3,
+    one message), or a bug (exit 4: its type only, the traceback with --debug)."""
+    from . import render  # rich, only now that there is something to show
+
+    stream_gone = sys.stdout is None or (isinstance(exc, OSError)
+                                         and exc.errno in _STREAM_ERRORS)
+    if stream_gone:
+        why = _STREAM_ERRORS.get(getattr(exc, "errno", None) or errno.EBADF, "it is closed")
+        render.problem(
+            f"jtai could not write to its standard output ({why}), so what it printed there "
+            "is incomplete. Send it to a file (-o FILE, or > FILE on a disk with space), or "
+            "let the program reading it read to the end.", "jtai: cannot write output")
+        return render.EXIT_UNUSABLE
+    if "--debug" in sys.argv[1:]:
+        render.print_safe_traceback(exc)
+    else:
+        render.problem(
+            f"jtai hit an internal problem ({type(exc).__name__}). Run the same command with "
+            "--debug to see the details, and report it.", "jtai: internal error")
+    return render.EXIT_BUG
+
+
+on_stopped(_stopped)
+on_failed(_failed)

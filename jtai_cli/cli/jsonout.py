@@ -1,8 +1,9 @@
 """JSON on stdout: every document carries ``schema_version``; errors are JSON too.
 
 An error document is ``{"schema_version": 1, "error": {"kind", "message", "file"}}``: ``kind``
-is ``usage`` (exit 2), ``internal`` (exit 4) or, for an input that cannot be used (exit 3), what
-is wrong with it (``file-not-found``, ``workbook-unreadable``, ``workbook-encrypted``...). Its
+is ``usage`` (exit 2), ``internal`` (exit 4), ``stopped`` (jtai was stopped by a signal: exit
+128 + its number) or, for an input that cannot be used (exit 3), what is wrong with it
+(``file-not-found``, ``workbook-unreadable``, ``workbook-encrypted``...). Its
 JSON Schema is ``jtai schemas json-schema error``.
 """
 

@@ -35,8 +35,14 @@ class FailOn(StrEnum):
     warning = "warning"
 
 
+#: The dates jtai works with: a child's list, a notification or an as-of date outside them is
+#: a typing slip, and counting ages or working days from year 9999 overflows.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
 def parse_day(value: str | None) -> dt.date | None:
-    """Read a date typed on the command line: 2026-11-23 or 23/11/2026 (day first), or today."""
+    """Read a date typed on the command line (or set in jtai.toml): 2026-11-23 or 23/11/2026
+    (day first), or today; between 1900 and 2200."""
     if value is None:
         return None
     text = value.strip()
@@ -51,9 +57,13 @@ def parse_day(value: str | None) -> dt.date | None:
             raise typer.BadParameter(f"'{value}' is not a date: use 2026-11-23 or 23/11/2026")
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
     try:
-        return dt.date(y, mo, d)
+        day = dt.date(y, mo, d)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a real date (dates are day first)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise typer.BadParameter(f"'{value}' is outside the dates jtai works with "
+                                 f"({FIRST_DAY.year} to {LAST_DAY.year}): check the year")
+    return day
 
 
 Files = Annotated[
@@ -116,7 +126,7 @@ Output = Annotated[
 ]
 Force = Annotated[bool, typer.Option("--force", help="Replace an output file even if jtai did "
                                      "not write it (by default jtai replaces only its own "
-                                     "outputs, never an input).")]
+                                     "outputs, sealed and unchanged since, never an input).")]
 FailOnOption = Annotated[
     FailOn | None,
     typer.Option("--fail-on", case_sensitive=False, show_default=False,

@@ -201,6 +201,41 @@ def out_of_memory(file: str | None, limit: int) -> None:
                               expand=False))
 
 
+#: What each signal that stops jtai means, as a user would say it.
+_SIGNALS = {
+    "SIGTERM": "SIGTERM: asked to stop, by kill, timeout, a scheduler or the system shutting "
+               "down",
+    "SIGHUP": "SIGHUP: its terminal was closed",
+    "SIGINT": "SIGINT: Ctrl-C",
+    "SIGKILL": "SIGKILL: killed outright, by kill -9 or by the system when memory ran out",
+}
+
+
+def stopped_text(signum: int, worker: bool) -> str:
+    """The message when jtai (or, ``worker``, its worker process) was stopped by a signal."""
+    from signal import Signals  # lazy: only when jtai was stopped
+
+    try:
+        name = Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    why = _SIGNALS.get(name, name)
+    who = "jtai's worker process was stopped" if worker else "jtai was stopped"
+    return (f"{who} ({why}) before the command finished. Outputs it had not finished were not "
+            "written, and its temporary files were removed.")
+
+
+def stopped(text: str) -> None:
+    """The one message when jtai was stopped by a signal (see ``_bounded``)."""
+    problem(text, "jtai: stopped")
+
+
+def problem(text: str, title: str) -> None:
+    """One red panel on standard error."""
+    err_console().print(Panel(Text(text, overflow="fold"), title=title, border_style="red",
+                              expand=False))
+
+
 def _severity_style(sev: str) -> str:
     return {"error": "bold red", "warning": "yellow", "coerced": "cyan"}.get(sev, "")
 
@@ -353,7 +388,7 @@ def quiet_line(report: ValidationReport) -> str:
             parts.append(f"{name}: cannot be used ({report.unusable_files[f]})")
         elif n:
             parts.append(f"{name}: {counted(n, 'error')}")
-    return "; ".join(parts) or "no errors"
+    return jsonout.redact("; ".join(parts) or "no errors")  # stdin's copy is 'stdin'
 
 
 def render_report(report: ValidationReport, console: Console, *, limit: int = TABLE_LIMIT,

@@ -7,6 +7,7 @@ sniffed by its content, never trusted by a name. The copy is bounded and removed
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -18,6 +19,9 @@ from typing import BinaryIO
 
 import typer
 
+from jtai_cli import errors
+from jtai_cli._bounded import may_write, note_temp
+from jtai_cli._files import show_as, unsealed
 from jtai_cli.errors import WorkbookTooLarge
 
 from . import jsonout
@@ -41,6 +45,23 @@ def _copy_bounded(source: BinaryIO, target: Path, limit: int) -> int:
                                        file="-")
             out.write(chunk)
     return size
+
+
+def _stdin() -> BinaryIO:
+    """Standard input's bytes, or ``FileNotFound`` (exit 3) when it is closed (``<&-``)."""
+    stream = sys.stdin
+    if stream is not None:
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError):  # not a file descriptor (a test's stream): usable
+            return stream.buffer
+        try:
+            os.fstat(fd)
+            return stream.buffer
+        except OSError:
+            pass
+    raise errors.FileNotFound("standard input is closed, so there is nothing to read from it: give "
+                       "the file's name, or send the file to jtai (< FILE)", file=STDIO)
 
 
 def _suffix_for(copy: Path) -> str:
@@ -84,17 +105,19 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
     try:
+        note_temp(folder)  # removed by jtai's parent process if this one is killed
         # lazy: rich loads only when the command runs, so --help stays quick
         from . import render
 
         raw = folder / STDIN_NAME
         jsonout.add_alias(str(raw), STDIN_NAME)
-        render.run(lambda: _copy_bounded(stream or sys.stdin.buffer, raw, limit), debug=debug,
+        render.run(lambda: _copy_bounded(stream or _stdin(), raw, limit), debug=debug,
                    as_json=as_json)
         copy = raw.rename(raw.with_suffix(_suffix_for(raw)))
         jsonout.remove_alias(str(raw))
         # Kept for the rest of the run: the report is printed after the copy is removed.
         jsonout.add_alias(str(copy), STDIN_NAME)
+        show_as(copy, STDIN_NAME)  # and in what jtai writes (a merged workbook's Sources)
         yield [copy if str(f) == STDIO else f for f in files]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -119,8 +142,14 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
         return
     folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
     try:
+        note_temp(folder)
+        if not _stdout_open():
+            raise typer.BadParameter("standard output is closed: give a file name",
+                                     param_hint="--output")
         target = folder / f"output{suffix}"
-        yield target
+        with unsealed():  # standard output gets the page or calendar exactly
+            yield target
+        may_write()  # nothing reaches standard output once jtai's process is gone
         if target.is_file():
             sys.stdout.flush()
             with target.open("rb") as fh:
@@ -128,6 +157,20 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
             sys.stdout.buffer.flush()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stdout_open() -> bool:
+    if sys.stdout is None:
+        return False
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a file descriptor (a test's stream): usable
+        return True
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def refuse_stdout(path: Path | None, what: str, option: str = "--output") -> None:

@@ -53,7 +53,8 @@ def validate(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Processes for --each (default: one per core).",
+        typer.Option("--workers", min=1, help="Processes for --each (default, and at most: one per "
+                     "core this computer lets jtai use; more is lowered to that).",
                      show_default=False),
     ] = None,
     quiet: Quiet = False,
@@ -106,7 +107,7 @@ def validate(
 
             render.err_console().print(
                 f"{counted(result.counts()['warning'], 'warning')} (--fail-on warning) in "
-                f"{', '.join(map(str, result.files))}")
+                f"{jsonout.redact(', '.join(map(str, result.files)))}")
     else:
         render.render_report(result, render.out_console(), verbose=verbose)
         if code == render.EXIT_ERRORS and result.valid:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import openpyxl
 from builders import make_workbook
@@ -57,7 +58,9 @@ def test_writes_html_and_xlsx_and_leaves_the_input_alone(tmp_path):
     html, xlsx = tmp_path / "summary.html", tmp_path / "summary.xlsx"
     result = runner.invoke(app, ["summary", str(path), "-o", str(html), "--xlsx", str(xlsx)])
     assert result.exit_code == 0, result.output
-    assert html.read_text(encoding="utf-8") == summarise(path).to_html()
+    page, seal = html.read_text(encoding="utf-8").rsplit("\n<!-- jtai-seal sha256:", 1)
+    assert page == summarise(path).to_html()  # and the seal that lets a later run replace it
+    assert re.fullmatch(r"[0-9a-f]{64} -->\n", seal)
     assert openpyxl.load_workbook(xlsx).sheetnames[:2] == ["About", "By list"]
     assert f"Report written to {html}" in result.stdout
     assert f"Workbook written to {xlsx}" in result.stdout
