@@ -3,7 +3,7 @@
 The guidance numbers working days from the Monday the area is notified (day 0, para 9) and
 skips weekends: day 4 is Friday of week one and day 5 is Monday of week two. Each deadline
 below carries the paragraph it comes from. Where the body text and the Annex C table disagree
-on a time, we use the earlier of the two and say so in the deadline's ``note``, so that
+on a time, jtai uses the earlier of the two and say so in the deadline's ``note``, so that
 nobody works to the later time and misses the earlier one.
 
 Times are wall-clock times in England (Europe/London). Deadlines the guidance gives as "by the
@@ -130,7 +130,7 @@ class Deadline:
         who: who must act.
         options: the Annex C options ("A", "B") this deadline applies to.
         source: where in the guidance it comes from, for example ``"para 22; Annex C"``.
-        note: why we chose this reading, where the guidance disagrees with itself.
+        note: why jtai chose this reading, where the guidance disagrees with itself.
         bank_holiday: the England and Wales bank holiday ``date`` falls on, or None. Flagged,
             not moved: moving a deadline is the lead inspector's call.
     """
@@ -438,7 +438,7 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         source="paras 17-21; Annex C",
         note=(
             "Annex C says 'Lists 6 to 7' for option B; para 17 asks for all three lists "
-            "under both options: we ask for lists 6 to 8"
+            "under both options: jtai's timetable asks for lists 6 to 8"
         ),
     )
     yield Deadline(
@@ -460,8 +460,8 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         options=_ONLY_A,
         source="para 22; Annex C",
         note=(
-            "Annex C says 10am; the body text (para 22) says 9.30am: we use the earlier. "
-            "Annex C says 'up to 20 cases'; para 22 says 20: we propose 20 where there are "
+            "Annex C says 10am; the body text (para 22) says 9.30am: jtai uses the earlier. "
+            "Annex C says 'up to 20 cases'; para 22 says 20: jtai proposes 20 where there are "
             "that many"
         ),
     )
@@ -471,7 +471,7 @@ def _deadlines(notified: dt.date) -> Iterable[Deadline]:
         who=_LA,
         options=_ONLY_A,
         source="para 23; Annex C",
-        note="Annex C says 3pm; the body text (para 23) says 4pm: we use the earlier",
+        note="Annex C says 3pm; the body text (para 23) says 4pm: jtai uses the earlier",
     )
     yield Deadline(
         *on(3, None),

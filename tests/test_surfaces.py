@@ -84,3 +84,26 @@ def test_summary_output_named_as_a_workbook_is_refused_before_writing(tmp_path):
     assert r.exit_code == 2
     assert "--xlsx" in r.output and ".html" in r.output
     assert not out.exists()
+
+
+def test_documents_sent_to_the_local_authority_never_say_we(tmp_path):
+    """Issue 23: jtai's choices are jtai's, not an anonymous "we", in what goes to an LA."""
+    import re
+
+    import openpyxl
+
+    runner = CliRunner()
+    made = [tmp_path / "template.xlsx", tmp_path / "for-the-la.xlsx"]
+    r = runner.invoke(app, ["template", "--option", "A", "--notified", "23/11/2026",
+                            "-o", str(made[0])])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["shortlist", str(CLEAN), "--option", "A", "--stage", "select",
+                            "--notified", "23/11/2026", "-o", str(made[1])])
+    assert r.exit_code == 0, r.output
+    for path in made:
+        wb = openpyxl.load_workbook(path)
+        text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row
+                        if isinstance(c.value, str))
+        assert "jtai uses the earlier" in text or "jtai" in text
+        assert not re.search(r"\b(we|We|our|Our|us)\b", text), (path.name, re.findall(
+            r".{40}\b(?:we|We|our|Our|us)\b.{20}", text)[:3])
