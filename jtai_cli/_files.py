@@ -18,12 +18,12 @@ import contextvars
 import errno
 import os
 import stat
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import OutputRefused
+from .tempdirs import part_file
 
 #: The custom document property that marks an .xlsx as jtai's (see ``writing.xlsx_output``).
 STAMP_NAME = "Written by"
@@ -164,11 +164,10 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
     """
     out = check_output(path, inputs, force=force)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        fd, tmp = part_file(out)  # named for this run; stale parts of dead runs go first
     except OSError as exc:
         raise _write_failed(out, exc) from None
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
         # mkstemp makes the file owner-only; give it the permissions any new file would get.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import BinaryIO
 import typer
 
 from jtai_cli.errors import WorkbookTooLarge
+from jtai_cli.tempdirs import make_dir
 
 from . import jsonout
 from .options import STDIO
@@ -82,7 +82,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
     if not any(str(f) == STDIO for f in files):
         yield files
         return
-    folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
+    folder = make_dir("stdin")  # mode 0700: this user only; named for this run
     try:
         # lazy: rich loads only when the command runs, so --help stays quick
         from . import render
@@ -117,7 +117,7 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
     if not is_stdout(path):
         yield path
         return
-    folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
+    folder = make_dir("stdout")
     try:
         target = folder / f"output{suffix}"
         yield target
