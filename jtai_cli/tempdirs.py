@@ -89,8 +89,6 @@ def is_dead(pid: int, start: int) -> bool:
     """Whether the process ``pid`` that started at ``start`` is provably gone."""
     if start == 0 or not (_PROC / "self" / "stat").exists():
         return False  # no start time recorded, or no /proc: nothing can be proved
-    if pid == os.getpid():
-        return False
     now = start_time(pid)
     if now is None:
         return not (_PROC / str(pid)).exists()

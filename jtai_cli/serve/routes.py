@@ -252,6 +252,10 @@ def _run_check(state: ServeState, job: Job) -> None:
         job.status = "done"
     except Problem as exc:
         job.error, job.error_status, job.status = exc.message, exc.status, "failed"
+    except Exception as exc:  # a bug in jtai: its type only, never a traceback on the terminal
+        job.error, job.error_status, job.status = (
+            f"jtai hit an internal problem ({type(exc).__name__}) and made no result.", 500,
+            "failed")
 
 
 async def check_start(request: Request) -> Response:

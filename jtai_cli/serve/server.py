@@ -98,6 +98,19 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
     port = sock.getsockname()[1]
     state = ServeState(port, limits=limits, idle=idle)
     server: _Server | None = None
+    early: list[int] = []
+
+    def on_signal(sig: int, frame: FrameType | None) -> None:
+        # Held from start to finish (uvicorn's own handlers only while it serves): a second
+        # Ctrl-C, or the same signal sent to the whole process group and again by the
+        # command's parent, must not cut the clean-up short with a traceback.
+        if server is not None:
+            server.handle_exit(sig, frame)
+        else:
+            early.append(sig)
+
+    main = threading.current_thread() is threading.main_thread()
+    old = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS} if main else {}
     try:
         state.workers.start()
         app = create_app(state)
@@ -111,6 +124,8 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
                                 server_header=False, date_header=False, use_colors=False,
                                 timeout_graceful_shutdown=GRACE)
         server = _Server(config, state)
+        if early:  # stopped while starting
+            server.handle_exit(early[0], None)
         if open_browser:
             timer = threading.Timer(0.5, webbrowser.open, args=(state.url,))
             timer.daemon = True
@@ -118,8 +133,11 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
         server.run(sockets=[sock])
     finally:
         state.close()
+        state.workers.remove_socket_folder()
         sock.close()
-    stopped_by = server.stopped_by if server is not None else None
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    stopped_by = server.stopped_by if server is not None else (early[0] if early else None)
     _stopped(stopped_by, state, tell or _stderr)
     return stopped_by
 

@@ -159,7 +159,16 @@ class Workers:
             self._running.add(proc)
             self._started = True
         try:
-            proc.start()
+            try:
+                proc.start()
+            except OSError:  # the fork server is gone: the server is being stopped
+                mine.close()
+                theirs.close()
+                if self.closed:
+                    raise WorkerDied("jtai serve is stopping: nothing more is checked.",
+                                     False) from None
+                raise WorkerDied("jtai serve could not start a process for this check: try "
+                                 "again, or restart jtai serve.", False) from None
             theirs.close()
             outcome: tuple[Any, ...] | None = None
             with mine:
@@ -216,11 +225,13 @@ class Workers:
         for proc in running:
             with contextlib.suppress(Exception):
                 proc.join(5)
-        # multiprocessing's own folder (pymp-*, the fork server's socket, no data): removed by
-        # its exit handler, which does not run when the command's child ends (os._exit).
-        folder = multiprocessing.util.get_temp_dir() if self._started else None
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+
+    def remove_socket_folder(self) -> None:
+        """Remove multiprocessing's own folder (``pymp-*``: the fork server's socket, no
+        data). Its exit handler would, but the ``jtai`` command's child ends with
+        ``os._exit``. Only when this process is about to end: no job can start after it."""
+        if self._started:
+            shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
 
 
 def _child(conn: Connection, limit: int | None, fn: Callable[..., Any],
