@@ -8,6 +8,7 @@ it matters, with its temporary folder (TMPDIR) and working folder inside the tes
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -19,6 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
+import jsonschema
 import pytest
 import xlsxwriter
 from test_safety import SENTINEL_ID, SENTINEL_NAME, sentinel_workbook
@@ -34,6 +36,8 @@ from jtai_cli.serve.worker import Busy, WorkerDied, Workers
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = ROOT / "examples" / "lists_clean.xlsx"
 BASE = "http://127.0.0.1:8765"
+ERROR_SCHEMA = json.loads((ROOT / "jtai_cli" / "json_schemas" / "error.schema.json")
+                          .read_text(encoding="utf-8"))
 
 
 def far_cell_workbook(folder: Path) -> Path:
@@ -142,11 +146,12 @@ def test_concurrent_heavy_uploads_under_an_address_space_limit(tmp_path):
             if r.status_code == 200:
                 assert r.json()["valid"] is False
             elif r.status_code == 422:
-                message = r.json()["error"]
+                message = r.json()["error"]["message"]
                 assert message.startswith("stray.xlsx: ") and "memory" in message
+                jsonschema.validate(r.json(), ERROR_SCHEMA)
                 assert str(server.tmp) not in message
             else:
-                assert r.status_code == 503 and "Try again" in r.json()["error"], r.text
+                assert r.status_code == 503 and "Try again" in r.json()["error"]["message"], r.text
                 assert r.headers["Retry-After"]
         assert _rss(serve_pid) < rss_before + 100 * 1024**2  # no job's memory kept
         r = server.post("/api/validate", CLEAN)
@@ -228,8 +233,9 @@ def test_a_full_queue_answers_503_try_again_before_reading_the_upload(tmp_path):
         auth = {"Authorization": "Bearer t0k3n", "Origin": BASE}
         files = [("file", (CLEAN.name, CLEAN.read_bytes()))]
         r = client.post("/api/validate", files=files, headers=auth)
-        assert r.status_code == 503 and "Try again in a minute" in r.json()["error"]
+        assert r.status_code == 503 and "Try again in a minute" in r.json()["error"]["message"]
         assert r.headers["Retry-After"] == "60"
+        jsonschema.validate(r.json(), ERROR_SCHEMA)
         r = client.post("/check", files=files, headers=auth)
         assert r.status_code == 503 and "Try again in a minute" in r.text
         assert list(work.iterdir()) == []  # the refused uploads were never saved

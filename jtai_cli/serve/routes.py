@@ -41,6 +41,7 @@ from jtai_cli.csv_output import csv_text
 from jtai_cli.errors import JtaiError, UsageError
 from jtai_cli.issues import CATALOGUE
 from jtai_cli.reading import read_workbook
+from jtai_cli.reporting import SCHEMA_VERSION
 from jtai_cli.schemas import load_schemas
 from jtai_cli.shortlisting import shortlist
 from jtai_cli.summary import summarise
@@ -65,15 +66,38 @@ _env = Environment(loader=PackageLoader("jtai_cli.serve", "templates"),
 
 
 class Problem(Exception):
-    """What to tell the user instead of a result, and the HTTP status to send it with."""
+    """What to tell the user instead of a result, and the HTTP status to send it with.
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    ``kind`` and ``file`` are what ``jtai ... --format json`` prints in its error document
+    (``usage``, ``internal``, or what is wrong with the input, e.g. ``workbook-encrypted``).
+    """
+
+    def __init__(self, message: str, status: int = 422, kind: str | None = None,
+                 file: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.kind = kind or ("usage" if status in (400, 413, 415) else
+                             "internal" if status == 500 else
+                             "busy" if status == 503 else "input-unusable")
+        self.file = file
 
     def __reduce__(self) -> tuple[Any, ...]:  # raised in a job's process, sent to the server
-        return (Problem, (self.message, self.status))
+        return (Problem, (self.message, self.status, self.kind, self.file))
+
+    def document(self) -> dict[str, Any]:
+        """The error as ``jtai ... --format json`` prints it (``error.schema.json``)."""
+        return {"schema_version": SCHEMA_VERSION,
+                "error": {"kind": self.kind, "message": self.message, "file": self.file}}
+
+
+def error_kind(exc: BaseException) -> str:
+    """``WorkbookEncrypted`` -> ``workbook-encrypted``; UsageError -> ``usage`` (as the CLI's
+    ``jsonout.error_kind``)."""
+    name = type(exc).__name__
+    if name == "UsageError":
+        return "usage"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
 def _busy(workers: Workers) -> Problem:
@@ -91,7 +115,10 @@ def _in_worker(state: ServeState, job: Job, fn: Callable[..., T], *args: Any) ->
     except Busy:
         raise _busy(state.workers) from None
     except WorkerDied as exc:
-        raise Problem(exc.message, 422 if exc.out_of_memory else 503) from None
+        if exc.out_of_memory:
+            raise Problem(exc.message, 422, "out-of-memory",
+                          job.names[0] if len(job.names) == 1 else None) from None
+        raise Problem(exc.message, 503, "stopped") from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -132,9 +159,11 @@ def _call(job: Job, fn: Callable[[], T]) -> T:
     except MemoryError:
         raise  # the job's process says so (worker.py)
     except UsageError as exc:
-        raise Problem(job.plain(str(exc)), 400) from None
+        raise Problem(job.plain(str(exc)), 400, "usage",
+                      job.plain(exc.file) if exc.file else None) from None
     except JtaiError as exc:
-        raise Problem(job.plain(str(exc)), 422) from None
+        raise Problem(job.plain(str(exc)), 422, error_kind(exc),
+                      job.plain(exc.file) if exc.file else None) from None
     except Exception as exc:
         # A bug in jtai: its type only (a message may hold a cell's value).
         raise Problem(f"jtai hit an internal problem ({type(exc).__name__}) and made no result. "
@@ -677,11 +706,11 @@ async def _api(request: Request, kind: str, work: Callable[[Job, Form], Any]) ->
     try:
         job, form = await _upload(request, kind)
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     try:
         return _json(await run_in_threadpool(_in_worker, state, job, work, form))
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     finally:
         state.drop(job)
 
@@ -722,9 +751,10 @@ async def api_timeline(request: Request) -> Response:
     try:
         tl = _timeline(request)
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     if tl is None:
-        return _json({"error": "Give the notification date: ?notified=2026-11-23."}, 400)
+        return _json(Problem("Give the notification date: ?notified=2026-11-23.", 400
+                             ).document(), 400)
     return _json(tl.to_dict())
 
 
