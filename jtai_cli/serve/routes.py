@@ -701,7 +701,8 @@ async def summary_download(request: Request) -> Response:
 # --------------------------------------------------------------------------- JSON API
 
 
-async def _api(request: Request, kind: str, work: Callable[[Job, Form], Any]) -> Response:
+async def _api(request: Request, kind: str,
+               work: Callable[[Job, Form, Callable[[str, int, int], None]], Any]) -> Response:
     state = _state(request)
     try:
         job, form = await _upload(request, kind)

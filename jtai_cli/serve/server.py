@@ -30,7 +30,7 @@ from .state import Limits, ServeState
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the page is for this computer only
 #: The signals that stop the server, and how the message names them.
-STOP_SIGNALS = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM",
+STOP_SIGNALS: dict[int, str] = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM",
                 signal.SIGHUP: "SIGHUP (the terminal was closed)"}
 #: Seconds a request still running at a stop may take before it is cut off.
 GRACE = 3
@@ -46,11 +46,15 @@ class _Server(uvicorn.Server):
         self.stopped_by: int | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self.stopped_by is None:
-            self.stopped_by = sig
-            # Running jobs end now, so requests waiting on them answer at once; in a thread,
-            # as a signal handler must not wait for locks the interrupted code may hold.
-            threading.Thread(target=self.jtai_state.workers.close, daemon=True).start()
+        if self.stopped_by is not None:
+            # Already stopping. uvicorn would take a second Ctrl-C as "stop at once" and skip
+            # the application's shutdown (the private folder's removal) with a traceback; the
+            # jobs are already stopped and requests get GRACE seconds, so it is not needed.
+            return
+        self.stopped_by = sig
+        # Running jobs end now, so requests waiting on them answer at once; in a thread, as
+        # a signal handler must not wait for locks the interrupted code may hold.
+        threading.Thread(target=self.jtai_state.workers.close, daemon=True).start()
         super().handle_exit(sig, frame)
 
     @contextlib.contextmanager

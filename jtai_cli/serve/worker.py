@@ -91,7 +91,7 @@ class Workers:
         self.waiting = waiting
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
-        self._ctx = multiprocessing.get_context(method)
+        self._ctx: Any = multiprocessing.get_context(method)
         if method == "forkserver":
             self._ctx.set_forkserver_preload(PRELOAD)
         self._lock = threading.Lock()
@@ -177,6 +177,9 @@ class Workers:
                         msg = mine.recv()
                     except (EOFError, OSError):
                         break
+                    except MemoryError:  # a result too big for the server: the job fails
+                        proc.kill()
+                        msg = ("memory",)
                     if msg[0] == "progress":
                         if progress is not None:
                             progress(*msg[1:])
