@@ -13,8 +13,10 @@ beyond that a job is refused with ``Busy`` (a 503 asking to try again).
 
 Children are forked from a small server process started once (``forkserver``, with the
 library already imported), not from the web server itself, whose threads a fork would copy
-in the middle of their work. A child dies with that process (``PR_SET_PDEATHSIG``), which
-ends when the web server does, however it ends.
+in the middle of their work. A job dies the moment the web server has gone, however it
+ended (``kill -9`` too): it watches a pipe only the server holds open (``_watch``), and dies
+with the fork server as well (``PR_SET_PDEATHSIG``). The fork server itself ends once the
+server and its jobs have.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from jtai_cli._bounded import memory_limit
 from jtai_cli._memory import trim_heap
+from jtai_cli.tempdirs import make_dir
 
 #: Imported once by the process the workers are forked from, so a job starts in milliseconds.
 PRELOAD = ["jtai_cli.serve.routes"]
@@ -102,8 +107,19 @@ class Workers:
         self.closed = False
 
     def start(self) -> None:
-        """Start the process workers are forked from now, rather than at the first job."""
+        """Start the process workers are forked from now, rather than at the first job.
+
+        Called once, before the server's threads start. multiprocessing's own folder
+        (``pymp-*``: the fork server's socket) is made inside a jtai folder named for this
+        process, so that after a ``kill -9`` the next command removes it too.
+        """
         self._started = True
+        saved = tempfile.tempdir
+        tempfile.tempdir = str(make_dir("mp"))
+        try:
+            multiprocessing.util.get_temp_dir()
+        finally:
+            tempfile.tempdir = saved
         if self._ctx.get_start_method() == "forkserver":
             multiprocessing.forkserver.ensure_running()
 
@@ -153,7 +169,10 @@ class Workers:
         if self.closed:
             raise WorkerDied("jtai serve is stopping: nothing more is checked.", False)
         mine, theirs = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_child, args=(theirs, self.limit, fn, args),
+        # The job's lifeline: only this process holds its write end, so the job reads EOF
+        # the moment the server ends, however it ends (kill -9 too), and stops at once.
+        lifeline, held = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=_child, args=(theirs, lifeline, self.limit, fn, args),
                                  name="jtai-serve-job", daemon=True)
         with self._lock:
             self._running.add(proc)
@@ -162,14 +181,15 @@ class Workers:
             try:
                 proc.start()
             except OSError:  # the fork server is gone: the server is being stopped
-                mine.close()
-                theirs.close()
+                for end in (mine, theirs, lifeline, held):
+                    end.close()
                 if self.closed:
                     raise WorkerDied("jtai serve is stopping: nothing more is checked.",
                                      False) from None
                 raise WorkerDied("jtai serve could not start a process for this check: try "
                                  "again, or restart jtai serve.", False) from None
             theirs.close()
+            lifeline.close()
             outcome: tuple[Any, ...] | None = None
             with mine:
                 while True:
@@ -188,6 +208,7 @@ class Workers:
                     break
             proc.join()
         finally:
+            held.close()
             with self._lock:
                 self._running.discard(proc)
         if outcome is not None and outcome[0] == "done":
@@ -234,13 +255,16 @@ class Workers:
         data). Its exit handler would, but the ``jtai`` command's child ends with
         ``os._exit``. Only when this process is about to end: no job can start after it."""
         if self._started:
-            shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
+            folder = Path(multiprocessing.util.get_temp_dir())
+            shutil.rmtree(folder.parent if folder.parent.name.startswith("jtai-mp-")
+                          else folder, ignore_errors=True)
 
 
-def _child(conn: Connection, limit: int | None, fn: Callable[..., Any],
-           args: tuple[Any, ...]) -> None:
+def _child(conn: Connection, lifeline: Connection, limit: int | None,
+           fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """In the job's process: bound memory, run, send the result (or what went wrong)."""
     _die_with_parent()
+    threading.Thread(target=_watch, args=(lifeline,), name="jtai-lifeline", daemon=True).start()
     # Ctrl-C or a closed terminal reach every process of the group: the server stops its
     # jobs itself, after its own clean-up, so a job does not die first with a traceback.
     for signum in (signal.SIGINT, signal.SIGHUP):
@@ -278,6 +302,15 @@ def _child(conn: Connection, limit: int | None, fn: Callable[..., Any],
             conn.send(("failed", type(exc).__name__))
     conn.close()
     sys.stdout.flush()
+
+
+def _watch(lifeline: Connection) -> None:
+    """End this job the moment the server has gone (its end of the lifeline closed): nothing
+    is written after it."""
+    with contextlib.suppress(EOFError, OSError):
+        while True:
+            lifeline.recv_bytes()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _die_with_parent() -> None:
