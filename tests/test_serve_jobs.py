@@ -12,9 +12,11 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -57,8 +59,8 @@ class Server:
     """``jtai serve`` in a real process: TMPDIR and the working folder are the test's."""
 
     def __init__(self, tmp: Path, *, memory_gb: float | None = None,
-                 env: dict[str, str] | None = None) -> None:
-        self.tmp = tmp / "tmp"
+                 env: dict[str, str] | None = None, tmpdir: Path | None = None) -> None:
+        self.tmp = tmpdir or tmp / "tmp"
         self.cwd = tmp / "cwd"
         self.tmp.mkdir(exist_ok=True)
         self.cwd.mkdir(exist_ok=True)
@@ -75,7 +77,8 @@ class Server:
             start_new_session=True)  # its own process group, as a terminal's job is
         assert self.proc.stdout is not None
         url = self.proc.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), self.stop(signal.SIGTERM)
+        if not url.startswith("http://127.0.0.1:"):
+            raise AssertionError(f"jtai serve did not start: {self.stop(signal.SIGTERM)}")
         self.base, self.token = url.split("/?token=")
         self.headers = {"Authorization": f"Bearer {self.token}"}
         self.wait_ready()
@@ -376,3 +379,34 @@ def test_the_next_command_and_the_next_serve_remove_stale_folders(tmp_path):
     code, _, _ = server.stop(signal.SIGTERM)
     assert code == 0
     assert not dead.exists() and live.exists() and legacy.exists()
+
+
+@pytest.mark.slow
+def test_after_kill_9_the_jobs_die_and_the_next_command_leaves_nothing(tmp_path):
+    """kill -9 of the server while a check runs: its job stops at once (nothing is written
+    after the server has gone), and the next command removes the uploads it left."""
+    stray = far_cell_workbook(tmp_path)
+    # A short temporary folder, as /tmp is: under pytest's long one, a Unix socket's path
+    # would be too long for multiprocessing's folder to live inside a jtai one (worker.py).
+    short = Path(tempfile.mkdtemp(prefix="jt", dir="/tmp"))
+    try:
+        _kill_9(Server(tmp_path, tmpdir=short), stray)
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def _kill_9(server: Server, stray: Path) -> None:
+    r = server.post("/check", stray)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    serve_pid = int(subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True,
+                                   text=True).stdout.split()[0])
+    assert files_under(server.workdir())  # the upload is there
+    os.kill(serve_pid, signal.SIGKILL)
+    os.kill(server.proc.pid, signal.SIGKILL)
+    server.proc.communicate(timeout=60)
+    assert _no_worker_left(server.proc.pid)  # the job and the fork server are gone
+    assert list(server.tmp.iterdir())  # nothing could clean up ...
+    r2 = subprocess.run([sys.executable, "-m", "jtai_cli", "rules"], capture_output=True,
+                        text=True, timeout=120, env={**os.environ, "TMPDIR": str(server.tmp)})
+    assert r2.returncode == 0
+    assert list(server.tmp.iterdir()) == []  # ... until the next command

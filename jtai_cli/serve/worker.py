@@ -21,6 +21,7 @@ server and its jobs have.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import multiprocessing
@@ -44,6 +45,8 @@ from jtai_cli.tempdirs import make_dir
 #: Imported once by the process the workers are forked from, so a job starts in milliseconds.
 PRELOAD = ["jtai_cli.serve.routes"]
 _PR_SET_PDEATHSIG = 1
+#: Bytes ``/jtai-mp-pPID-tSTART-XXXXXXXX/pymp-XXXXXXXX/listener-XXXXXXXX`` adds to a path.
+_SOCKET_PATH_ADDS = 72
 
 
 class Busy(Exception):
@@ -114,12 +117,15 @@ class Workers:
         process, so that after a ``kill -9`` the next command removes it too.
         """
         self._started = True
-        saved = tempfile.tempdir
-        tempfile.tempdir = str(make_dir("mp"))
-        try:
-            multiprocessing.util.get_temp_dir()
-        finally:
-            tempfile.tempdir = saved
+        # A Unix socket's path may hold at most 107 bytes: where the temporary folder's own
+        # path is too long for jtai's folder around multiprocessing's, it goes without.
+        if len(os.fsencode(tempfile.gettempdir())) + _SOCKET_PATH_ADDS < 100:
+            saved = tempfile.tempdir
+            tempfile.tempdir = str(make_dir("mp"))
+            try:
+                multiprocessing.util.get_temp_dir()
+            finally:
+                tempfile.tempdir = saved
         if self._ctx.get_start_method() == "forkserver":
             multiprocessing.forkserver.ensure_running()
 
@@ -254,10 +260,17 @@ class Workers:
         """Remove multiprocessing's own folder (``pymp-*``: the fork server's socket, no
         data). Its exit handler would, but the ``jtai`` command's child ends with
         ``os._exit``. Only when this process is about to end: no job can start after it."""
-        if self._started:
-            folder = Path(multiprocessing.util.get_temp_dir())
-            shutil.rmtree(folder.parent if folder.parent.name.startswith("jtai-mp-")
-                          else folder, ignore_errors=True)
+        if not self._started:
+            return
+        folder = Path(multiprocessing.util.get_temp_dir())
+        top = folder.parent if folder.parent.name.startswith("jtai-mp-") else folder
+        shutil.rmtree(top, ignore_errors=True)
+        # Where this process still runs its exit handlers (one process, no fork),
+        # multiprocessing's own removes the folder it made, and fails if it is gone: it gets
+        # an empty one back (atexit runs this before it), and ours goes after it.
+        atexit.register(folder.mkdir, parents=True, exist_ok=True)
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(str(top), True),
+                                      exitpriority=-101)
 
 
 def _child(conn: Connection, lifeline: Connection, limit: int | None,
