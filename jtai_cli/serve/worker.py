@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from jtai_cli._bounded import memory_limit
-from jtai_cli._memory import trim_heap
+from jtai_cli._memory import share_one_arena, trim_heap
 from jtai_cli.tempdirs import make_dir
 
 #: Imported once by the process the workers are forked from, so a job starts in milliseconds.
@@ -277,7 +277,15 @@ def _child(conn: Connection, lifeline: Connection, limit: int | None,
            fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     """In the job's process: bound memory, run, send the result (or what went wrong)."""
     _die_with_parent()
-    threading.Thread(target=_watch, args=(lifeline,), name="jtai-lifeline", daemon=True).start()
+    share_one_arena()  # as the command's child: one malloc arena for every thread
+    # The watcher needs little: a small stack, so it costs the job no address space to speak
+    # of (a job at its limit behaves as the command's child does).
+    old_size = threading.stack_size(256 * 1024)
+    try:
+        threading.Thread(target=_watch, args=(lifeline,), name="jtai-lifeline",
+                         daemon=True).start()
+    finally:
+        threading.stack_size(old_size)
     # Ctrl-C or a closed terminal reach every process of the group: the server stops its
     # jobs itself, after its own clean-up, so a job does not die first with a traceback.
     for signum in (signal.SIGINT, signal.SIGHUP):
