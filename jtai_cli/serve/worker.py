@@ -293,7 +293,7 @@ def _child(conn: Connection, lifeline: Connection, limit: int | None,
             signal.signal(signum, signal.SIG_IGN)
     if limit is not None:
         with contextlib.suppress(ImportError, ValueError, OSError):
-            import resource
+            import resource  # lazy: Unix only (Windows has none); this is the job's process
 
             hard = resource.getrlimit(resource.RLIMIT_AS)[1]
             if hard != resource.RLIM_INFINITY and hard < limit:
