@@ -25,13 +25,13 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ._bounded import may_write, note_temp
 from .errors import OutputRefused
+from .tempdirs import part_file
 
 #: The custom document property that marks an .xlsx as jtai's (see ``writing.xlsx_output``).
 STAMP_NAME = "Written by"
@@ -245,11 +245,10 @@ def atomic_write(path: str | Path, inputs: Sequence[str | Path] = (), *,
     """
     out = check_output(path, inputs, force=force)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+        fd, tmp = part_file(out)  # named for this run; stale parts of dead runs go first
     except OSError as exc:
         raise _write_failed(out, exc) from None
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         note_temp(tmp)  # removed by jtai's parent process if this one is killed
         yield tmp

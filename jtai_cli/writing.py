@@ -17,7 +17,6 @@ import datetime as dt
 import errno
 import math
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from .excel_names import safe_sheet_name as safe_sheet_name  # also named here, 
 from .extraction import AsOf
 from .parsing import fmt_date
 from .schemas import Column, ListSchema, SchemaSet
+from .tempdirs import make_dir
 
 EXCEL_MAX_ROWS = 1_048_576
 _CODES_SHEET = "Codes"
@@ -66,7 +66,7 @@ def private_temp_dir() -> Iterator[str]:
     files until the workbook is closed; in a folder of their own they are removed on an error
     or Ctrl-C too, instead of staying in the shared temporary folder.
     """
-    folder = tempfile.mkdtemp(prefix="jtai-")  # mode 0700
+    folder = str(make_dir("xlsx"))  # mode 0700, named for this run (jtai_cli/tempdirs.py)
     try:
         note_temp(folder)  # removed by jtai's parent process if this one is killed
         yield folder

@@ -18,6 +18,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import pytest
 from builders import make_csv  # noqa: E402
@@ -41,6 +42,8 @@ MESSY = EXAMPLES / "lists_messy.xlsx"
 CLEAN = EXAMPLES / "lists_clean.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 runner = CliRunner()
+ERROR_SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "jtai_cli" / "json_schemas" /
+                           "error.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -323,10 +326,15 @@ def test_a_hostile_file_is_a_message_never_a_server_error(client, state, name, e
     path = Path(__file__).parent / "hostile" / name
     r = client.post("/api/validate", files=upload(path), headers=ORIGIN)
     assert r.status_code == 422, r.text
-    message = r.json()["error"]
+    message = r.json()["error"]["message"]
     assert message.startswith(f"{name}: ")
     assert all(p in message for p in phrases), message
     assert str(state.workdir) not in message
+    # Exactly what `jtai validate FILE --format json` prints, with the file's name for its path.
+    cli = runner.invoke(cli_app, ["validate", str(path), "--format", "json"])
+    assert cli.exit_code == 3
+    assert r.json() == json.loads(cli.stdout.replace(str(path), name))
+    jsonschema.validate(r.json(), ERROR_SCHEMA)
     url, page = check(client, path)
     assert "jtai cannot use this" in page and f"{name}: " in page
     assert client.get(url).status_code == 422
@@ -358,7 +366,7 @@ def test_dangerous_files_through_a_real_server_under_a_memory_limit(tmp_path):
             r = httpx.post(f"{base}/api/validate", files=upload(path), timeout=300,
                            headers={"Authorization": f"Bearer {token}"})
             assert r.status_code == 422, (name, r.text)
-            message = r.json()["error"]
+            message = r.json()["error"]["message"]
             assert message.startswith(f"{name}: ") and all(p in message for p in phrases)
         assert proc.poll() is None  # still serving
     finally:
@@ -383,7 +391,9 @@ def test_a_form_filled_in_wrongly_is_a_400_with_a_message(client, form, files, m
     r = client.post("/check", data=form, headers=ORIGIN, **kwargs)
     assert r.status_code == 400 and message in r.text
     r = client.post("/api/validate", data=form, headers=ORIGIN, **kwargs)
-    assert r.status_code == 400 and message in r.json()["error"]
+    assert r.status_code == 400 and message in r.json()["error"]["message"]
+    jsonschema.validate(r.json(), ERROR_SCHEMA)
+    assert r.json()["error"]["kind"] == "usage"
 
 
 def test_not_a_multipart_form_is_refused(client):
@@ -413,12 +423,12 @@ def test_upload_limits_size_and_count(tmp_path):
     big = tmp_path / "big.csv"
     big.write_bytes(b"Child Unique ID\n" + b"1234567\n" * 5000)
     r = c.post("/api/validate", files=upload(big), headers=ORIGIN)
-    assert r.status_code == 413 and "too large" in r.json()["error"]
+    assert r.status_code == 413 and "too large" in r.json()["error"]["message"]
     r = c.post("/check", files=upload(big), headers=ORIGIN)
     assert r.status_code == 413 and "too large" in r.text
     small = make_csv(tmp_path, "a.csv", [["Child Unique ID"], ["1"]])
     r = c.post("/api/validate", files=upload(small, small, small), headers=ORIGIN)
-    assert r.status_code == 413 and "Too many files: up to 2" in r.json()["error"]
+    assert r.status_code == 413 and "Too many files: up to 2" in r.json()["error"]["message"]
     # Refused before reading a byte when the request says it is too big.
     r = c.post("/api/validate", content=b"", headers={
         **ORIGIN, "Content-Type": "multipart/form-data; boundary=x",

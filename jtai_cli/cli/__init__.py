@@ -23,6 +23,7 @@ from jtai_cli._memory import share_one_arena
 from jtai_cli._version import __version__
 from jtai_cli.config import command_defaults, find_config
 from jtai_cli.errors import UsageError as SettingsError
+from jtai_cli.tempdirs import sweep
 
 from . import export as export_cmd
 from . import filter as filter_cmd
@@ -129,6 +130,7 @@ def main() -> None:
     file that makes the reader run out of memory ends in one message and exit code 3.
     """
     share_one_arena()  # one malloc arena for the reader thread too (see jtai_cli/_memory.py)
+    sweep()  # temporary folders left by jtai runs that were killed (jtai_cli/tempdirs.py)
     exit_now(run_bounded(app, _out_of_memory))
 
 

@@ -58,8 +58,10 @@ def serve(
             markup=False)
         raise typer.Exit(render.EXIT_UNUSABLE) from None
     limits = Limits(file_bytes=max_upload_mb * 1024 * 1024, files=max_files)
+    # Ctrl-C, SIGTERM and SIGHUP are how a server is told to stop: once it has removed
+    # every upload and result and said so, that is success (exit 0), as for other servers.
     try:
         run_server(sock, limits=limits, idle=idle_minutes * 60.0, open_browser=not no_open,
                    quiet=quiet)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C before the server had started: nothing was served
         pass

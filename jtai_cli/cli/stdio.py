@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from jtai_cli import errors
 from jtai_cli._bounded import may_write, note_temp
 from jtai_cli._files import show_as, unsealed
 from jtai_cli.errors import WorkbookTooLarge
+from jtai_cli.tempdirs import make_dir
 
 from . import jsonout
 from .options import STDIO
@@ -103,7 +103,7 @@ def stdin_inputs(files: list[Path], *, debug: bool = False, as_json: bool = Fals
     if not any(str(f) == STDIO for f in files):
         yield files
         return
-    folder = Path(tempfile.mkdtemp(prefix="jtai-stdin-"))  # mode 0700: this user only
+    folder = make_dir("stdin")  # mode 0700: this user only; named for this run
     try:
         note_temp(folder)  # removed by jtai's parent process if this one is killed
         # lazy: rich loads only when the command runs, so --help stays quick
@@ -140,7 +140,7 @@ def output_to_stdout(path: Path | None, suffix: str) -> Iterator[Path | None]:
     if not is_stdout(path):
         yield path
         return
-    folder = Path(tempfile.mkdtemp(prefix="jtai-stdout-"))
+    folder = make_dir("stdout")
     try:
         note_temp(folder)
         if not _stdout_open():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from python_calamine import CalamineWorkbook, PasswordError
 
 from jtai_cli._memory import trim_heap
 from jtai_cli.errors import WorkbookEncrypted, WorkbookUnreadable
+from jtai_cli.tempdirs import anonymous_file
 
 from . import limits
 from .limits import _Scan
@@ -240,7 +240,7 @@ class _StderrGuard:
         if sys.stderr is not None:
             with contextlib.suppress(Exception):
                 sys.stderr.flush()
-        self.tmp = tempfile.TemporaryFile()
+        self.tmp = anonymous_file()
         os.dup2(self.tmp.fileno(), 2)
         self.saved, self.panicked = saved, False
         self._python_stderr_direct(saved)

@@ -41,6 +41,7 @@ from jtai_cli.csv_output import csv_text
 from jtai_cli.errors import JtaiError, UsageError
 from jtai_cli.issues import CATALOGUE
 from jtai_cli.reading import read_workbook
+from jtai_cli.reporting import SCHEMA_VERSION
 from jtai_cli.schemas import load_schemas
 from jtai_cli.shortlisting import shortlist
 from jtai_cli.summary import summarise
@@ -49,9 +50,12 @@ from jtai_cli.validation import validate_workbook
 
 from .state import Job, ServeState
 from .uploads import Form, FormRefused, read_form
+from .worker import Busy, WorkerDied, Workers
 
 T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
+#: Seconds a busy server asks a client to wait before trying again (503).
+RETRY_AFTER = 60
 #: Findings shown under each rule before pointing at the downloads.
 DRILL_LIMIT = 200
 _PARA = re.compile(r"\b(?:guidance )?(paras? \d+(?:\s*(?:-|to|and|,)\s*\d+)*)", re.IGNORECASE)
@@ -62,12 +66,59 @@ _env = Environment(loader=PackageLoader("jtai_cli.serve", "templates"),
 
 
 class Problem(Exception):
-    """What to tell the user instead of a result, and the HTTP status to send it with."""
+    """What to tell the user instead of a result, and the HTTP status to send it with.
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    ``kind`` and ``file`` are what ``jtai ... --format json`` prints in its error document
+    (``usage``, ``internal``, or what is wrong with the input, e.g. ``workbook-encrypted``).
+    """
+
+    def __init__(self, message: str, status: int = 422, kind: str | None = None,
+                 file: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.kind = kind or ("usage" if status in (400, 413, 415) else
+                             "internal" if status == 500 else
+                             "busy" if status == 503 else "input-unusable")
+        self.file = file
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a job's process, sent to the server
+        return (Problem, (self.message, self.status, self.kind, self.file))
+
+    def document(self) -> dict[str, Any]:
+        """The error as ``jtai ... --format json`` prints it (``error.schema.json``)."""
+        return {"schema_version": SCHEMA_VERSION,
+                "error": {"kind": self.kind, "message": self.message, "file": self.file}}
+
+
+def error_kind(exc: BaseException) -> str:
+    """``WorkbookEncrypted`` -> ``workbook-encrypted``; UsageError -> ``usage`` (as the CLI's
+    ``jsonout.error_kind``)."""
+    name = type(exc).__name__
+    if name == "UsageError":
+        return "usage"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _busy(workers: Workers) -> Problem:
+    return Problem(f"jtai serve is busy: {workers.pending} checks are running or waiting, "
+                   "the most this computer's memory allows. Try again in a minute.", 503)
+
+
+def _in_worker(state: ServeState, job: Job, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(job, *args)`` in a process of its own (``worker.Workers``); what stops it is a
+    ``Problem``: busy (503), out of memory (422), the server stopping (503)."""
+    try:
+        result: T = state.workers.run(fn, job.snapshot(), *args, names=list(job.names),
+                                      progress=job.progress)
+        return result
+    except Busy:
+        raise _busy(state.workers) from None
+    except WorkerDied as exc:
+        if exc.out_of_memory:
+            raise Problem(exc.message, 422, "out-of-memory",
+                          job.names[0] if len(job.names) == 1 else None) from None
+        raise Problem(exc.message, 503, "stopped") from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -87,24 +138,32 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
 
 
 def _problem_page(request: Request, problem: Problem, back: str) -> HTMLResponse:
-    return _page(request, "problem.html", status=problem.status, message=problem.message,
+    page = _page(request, "problem.html", status=problem.status, message=problem.message,
                  back=back)
+    if problem.status == 503:
+        page.headers["Retry-After"] = str(RETRY_AFTER)
+    return page
 
 
 def _json(data: Any, status: int = 200) -> Response:
     # Exactly as `jtai validate --format json` prints it (jtai_cli/cli/render.print_json).
     return Response(json.dumps(data, ensure_ascii=False, default=str) + "\n",
-                    status_code=status, media_type="application/json")
+                    status_code=status, media_type="application/json",
+                    headers={"Retry-After": str(RETRY_AFTER)} if status == 503 else None)
 
 
 def _call(job: Job, fn: Callable[[], T]) -> T:
     """Call the library; unusable input becomes a ``Problem`` in plain words."""
     try:
         return fn()
+    except MemoryError:
+        raise  # the job's process says so (worker.py)
     except UsageError as exc:
-        raise Problem(job.plain(str(exc)), 400) from None
+        raise Problem(job.plain(str(exc)), 400, "usage",
+                      job.plain(exc.file) if exc.file else None) from None
     except JtaiError as exc:
-        raise Problem(job.plain(str(exc)), 422) from None
+        raise Problem(job.plain(str(exc)), 422, error_kind(exc),
+                      job.plain(exc.file) if exc.file else None) from None
     except Exception as exc:
         # A bug in jtai: its type only (a message may hold a cell's value).
         raise Problem(f"jtai hit an internal problem ({type(exc).__name__}) and made no result. "
@@ -150,6 +209,8 @@ def _ids(values: list[str]) -> list[str]:
 async def _upload(request: Request, kind: str) -> tuple[Job, Form]:
     """A new job holding the form's files; ``Problem`` if the form is unusable."""
     state = _state(request)
+    if state.workers.full():  # refused before the upload is read
+        raise _busy(state.workers)
     job = state.new_job(kind)
     try:
         form = await read_form(request, job.folder, state.limits)
@@ -198,34 +259,43 @@ async def home(request: Request) -> Response:
     return _page(request, "home.html")
 
 
-def _run_check(job: Job) -> None:
-    """Thread: validate, write the highlighted copy, note the result or the problem."""
+def _check_work(job: Job, progress: Callable[[str, int, int], None]) -> tuple[Any, Any]:
+    """In a job's process: validate, write the highlighted copy; the report and its JSON."""
     several = len(job.inputs) > 1
     out = job.folder / ("highlighted" if several else "highlighted.xlsx")
     if several:
         out.mkdir(mode=0o700)
+    report = _call(job, lambda: validate_workbook(
+        job.inputs, as_of=job.options.get("as_of"), report_path=out, progress=progress))
+    if several:
+        with zipfile.ZipFile(job.folder / "highlighted.zip", "w") as z:
+            for f in sorted(out.iterdir()):
+                z.write(f, f.name)
+    return report, _plain_data(job, report.to_dict())
+
+
+def _run_check(state: ServeState, job: Job) -> None:
+    """Thread: the check in its own process; note the result or the problem."""
     try:
-        report = _call(job, lambda: validate_workbook(
-            job.inputs, as_of=job.options.get("as_of"), report_path=out,
-            progress=job.progress))
-        if several:
-            with zipfile.ZipFile(job.folder / "highlighted.zip", "w") as z:
-                for f in sorted(out.iterdir()):
-                    z.write(f, f.name)
-        job.extra["json"] = _plain_data(job, report.to_dict())
-        job.result = report
+        job.result, job.extra["json"] = _in_worker(state, job, _check_work)
         job.status = "done"
     except Problem as exc:
         job.error, job.error_status, job.status = exc.message, exc.status, "failed"
+    except Exception as exc:  # a bug in jtai: its type only, never a traceback on the terminal
+        job.error, job.error_status, job.status = (
+            f"jtai hit an internal problem ({type(exc).__name__}) and made no result.", 500,
+            "failed")
 
 
 async def check_start(request: Request) -> Response:
+    state = _state(request)
     try:
         job, form = await _upload(request, "check")
         job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
     except Problem as exc:
         return _problem_page(request, exc, "/")
-    threading.Thread(target=_run_check, args=(job,), name="jtai-check", daemon=True).start()
+    threading.Thread(target=_run_check, args=(state, job), name="jtai-check",
+                     daemon=True).start()
     return RedirectResponse(f"/check/{job.id}", status_code=303)
 
 
@@ -236,41 +306,47 @@ def _norm_id(value: object) -> str:
     return text.lstrip("0") if text.isdigit() else text.casefold()
 
 
-def _child_rows(job: Job, child: str) -> set[tuple[str, str, int]]:
+def _child_rows(state: ServeState, job: Job, child: str) -> set[tuple[str, str, int]]:
     """(file, sheet, Excel row) of every row whose child ID is ``child``.
 
     The report names cells, not children, so the lists are read again (once per job, and
-    only when the child filter is used) to find each row's child ID.
+    only when the child filter is used, in a job's process) to find each row's child ID.
     """
     index: dict[str, set[tuple[str, str, int]]] | None = job.extra.get("child_index")
     if index is None:
-        index = {}
-        report = job.result
-        books: dict[str, Any] = {}
-        for info in report.sheets:
-            if info.list is None or not info.header_row:
-                continue
-            id_header = next((w for w, c in info.columns.items()
-                              if re.sub(r"\W", "", c.lower()) in ("childuniqueid", "childid")),
-                             None)
-            if id_header is None:
-                continue
-            if info.file not in books:
-                books[info.file] = read_workbook(info.file)
-            sheet = next((s for s in books[info.file].sheets if s.name == info.sheet), None)
-            if sheet is None or len(sheet.rows) < info.header_row:
-                continue
-            header = [str(c).strip() if c is not None else ""
-                      for c in sheet.rows[info.header_row - 1]]
-            if id_header.strip() not in header:
-                continue
-            j = header.index(id_header.strip())
-            for r in range(info.header_row, len(sheet.rows)):
-                row = sheet.rows[r]
-                if j < len(row) and row[j] not in (None, ""):
-                    index.setdefault(_norm_id(row[j]), set()).add((info.file, info.sheet, r + 1))
+        index = _in_worker(state, job, _child_index_work, job.result.sheets)
         job.extra["child_index"] = index
     return index.get(_norm_id(child), set())
+
+
+def _child_index_work(job: Job, sheets: list[Any], progress: Callable[[str, int, int], None]
+                      ) -> dict[str, set[tuple[str, str, int]]]:
+    """In a job's process: each child ID to the (file, sheet, Excel row) it is on."""
+    index: dict[str, set[tuple[str, str, int]]] = {}
+    books: dict[str, Any] = {}
+    for info in sheets:
+        if info.list is None or not info.header_row:
+            continue
+        id_header = next((w for w, c in info.columns.items()
+                          if re.sub(r"\W", "", c.lower()) in ("childuniqueid", "childid")),
+                         None)
+        if id_header is None:
+            continue
+        if info.file not in books:
+            books[info.file] = read_workbook(info.file)
+        sheet = next((s for s in books[info.file].sheets if s.name == info.sheet), None)
+        if sheet is None or len(sheet.rows) < info.header_row:
+            continue
+        header = [str(c).strip() if c is not None else ""
+                  for c in sheet.rows[info.header_row - 1]]
+        if id_header.strip() not in header:
+            continue
+        j = header.index(id_header.strip())
+        for r in range(info.header_row, len(sheet.rows)):
+            row = sheet.rows[r]
+            if j < len(row) and row[j] not in (None, ""):
+                index.setdefault(_norm_id(row[j]), set()).add((info.file, info.sheet, r + 1))
+    return index
 
 
 def _groups(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -324,7 +400,10 @@ async def check_result(request: Request) -> Response:
         df = df[df["severity"] == severity]
     child_found = None
     if len(df) and child:
-        rows = await run_in_threadpool(lambda: _child_rows(job, child))
+        try:
+            rows = await run_in_threadpool(lambda: _child_rows(_state(request), job, child))
+        except Problem as exc:
+            return _problem_page(request, exc, f"/check/{job.id}")
         child_found = bool(rows)
         hit = [(f, s, int(r)) in rows if pd.notna(r) else False
                for f, s, r in zip(df["file"], df["sheet"], df["row"], strict=True)]
@@ -374,15 +453,19 @@ async def check_download(request: Request) -> Response:
 # --------------------------------------------------------------------------- shortlist
 
 
-def _run_shortlist(job: Job) -> Any:
+def _shortlist_work(job: Job, progress: Callable[[str, int, int], None]) -> Any:
+    """In a job's process: the shortlist and its workbook."""
     o = job.options
     out = job.folder / "shortlist.xlsx"
-    result = _call(job, lambda: shortlist(
+    return _call(job, lambda: shortlist(
         job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
         exclude=o["exclude"], as_of=o["as_of"], output=out, notified=o["notified"]))
-    job.result = result
+
+
+def _run_shortlist(state: ServeState, job: Job) -> Any:
+    job.result = _in_worker(state, job, _shortlist_work)
     job.status = "done"
-    return result
+    return job.result
 
 
 def _shortlist_options(form: Form) -> dict[str, Any]:
@@ -405,7 +488,7 @@ async def shortlist_start(request: Request) -> Response:
         job, form = await _upload(request, "shortlist")
         try:
             job.options = _shortlist_options(form)
-            await run_in_threadpool(_run_shortlist, job)
+            await run_in_threadpool(_run_shortlist, state, job)
         except Problem:
             state.drop(job)
             raise
@@ -428,7 +511,7 @@ async def shortlist_again(request: Request) -> Response:
             raise Problem("A child cannot be both included and excluded: "
                           f"{', '.join(both)}.", 400)
         job.options.update(include=include, exclude=exclude)
-        await run_in_threadpool(_run_shortlist, job)
+        await run_in_threadpool(_run_shortlist, _state(request), job)
     except FormRefused as exc:
         return _problem_page(request, Problem(str(exc), exc.status), f"/shortlist/{job.id}")
     except Problem as exc:
@@ -513,13 +596,18 @@ async def timetable_ics(request: Request) -> Response:
 # --------------------------------------------------------------------------- summary
 
 
-def _run_summary(job: Job) -> Any:
+def _summary_work(job: Job, progress: Callable[[str, int, int], None]) -> Any:
+    """In a job's process: the summary, its page and its workbook."""
     result = _call(job, lambda: summarise(job.inputs, as_of=job.options.get("as_of")))
     _call(job, lambda: result.write_html(job.folder / "summary.html"))
     _call(job, lambda: result.to_xlsx(job.folder / "summary.xlsx"))
-    job.result = result
-    job.status = "done"
     return result
+
+
+def _run_summary(state: ServeState, job: Job) -> Any:
+    job.result = _in_worker(state, job, _summary_work)
+    job.status = "done"
+    return job.result
 
 
 async def summary_form(request: Request) -> Response:
@@ -532,7 +620,7 @@ async def summary_start(request: Request) -> Response:
         job, form = await _upload(request, "summary")
         try:
             job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
-            await run_in_threadpool(_run_summary, job)
+            await run_in_threadpool(_run_summary, state, job)
         except Problem:
             state.drop(job)
             raise
@@ -613,27 +701,28 @@ async def summary_download(request: Request) -> Response:
 # --------------------------------------------------------------------------- JSON API
 
 
-async def _api(request: Request, kind: str, work: Callable[[Job, Form], Any]) -> Response:
+async def _api(request: Request, kind: str,
+               work: Callable[[Job, Form, Callable[[str, int, int], None]], Any]) -> Response:
     state = _state(request)
     try:
         job, form = await _upload(request, kind)
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     try:
-        return _json(await run_in_threadpool(work, job, form))
+        return _json(await run_in_threadpool(_in_worker, state, job, work, form))
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     finally:
         state.drop(job)
 
 
-def _api_validate(job: Job, form: Form) -> Any:
+def _api_validate(job: Job, form: Form, progress: Callable[[str, int, int], None]) -> Any:
     as_of = parse_day(form.get("as_of"), "as-of date")
     report = _call(job, lambda: validate_workbook(job.inputs, as_of=as_of))
     return _plain_data(job, report.to_dict())
 
 
-def _api_shortlist(job: Job, form: Form) -> Any:
+def _api_shortlist(job: Job, form: Form, progress: Callable[[str, int, int], None]) -> Any:
     o = _shortlist_options(form)
     result = _call(job, lambda: shortlist(
         job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
@@ -641,7 +730,7 @@ def _api_shortlist(job: Job, form: Form) -> Any:
     return _plain_data(job, result.to_dict())
 
 
-def _api_summary(job: Job, form: Form) -> Any:
+def _api_summary(job: Job, form: Form, progress: Callable[[str, int, int], None]) -> Any:
     as_of = parse_day(form.get("as_of"), "as-of date")
     result = _call(job, lambda: summarise(job.inputs, as_of=as_of))
     return _plain_data(job, result.to_dict())
@@ -663,9 +752,10 @@ async def api_timeline(request: Request) -> Response:
     try:
         tl = _timeline(request)
     except Problem as exc:
-        return _json({"error": exc.message}, exc.status)
+        return _json(exc.document(), exc.status)
     if tl is None:
-        return _json({"error": "Give the notification date: ?notified=2026-11-23."}, 400)
+        return _json(Problem("Give the notification date: ?notified=2026-11-23.", 400
+                             ).document(), 400)
     return _json(tl.to_dict())
 
 

@@ -6,16 +6,21 @@ without importing the application that imports them.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from jtai_cli._memory import trim_heap
+from jtai_cli.tempdirs import make_dir
+
+from .worker import Workers
 
 COOKIE = "jtai_token"
 
@@ -68,6 +73,10 @@ class Job:
     extra: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
+    def snapshot(self) -> Job:
+        """A copy to send to the job's process: its files and options, no results."""
+        return dataclasses.replace(self, result=None, extra={})
+
     def progress(self, step: str, done: int, total: int) -> None:
         """The library's progress callback."""
         self.step, self.done, self.total = step, done, max(total, 1)
@@ -88,13 +97,16 @@ class ServeState:
         workdir: the private folder (made here, mode 0700, when not given).
         limits: upload limits.
         idle: seconds without a request after which every job and file is removed.
+        workers: the processes jobs run in (made here when not given).
     """
 
     def __init__(self, port: int, *, token: str | None = None, workdir: Path | None = None,
-                 limits: Limits | None = None, idle: float = 30 * 60) -> None:
+                 limits: Limits | None = None, idle: float = 30 * 60,
+                 workers: Workers | None = None) -> None:
         self.port = port
         self.token = token or secrets.token_urlsafe(32)
-        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="jtai-serve-"))
+        self.workdir = workdir or make_dir("serve")
+        self.workers = workers or Workers()
         self.workdir.chmod(0o700)
         self.limits = limits or Limits()
         self.idle = idle
@@ -140,6 +152,8 @@ class ServeState:
         with self.lock:
             self.jobs.pop(job.id, None)
         shutil.rmtree(job.folder, ignore_errors=True)
+        job.result = None
+        trim_heap()  # the job's result was freed: give its memory back to the system
 
     def reap(self, now: float | None = None) -> bool:
         """Remove every job and file if no request came for ``idle`` seconds.
@@ -158,11 +172,15 @@ class ServeState:
             self.jobs.clear()
         for job in jobs:
             shutil.rmtree(job.folder, ignore_errors=True)
-        return bool(jobs)
+        removed = bool(jobs)
+        jobs.clear()  # the last references to the results
+        trim_heap()
+        return removed
 
     def close(self) -> None:
-        """Remove the private folder and everything in it."""
+        """Stop every running job, then remove the private folder and everything in it."""
         self.closed = True
+        self.workers.close()
         with self.lock:
             self.jobs.clear()
         shutil.rmtree(self.workdir, ignore_errors=True)
