@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.writer.excel import ExcelWriter
 
 from jtai_cli.schemas import Column, CompiledCodes, ListSchema, SchemaSet, load_schemas, normalise
 from jtai_cli.writing import sheet_title
@@ -899,7 +901,11 @@ def write_sheets(path: str | Path, sheets: Sequence[Sheet]) -> Path:
         for part, start in enumerate(range(0, max(len(sheet.records), 1), room)):
             name = sheet.name if part == 0 else f"{sheet.name} ({part + 1})"
             _write_part(wb, sheet, name, start, min(start + room, len(sheet.records)))
-    wb.save(path)
+    # Workbook.save stamps "last saved" with the time of generation, which jtai reads as the
+    # end of the extraction window: the examples would judge differently each time they are
+    # made. The writer keeps the stamp above.
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
     return path
 
 
@@ -1803,10 +1809,6 @@ def write_edge(path: str | Path, as_of: dt.date = EDGE_EXTRACTED) -> list[EdgeCa
     The file's saved date (``docProps/core.xml``) is fixed at the extraction day, as an LA's
     export would carry it; openpyxl's own ``save`` would stamp the time of writing instead.
     """
-    from zipfile import ZIP_DEFLATED, ZipFile
-
-    from openpyxl.writer.excel import ExcelWriter
-
     sheets, cases = build_edge(as_of)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1944,10 +1946,6 @@ def build_edge_extractions(
 
 def _write_saved(path: Path, sheets: Sequence[Sheet], saved: dt.datetime) -> None:
     """Write the sheets with a fixed saved date (``docProps/core.xml``), as an LA's export."""
-    from zipfile import ZIP_DEFLATED, ZipFile
-
-    from openpyxl.writer.excel import ExcelWriter
-
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     wb.properties.creator = "jtai examples/generate.py (synthetic data)"

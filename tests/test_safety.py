@@ -165,7 +165,8 @@ OVER_INPUT = [
     ["export", "{in}/lists_clean.xlsx", "--option", "B", "-o", "{in}/lists_clean.xlsx"],
     ["tracking", "{in}/lists_clean.xlsx", "--ids", "{in}/ids.txt", "-o",
      "{in}/lists_clean.xlsx"],
-    ["summary", "{in}/lists_clean.xlsx", "-o", "{in}/lists_clean.xlsx"],
+    # (-o names a page: a workbook's name is refused as usage, so the input is reached by a link)
+    ["summary", "{in}/lists_clean.xlsx", "-o", "{in}/page.html"],
     ["summary", "{in}/lists_clean.xlsx", "--xlsx", "{in}/lists_clean.xlsx"],
     ["validate", "{in}/lists_clean.xlsx", "--report", "{in}/link.xlsx"],
     ["tracking", "{in}/lists_clean.xlsx", "--ids", "{in}/ids.txt", "-o", "{in}/ids.txt"],
@@ -179,6 +180,7 @@ OVER_INPUT = [
 def test_an_output_path_that_is_an_input_is_refused(inputs, command):
     assert command[0] in registered(), f"jtai {command[0]} is not a command"
     (inputs / "link.xlsx").symlink_to(inputs / "lists_clean.xlsx")
+    (inputs / "page.html").symlink_to(inputs / "lists_clean.xlsx")
     (inputs / "ids.csv").write_text("Child Unique ID\n" + (inputs / "ids.txt").read_text(),
                                     encoding="utf-8")
     before = snapshot(inputs)
