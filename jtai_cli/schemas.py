@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -699,7 +699,8 @@ def _list_order(schema: ListSchema) -> tuple[int, str]:
 #: The names of the checks ``to_pandera`` compiles: the slugs of the rules they stand for, so
 #: a failure case's ``check`` is the rule to report (never matched on the check's text).
 PANDERA_SLUGS = ("number-too-small", "number-too-large", "code-not-in-list",
-                 "required-missing", "value-missing")
+                 "required-missing", "value-missing", "date-not-recognised",
+                 "not-a-whole-number", "id-not-recognised")
 
 #: (id of the ListSchema, columns, blank allowed) -> (that ListSchema, compiled). Holding the
 #: schema keeps its id from being reused by another object while the entry exists.
@@ -782,12 +783,46 @@ def to_pandera(  # type: ignore[no-untyped-def]
             slug = "required-missing" if col.essential else "value-missing"
             checks.append(pa.Check(lambda s: s.notna(), ignore_na=False, name=slug,
                                    error=slug))
-        dtype = {"date": "datetime64[ns]", "integer": "Int64"}.get(col.type, object)
-        columns[col.header] = pa.Column(dtype, checks=checks, nullable=True, required=True,
+        checks.extend(_type_checks(pa, col))
+        # No dtype is imposed: what a data team has depends on how it read the file and on
+        # the pandas it has (pandas 3 reads text as ``str`` and dates as ``datetime64[us]``,
+        # older pandas as ``object`` and ``datetime64[ns]``; an integer column with a blank is
+        # float64). The checks above say what the values must be, named by jtai's rules.
+        columns[col.header] = pa.Column(None, checks=checks, nullable=True, required=True,
                                         description=col.description or None)
     compiled = pa.DataFrameSchema(columns, name=schema.name, strict=False, ordered=False)
     _PANDERA_CACHE[key] = (schema, compiled)
     return compiled
+
+
+def _type_checks(pa: Any, col: Column) -> list[Any]:
+    """The checks standing for a column's type, whatever its dtype: dates are datetimes (any
+    unit), whole numbers whole (an integer dtype, or floats with no fraction), IDs text."""
+    import pandas as pd
+
+    def whole(s: pd.Series) -> pd.Series | bool:
+        if pd.api.types.is_bool_dtype(s):
+            return False
+        if pd.api.types.is_integer_dtype(s):
+            return True
+        if pd.api.types.is_float_dtype(s):
+            return s.isna() | (s == s.round())
+        return s.map(lambda v: v is None or (isinstance(v, int | float) and not isinstance(
+            v, bool) and (v != v or float(v).is_integer())))
+
+    def dates(s: pd.Series) -> bool:
+        return bool(pd.api.types.is_datetime64_any_dtype(s)) or bool(s.isna().all())
+
+    def text(s: pd.Series) -> pd.Series:
+        return s.map(lambda v: isinstance(v, str))
+
+    if col.type == "date":
+        return [pa.Check(dates, name="date-not-recognised", error="date-not-recognised")]
+    if col.type == "integer":
+        return [pa.Check(whole, name="not-a-whole-number", error="not-a-whole-number")]
+    if col.type == "id":
+        return [pa.Check(text, name="id-not-recognised", error="id-not-recognised")]
+    return []
 
 
 def schema_view(name: str, schemas: SchemaSet | None = None) -> dict[str, object]:

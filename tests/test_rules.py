@@ -312,7 +312,8 @@ def test_to_pandera_by_name_names_each_check_by_its_rule():
     schema = to_pandera("children_in_need")
     assert isinstance(schema, pa.DataFrameSchema) and schema.name == "children_in_need"
     names = {c.name for col in schema.columns.values() for c in col.checks}
-    assert names == {"number-too-small", "code-not-in-list"}
+    assert names == {"number-too-small", "code-not-in-list", "not-a-whole-number",
+                     "id-not-recognised", "date-not-recognised"}
     assert set(names) <= set(CATALOGUE)
     frame = pd.DataFrame({
         AGE: pd.array([10, -3, None], dtype="Int64"),
@@ -823,3 +824,35 @@ def test_a_condition_on_an_unknown_column_or_code_stops_jtai(tmp_path):
                                  "          one_of: [T0]"), "utf-8")
     with pytest.raises(SchemaInvalid, match="exactly one of"):
         load_schemas(folder)
+
+
+def test_pandera_schema_works_on_what_a_data_team_reads_with_the_installed_pandas():
+    """Issue 24 §4: on pandas 3 (text as ``str``, dates as ``datetime64[us]``) the published
+    schema failed the clean example's List 6 on every text column, and a valid ID '0012345'."""
+    from jtai_cli.validation import load_dataset
+
+    data = load_dataset(ROOT / "examples" / "lists_clean.xlsx", as_of="23/11/2026")
+    pl = next(p for p in data.lists if p.name == "children_in_need")
+    frame = pd.read_excel(ROOT / "examples" / "lists_clean.xlsx", sheet_name=pl.sheet,
+                          header=pl.header_row - 1, dtype={"Child Unique ID": str},
+                          engine="calamine")
+    schema = to_pandera("children_in_need")
+    assert schema.validate(frame, lazy=True) is not None
+    assert schema.validate(pl.typed, lazy=True) is not None  # jtai's own typed columns too
+    frame.loc[0, "Child Unique ID"] = "0012345"
+    age = "Age of Child (Years)"
+    frame[age] = frame[age].astype("float64")  # an integer column with a blank reads as float
+    frame.loc[1, age] = None
+    assert schema.validate(frame, lazy=True) is not None
+    frame.loc[2, age] = 6.5
+    ids = frame["Child Unique ID"].astype(object)
+    ids.loc[3] = 12345  # read as a number: its leading zeros are lost
+    frame["Child Unique ID"] = ids
+    frame["CIN Start Date"] = frame["CIN Start Date"].dt.strftime("%d/%m/%Y")  # left as text
+    with pytest.raises(pa.errors.SchemaErrors) as info:
+        schema.validate(frame, lazy=True)
+    cases = info.value.failure_cases
+    assert set(cases["check"]) == {"not-a-whole-number", "id-not-recognised",
+                                   "date-not-recognised"}
+    assert set(cases.loc[cases["check"] == "not-a-whole-number", "index"]) == {2}
+    assert set(cases.loc[cases["check"] == "id-not-recognised", "index"]) == {3}
