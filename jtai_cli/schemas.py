@@ -798,7 +798,7 @@ def to_pandera(  # type: ignore[no-untyped-def]
 def _type_checks(pa: Any, col: Column) -> list[Any]:
     """The checks standing for a column's type, whatever its dtype: dates are datetimes (any
     unit), whole numbers whole (an integer dtype, or floats with no fraction), IDs text."""
-    import pandas as pd
+    import pandas as pd  # with pandera, only when a schema is compiled
 
     def whole(s: pd.Series) -> pd.Series | bool:
         if pd.api.types.is_bool_dtype(s):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -380,7 +381,7 @@ def load_dataset(
     given = read_as_of(as_of)  # a bad date is a usage error before any file is read
     tell = progress or _no_progress
     schemas = schemas or load_schemas()
-    path_list = [paths] if isinstance(paths, str | Path) else list(paths)
+    path_list, _ = expand_inputs(paths)  # folders and repeats, as validate takes them
     files = [str(p) for p in path_list]
     findings = FindingsBuilder(coerced_cells=coerced_cells)
     lists: list[ParsedList] = []
@@ -596,7 +597,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".parquet")
 
 
 def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path], bool]:
-    """Turn folders into the workbooks and CSV files directly inside them (sorted).
+    """Turn folders into the workbooks and CSV files directly inside them (sorted), and give
+    each file once: the same file named twice (or by a link, or inside a folder also given)
+    would be every child twice, a duplicate of itself.
 
     Returns:
         The files, and whether a folder was given (a folder means "check each file").
@@ -604,6 +607,14 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path],
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
     files: list[Path] = []
     had_folder = False
+    seen: set[str] = set()
+
+    def add(f: Path) -> None:
+        key = os.path.realpath(f) if f.exists() else str(f)
+        if key not in seen:
+            seen.add(key)
+            files.append(f)
+
     for p in map(Path, path_list):
         if p.is_dir():
             had_folder = True
@@ -612,9 +623,10 @@ def expand_inputs(paths: str | Path | Sequence[str | Path]) -> tuple[list[Path],
                             and not f.name.startswith((".", "~$")))
             if not inside:
                 raise FileNotFound(_empty_folder(p), file=p)
-            files.extend(inside)
+            for f in inside:
+                add(f)
         else:
-            files.append(p)
+            add(p)
     return files, had_folder
 
 

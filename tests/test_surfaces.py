@@ -107,3 +107,25 @@ def test_documents_sent_to_the_local_authority_never_say_we(tmp_path):
         assert "jtai uses the earlier" in text or "jtai" in text
         assert not re.search(r"\b(we|We|our|Our|us)\b", text), (path.name, re.findall(
             r".{40}\b(?:we|We|our|Our|us)\b.{20}", text)[:3])
+
+
+def test_a_file_given_twice_is_checked_once(tmp_path):
+    """Issue 24: `validate a.xlsx a.xlsx` gave 424 duplicate-child errors (every child twice)."""
+    link = tmp_path / "again.xlsx"
+    link.symlink_to(CLEAN)
+    report = validate_workbook([CLEAN, CLEAN, link], as_of="23/11/2026")
+    assert report.valid and report.files == [str(CLEAN)]
+    assert not (report.findings["rule"] == "duplicate-child").any()
+
+
+@pytest.mark.parametrize("command", [["summary"], ["shortlist", "--option", "B"],
+                                     ["filter", "--list", "6"]])
+def test_a_folder_is_taken_by_every_command_as_by_validate(tmp_path, command):
+    folder = tmp_path / "return"
+    folder.mkdir()
+    shutil.copy(CLEAN, folder / "lists.xlsx")
+    out = [] if command[0] != "filter" else ["-o", str(tmp_path / "filtered.xlsx")]
+    r = CliRunner().invoke(app, [command[0], str(folder), *command[1:], "--as-of",
+                                 "23/11/2026", *out])
+    assert r.exit_code == 0, r.output
+    assert "folder, not a file" not in r.output
