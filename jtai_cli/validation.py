@@ -720,7 +720,7 @@ def validate_workbook(
         check_output(report_path, files)  # refuse a bad output before the work, not after
     workbooks: list[Workbook] = []
     if each and len(files) > 1:
-        report = _validate_each(files, as_of, workers, progress, today)
+        report = _validate_each(files, as_of, workers, progress, today, schemas)
     else:
         report, workbooks = _validate_together(
             files, as_of, schemas, progress, keep_rows=report_path is not None, today=today,
@@ -755,11 +755,12 @@ def _validate_together(
 
 
 def _validate_one(
-    paths: list[Path], as_of: dt.date | None, today: dt.date | None = None
+    paths: list[Path], as_of: dt.date | None, today: dt.date | None = None,
+    schemas: SchemaSet | None = None,
 ) -> tuple[ValidationReport | None, tuple[str, str] | None]:
     """Worker: one file's (or one list's parts') report, or which file cannot be used and why."""
     try:
-        return _validate_together(paths, as_of, None, None, today=today)[0], None
+        return _validate_together(paths, as_of, schemas, None, today=today)[0], None
     except JtaiError as exc:
         named = exc.file if exc.file in {str(p) for p in paths} else str(paths[0])
         return None, (named, exc.message)
@@ -790,18 +791,19 @@ def file_units(files: Sequence[Path]) -> list[list[Path]]:
 def _validate_each(
     files: Sequence[Path], as_of: dt.date | None, workers: int | None,
     progress: Progress | None, today: dt.date | None = None,
+    schemas: SchemaSet | None = None,
 ) -> ValidationReport:
     units = file_units(files)
     n = min(len(units), workers or usable_cpus(), usable_cpus())  # never more than it can run
     results: dict[int, tuple[ValidationReport | None, tuple[str, str] | None]] = {}
     if n <= 1:
         for i, unit in enumerate(units):
-            results[i] = _validate_one(unit, as_of, today)
+            results[i] = _validate_one(unit, as_of, today, schemas)
             if progress:
                 progress("Checking files", i + 1, len(units))
     else:
         with ProcessPoolExecutor(max_workers=n, initializer=pool_worker_init) as pool:
-            futures = {pool.submit(_validate_one, unit, as_of, today): i
+            futures = {pool.submit(_validate_one, unit, as_of, today, schemas): i
                        for i, unit in enumerate(units)}
             for done, fut in enumerate(as_completed(futures), start=1):
                 try:

@@ -120,6 +120,19 @@ def test_lists_are_named_by_their_short_and_sheet_names(schemas):
     assert resolve_lists(["6,7"], schemas) == ("children_in_need", "child_protection")
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_checking_files_separately_keeps_the_custom_schemas(tmp_path, custom, workers):
+    """Issue 24: separately=True (a folder) silently checked with the shipped schemas only,
+    so a list of a custom schema was 'not a list' there."""
+    rows = [["E001", D(2026, 10, 1), None, "Y"], ["E002", D(2026, 10, 5), D(2026, 10, 1), "N"]]
+    a = _early_help(tmp_path, rows, name="a.xlsx")
+    b = _early_help(tmp_path, rows, name="b.xlsx")
+    report = validate_workbook([a, b], as_of=AS_OF, schemas=custom, separately=True,
+                               workers=workers)
+    assert [info.list for info in report.sheets] == ["early_help_csa", "early_help_csa"]
+    assert report.flatten(["rule"]) == [["end-before-start"], ["end-before-start"]]
+
+
 def test_validate_recognises_and_checks_the_new_list(tmp_path, custom):
     path = _early_help(tmp_path, [
         ["E001", D(2026, 10, 1), None, "Y"],
