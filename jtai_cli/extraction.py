@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .dates import typed_day
 from .errors import UsageError
 from .parsing import fmt_date, parse_date
 
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 _MAX_META_BYTES = 256 * 1024
 _CORE_MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>\s*(\d{4})-(\d{2})-(\d{2})")
 _ODS_DATE = re.compile(rb"<dc:date>\s*(\d{4})-(\d{2})-(\d{2})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_UK = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
 #: A date as written in a title: 23/11/2026, 2026-11-23, 23 November 2026, 23rd Nov 2026,
 #: 23-Nov-2026 (a weekday before it, "Monday 23/11/2026", is allowed).
 _DAY = (r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
@@ -116,21 +115,10 @@ def read_as_of(value: dt.date | str | None) -> dt.date | None:
     if not isinstance(value, str):
         raise UsageError(f"the as-of date must be a date or text such as 23/11/2026, not a "
                          f"{type(value).__name__}")
-    text = value.strip()
-    m = _ISO.fullmatch(text)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    else:
-        m = _UK.fullmatch(text)
-        if not m:
-            raise UsageError(f"the as-of date '{text}' is not a date: use 2026-11-23 or "
-                             "23/11/2026 (day first)")
-        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
     try:
-        return dt.date(y, mo, d)
-    except ValueError:
-        raise UsageError(f"the as-of date '{text}' is not a real day (dates are day first, "
-                         "dd/mm/yyyy)") from None
+        return typed_day(value, f"the as-of date '{value.strip()}'")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def saved_date(path: str | Path) -> tuple[dt.date, str] | None:

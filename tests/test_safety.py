@@ -669,7 +669,7 @@ def test_a_disk_that_fills_while_a_workbook_is_saved_is_exit_3(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
-def _killed_on_b(paths, as_of, today=None):
+def _killed_on_b(paths, as_of, today=None, schemas=None):
     """A folder worker that dies on b.xlsx as the kernel's out-of-memory killer would kill it
     (module level, so the process pool can send it to its workers)."""
     import os
@@ -679,7 +679,7 @@ def _killed_on_b(paths, as_of, today=None):
 
     if Path(paths[0]).name == "b.xlsx":
         os.kill(os.getpid(), signal.SIGKILL)
-    return validation._validate_together(paths, as_of, None, None, today=today)[0], None
+    return validation._validate_together(paths, as_of, schemas, None, today=today)[0], None
 
 
 def test_a_folder_worker_killed_while_reading_is_exit_3_not_an_internal_error(tmp_path,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from jtai_cli.dates import typed_day
 
 #: What ``-`` means for an input (standard input) or for ``-o`` (standard output).
 STDIO = "-"
@@ -37,33 +38,17 @@ class FailOn(StrEnum):
 
 #: The dates jtai works with: a child's list, a notification or an as-of date outside them is
 #: a typing slip, and counting ages or working days from year 9999 overflows.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 
 
 def parse_day(value: str | None) -> dt.date | None:
     """Read a date typed on the command line (or set in jtai.toml): 2026-11-23 or 23/11/2026
-    (day first), or today; between 1900 and 2200."""
+    (day first), or today; between 1900 and 2200 (``dates.typed_day``)."""
     if value is None:
         return None
-    text = value.strip()
-    if text.lower() == "today":
-        return dt.date.today()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    else:
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
-        if not m:
-            raise typer.BadParameter(f"'{value}' is not a date: use 2026-11-23 or 23/11/2026")
-        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
     try:
-        day = dt.date(y, mo, d)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a real date (dates are day first)") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise typer.BadParameter(f"'{value}' is outside the dates jtai works with "
-                                 f"({FIRST_DAY.year} to {LAST_DAY.year}): check the year")
-    return day
+        return typed_day(value, f"'{value}'")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 Files = Annotated[
