@@ -108,6 +108,10 @@ class ServeState:
         self.workdir = workdir or make_dir("serve")
         self.workers = workers or Workers()
         self.workdir.chmod(0o700)
+        # A job's own temporary files (xlsxwriter's, a copy's) go in a folder of its own
+        # inside the private folder, removed when the job ends; a job stopped mid-write by
+        # the server's stop leaves it there, removed with the private folder.
+        self.workers.scratch = str(self.workdir)
         self.limits = limits or Limits()
         self.idle = idle
         self.hosts = frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})

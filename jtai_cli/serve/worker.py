@@ -95,6 +95,8 @@ class Workers:
     def __init__(self, slots: int | None = None, waiting: int = 8,
                  limit: int | None = None) -> None:
         self.limit = limit if limit is not None else memory_limit()
+        #: Where a job's temporary files go (the server's private folder); None: the system's.
+        self.scratch: str | None = None
         self.slots = slots or default_slots(self.limit)
         self.waiting = waiting
         methods = multiprocessing.get_all_start_methods()
@@ -178,7 +180,8 @@ class Workers:
         # The job's lifeline: only this process holds its write end, so the job reads EOF
         # the moment the server ends, however it ends (kill -9 too), and stops at once.
         lifeline, held = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_child, args=(theirs, lifeline, self.limit, fn, args),
+        proc = self._ctx.Process(target=_child, args=(theirs, lifeline, self.limit, fn, args,
+                                                       self.scratch),
                                  name="jtai-serve-job", daemon=True)
         with self._lock:
             self._running.add(proc)
@@ -274,9 +277,15 @@ class Workers:
 
 
 def _child(conn: Connection, lifeline: Connection, limit: int | None,
-           fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+           fn: Callable[..., Any], args: tuple[Any, ...], scratch: str | None = None) -> None:
     """In the job's process: bound memory, run, send the result (or what went wrong)."""
     _die_with_parent()
+    own: str | None = None
+    if scratch is not None:  # temporary files inside the server's private folder
+        with contextlib.suppress(OSError):
+            own = str(make_dir("job", scratch))
+            tempfile.tempdir = own
+            os.environ["TMPDIR"] = own
     share_one_arena()  # as the command's child: one malloc arena for every thread
     # The watcher needs little: a small stack, so it costs the job no address space to speak
     # of (a job at its limit behaves as the command's child does).
@@ -322,6 +331,8 @@ def _child(conn: Connection, lifeline: Connection, limit: int | None,
         with contextlib.suppress(Exception):
             conn.send(("failed", type(exc).__name__))
     conn.close()
+    if own is not None:  # a job stopped before this has its folder removed with the server's
+        shutil.rmtree(own, ignore_errors=True)
     sys.stdout.flush()
 
 
