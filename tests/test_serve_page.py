@@ -16,10 +16,16 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: F401
 
-from jtai_cli.serve import ServeState
 from builders import make_csv
 
-from jtai_cli.serve.routes import EXCERPT_CHARS, EXCERPT_COLUMNS, EXCERPT_ROWS, _rows_excerpt, page_words
+from jtai_cli.serve import ServeState
+from jtai_cli.serve.routes import (
+    EXCERPT_CHARS,
+    EXCERPT_COLUMNS,
+    EXCERPT_ROWS,
+    _rows_excerpt,
+    page_words,
+)
 from jtai_cli.shortlisting import shortlist
 from jtai_cli.timetable import timeline
 from jtai_cli.validation import validate_workbook
@@ -141,10 +147,19 @@ def test_no_command_line_option_names_on_the_shortlist_page(client):
     ("excluded by the inspector (--exclude)", "excluded by the inspector"),
     ("--include: child 'X' is on none of the lists", "To include: child 'X' is on none"),
     ("Use --stage select to propose the 20 again", 'Choose the stage "propose 20" below'),
+    ("Give --option A if they are the lead inspector's sample", "Choose option A if they"),
 ])
 def test_page_words(words, page):
     assert page_words(words).startswith(page)
     assert "--" not in page_words(words)
+
+
+def test_no_command_line_option_names_on_the_summary_page(client):
+    r = client.post("/summary", files=upload(CLEAN), headers=ORIGIN)
+    assert r.status_code == 303
+    text = _text(client.get(r.headers["location"]).text)
+    assert "Choose option A if they are the lead inspector's sample" in text
+    assert not re.search(r"--[a-z]", text)
 
 
 def test_a_rule_opens_the_rows_it_fired_on_with_the_cells_highlighted(client):

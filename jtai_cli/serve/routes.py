@@ -88,6 +88,10 @@ _PAGE_WORDS = [
     (re.compile(r"--include"), "the boxes to include"),
     (re.compile(r"--exclude"), "the boxes to exclude"),
     (re.compile(r"--stage (select|track)"), r"the \1 stage"),
+    (re.compile(r"[Gg]ive --option (A|B)"), r"Choose option \1"),
+    (re.compile(r"--option (A|B)"), r"option \1"),
+    (re.compile(r"use --as-of to set one date"), "give the as-of date to set one"),
+    (re.compile(r"--as-of"), "the as-of date"),
 ]
 
 
@@ -319,8 +323,10 @@ async def home(request: Request) -> Response:
     return _page(request, "home.html")
 
 
-def _check_work(job: Job, progress: Callable[[str, int, int], None]) -> tuple[Any, Any]:
-    """In a job's process: validate, write the highlighted copy; the report and its JSON."""
+def _check_work(job: Job, progress: Callable[[str, int, int], None]
+                ) -> tuple[Any, Any, dict[str, Any]]:
+    """In a job's process: validate, write the highlighted copy; the report, its JSON and
+    the rows its findings are on (``_rows_excerpt``)."""
     several = len(job.inputs) > 1
     out = job.folder / ("highlighted" if several else "highlighted.xlsx")
     if several:
@@ -391,10 +397,10 @@ def _rows_excerpt(report: Any) -> dict[str, Any]:
     for f in sorted({k[0] for rows in wanted.values() for k in rows}):
         book = read_workbook(f, lazy=True)
         needed = {k[1] for rows in wanted.values() for k in rows if k[0] == f}
-        for sheet in book.sheets:
-            if sheet.name in needed:
-                sheet.load()
-                sheets[(f, sheet.name)] = sheet
+        for raw in book.sheets:
+            if raw.name in needed:
+                raw.load()
+                sheets[(f, raw.name)] = raw
     out: dict[str, Any] = {}
     for rule, rows in wanted.items():
         tables: dict[tuple[str, str], dict[str, Any]] = {}

@@ -1,7 +1,8 @@
 // jtai serve: the page's only script, served from the package. Everything works without it:
 // it says "Uploading..." while a big file is sent, so nobody presses the button twice, and it
 // turns each file picker into a drop area (drop one or more workbooks on it; the picker
-// itself still works, and is what the form sends).
+// itself still works, and is what the form sends); and it scrolls a rule's rows to the
+// highlighted cell.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form.upload").forEach(function (form) {
@@ -14,7 +15,33 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     form.querySelectorAll("input[type=file]").forEach(dropArea);
   });
+  // A rule's rows from the sheet: each box scrolled sideways to its first highlighted cell
+  // when the rule is opened, so a wide sheet shows what is wrong without searching for it.
+  document.querySelectorAll("details.rule").forEach(function (rule) {
+    rule.addEventListener("toggle", function () {
+      if (rule.open) {
+        rule.querySelectorAll("table.rowdata").forEach(showHit);
+      }
+    });
+    if (rule.open) {
+      rule.querySelectorAll("table.rowdata").forEach(showHit);
+    }
+  });
 });
+
+function showHit(table) {
+  var box = table.parentNode;
+  var hit = table.querySelector("td.hit");
+  if (!hit || !box) {
+    return;
+  }
+  var left = hit.getBoundingClientRect().left - box.getBoundingClientRect().left + box.scrollLeft;
+  var right = left + hit.offsetWidth;
+  if (right > box.scrollLeft + box.clientWidth || left < box.scrollLeft) {
+    // centred in the box, or its left edge at the box's left where it is the wider
+    box.scrollLeft = Math.max(0, left - Math.max(0, (box.clientWidth - hit.offsetWidth) / 2));
+  }
+}
 
 function dropArea(input) {
   var area = document.createElement("div");
