@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 from test_serve import CLEAN, MESSY, ORIGIN, _client, check, upload  # noqa: F401
@@ -208,3 +209,30 @@ def test_every_table_scrolls_in_its_own_box_and_the_drop_area_is_scripted(client
     assert "dataTransfer" in js and "drop" in js
     home = client.get("/").text
     assert 'type="file"' in home and "<script>" not in home and " style=" not in home
+
+
+def test_the_readme_names_every_endpoint_with_its_verbs(client, tmp_path):
+    from starlette.routing import Route
+
+    from jtai_cli.serve.routes import routes
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| `(/api/\w+)` \| (GET|POST) \|", readme, re.M))
+    api = {}
+    for route in routes(None):  # type: ignore[arg-type]
+        if isinstance(route, Route) and route.path.startswith("/api/"):
+            api[route.path] = sorted((route.methods or set()) - {"HEAD"})
+    assert {path: [verb] for path, verb in table.items()} == api
+    assert "?token=" in readme and "Authorization: Bearer" in readme
+    # Any other verb is refused, as the README says.
+    for path, verbs in api.items():
+        other = "get" if verbs == ["POST"] else "post"
+        r = getattr(client, other)(path, headers=ORIGIN)
+        assert r.status_code == 405, path
+
+
+def test_the_api_takes_the_stage_too(client):
+    r = client.post("/api/shortlist", files=upload(CLEAN),
+                    data={"option": "A", "stage": "select"}, headers=ORIGIN)
+    assert r.status_code == 200, r.text
+    assert r.json()["stage"] == "select-20"
