@@ -93,8 +93,9 @@ def test_a_wrong_date_is_an_error_beside_its_field_with_the_values_kept(client):
     assert re.search(r'id="notified-error"[^>]*>[^<]*Monday', r.text)
     assert 'value="2026-11-24"' in r.text and 'value="X1, X2"' in r.text
     assert 'value="7"' in r.text and 'value="B" checked' in r.text
-    r = client.post("/shortlist", files=upload(CLEAN), data={"option": "A", "seed": "x"},
-                    headers=ORIGIN)
+    r = client.post("/shortlist", files=upload(CLEAN),
+                    data={"option": "A", "seed": "x", "notified": "23/11/2026"}, headers=ORIGIN)
+    assert 'value="2026-11-23"' in r.text  # typed day first, kept as a date box shows it
     assert r.status_code == 400 and re.search(r'id="seed-error"[^>]*>The seed is', r.text)
 
     r = client.post("/summary", files=upload(CLEAN), data={"as_of": "not a date"},

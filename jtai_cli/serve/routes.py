@@ -9,7 +9,8 @@
 | POST /api/validate | ``ValidationReport.to_dict()`` | ``jtai validate --format json`` |
 
 A file that cannot be used is a message on the page (422, or 400 for a form filled in
-wrongly), in the library's own words with the private folder's paths replaced by the file's
+wrongly: a date the page cannot use is said beside its field, the form shown again with what
+was typed), in the library's own words with the private folder's paths replaced by the file's
 name; it is never a server error.
 """
 
@@ -195,6 +196,13 @@ def _form_again(request: Request, template: str, problem: Problem,
     """The form again, the message beside its field and the values typed kept (the files
     cannot be: a browser never lets a page fill in a file picker)."""
     values = {k: v[0] for k, v in form.fields.items() if v} if form is not None else {}
+    for name in ("as_of", "notified"):  # a date box shows a date only as 2026-11-23
+        try:
+            day = parse_day(values.get(name, ""), name)
+        except Problem:
+            continue
+        if day is not None:
+            values[name] = day.isoformat()
     return _page(request, template, status=problem.status, values=values,
                  errors={problem.field: problem.message},
                  files_again=form is not None and bool(form.files))
