@@ -61,7 +61,6 @@ def _paths() -> tuple[str, str]:
 def browser(tmp_path, monkeypatch):
     browser_path, driver_path = _paths()
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver
-    monkeypatch.setenv("LANGUAGE", "en_GB")  # as a UK user's browser: dates dd/mm/yyyy
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
