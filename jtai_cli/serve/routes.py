@@ -401,29 +401,36 @@ def _rows_excerpt(report: Any) -> dict[str, Any]:
             continue
         col = _column_index(cell)
         rows.setdefault(key, set()).update(() if col is None else (col,))
-    sheets: dict[tuple[str, str], Any] = {}
+    # One sheet's cells in memory at a time: only the header and the rows wanted are kept.
+    kept: dict[tuple[str, str], tuple[list[object], dict[int, list[object]]]] = {}
     for f in sorted({k[0] for rows in wanted.values() for k in rows}):
         book = read_workbook(f, lazy=True)
-        needed = {k[1] for rows in wanted.values() for k in rows if k[0] == f}
         for raw in book.sheets:
-            if raw.name in needed:
-                raw.load()
-                sheets[(f, raw.name)] = raw
+            numbers = {k[2] for rows in wanted.values() for k in rows
+                       if k[0] == f and k[1] == raw.name}
+            if not numbers:
+                continue
+            raw.load()
+            header_row = headers[(f, raw.name)]
+            header = list(raw.rows[header_row - 1]) if header_row <= len(raw.rows) else []
+            kept[(f, raw.name)] = (header, {r: list(raw.rows[r - 1]) for r in numbers
+                                            if 1 <= r <= len(raw.rows)})
+            raw.rows = []
+            raw.loader = None  # let the cells go
     out: dict[str, Any] = {}
     for rule, rows in wanted.items():
         tables: dict[tuple[str, str], dict[str, Any]] = {}
         for (f, s, r), hits in rows.items():
-            sheet = sheets.get((f, s))
-            if sheet is None or r < 1 or r > len(sheet.rows):
+            header_cells, sheet_rows = kept.get((f, s), ([], {}))
+            if r not in sheet_rows:
                 continue
             table = tables.get((f, s))
             if table is None:
-                header_cells = sheet.rows[headers[(f, s)] - 1]
                 table = tables[(f, s)] = {
                     "file": f, "sheet": s,
                     "header": [_cell_text(c) for c in header_cells[:EXCERPT_COLUMNS]],
                     "rows": []}
-            cells = [_cell_text(c) for c in sheet.rows[r - 1][:EXCERPT_COLUMNS]]
+            cells = [_cell_text(c) for c in sheet_rows[r][:EXCERPT_COLUMNS]]
             width = max(len(table["header"]), len(cells), max(hits, default=-1) + 1)
             width = min(width, EXCERPT_COLUMNS)
             cells += [""] * (width - len(cells))
