@@ -540,7 +540,7 @@ def test_timetable_page_and_calendar(client):
     page = client.get("/timetable", params={"notified": "2026-11-23", "option": "A"}).text
     tl = timeline(AS_OF, "A")
     assert "JTAI timetable, notified Monday 23/11/2026, option A" in page
-    assert page.count("<tr><td class=\"n\">") == len(tl.deadlines)
+    assert page.count('<td class="n" data-label="Day">') == len(tl.deadlines)
     r = client.get("/timetable/jtai.ics", params={"notified": "23/11/2026", "option": "A"})
     assert r.headers["content-type"].startswith("text/calendar")
     assert r.text == tl.to_ics()

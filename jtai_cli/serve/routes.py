@@ -9,7 +9,8 @@
 | POST /api/validate | ``ValidationReport.to_dict()`` | ``jtai validate --format json`` |
 
 A file that cannot be used is a message on the page (422, or 400 for a form filled in
-wrongly), in the library's own words with the private folder's paths replaced by the file's
+wrongly: a date the page cannot use is said beside its field, the form shown again with what
+was typed), in the library's own words with the private folder's paths replaced by the file's
 name; it is never a server error.
 """
 
@@ -58,11 +59,52 @@ STATIC = Path(__file__).parent / "static"
 RETRY_AFTER = 60
 #: Findings shown under each rule before pointing at the downloads.
 DRILL_LIMIT = 200
+#: A rule's rows shown from the sheet (the child's record), and the bounds on each: what a
+#: check's process sends back besides its report is at most this many cells per rule.
+EXCERPT_ROWS = 20
+EXCERPT_COLUMNS = 60
+EXCERPT_CHARS = 120
 _PARA = re.compile(r"\b(?:guidance )?(paras? \d+(?:\s*(?:-|to|and|,)\s*\d+)*)", re.IGNORECASE)
 
 _env = Environment(loader=PackageLoader("jtai_cli.serve", "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True),
                    trim_blocks=True, lstrip_blocks=True)
+
+#: The command line's option names in the library's words, as the page says them (the page
+#: has boxes and choices, not options).
+_PAGE_WORDS = [
+    (re.compile(r" \(--include or --require\)"), ""),
+    (re.compile(r"--include \(or --require\)"), "the boxes to include"),
+    (re.compile(r" \(--exclude\)"), ""),
+    (re.compile(r"\(--stage select\)"), "(the stage chosen on this page)"),
+    (re.compile(r"because --stage track was given"),
+     "because the tracking stage was chosen on this page"),
+    (re.compile(r"Use --stage select to propose the 20 again"),
+     "Choose the stage \"propose 20\" below to propose the 20 again"),
+    (re.compile(r"\(--prefer ([^)]*)\)"), r"(preferred: \1)"),
+    (re.compile(r"\(--require ([^)]*)\)"), r"(required: \1)"),
+    (re.compile(r"--require (\S+):"), r"Required \1:"),
+    (re.compile(r"--include:"), "To include:"),
+    (re.compile(r"--exclude:"), "To exclude:"),
+    (re.compile(r"--include"), "the boxes to include"),
+    (re.compile(r"--exclude"), "the boxes to exclude"),
+    (re.compile(r"--stage (select|track)"), r"the \1 stage"),
+    (re.compile(r"[Gg]ive --option (A|B)"), r"Choose option \1"),
+    (re.compile(r"--option (A|B)"), r"option \1"),
+    (re.compile(r"use --as-of to set one date"), "give the as-of date to set one"),
+    (re.compile(r"--as-of"), "the as-of date"),
+]
+
+
+def page_words(text: object) -> str:
+    """The library's sentence without command-line option names (``--include``...)."""
+    out = str(text)
+    for pattern, words in _PAGE_WORDS:
+        out = pattern.sub(words, out)
+    return out
+
+
+_env.filters["page_words"] = page_words
 
 
 class Problem(Exception):
@@ -73,9 +115,11 @@ class Problem(Exception):
     """
 
     def __init__(self, message: str, status: int = 422, kind: str | None = None,
-                 file: str | None = None) -> None:
+                 file: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The form field the message belongs beside (a date typed wrongly), or None.
+        self.field = field
         self.status = status
         self.kind = kind or ("usage" if status in (400, 413, 415) else
                              "internal" if status == 500 else
@@ -83,7 +127,7 @@ class Problem(Exception):
         self.file = file
 
     def __reduce__(self) -> tuple[Any, ...]:  # raised in a job's process, sent to the server
-        return (Problem, (self.message, self.status, self.kind, self.file))
+        return (Problem, (self.message, self.status, self.kind, self.file, self.field))
 
     def document(self) -> dict[str, Any]:
         """The error as ``jtai ... --format json`` prints it (``error.schema.json``)."""
@@ -131,6 +175,8 @@ def _state(request: Request) -> ServeState:
 
 def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     state = _state(request)
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
     html = _env.get_template(template).render(
         version=__version__, idle_minutes=max(1, round(state.idle / 60)),
         path=request.url.path, **context)
@@ -143,6 +189,28 @@ def _problem_page(request: Request, problem: Problem, back: str) -> HTMLResponse
     if problem.status == 503:
         page.headers["Retry-After"] = str(RETRY_AFTER)
     return page
+
+
+def _form_again(request: Request, template: str, problem: Problem,
+                form: Form | None) -> HTMLResponse:
+    """The form again, the message beside its field and the values typed kept (the files
+    cannot be: a browser never lets a page fill in a file picker)."""
+    values = {k: v[0] for k, v in form.fields.items() if v} if form is not None else {}
+    for name in ("as_of", "notified"):  # a date box shows a date only as 2026-11-23
+        try:
+            day = parse_day(values.get(name, ""), name)
+        except Problem:
+            continue
+        if day is not None:
+            values[name] = day.isoformat()
+    return _page(request, template, status=problem.status, values=values,
+                 errors={problem.field: problem.message},
+                 files_again=form is not None and bool(form.files))
+
+
+def _in_page_words(problem: Problem) -> Problem:
+    return Problem(page_words(problem.message), problem.status, problem.kind, problem.file,
+                   problem.field)
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -171,8 +239,10 @@ def _call(job: Job, fn: Callable[[], T]) -> T:
                       500) from None
 
 
-def parse_day(text: str, what: str) -> dt.date | None:
-    """A date typed in a form: 2026-11-23 (as a date picker sends it) or 23/11/2026."""
+def parse_day(text: str, what: str, field: str | None = None) -> dt.date | None:
+    """A date typed in a form: 2026-11-23 (as a date picker sends it) or 23/11/2026.
+
+    A ``Problem`` names ``field``, the form field the message is shown beside."""
     text = text.strip()
     if not text:
         return None
@@ -182,12 +252,14 @@ def parse_day(text: str, what: str) -> dt.date | None:
     else:
         m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
         if not m:
-            raise Problem(f"The {what} is not a date: use 2026-11-23 or 23/11/2026.", 400)
+            raise Problem(f"The {what} is not a date: use 2026-11-23 or 23/11/2026.", 400,
+                          field=field)
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
     try:
         return dt.date(y, mo, d)
     except ValueError:
-        raise Problem(f"The {what} is not a real date (dates are day first).", 400) from None
+        raise Problem(f"The {what} is not a real date (dates are day first).", 400,
+                      field=field) from None
 
 
 def _option(text: str, required: bool = True) -> str | None:
@@ -195,7 +267,7 @@ def _option(text: str, required: bool = True) -> str | None:
     if not value and not required:
         return None
     if value not in ("A", "B"):
-        raise Problem("Choose option A or option B.", 400)
+        raise Problem("Choose option A or option B.", 400, field="option")
     return value
 
 
@@ -259,8 +331,10 @@ async def home(request: Request) -> Response:
     return _page(request, "home.html")
 
 
-def _check_work(job: Job, progress: Callable[[str, int, int], None]) -> tuple[Any, Any]:
-    """In a job's process: validate, write the highlighted copy; the report and its JSON."""
+def _check_work(job: Job, progress: Callable[[str, int, int], None]
+                ) -> tuple[Any, Any, dict[str, Any]]:
+    """In a job's process: validate, write the highlighted copy; the report, its JSON and
+    the rows its findings are on (``_rows_excerpt``)."""
     several = len(job.inputs) > 1
     out = job.folder / ("highlighted" if several else "highlighted.xlsx")
     if several:
@@ -271,13 +345,108 @@ def _check_work(job: Job, progress: Callable[[str, int, int], None]) -> tuple[An
         with zipfile.ZipFile(job.folder / "highlighted.zip", "w") as z:
             for f in sorted(out.iterdir()):
                 z.write(f, f.name)
-    return report, _plain_data(job, report.to_dict())
+    try:
+        excerpt = _rows_excerpt(report)
+    except (JtaiError, OSError, ValueError, IndexError, KeyError):
+        excerpt = {}  # the rows are a help, not the check: the findings stand without them
+    return report, _plain_data(job, report.to_dict()), excerpt
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the page shows it in a rule's rows (dates day first), cut to a bound."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, dt.datetime):
+        text = (f"{value:%d/%m/%Y}" if value.time() == dt.time() else f"{value:%d/%m/%Y %H:%M}")
+    elif isinstance(value, dt.date):
+        text = f"{value:%d/%m/%Y}"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "\u2026"
+
+
+def _column_index(cell: object) -> int | None:
+    """``C19`` -> 2 (0-based), or None for a finding on a whole row."""
+    m = re.fullmatch(r"([A-Z]{1,3})\d+", str(cell or "").strip().upper())
+    if not m:
+        return None
+    n = 0
+    for ch in m.group(1):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _rows_excerpt(report: Any) -> dict[str, Any]:
+    """In a job's process: the rows each rule fired on, as the sheet holds them.
+
+    For each rule, its first ``EXCERPT_ROWS`` rows (file, sheet, Excel row), with the
+    sheet's header and the cells of each row (``EXCERPT_COLUMNS`` columns at most, each cut
+    to ``EXCERPT_CHARS``) and the columns its findings name: the child's record, shown
+    beside the finding, without sending whole workbooks back to the server.
+    """
+    df = report.findings
+    if not len(df):
+        return {}
+    headers = {(i.file, i.sheet): i.header_row for i in report.sheets if i.header_row}
+    wanted: dict[str, dict[tuple[str, str, int], set[int]]] = {}
+    for rule, f, s, r, cell in zip(df["rule"], df["file"], df["sheet"], df["row"], df["cell"],
+                                   strict=True):
+        if pd.isna(r) or (f, s) not in headers:
+            continue
+        rows = wanted.setdefault(str(rule), {})
+        key = (str(f), str(s), int(r))
+        if key not in rows and len(rows) >= EXCERPT_ROWS:
+            continue
+        col = _column_index(cell)
+        rows.setdefault(key, set()).update(() if col is None else (col,))
+    # One sheet's cells in memory at a time: only the header and the rows wanted are kept.
+    kept: dict[tuple[str, str], tuple[list[object], dict[int, list[object]]]] = {}
+    for f in sorted({k[0] for rows in wanted.values() for k in rows}):
+        book = read_workbook(f, lazy=True)
+        for raw in book.sheets:
+            numbers = {k[2] for rows in wanted.values() for k in rows
+                       if k[0] == f and k[1] == raw.name}
+            if not numbers:
+                continue
+            raw.load()
+            header_row = headers[(f, raw.name)]
+            header = list(raw.rows[header_row - 1]) if header_row <= len(raw.rows) else []
+            kept[(f, raw.name)] = (header, {r: list(raw.rows[r - 1]) for r in numbers
+                                            if 1 <= r <= len(raw.rows)})
+            raw.rows = []
+            raw.loader = None  # let the cells go
+    out: dict[str, Any] = {}
+    for rule, rows in wanted.items():
+        tables: dict[tuple[str, str], dict[str, Any]] = {}
+        for (f, s, r), hits in rows.items():
+            header_cells, sheet_rows = kept.get((f, s), ([], {}))
+            if r not in sheet_rows:
+                continue
+            table = tables.get((f, s))
+            if table is None:
+                table = tables[(f, s)] = {
+                    "file": f, "sheet": s,
+                    "header": [_cell_text(c) for c in header_cells[:EXCERPT_COLUMNS]],
+                    "rows": []}
+            cells = [_cell_text(c) for c in sheet_rows[r][:EXCERPT_COLUMNS]]
+            width = max(len(table["header"]), len(cells), max(hits, default=-1) + 1)
+            width = min(width, EXCERPT_COLUMNS)
+            cells += [""] * (width - len(cells))
+            if len(table["header"]) < width:
+                table["header"] += [""] * (width - len(table["header"]))
+            table["rows"].append({"row": r, "cells": cells,
+                                  "hits": sorted(c for c in hits if c < EXCERPT_COLUMNS)})
+        if tables:
+            out[rule] = list(tables.values())
+    return out
 
 
 def _run_check(state: ServeState, job: Job) -> None:
     """Thread: the check in its own process; note the result or the problem."""
     try:
-        job.result, job.extra["json"] = _in_worker(state, job, _check_work)
+        job.result, job.extra["json"], job.extra["rows"] = _in_worker(state, job, _check_work)
         job.status = "done"
     except Problem as exc:
         job.error, job.error_status, job.status = exc.message, exc.status, "failed"
@@ -289,10 +458,17 @@ def _run_check(state: ServeState, job: Job) -> None:
 
 async def check_start(request: Request) -> Response:
     state = _state(request)
+    form: Form | None = None
     try:
         job, form = await _upload(request, "check")
-        job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
+        try:
+            job.options["as_of"] = parse_day(form.get("as_of"), "as-of date", "as_of")
+        except Problem:
+            state.drop(job)
+            raise
     except Problem as exc:
+        if exc.field:
+            return _form_again(request, "home.html", exc, form)
         return _problem_page(request, exc, "/")
     threading.Thread(target=_run_check, args=(state, job), name="jtai-check",
                      daemon=True).start()
@@ -349,7 +525,8 @@ def _child_index_work(job: Job, sheets: list[Any], progress: Callable[[str, int,
     return index
 
 
-def _groups(df: pd.DataFrame) -> list[dict[str, Any]]:
+def _groups(df: pd.DataFrame, excerpt: dict[str, Any] | None = None,
+            keys: dict[tuple[str, str], str] | None = None) -> list[dict[str, Any]]:
     order = {"error": 0, "warning": 1, "coerced": 2}
     groups: list[dict[str, Any]] = []
     for rule, part in df.groupby("rule", sort=False):
@@ -369,9 +546,24 @@ def _groups(df: pd.DataFrame) -> list[dict[str, Any]]:
             "paragraph": m.group(1) if m else None, "rows": rows,
             "more": max(0, len(part) - DRILL_LIMIT),
             "sheets": sorted({str(w) for w in part["where"].unique()}),
+            "data": _data_rows(part, (excerpt or {}).get(str(rule), []), keys or {}),
         })
     groups.sort(key=lambda g: (order.get(str(g["severity"]), 3), -int(g["count"])))
     return groups
+
+
+def _data_rows(part: pd.DataFrame, tables: list[dict[str, Any]],
+               keys: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    """The rule's rows from the sheet, only those the (filtered) findings are on."""
+    shown = {(str(f), str(s), int(r)) for f, s, r in
+             zip(part["file"], part["sheet"], part["row"], strict=True) if pd.notna(r)}
+    out = []
+    for t in tables:
+        rows = [r for r in t["rows"] if (t["file"], t["sheet"], r["row"]) in shown]
+        if rows:
+            out.append({"where": keys.get((t["file"], t["sheet"]), t["sheet"]),
+                        "header": t["header"], "rows": rows})
+    return out
 
 
 async def check_result(request: Request) -> Response:
@@ -419,7 +611,8 @@ async def check_result(request: Request) -> Response:
                       "header_row": info.header_row, "rows": info.rows, "note": info.note,
                       **counts})
     return _page(request, "check.html", job=job, report=report, counts=report.counts(),
-                 lists=lists, groups=_groups(df) if len(df) else [], shown=len(df),
+                 lists=lists,
+                 groups=_groups(df, job.extra.get("rows"), keys) if len(df) else [], shown=len(df),
                  sheet=sheet, severity=severity, child=child, child_found=child_found,
                  several=len(job.inputs) > 1, stem=_stem(job), files=", ".join(job.names),
                  sheets=[i["key"] for i in lists])
@@ -459,7 +652,8 @@ def _shortlist_work(job: Job, progress: Callable[[str, int, int], None]) -> Any:
     out = job.folder / "shortlist.xlsx"
     return _call(job, lambda: shortlist(
         job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
-        exclude=o["exclude"], as_of=o["as_of"], output=out, notified=o["notified"]))
+        exclude=o["exclude"], as_of=o["as_of"], output=out, notified=o["notified"],
+        stage=o.get("stage")))
 
 
 def _run_shortlist(state: ServeState, job: Job) -> Any:
@@ -471,11 +665,32 @@ def _run_shortlist(state: ServeState, job: Job) -> Any:
 def _shortlist_options(form: Form) -> dict[str, Any]:
     seed = form.get("seed", "0") or "0"
     if not re.fullmatch(r"\d{1,9}", seed):
-        raise Problem("The seed is a whole number, e.g. 0.", 400)
-    return {"option": _option(form.get("option")), "seed": int(seed),
+        raise Problem("The seed is a whole number, e.g. 0.", 400, field="seed")
+    stage = form.get("stage").strip().lower() or None
+    if stage not in (None, "select", "track"):
+        raise Problem("Choose the stage: read from the lists, propose 20, or track five to "
+                      "seven.", 400, field="stage")
+    return {"option": _option(form.get("option")), "seed": int(seed), "stage": stage,
             "include": _ids(form.getall("include")), "exclude": _ids(form.getall("exclude")),
-            "as_of": parse_day(form.get("as_of"), "as-of date"),
-            "notified": parse_day(form.get("notified"), "notification date")}
+            "as_of": parse_day(form.get("as_of"), "as-of date", "as_of"),
+            "notified": _notified(form.get("notified"))}
+
+
+def _notified(text: str) -> dt.date | None:
+    """The notification date of a form: a real date, and a Monday (day 0), as the command
+    line wants it (the timetable's own check, so the words are the same)."""
+    day = parse_day(text, "notification date", "notified")
+    if day is not None:
+        try:
+            timeline(day)
+        except JtaiError as exc:
+            raise Problem(_sentence(str(exc)), 400, field="notified") from None
+    return day
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 async def shortlist_form(request: Request) -> Response:
@@ -484,6 +699,7 @@ async def shortlist_form(request: Request) -> Response:
 
 async def shortlist_start(request: Request) -> Response:
     state = _state(request)
+    form: Form | None = None
     try:
         job, form = await _upload(request, "shortlist")
         try:
@@ -493,7 +709,9 @@ async def shortlist_start(request: Request) -> Response:
             state.drop(job)
             raise
     except Problem as exc:
-        return _problem_page(request, exc, "/shortlist")
+        if exc.field:
+            return _form_again(request, "shortlist_form.html", exc, form)
+        return _problem_page(request, _in_page_words(exc), "/shortlist")
     return RedirectResponse(f"/shortlist/{job.id}", status_code=303)
 
 
@@ -511,11 +729,17 @@ async def shortlist_again(request: Request) -> Response:
             raise Problem("A child cannot be both included and excluded: "
                           f"{', '.join(both)}.", 400)
         job.options.update(include=include, exclude=exclude)
+        if "stage" in form.fields:
+            stage = form.get("stage").strip().lower()
+            if stage not in ("", "select", "track"):
+                raise Problem("Choose the stage: read from the lists, propose 20, or track "
+                              "five to seven.", 400)
+            job.options["stage"] = stage or None
         await run_in_threadpool(_run_shortlist, _state(request), job)
     except FormRefused as exc:
         return _problem_page(request, Problem(str(exc), exc.status), f"/shortlist/{job.id}")
     except Problem as exc:
-        return _problem_page(request, exc, f"/shortlist/{job.id}")
+        return _problem_page(request, _in_page_words(exc), f"/shortlist/{job.id}")
     return RedirectResponse(f"/shortlist/{job.id}", status_code=303)
 
 
@@ -561,22 +785,26 @@ async def shortlist_download(request: Request) -> Response:
 
 def _timeline(request: Request) -> Any:
     q = request.query_params
-    notified = parse_day(q.get("notified", ""), "notification date")
+    notified = parse_day(q.get("notified", ""), "notification date", "notified")
     if notified is None:
         return None
     option = _option(q.get("option", ""), required=False)
     try:
         return timeline(notified, option)  # type: ignore[arg-type]
     except JtaiError as exc:
-        raise Problem(str(exc), 400) from None
+        raise Problem(_sentence(str(exc)), 400, field="notified") from None
 
 
 async def timetable(request: Request) -> Response:
+    q = request.query_params
     try:
         tl = _timeline(request)
     except Problem as exc:
+        if exc.field:
+            return _page(request, "timetable.html", status=400, tl=None,
+                         notified=q.get("notified", ""), option=q.get("option", "").upper(),
+                         query="", errors={exc.field: exc.message})
         return _problem_page(request, exc, "/timetable")
-    q = request.query_params
     return _page(request, "timetable.html", tl=tl, notified=q.get("notified", ""),
                  option=q.get("option", "").upper(),
                  query=str(request.url.query))
@@ -616,15 +844,18 @@ async def summary_form(request: Request) -> Response:
 
 async def summary_start(request: Request) -> Response:
     state = _state(request)
+    form: Form | None = None
     try:
         job, form = await _upload(request, "summary")
         try:
-            job.options["as_of"] = parse_day(form.get("as_of"), "as-of date")
+            job.options["as_of"] = parse_day(form.get("as_of"), "as-of date", "as_of")
             await run_in_threadpool(_run_summary, state, job)
         except Problem:
             state.drop(job)
             raise
     except Problem as exc:
+        if exc.field:
+            return _form_again(request, "summary_form.html", exc, form)
         return _problem_page(request, exc, "/summary")
     return RedirectResponse(f"/summary/{job.id}", status_code=303)
 
@@ -717,7 +948,7 @@ async def _api(request: Request, kind: str,
 
 
 def _api_validate(job: Job, form: Form, progress: Callable[[str, int, int], None]) -> Any:
-    as_of = parse_day(form.get("as_of"), "as-of date")
+    as_of = parse_day(form.get("as_of"), "as-of date", "as_of")
     report = _call(job, lambda: validate_workbook(job.inputs, as_of=as_of))
     return _plain_data(job, report.to_dict())
 
@@ -726,7 +957,7 @@ def _api_shortlist(job: Job, form: Form, progress: Callable[[str, int, int], Non
     o = _shortlist_options(form)
     result = _call(job, lambda: shortlist(
         job.inputs, option=o["option"], seed=o["seed"], include=o["include"],
-        exclude=o["exclude"], as_of=o["as_of"], notified=o["notified"]))
+        exclude=o["exclude"], as_of=o["as_of"], notified=o["notified"], stage=o["stage"]))
     return _plain_data(job, result.to_dict())
 
 

@@ -137,6 +137,9 @@ def serve(sock: socket.socket, *, limits: Limits, idle: float, open_browser: boo
         server.run(sockets=[sock])
     finally:
         state.close()
+        # A job killed while writing (the highlighted copy's xlsx folder) cannot remove its
+        # own temporary folder: its process has now ended, so the sweep can.
+        sweep()
         state.workers.remove_socket_folder()
         sock.close()
         for sig, handler in old.items():
