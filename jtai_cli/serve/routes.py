@@ -39,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 
 from jtai_cli._version import __version__
 from jtai_cli.csv_output import csv_text
+from jtai_cli.dates import typed_day
 from jtai_cli.errors import JtaiError, UsageError
 from jtai_cli.issues import CATALOGUE
 from jtai_cli.reading import read_workbook
@@ -246,20 +247,10 @@ def parse_day(text: str, what: str, field: str | None = None) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    else:
-        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
-        if not m:
-            raise Problem(f"The {what} is not a date: use 2026-11-23 or 23/11/2026.", 400,
-                          field=field)
-        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
     try:
-        return dt.date(y, mo, d)
-    except ValueError:
-        raise Problem(f"The {what} is not a real date (dates are day first).", 400,
-                      field=field) from None
+        return typed_day(text, f"The {what}")
+    except ValueError as exc:
+        raise Problem(f"{exc}.", 400, field=field) from None
 
 
 def _option(text: str, required: bool = True) -> str | None:

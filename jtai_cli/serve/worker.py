@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import multiprocessing.util
 import os
 import shutil
@@ -129,7 +130,22 @@ class Workers:
             finally:
                 tempfile.tempdir = saved
         if self._ctx.get_start_method() == "forkserver":
-            multiprocessing.forkserver.ensure_running()
+            # Closing the terminal sends SIGHUP to the whole process group: multiprocessing's
+            # resource tracker (which ignores only SIGINT and SIGTERM) died of it and was
+            # relaunched with a warning on stderr. The tracker and the fork server are
+            # started ignoring it (an ignored signal stays ignored across their exec); the
+            # server stops its jobs itself, and a job dies with the server (its lifeline).
+            sighup = getattr(signal, "SIGHUP", None)  # not on Windows (nor a fork server)
+            can = sighup is not None and threading.current_thread() is threading.main_thread()
+            hup = signal.getsignal(sighup) if can and sighup is not None else None
+            if can and sighup is not None:
+                signal.signal(sighup, signal.SIG_IGN)
+            try:
+                multiprocessing.resource_tracker.ensure_running()
+                multiprocessing.forkserver.ensure_running()
+            finally:
+                if can and sighup is not None:
+                    signal.signal(sighup, hup)
 
     @property
     def pending(self) -> int:
