@@ -39,7 +39,7 @@ def typed_day(text: str, name: str) -> dt.date:
     ``name`` opens the message ("'31/02/2026'", "the as-of date '31/02/2026'").
 
     Raises:
-        ValueError: not one of those forms, not a real day, or out of range; the message says
+        ValueError: not one of those forms, not a real date, or out of range; the message says
             which in plain words.
 
     Example:
@@ -62,7 +62,7 @@ def typed_day(text: str, name: str) -> dt.date:
     try:
         day = dt.date(y, mo, d)
     except ValueError:
-        raise ValueError(f"{name} is not a real day (dates are day first, dd/mm/yyyy)") from None
+        raise ValueError(f"{name} is not a real date (dates are day first, dd/mm/yyyy)") from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(f"{name} is outside the dates jtai works with ({FIRST_DAY.year} to "
                          f"{LAST_DAY.year}): check the year")

@@ -97,9 +97,9 @@ def test_as_of_is_a_date_an_iso_string_or_a_uk_string(tmp_path, given):
     assert report.as_of == AS_OF and report.as_of_source == "given" and report.valid
 
 
-@pytest.mark.parametrize("given, words", [("31/02/2026", "not a real day"),
+@pytest.mark.parametrize("given, words", [("31/02/2026", "not a real date"),
                                           ("next Tuesday", "not a date"),
-                                          ("11/23/2026", "not a real day")])
+                                          ("11/23/2026", "not a real date")])
 def test_a_bad_as_of_string_is_a_clear_usage_error(tmp_path, given, words):
     path = make_workbook(tmp_path, {"List_6": [L6, row6()]})
     with pytest.raises(UsageError) as exc:
