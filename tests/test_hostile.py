@@ -331,8 +331,8 @@ def test_every_command_refuses_an_unusable_file_the_same_way(tmp_path, name, com
     assert code == 3, err
     text = plain(err)
     assert f"{path}:" in text.replace(" ", "")
-    if name == "(a folder)":
-        assert "this is a folder, not a file" in text
+    if name == "(a folder)":  # every command takes a folder's files, as validate does
+        assert "this folder holds no .xlsx" in text
     if name == "(missing)":
         assert "no such file" in text
     assert "Traceback" not in err and "panicked" not in err
