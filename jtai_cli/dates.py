@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 
 # Looked up per coerced cell's message: a tuple, not calendar's lazy locale-aware list.
 _MONTH_NAME = tuple(calendar.month_name)
@@ -46,8 +47,6 @@ def typed_day(text: str, name: str) -> dt.date:
         >>> typed_day("03/04/2026", "'03/04/2026'")
         datetime.date(2026, 4, 3)
     """
-    import re  # here, with its only use: the timetable imports this module at start
-
     text = text.strip()
     if text.lower() == "today":
         return dt.date.today()

@@ -318,12 +318,10 @@ def _closest(child: ChildRecord, chosen: Sequence[ChildRecord], chooser: _Choose
     if not chosen:
         return None
     as_of = chooser.as_of
-
-    def shared(other: ChildRecord) -> list[str]:
-        return [d for d, _ in chooser.dims if other.value(d, as_of) == child.value(d, as_of)]
-
-    best = max(chosen, key=lambda c: (len(shared(c)), -chosen.index(c)))
-    return best, [_words(d, child, as_of, schemas) for d in shared(best)]
+    mine = {d: child.value(d, as_of) for d, _ in chooser.dims}
+    alike = [[d for d, v in mine.items() if other.value(d, as_of) == v] for other in chosen]
+    i = max(range(len(chosen)), key=lambda k: (len(alike[k]), -k))
+    return chosen[i], [_words(d, child, as_of, schemas) for d in alike[i]]
 
 
 def _not_among(child: ChildRecord, chosen: Sequence[ChildRecord], chooser: _Chooser,

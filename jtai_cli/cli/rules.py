@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -91,6 +92,4 @@ def rules(
 
 def _placeholders(template: str) -> str:
     """A message template in words: "{age} on the {column}" -> "<age> on the <column>"."""
-    import re  # here, with its only use: the command's start stays quick
-
     return re.sub(r"\{(\w+)\}", lambda m: "<" + m.group(1).replace("_", " ") + ">", template)
